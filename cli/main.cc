@@ -1,0 +1,6 @@
+#include <cstdio>
+
+int main() {
+  std::fprintf(stderr, "sluice: under construction\n");
+  return 1;
+}

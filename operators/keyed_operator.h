@@ -1,0 +1,71 @@
+// KeyedOperator: the stateful stage of a keyed pipeline (window or running aggregate), one instance
+// per lane. An instance is used by one thread at a time and sees its lane's rows in source order.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/batch.h"
+#include "engine/pipeline_spec.h"
+
+namespace sluice {
+
+enum class AggFunc : uint8_t { kCount, kSum, kMin, kMax, kAvg, kFirst, kLast, kCountDistinct };
+
+// Parses "count", "sum", ...; nullopt-like false when unknown.
+bool ParseAggFunc(std::string_view name, AggFunc* out);
+std::string_view AggFuncName(AggFunc f);
+
+// One aggregate, bound to a column of the operator's input batch.
+struct AggregateDef {
+  AggFunc func = AggFunc::kCount;
+  int input = -1;  // input column; -1 for count()
+  Field output;    // alias and result type (see ResultField)
+};
+
+// Result type of `func` over a field of type `input` (count() takes no input).
+//   count, count_distinct -> int64; avg -> double; sum -> int64 for int64, else double;
+//   min, max, first, last -> the input's type (and time unit).
+Result<Field> AggregateResultField(AggFunc func, const Field* input, const std::string& alias);
+
+struct KeyedStageDef {
+  OpKind kind = OpKind::kWindow;  // kWindow or kAggregate (running)
+  WindowKind window = WindowKind::kTumbling;
+  int64_t size = 0;    // tumbling, sliding (us)
+  int64_t slide = 0;   // sliding (us); equals size for tumbling
+  int64_t gap = 0;     // session (us)
+  int64_t allowed_lateness = 0;  // us
+  std::vector<int> key_columns;  // key fields' indices in the input schema, key_by order
+  TimeUnit time_unit = TimeUnit::kMicros;  // unit of window_start/window_end in results
+  std::vector<AggregateDef> aggregates;
+};
+
+struct KeyedStats {
+  uint64_t late = 0;  // events dropped as late
+};
+
+class KeyedOperator {
+ public:
+  virtual ~KeyedOperator() = default;
+
+  // Schema of result rows: key fields (key_by order), then for windows window_start and
+  // window_end (timestamps in def.time_unit), then one field per aggregate in declared order.
+  virtual const Schema& output_schema() const = 0;
+
+  // Consumes `in`: this lane's rows of one source batch, in source order, with keys, key_hash,
+  // ts and wm set (possibly no rows: the watermark still advances to in.watermark; when in.last
+  // it advances to +infinity and every open window fires).
+  // Appends result rows to *out (REQUIRES: out->reset(output_schema())). Each result row's ts is
+  // window_end - 1 (windows) or the input row's ts (running aggregate). Late rows are appended to
+  // out->late (created on demand, with the input schema).
+  virtual Status Process(const Batch& in, Batch* out) = 0;
+
+  virtual KeyedStats stats() const = 0;
+};
+
+// Builds the operator for `def` over rows of `input` schema.
+Result<std::unique_ptr<KeyedOperator>> MakeKeyedOperator(const KeyedStageDef& def,
+                                                         const Schema& input);
+
+}  // namespace sluice

@@ -1,0 +1,42 @@
+// Source: reads records from outside and produces batches in input order.
+//
+// A Source is driven by one thread at a time (the graph's source node). It fills columns and the
+// event time `ts` of each row; the runtime then assigns seq, `wm` and the batch watermark.
+// Malformed records never stop it: each goes to batch->dead_letters with a reason and the raw text,
+// and reading goes on.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/batch.h"
+#include "engine/pipeline_spec.h"
+
+namespace sluice {
+
+struct SourceOptions {
+  Schema schema;              // fields to produce, in this order
+  int event_time_index = -1;  // index in schema of the event-time field; -1 = none (ts = 0)
+  size_t batch_size = 4096;   // rows per batch at most
+  std::string name;           // for dead letters: the path or "generator"
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  // Opens the input. A missing or unreadable file is an IOError naming the path.
+  virtual Status Open() = 0;
+  // Appends up to batch_size rows to *batch (REQUIRES: batch->reset(schema) was called) and sets
+  // batch->source_position. Sets *eof when the input is exhausted (the batch may still hold rows).
+  // A row whose event-time field is missing or malformed is a dead letter.
+  virtual Status Next(Batch* batch, bool* eof) = 0;
+};
+
+// Builds the source named by spec.type ("csv", "jsonl", "generator").
+Result<std::unique_ptr<Source>> MakeSource(const SourceSpec& spec, const SourceOptions& options);
+
+// The generator's fixed schema: key:int64, ts:timestamp_us, value:double.
+Schema GeneratorSchema();
+
+}  // namespace sluice

@@ -38,7 +38,7 @@ struct RowFunction {
 };
 
 struct SourceSpec {
-  std::string type;  // "csv", "jsonl", "generator"
+  std::string type;  // "csv", "jsonl", "generator", "log"
   std::string path;  // file path; "-" is standard input
   Schema schema;     // generator: fixed (key:int64, ts:timestamp_us, value:double)
   std::string event_time;  // field holding event time; empty = no event time
@@ -48,6 +48,11 @@ struct SourceSpec {
   uint64_t keys = 1;
   // csv
   char delimiter = ',';
+  // log (path is the log directory)
+  std::string stream;              // empty = all streams
+  std::vector<std::string> types;  // empty = all event types
+  std::string from = "beginning";  // "beginning", a global position, or an ISO event time
+  bool follow = false;             // keep waiting for new appends
   SourceLoc loc;
 };
 
@@ -92,10 +97,12 @@ struct OperatorSpec {
 };
 
 struct SinkSpec {
-  std::string type;    // "csv", "jsonl", "stdout", "null", "collector"
+  std::string type;    // "csv", "jsonl", "stdout", "null", "collector", "log"
   std::string path;    // csv, jsonl
   std::string format;  // stdout: "jsonl" (default), "csv" or "table"
   std::shared_ptr<Collector> collector;  // collector
+  std::string stream;      // log: stream to append to
+  std::string event_type;  // log: event type of appended events
   SourceLoc loc;
 };
 

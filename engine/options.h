@@ -1,0 +1,28 @@
+// Tunables of a pipeline run. Each field's comment gives its trade-off.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sluice {
+
+struct PipelineOptions {
+  // Rows per batch read from the source. Larger batches amortize per-batch costs (task spawn,
+  // sequencing, message passing) over more events; smaller ones lower latency and memory.
+  // PipelineSpec::batch_size, when set, wins.
+  size_t batch_size = 4096;
+
+  // Source batches in flight at once (read but not yet written by the sink). Bounds memory:
+  // about max_in_flight * batch_size events are buffered at most. Too small starves lanes.
+  // 0 = 4 * parallelism + 4.
+  size_t max_in_flight = 0;
+
+  // Lanes for keyed stages and worker threads. 0 = PipelineSpec::parallelism, and when that is 0
+  // too, the machine's hardware threads.
+  uint32_t parallelism = 0;
+
+  // Where dead letters go when the spec names no path: "<name>.dlq.jsonl" in this directory.
+  const char* default_dead_letter_dir = ".";
+};
+
+}  // namespace sluice

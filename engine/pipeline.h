@@ -1,0 +1,55 @@
+// Pipeline: the public entry point for running a dataflow.
+//
+//   PipelineSpec spec = ...;                      // from PipelineBuilder or LoadPipelineFile
+//   std::unique_ptr<Pipeline> p;
+//   Status s = Pipeline::Build(PipelineOptions(), spec, &p);   // validates, plans; reads no data
+//   if (s.ok()) s = p->Run();                                  // runs to end of input
+//
+// Thread-safety: Run() is called once, from one thread. Stop() and Stats() may be called from any
+// thread at any time, including while Run() is in progress.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "engine/options.h"
+#include "engine/pipeline_spec.h"
+#include "engine/status.h"
+
+namespace sluice {
+
+struct PipelineStats {
+  uint64_t events_in = 0;     // well-formed events read from the source
+  uint64_t records_out = 0;   // rows written to the sink
+  uint64_t late = 0;          // events dropped as late by a window
+  uint64_t dead_letters = 0;  // malformed records sent to the dead-letter file
+  double elapsed_s = 0;       // wall time of Run() so far
+  double events_per_s() const { return elapsed_s > 0 ? events_in / elapsed_s : 0; }
+};
+
+class Pipeline {
+ public:
+  // Checks `spec` (schemas, expressions, operator order, options) and plans the graph. Invalid
+  // pipelines are InvalidArgument with "file:line:column: " prefixes when the spec came from a
+  // file. Opens no file and reads no data.
+  static Status Build(const PipelineOptions& options, const PipelineSpec& spec,
+                      std::unique_ptr<Pipeline>* pipeline);
+
+  Pipeline() = default;
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+  virtual ~Pipeline() = default;
+
+  // Opens the source and sinks and processes all input. On failure, file sinks are rolled back
+  // (no partial output is left behind as if complete) and the first error is returned.
+  virtual Status Run() = 0;
+  // Asks a running pipeline to stop soon; Run() then returns Aborted.
+  virtual void Stop() = 0;
+  virtual PipelineStats Stats() const = 0;
+  // Schema of the rows the sink receives.
+  virtual const Schema& output_schema() const = 0;
+  // The effective number of lanes.
+  virtual uint32_t parallelism() const = 0;
+};
+
+}  // namespace sluice

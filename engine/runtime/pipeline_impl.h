@@ -1,0 +1,53 @@
+// PipelineImpl: owns a Plan and runs it as one oneTBB flow graph per Run().
+//
+//   input_node (source, serial) -> limiter_node (max_in_flight batches)
+//     -> function_node (pre transforms + key routing, unlimited concurrency)
+//     -> per lane: sequencer_node (restores source order) -> function_node (keyed operator
+//        and post transforms, serial)
+//     -> multifunction_node (OutputStage, serial) -> limiter decrement
+//
+// Unkeyed pipelines skip the lanes. Exceptions never leave a node body: they become the
+// pipeline's sticky error, which stops the source so the graph drains.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+#include "engine/pipeline.h"
+#include "engine/runtime/plan.h"
+
+namespace sluice {
+
+class PipelineImpl final : public Pipeline {
+ public:
+  explicit PipelineImpl(std::unique_ptr<Plan> plan) : plan_(std::move(plan)) {}
+
+  Status Run() override;
+  void Stop() override;
+  PipelineStats Stats() const override;
+  const Schema& output_schema() const override { return plan_->output_schema; }
+  uint32_t parallelism() const override { return plan_->parallelism; }
+
+ private:
+  // Records the first error; later ones are dropped. Thread-safe.
+  void Fail(const Status& s);
+  bool failed() const { return stop_.load(std::memory_order_relaxed); }
+  Status RunGraph(class SourceDriver* driver, class OutputStage* output);
+
+  std::unique_ptr<Plan> plan_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  Status error_;  // GUARDED_BY(mu_)
+  bool stopped_by_user_ = false;  // GUARDED_BY(mu_)
+
+  std::atomic<uint64_t> events_in_{0};
+  std::atomic<uint64_t> records_out_{0};
+  std::atomic<uint64_t> late_{0};
+  std::atomic<uint64_t> dead_letters_{0};
+  std::atomic<int64_t> start_ns_{0};
+  std::atomic<int64_t> end_ns_{0};
+};
+
+}  // namespace sluice

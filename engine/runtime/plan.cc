@@ -1,0 +1,417 @@
+#include "engine/runtime/plan.h"
+
+#include <charconv>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "engine/expr/expr.h"
+#include "operators/filter.h"
+#include "operators/map.h"
+
+namespace sluice {
+namespace {
+
+Status Error(const SourceLoc& loc, std::string msg) {
+  return Status::InvalidArgument(loc.Prefix() + msg);
+}
+
+// Re-anchors an expression error "column N: msg" at the file position where the expression text
+// starts (loc points at its first character), or prefixes `what` when the position is unknown.
+Status ExprError(const Status& s, const SourceLoc& loc, std::string_view what) {
+  const std::string& m = s.message();
+  int col = 0;
+  std::string_view rest = m;
+  if (m.rfind("column ", 0) == 0) {
+    const char* b = m.data() + 7;
+    auto [p, ec] = std::from_chars(b, m.data() + m.size(), col);
+    if (ec == std::errc() && p < m.data() + m.size() && *p == ':') {
+      rest = std::string_view(p + 1);
+      while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    } else {
+      col = 0;
+    }
+  }
+  if (loc.known() && col > 0) {
+    SourceLoc at = loc;
+    at.column = loc.column + col - 1;
+    return Status::InvalidArgument(fmt::format("{}{}: {}", at.Prefix(), what, rest));
+  }
+  if (col > 0) {
+    return Status::InvalidArgument(fmt::format("{}{}: at column {}: {}", loc.Prefix(), what, col, rest));
+  }
+  return Status::InvalidArgument(fmt::format("{}{}: {}", loc.Prefix(), what, m));
+}
+
+std::string OpName(const OperatorSpec& op, size_t i) {
+  const char* kind = "?";
+  switch (op.kind) {
+    case OpKind::kFilter: kind = "filter"; break;
+    case OpKind::kMap: kind = "map"; break;
+    case OpKind::kKeyBy: kind = "key_by"; break;
+    case OpKind::kWindow: kind = "window"; break;
+    case OpKind::kAggregate: kind = "aggregate"; break;
+  }
+  return fmt::format("operator #{} ({})", i + 1, kind);
+}
+
+bool ValidFieldName(std::string_view s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string FieldList(const Schema& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s.field(i).name.rfind("__", 0) == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += s.field(i).name;
+  }
+  return out;
+}
+
+// Plans the filter and map operators of one phase onto `transforms`, evolving `schema`.
+Status PlanStateless(const OperatorSpec& op, size_t index, Schema* schema,
+                     std::vector<std::unique_ptr<Transform>>* transforms) {
+  const std::string name = OpName(op, index);
+  if (op.kind == OpKind::kFilter) {
+    if (op.predicate) {
+      transforms->push_back(std::make_unique<Filter>(op.predicate, *schema));
+      return Status::OK();
+    }
+    if (op.where.empty()) return Error(op.loc, name + ": 'where' is empty");
+    auto e = CompileExpr(op.where, *schema);
+    if (!e.ok()) return ExprError(e.status(), op.loc, name + " where");
+    if ((*e)->type() != Type::kBool) {
+      return Error(op.loc, fmt::format("{}: 'where' must be a bool expression, but '{}' is {}",
+                                       name, op.where, TypeName((*e)->type())));
+    }
+    transforms->push_back(std::make_unique<Filter>(std::move(e).value()));
+    return Status::OK();
+  }
+  // map
+  if (op.set.empty() && op.keep.empty()) {
+    return Error(op.loc, name + ": a map needs 'set' or 'keep'");
+  }
+  std::vector<Map::Step> steps;
+  for (const Assignment& a : op.set) {
+    const SourceLoc& loc = a.loc.known() ? a.loc : op.loc;
+    if (!ValidFieldName(a.field)) {
+      return Error(loc, fmt::format("{}: '{}' is not a valid field name (letters, digits, _)",
+                                    name, a.field));
+    }
+    Map::Step step;
+    step.input = *schema;
+    Field out;
+    out.name = a.field;
+    if (a.fn.valid()) {
+      step.fn = a.fn;
+      out.type = a.fn.type;
+    } else {
+      auto e = CompileExpr(a.expr, *schema);
+      if (!e.ok()) return ExprError(e.status(), loc, fmt::format("{} set {}", name, a.field));
+      out.type = (*e)->type();
+      out.unit = (*e)->unit();
+      step.expr = std::move(e).value();
+    }
+    step.target = schema->AddOrReplace(out);
+    steps.push_back(std::move(step));
+  }
+  std::vector<int> keep;
+  if (!op.keep.empty()) {
+    std::vector<Field> kept;
+    std::set<std::string> seen;
+    for (const std::string& f : op.keep) {
+      int i = schema->IndexOf(f);
+      if (i < 0) {
+        return Error(op.loc, fmt::format("{}: keep names unknown field '{}' (fields: {})", name, f,
+                                         FieldList(*schema)));
+      }
+      if (!seen.insert(f).second) {
+        return Error(op.loc, fmt::format("{}: keep names '{}' twice", name, f));
+      }
+      keep.push_back(i);
+      kept.push_back(schema->field(i));
+    }
+    *schema = Schema(std::move(kept));
+  }
+  transforms->push_back(std::make_unique<Map>(std::move(steps), std::move(keep)));
+  return Status::OK();
+}
+
+// Binds the aggregates of a window/aggregate operator: parses each call, evaluates non-field
+// arguments into hidden columns (a Map appended to plan->pre), fills def->aggregates.
+Status PlanAggregates(const OperatorSpec& op, const std::string& name, Plan* plan,
+                      KeyedStageDef* def) {
+  if (op.aggregates.empty()) return Error(op.loc, name + ": 'aggregates' is empty");
+  std::vector<Map::Step> hidden;
+  for (size_t j = 0; j < op.aggregates.size(); ++j) {
+    const AggregateSpec& spec = op.aggregates[j];
+    const SourceLoc& loc = spec.loc.known() ? spec.loc : op.loc;
+    std::string func = spec.func, arg = spec.arg, alias = spec.alias;
+    int arg_column = 1;
+    if (!spec.text.empty()) {
+      auto call = ParseAggregateCall(spec.text);
+      if (!call.ok()) return ExprError(call.status(), loc, name + " aggregate");
+      func = call->func;
+      arg = call->arg;
+      alias = call->alias;
+      arg_column = call->arg_column;
+    }
+    AggregateDef agg;
+    if (!ParseAggFunc(func, &agg.func)) {
+      return Error(loc, fmt::format("{}: unknown aggregate function '{}' (expected count, sum, "
+                                    "min, max, avg, first, last, count_distinct)",
+                                    name, func));
+    }
+    if (alias.empty()) alias = func;
+    if (!ValidFieldName(alias)) {
+      return Error(loc, fmt::format("{}: '{}' is not a valid alias", name, alias));
+    }
+    const Field* input_field = nullptr;
+    if (spec.arg_fn.valid() || !arg.empty()) {
+      Map::Step step;
+      step.input = plan->pre_schema;
+      Field hf;
+      hf.name = fmt::format("__arg{}", j);
+      if (spec.arg_fn.valid()) {
+        step.fn = spec.arg_fn;
+        hf.type = spec.arg_fn.type;
+      } else {
+        auto e = CompileExpr(arg, plan->pre_schema);
+        if (!e.ok()) {
+          SourceLoc at = loc;
+          if (at.known()) at.column += arg_column - 1;
+          return ExprError(e.status(), at, fmt::format("{} aggregate {}", name, alias));
+        }
+        if (auto f = (*e)->AsField()) {
+          agg.input = *f;
+        } else {
+          hf.type = (*e)->type();
+          hf.unit = (*e)->unit();
+          step.expr = std::move(e).value();
+        }
+      }
+      if (agg.input < 0) {
+        step.target = plan->pre_schema.AddOrReplace(hf);
+        agg.input = step.target;
+        hidden.push_back(std::move(step));
+      }
+      input_field = &plan->pre_schema.field(agg.input);
+    } else if (agg.func != AggFunc::kCount) {
+      return Error(loc, fmt::format("{}: {}() needs an argument", name, func));
+    }
+    auto field = AggregateResultField(agg.func, input_field, alias);
+    if (!field.ok()) return Error(loc, fmt::format("{}: {}", name, field.status().message()));
+    agg.output = *field;
+    def->aggregates.push_back(std::move(agg));
+  }
+  if (!hidden.empty()) plan->pre.push_back(std::make_unique<Map>(std::move(hidden), std::vector<int>{}));
+  return Status::OK();
+}
+
+Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& key_columns,
+                 Plan* plan) {
+  const std::string name = OpName(op, index);
+  KeyedStageDef& def = plan->keyed_def;
+  def.kind = op.kind;
+  def.key_columns = key_columns;
+  plan->keyed_visible = plan->pre_schema.size();
+  if (op.kind == OpKind::kWindow) {
+    int et = plan->source_options.event_time_index;
+    if (et < 0) {
+      return Error(op.loc, name + ": windows need event time; set 'event_time' in [source]");
+    }
+    const Field& etf = plan->source_options.schema.field(et);
+    def.time_unit = etf.type == Type::kTimestamp ? etf.unit : TimeUnit::kMicros;
+    def.window = op.window;
+    def.allowed_lateness = op.allowed_lateness;
+    if (op.allowed_lateness < 0) return Error(op.loc, name + ": allowed_lateness must be >= 0");
+    switch (op.window) {
+      case WindowKind::kTumbling:
+        if (op.size <= 0) return Error(op.loc, name + ": a tumbling window needs size > 0");
+        def.size = def.slide = op.size;
+        break;
+      case WindowKind::kSliding:
+        if (op.size <= 0) return Error(op.loc, name + ": a sliding window needs size > 0");
+        if (op.slide <= 0 || op.slide > op.size) {
+          return Error(op.loc, name + ": a sliding window needs 0 < slide <= size");
+        }
+        def.size = op.size;
+        def.slide = op.slide;
+        break;
+      case WindowKind::kSession:
+        if (op.gap <= 0) return Error(op.loc, name + ": a session window needs gap > 0");
+        def.gap = op.gap;
+        break;
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(PlanAggregates(op, name, plan, &def));
+  // Output names must be unique.
+  std::set<std::string> names;
+  for (int k : key_columns) names.insert(plan->pre_schema.field(k).name);
+  if (op.kind == OpKind::kWindow) {
+    for (const char* w : {"window_start", "window_end"}) {
+      if (!names.insert(w).second) {
+        return Error(op.loc, fmt::format("{}: key field '{}' clashes with the window's own "
+                                         "'{}' column; rename it with a map first", name, w, w));
+      }
+    }
+  }
+  for (const AggregateDef& a : def.aggregates) {
+    if (!names.insert(a.output.name).second) {
+      return Error(op.loc, fmt::format("{}: output field '{}' appears twice; give the "
+                                       "aggregates distinct aliases with 'as'", name,
+                                       a.output.name));
+    }
+  }
+  auto keyed = MakeKeyedOperator(def, plan->pre_schema);
+  if (!keyed.ok()) return Error(op.loc, fmt::format("{}: {}", name, keyed.status().message()));
+  plan->keyed = true;
+  plan->output_schema = (*keyed)->output_schema();
+  return Status::OK();
+}
+
+Status PlanSource(const PipelineSpec& spec, Plan* plan) {
+  const SourceSpec& src = spec.source;
+  SourceOptions& so = plan->source_options;
+  static const std::set<std::string> kTypes = {"csv", "jsonl", "generator", "log"};
+  if (!kTypes.count(src.type)) {
+    return Error(src.loc, fmt::format("unknown source type '{}' (expected csv, jsonl, generator, "
+                                      "log)", src.type));
+  }
+  so.schema = src.type == "generator" ? GeneratorSchema() : src.schema;
+  if (so.schema.size() == 0) return Error(src.loc, "the source needs a schema");
+  if (src.type != "generator" && src.path.empty()) {
+    return Error(src.loc, fmt::format("a {} source needs a path", src.type));
+  }
+  std::string et = src.event_time;
+  if (et.empty() && src.type == "generator") et = "ts";
+  if (!et.empty()) {
+    int i = so.schema.IndexOf(et);
+    if (i < 0) {
+      return Error(src.loc, fmt::format("event_time '{}' is not a field of the source (fields: {})",
+                                        et, FieldList(so.schema)));
+    }
+    Type t = so.schema.field(i).type;
+    if (t != Type::kTimestamp && t != Type::kInt64) {
+      return Error(src.loc, fmt::format("event_time '{}' must be a timestamp or int64 field, not {}",
+                                        et, TypeName(t)));
+    }
+    so.event_time_index = i;
+  }
+  if (src.max_out_of_orderness < 0) return Error(src.loc, "max_out_of_orderness must be >= 0");
+  plan->max_out_of_orderness = src.max_out_of_orderness;
+  so.name = src.type == "generator" ? "generator" : src.path;
+  return Status::OK();
+}
+
+}  // namespace
+
+Status BuildPlan(const PipelineSpec& spec, const PipelineOptions& options,
+                 std::unique_ptr<Plan>* out) {
+  auto plan = std::make_unique<Plan>();
+  plan->spec = spec;
+  if (spec.name.empty()) return Error(spec.loc, "the pipeline needs a name");
+  uint32_t p = options.parallelism ? options.parallelism : spec.parallelism;
+  if (p == 0) p = std::max(1u, std::thread::hardware_concurrency());
+  plan->parallelism = p;
+  size_t batch = spec.batch_size ? spec.batch_size : options.batch_size;
+  if (batch == 0 || batch > (1u << 20)) {
+    return Error(spec.loc, "batch_size must be between 1 and 1048576");
+  }
+  plan->max_in_flight = options.max_in_flight ? options.max_in_flight : 4 * p + 4;
+  plan->dead_letter_path = spec.dead_letter_path.empty()
+                               ? fmt::format("{}/{}.dlq.jsonl", options.default_dead_letter_dir,
+                                             spec.name)
+                               : spec.dead_letter_path;
+  plan->late_path = spec.late_path;
+
+  SLUICE_RETURN_IF_ERROR(PlanSource(spec, plan.get()));
+  plan->source_options.batch_size = batch;
+  plan->pre_schema = plan->source_options.schema;
+
+  std::vector<int> key_columns;
+  bool have_key_by = false;
+  const OperatorSpec* key_by_op = nullptr;
+  for (size_t i = 0; i < spec.operators.size(); ++i) {
+    const OperatorSpec& op = spec.operators[i];
+    const std::string name = OpName(op, i);
+    switch (op.kind) {
+      case OpKind::kFilter:
+      case OpKind::kMap:
+        if (plan->keyed) {
+          SLUICE_RETURN_IF_ERROR(PlanStateless(op, i, &plan->output_schema, &plan->post));
+        } else {
+          if (have_key_by) {
+            return Error(op.loc, fmt::format("{}: between key_by and its window/aggregate only "
+                                             "the window or aggregate may come; move this "
+                                             "operator before the key_by", name));
+          }
+          SLUICE_RETURN_IF_ERROR(PlanStateless(op, i, &plan->pre_schema, &plan->pre));
+        }
+        break;
+      case OpKind::kKeyBy: {
+        if (plan->keyed || have_key_by) {
+          return Error(op.loc, fmt::format("{}: only one keyed stage (key_by then window or "
+                                           "aggregate) per pipeline is supported", name));
+        }
+        if (op.fields.empty()) return Error(op.loc, name + ": key_by needs at least one field");
+        std::set<std::string> seen;
+        for (const std::string& f : op.fields) {
+          int k = plan->pre_schema.IndexOf(f);
+          if (k < 0) {
+            return Error(op.loc, fmt::format("{}: unknown field '{}' (fields: {})", name, f,
+                                             FieldList(plan->pre_schema)));
+          }
+          if (!seen.insert(f).second) return Error(op.loc, fmt::format("{}: '{}' twice", name, f));
+          key_columns.push_back(k);
+        }
+        have_key_by = true;
+        key_by_op = &op;
+        break;
+      }
+      case OpKind::kWindow:
+      case OpKind::kAggregate:
+        if (plan->keyed) {
+          return Error(op.loc, fmt::format("{}: only one window or aggregate per pipeline is "
+                                           "supported", name));
+        }
+        if (!have_key_by) {
+          return Error(op.loc, fmt::format(
+              "{} needs a key_by before it; to aggregate all events together, add a map with "
+              "set = [\"all = 1\"] and key_by [\"all\"]", name));
+        }
+        SLUICE_RETURN_IF_ERROR(PlanKeyed(op, i, key_columns, plan.get()));
+        break;
+    }
+  }
+  if (have_key_by && !plan->keyed) {
+    return Error(key_by_op->loc, "key_by must be followed by a window or aggregate operator");
+  }
+  if (!plan->keyed) plan->output_schema = plan->pre_schema;
+
+  const SinkSpec& sink = spec.sink;
+  static const std::set<std::string> kSinks = {"csv", "jsonl", "stdout", "null", "collector", "log"};
+  if (!kSinks.count(sink.type)) {
+    return Error(sink.loc, fmt::format("unknown sink type '{}' (expected csv, jsonl, stdout, null, "
+                                       "log)", sink.type));
+  }
+  if ((sink.type == "csv" || sink.type == "jsonl" || sink.type == "log") && sink.path.empty()) {
+    return Error(sink.loc, fmt::format("a {} sink needs a path", sink.type));
+  }
+  if (sink.type == "collector" && !sink.collector) {
+    return Error(sink.loc, "a collector sink needs a Collector");
+  }
+  *out = std::move(plan);
+  return Status::OK();
+}
+
+}  // namespace sluice

@@ -1,6 +1,35 @@
+// The sluice command: run and validate pipelines, manage event logs, generate demo data.
 #include <cstdio>
 
-int main() {
-  std::fprintf(stderr, "sluice: under construction\n");
-  return 1;
+#include <CLI/CLI.hpp>
+
+#include "cli/generate_command.h"
+#include "cli/log_commands.h"
+#include "cli/run_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app(
+      "sluice: a dataflow stream-processing engine.\n"
+      "Run windowed analytics pipelines declared in TOML files over CSV, JSON lines, generated\n"
+      "data or an event log.",
+      "sluice");
+  app.set_version_flag("--version", "sluice 0.1.0");
+  app.require_subcommand(1);
+  int exit_code = 0;
+  sluice::cli::AddRunCommands(app, &exit_code);
+  sluice::cli::AddGenerateCommand(app, &exit_code);
+  AddLogCommands(app, &exit_code);
+  app.footer(
+      "Examples:\n"
+      "  sluice validate pipelines/examples/clicks-per-user.toml\n"
+      "  sluice run pipelines/examples/clicks-per-user.toml --parallelism 2\n"
+      "  sluice run FILE --help   (help for one command)\n"
+      "Exit codes: 0 ok, 1 runtime failure, 2 invalid pipeline or usage, 130 interrupted.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  return exit_code;
 }

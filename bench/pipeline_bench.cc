@@ -1,0 +1,288 @@
+// Whole-pipeline benchmark: the workloads W1-W3 of docs/benchmarks.md through sluice, beside a
+// hand-written single-threaded loop computing the same result and a naive oneTBB flow graph that
+// sends one message per event, all in the same run. Each measurement runs in a forked child so
+// its peak RSS is its own.
+//
+//   bench_pipeline_bench [--events N] [--keys K] [--parallelism P] [--only W2] [--naive-events N]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include "engine/runtime/pipeline_builder.h"
+
+namespace {
+
+using namespace sluice;
+
+// The generator's event formula, restated for the reference loops (see GeneratorSchema()).
+inline uint64_t SplitMix64(uint64_t i) {
+  uint64_t z = i + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+struct Measure {
+  double seconds = 0;
+  uint64_t results = 0;
+  long peak_rss_kb = 0;
+  bool ok = true;
+};
+
+// Runs fn in a child process; returns its wall time, result count and peak RSS.
+Measure InChild(const std::function<uint64_t()>& fn) {
+  int fds[2];
+  if (pipe(fds) != 0) return {0, 0, 0, false};
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    auto t0 = std::chrono::steady_clock::now();
+    uint64_t results = fn();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    Measure m{secs, results, ru.ru_maxrss, results != UINT64_MAX};
+    ssize_t w = write(fds[1], &m, sizeof(m));
+    (void)w;
+    _exit(0);
+  }
+  close(fds[1]);
+  Measure m;
+  ssize_t r = read(fds[0], &m, sizeof(m));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (r != sizeof(m) || !WIFEXITED(status)) m.ok = false;
+  return m;
+}
+
+// ---- hand-written single-threaded loops ----
+
+uint64_t HandW1(uint64_t n, uint64_t k) {
+  uint64_t kept = 0;
+  double checksum = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    volatile uint64_t key = SplitMix64(i) % k;  // the generator computes it too
+    (void)key;
+    double v = static_cast<double>(i % 100);
+    if (v < 90) {
+      v *= 2;
+      ++kept;
+      checksum += v;
+    }
+  }
+  if (checksum < 0) std::puts("");
+  return kept;
+}
+
+// Tumbling (slide == size) or sliding windows by panes of `slide`, count and sum per key.
+uint64_t HandWindows(uint64_t n, uint64_t k, int64_t size, int64_t slide) {
+  const int64_t panes_per_window = size / slide;
+  std::vector<std::vector<int64_t>> counts(panes_per_window, std::vector<int64_t>(k));
+  std::vector<std::vector<double>> sums(panes_per_window, std::vector<double>(k));
+  uint64_t results = 0;
+  double checksum = 0;
+  int64_t pane = 0;  // index of the current pane
+  // Fires the window whose last pane is `last_pane`, reading panes up to `newest` only.
+  auto fire = [&](int64_t last_pane, int64_t newest) {
+    for (uint64_t key = 0; key < k; ++key) {
+      int64_t c = 0;
+      double s = 0;
+      for (int64_t idx = last_pane; idx > last_pane - panes_per_window && idx >= 0; --idx) {
+        if (idx > newest) continue;
+        c += counts[idx % panes_per_window][key];
+        s += sums[idx % panes_per_window][key];
+      }
+      if (c) {
+        ++results;
+        checksum += s;
+      }
+    }
+  };
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t p = static_cast<int64_t>(i) / slide;
+    while (pane < p) {
+      fire(pane, pane);
+      ++pane;
+      std::fill(counts[pane % panes_per_window].begin(), counts[pane % panes_per_window].end(), 0);
+      std::fill(sums[pane % panes_per_window].begin(), sums[pane % panes_per_window].end(), 0.0);
+    }
+    uint64_t key = SplitMix64(i) % k;
+    counts[pane % panes_per_window][key] += 1;
+    sums[pane % panes_per_window][key] += static_cast<double>(i % 100);
+  }
+  // End of input: every window that still holds data fires.
+  for (int64_t last = pane; last < pane + panes_per_window; ++last) fire(last, pane);
+  if (checksum < 0) std::puts("");
+  return results;
+}
+
+// ---- sluice ----
+
+uint64_t SluiceRun(const std::string& workload, uint64_t n, uint64_t k, uint32_t p) {
+  PipelineBuilder b(workload);
+  b.parallelism(p).generator_source(n, k);
+  if (workload == "W1") {
+    b.filter("value < 90").map("value", "value * 2");
+  } else if (workload == "W2") {
+    b.key_by({"key"}).tumbling("10ms", {"count() as n", "sum(value) as total"});
+  } else {
+    b.key_by({"key"}).sliding("100ms", "10ms", {"count() as n", "sum(value) as total"});
+  }
+  b.null_sink();
+  std::unique_ptr<Pipeline> pipeline;
+  Status s = b.Build(&pipeline);
+  if (s.ok()) s = pipeline->Run();
+  if (!s.ok()) {
+    fmt::print(stderr, "{}: {}\n", workload, s.ToString());
+    return UINT64_MAX;
+  }
+  return pipeline->Stats().records_out;
+}
+
+// ---- naive per-event flow graph ----
+
+struct Event {
+  uint64_t seq;
+  int64_t key;
+  int64_t ts;
+  double value;
+};
+
+uint64_t NaiveGraph(const std::string& workload, uint64_t n, uint64_t k, uint32_t p) {
+  namespace flow = oneapi::tbb::flow;
+  uint64_t results = 0;
+  oneapi::tbb::task_arena arena(static_cast<int>(p));
+  arena.execute([&] {
+    flow::graph g;
+    uint64_t i = 0;
+    flow::input_node<Event> source(g, [&](oneapi::tbb::flow_control& fc) -> Event {
+      if (i >= n) {
+        fc.stop();
+        return {};
+      }
+      Event e{i, static_cast<int64_t>(SplitMix64(i) % k), static_cast<int64_t>(i),
+              static_cast<double>(i % 100)};
+      ++i;
+      return e;
+    });
+    flow::limiter_node<Event> limiter(g, 1024);
+    if (workload == "W1") {
+      flow::function_node<Event, Event> filter(g, flow::unlimited, [](Event e) {
+        if (e.value >= 90) e.value = -1;
+        return e;
+      });
+      flow::function_node<Event, Event> map(g, flow::unlimited, [](Event e) {
+        if (e.value >= 0) e.value *= 2;
+        return e;
+      });
+      flow::function_node<Event, flow::continue_msg> sink(g, flow::serial, [&](const Event& e) {
+        if (e.value >= 0) ++results;
+        return flow::continue_msg();
+      });
+      flow::make_edge(source, limiter);
+      flow::make_edge(limiter, filter);
+      flow::make_edge(filter, map);
+      flow::make_edge(map, sink);
+      flow::make_edge(sink, limiter.decrementer());
+      source.activate();
+      g.wait_for_all();
+    } else {
+      const int64_t size = 10'000;
+      std::unordered_map<int64_t, std::pair<int64_t, double>> open;
+      int64_t window = 0;
+      flow::sequencer_node<Event> seq(g, [](const Event& e) -> size_t { return e.seq; });
+      flow::function_node<Event, flow::continue_msg> win(g, flow::serial, [&](const Event& e) {
+        int64_t w = e.ts / size;
+        if (w != window) {
+          results += open.size();
+          open.clear();
+          window = w;
+        }
+        auto& acc = open[e.key];
+        acc.first += 1;
+        acc.second += e.value;
+        return flow::continue_msg();
+      });
+      flow::make_edge(source, limiter);
+      flow::make_edge(limiter, seq);
+      flow::make_edge(seq, win);
+      flow::make_edge(win, limiter.decrementer());
+      source.activate();
+      g.wait_for_all();
+      results += open.size();
+    }
+  });
+  return results;
+}
+
+void Row(const std::string& workload, const std::string& who, uint64_t n, const Measure& m,
+         uint64_t expected) {
+  if (!m.ok) {
+    fmt::print("{:<14} {:<26} FAILED\n", workload, who);
+    return;
+  }
+  fmt::print("{:<14} {:<26} {:>12.1f} M events/s {:>10.3f} s {:>8} MB peak RSS  {:>10} results{}\n",
+             workload, who, n / m.seconds / 1e6, m.seconds, m.peak_rss_kb / 1024, m.results,
+             m.results == expected ? "" : fmt::format("  MISMATCH (expected {})", expected));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint64_t n = 20'000'000, k = 1'000, naive_n = 2'000'000;
+  uint32_t p = 2;
+  std::string only;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--events") n = std::stoull(argv[i + 1]);
+    else if (a == "--keys") k = std::stoull(argv[i + 1]);
+    else if (a == "--parallelism") p = static_cast<uint32_t>(std::stoul(argv[i + 1]));
+    else if (a == "--only") only = argv[i + 1];
+    else if (a == "--naive-events") naive_n = std::stoull(argv[i + 1]);
+  }
+  fmt::print("sluice whole-pipeline benchmark: N = {}, K = {}, P = {}, naive graph N = {}\n\n", n,
+             k, p, naive_n);
+  struct Workload {
+    std::string name;
+    uint64_t keys;
+  };
+  std::vector<Workload> workloads = {{"W1", k}, {"W2", k}, {"W3", k}, {"W2", 100'000}};
+  for (const auto& w : workloads) {
+    std::string label = w.keys == k ? w.name : fmt::format("{} K={}", w.name, w.keys);
+    if (!only.empty() && only != w.name) continue;
+    uint64_t expected;
+    Measure hand = InChild([&] {
+      if (w.name == "W1") return HandW1(n, w.keys);
+      if (w.name == "W2") return HandWindows(n, w.keys, 10'000, 10'000);
+      return HandWindows(n, w.keys, 100'000, 10'000);
+    });
+    expected = hand.results;
+    Row(label, "hand-written loop (1 thr)", n, hand, expected);
+    for (uint32_t lanes : {1u, p}) {
+      Measure m = InChild([&] { return SluiceRun(w.name, n, w.keys, lanes); });
+      Row(label, fmt::format("sluice P={}", lanes), n, m, expected);
+      if (lanes == p) break;
+    }
+    if (w.name != "W3") {
+      uint64_t naive_expected = w.name == "W1" ? HandW1(naive_n, w.keys)
+                                               : HandWindows(naive_n, w.keys, 10'000, 10'000);
+      Measure m = InChild([&] { return NaiveGraph(w.name, naive_n, w.keys, p); });
+      Row(label, fmt::format("naive per-event graph P={}", p), naive_n, m, naive_expected);
+    }
+    fmt::print("\n");
+  }
+  return 0;
+}

@@ -1,0 +1,190 @@
+#include "cli/run_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "engine/pipeline.h"
+#include "pipelines/toml_loader.h"
+
+namespace sluice::cli {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void OnSignal(int) { g_interrupted.store(true); }
+
+// Exit codes: 0 success, 1 runtime failure, 2 invalid pipeline or usage, 130 interrupted.
+int ExitCodeFor(const Status& s) {
+  if (s.ok()) return 0;
+  if (s.IsInvalidArgument()) return 2;
+  if (s.code() == Status::Code::kAborted) return 130;
+  return 1;
+}
+
+std::string Thousands(uint64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
+  return s;
+}
+
+std::string SummaryLine(const std::string& name, const PipelineStats& st,
+                        const std::string& dlq) {
+  std::string line = fmt::format("{}: {} events in, {} results out, {} late, {} dead letters",
+                                 name, Thousands(st.events_in), Thousands(st.records_out),
+                                 Thousands(st.late), Thousands(st.dead_letters));
+  if (st.dead_letters > 0) line += fmt::format(" (in {})", dlq);
+  line += fmt::format(", {:.3f} s, {} events/s", st.elapsed_s,
+                      Thousands(static_cast<uint64_t>(st.events_per_s())));
+  return line;
+}
+
+Status WriteSummaryJson(const std::string& path, const PipelineStats& st) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return Status::IOError(fmt::format("cannot create '{}'", path));
+    out << fmt::format(
+        "{{\"events_in\":{},\"records_out\":{},\"late\":{},\"dead_letters\":{},"
+        "\"elapsed_s\":{:.6f},\"events_per_s\":{:.1f}}}\n",
+        st.events_in, st.records_out, st.late, st.dead_letters, st.elapsed_s, st.events_per_s());
+    if (!out) return Status::IOError(fmt::format("cannot write '{}'", path));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError(fmt::format("cannot write '{}'", path));
+  }
+  return Status::OK();
+}
+
+struct RunArgs {
+  std::string file;
+  uint32_t parallelism = 0;
+  uint32_t batch_size = 0;
+  std::string summary_json;
+  bool quiet = false;
+  bool progress = false;
+};
+
+int Run(const RunArgs& args) {
+  auto spec = LoadPipelineFile(args.file);
+  if (!spec.ok()) {
+    fmt::print(stderr, "sluice: {}\n", spec.status().message());
+    return ExitCodeFor(spec.status());
+  }
+  PipelineOptions options;
+  options.parallelism = args.parallelism;
+  if (args.batch_size) spec->batch_size = args.batch_size;
+  std::unique_ptr<Pipeline> pipeline;
+  Status s = Pipeline::Build(options, *spec, &pipeline);
+  if (!s.ok()) {
+    fmt::print(stderr, "sluice: {}\n", s.message());
+    return ExitCodeFor(s);
+  }
+
+  g_interrupted.store(false);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  const bool show_progress = !args.quiet && (args.progress || isatty(STDERR_FILENO));
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    auto last_print = std::chrono::steady_clock::now();
+    bool printed = false;
+    while (!done.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (g_interrupted.load()) pipeline->Stop();
+      auto now = std::chrono::steady_clock::now();
+      if (show_progress && now - last_print >= std::chrono::milliseconds(500)) {
+        last_print = now;
+        PipelineStats st = pipeline->Stats();
+        fmt::print(stderr, "\r{}: {} events, {} results, {:.1f} s, {} events/s   ", spec->name,
+                   Thousands(st.events_in), Thousands(st.records_out), st.elapsed_s,
+                   Thousands(static_cast<uint64_t>(st.events_per_s())));
+        printed = true;
+      }
+    }
+    if (printed) fmt::print(stderr, "\r\033[K");
+  });
+  s = pipeline->Run();
+  done.store(true);
+  watcher.join();
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+
+  PipelineStats st = pipeline->Stats();
+  std::string dlq = spec->dead_letter_path.empty() ? spec->name + ".dlq.jsonl"
+                                                    : spec->dead_letter_path;
+  if (!s.ok()) {
+    if (s.code() == Status::Code::kAborted) {
+      fmt::print(stderr, "sluice: {} interrupted; no output was committed\n", spec->name);
+    } else {
+      fmt::print(stderr, "sluice: {} failed: {}\n", spec->name, s.message());
+    }
+    return ExitCodeFor(s);
+  }
+  if (!args.quiet) fmt::print(stderr, "{}\n", SummaryLine(spec->name, st, dlq));
+  if (!args.summary_json.empty()) {
+    Status js = WriteSummaryJson(args.summary_json, st);
+    if (!js.ok()) {
+      fmt::print(stderr, "sluice: {}\n", js.message());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int Validate(const std::string& file) {
+  auto spec = LoadPipelineFile(file);
+  if (!spec.ok()) {
+    fmt::print(stderr, "sluice: {}\n", spec.status().message());
+    return ExitCodeFor(spec.status());
+  }
+  std::unique_ptr<Pipeline> pipeline;
+  Status s = Pipeline::Build(PipelineOptions(), *spec, &pipeline);
+  if (!s.ok()) {
+    fmt::print(stderr, "sluice: {}\n", s.message());
+    return ExitCodeFor(s);
+  }
+  std::string fields;
+  for (const Field& f : pipeline->output_schema().fields()) {
+    if (!fields.empty()) fields += ", ";
+    fields += fmt::format("{} {}", f.name, TypeName(f));
+  }
+  fmt::print("{}: ok: pipeline '{}', {} operator(s), {} lane(s); output: {}\n", file, spec->name,
+             spec->operators.size(), pipeline->parallelism(), fields);
+  return 0;
+}
+
+}  // namespace
+
+void AddRunCommands(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* run = app.add_subcommand("run", "Run a pipeline file to the end of its input");
+  run->add_option("FILE", args->file, "Pipeline file (.toml)")->required();
+  run->add_option("-p,--parallelism", args->parallelism,
+                  "Lanes and worker threads (default: the file's, else the machine's cores)")
+      ->check(CLI::Range(1u, 1024u));
+  run->add_option("--batch-size", args->batch_size, "Rows per batch (default 4096)")
+      ->check(CLI::Range(1u, 1u << 20));
+  run->add_option("--summary-json", args->summary_json,
+                  "Also write the run summary as a JSON object to this file");
+  run->add_flag("-q,--quiet", args->quiet, "No progress and no summary line on stderr");
+  run->add_flag("--progress", args->progress, "Show progress even when stderr is not a terminal");
+  run->callback([args, exit_code] { *exit_code = Run(*args); });
+
+  auto file = std::make_shared<std::string>();
+  CLI::App* validate =
+      app.add_subcommand("validate", "Check a pipeline file without reading any data");
+  validate->add_option("FILE", *file, "Pipeline file (.toml)")->required();
+  validate->callback([file, exit_code] { *exit_code = Validate(*file); });
+}
+
+}  // namespace sluice::cli

@@ -11,8 +11,9 @@
 //   primary := number | string | 'true' | 'false' | 'null' | field | call | '(' expr ')'
 //   call    := name '(' (expr (',' expr)*)? ')'      abs, lower, upper, length, coalesce
 //
-// Keywords are case-insensitive; field names are case-sensitive. See docs/pipelines.md for types,
-// null rules and every operator.
+// Keywords and function names are case-insensitive; field names are case-sensitive (write `name`
+// in backquotes for a field that is not an identifier or is a keyword). See docs/expressions.md for
+// types, null rules, every operator and function, and the error messages.
 #pragma once
 
 #include <memory>
@@ -53,7 +54,7 @@ class Expr {
 // Parses and binds `text` against `schema`. On error returns InvalidArgument whose message is
 // "column N: <what is wrong>" with N the 1-based character position in `text`, e.g.
 //   column 8: unknown field 'amout' (did you mean 'amount'?)
-//   column 10: operator '+' cannot add string and int64
+//   column 10: operator '+' cannot apply to string and int64
 Result<std::unique_ptr<Expr>> CompileExpr(std::string_view text, const Schema& schema);
 
 // One aggregate as written in a window or aggregate operator: "sum(amount * 2) as total".

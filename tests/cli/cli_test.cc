@@ -1,0 +1,147 @@
+// Runs the real `sluice` binary: exit codes, messages, outputs and the JSON summary.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "../runtime/test_util.h"
+
+using sluice::testing::ReadFile;
+using sluice::testing::ReadLines;
+using sluice::testing::ScratchDir;
+using sluice::testing::WriteFile;
+
+namespace {
+
+struct Outcome {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome Sluice(const std::string& args, const std::string& cwd = ".") {
+  std::string cmd = "cd '" + cwd + "' && '" SLUICE_BINARY_DIR "/bin/sluice' " + args + " 2>&1";
+  Outcome o;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return o;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) o.output.append(buf, n);
+  int status = pclose(p);
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return o;
+}
+
+const char* kGood = R"([pipeline]
+name = "per-key"
+parallelism = 2
+
+[source]
+type = "csv"
+path = "in.csv"
+schema = { user = "string", ts = "timestamp_ms", amount = "double" }
+event_time = "ts"
+max_out_of_orderness = "1s"
+
+[[operator]]
+type = "filter"
+where = "amount > 0"
+
+[[operator]]
+type = "key_by"
+fields = ["user"]
+
+[[operator]]
+type = "window"
+kind = "tumbling"
+size = "10s"
+aggregates = ["count() as n", "sum(amount) as total"]
+
+[sink]
+type = "csv"
+path = "out.csv"
+)";
+
+const char* kInput =
+    "user,ts,amount\n"
+    "alice,1000,5\n"
+    "bob,2000,7.5\n"
+    "alice,3000,-1\n"
+    "alice,oops,3\n"
+    "alice,12000,2\n";
+
+}  // namespace
+
+TEST_CASE("sluice --help lists the commands") {
+  Outcome o = Sluice("--help");
+  CHECK(o.code == 0);
+  CHECK(o.output.find("run") != std::string::npos);
+  CHECK(o.output.find("validate") != std::string::npos);
+  Outcome r = Sluice("run --help");
+  CHECK(r.code == 0);
+  CHECK(r.output.find("--summary-json") != std::string::npos);
+}
+
+TEST_CASE("sluice with an unknown command or option exits 2") {
+  CHECK(Sluice("frobnicate").code == 2);
+  CHECK(Sluice("run --no-such-flag x.toml").code == 2);
+}
+
+TEST_CASE("sluice run writes results, dead letters and the JSON summary") {
+  ScratchDir dir("cli-run");
+  WriteFile(dir.file("p.toml"), kGood);
+  WriteFile(dir.file("in.csv"), kInput);
+  Outcome o = Sluice("run p.toml --summary-json summary.json", dir.file(""));
+  INFO(o.output);
+  REQUIRE(o.code == 0);
+  CHECK(o.output.find("4 events in") != std::string::npos);
+  CHECK(o.output.find("1 dead letters") != std::string::npos);
+  auto rows = ReadLines(dir.file("out.csv"));
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0] == "user,window_start,window_end,n,total");
+  std::string summary = ReadFile(dir.file("summary.json"));
+  for (const char* key : {"\"events_in\":4", "\"records_out\":3", "\"late\":0",
+                          "\"dead_letters\":1", "\"elapsed_s\":", "\"events_per_s\":"}) {
+    CHECK_MESSAGE(summary.find(key) != std::string::npos, key);
+  }
+  auto dlq = ReadLines(dir.file("per-key.dlq.jsonl"));
+  REQUIRE(dlq.size() == 1);
+  CHECK(dlq[0].find("\"line\":5") != std::string::npos);
+}
+
+TEST_CASE("sluice validate accepts a good file and refuses a bad one with file:line:column") {
+  ScratchDir dir("cli-validate");
+  WriteFile(dir.file("p.toml"), kGood);
+  Outcome ok = Sluice("validate p.toml", dir.file(""));
+  INFO(ok.output);
+  CHECK(ok.code == 0);
+  CHECK(ok.output.find("ok") != std::string::npos);
+
+  std::string bad = kGood;
+  bad.replace(bad.find("amount > 0"), 10, "amout > 0");
+  WriteFile(dir.file("bad.toml"), bad);
+  Outcome b = Sluice("validate bad.toml", dir.file(""));
+  INFO(b.output);
+  CHECK(b.code == 2);
+  CHECK(b.output.find("bad.toml:14:") != std::string::npos);
+  CHECK(b.output.find("unknown field 'amout'") != std::string::npos);
+  // Nothing was read or written.
+  CHECK_FALSE(std::filesystem::exists(dir.file("out.csv")));
+}
+
+TEST_CASE("sluice run with a missing input exits 1, names the file and writes nothing") {
+  ScratchDir dir("cli-missing");
+  WriteFile(dir.file("p.toml"), kGood);
+  Outcome o = Sluice("run p.toml", dir.file(""));
+  INFO(o.output);
+  CHECK(o.code == 1);
+  CHECK(o.output.find("in.csv") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("out.csv")));
+}
+
+TEST_CASE("sluice run on a missing pipeline file exits non-zero with the path") {
+  Outcome o = Sluice("run /nonexistent/pipeline.toml");
+  CHECK(o.code != 0);
+  CHECK(o.output.find("/nonexistent/pipeline.toml") != std::string::npos);
+}

@@ -38,6 +38,14 @@ std::string FoundAt(std::string_view text, size_t pos) {
   return fmt::format("'{}'", text.substr(pos, end - pos));
 }
 
+// The run of non-space characters at pos, for "but found ..." messages about a name.
+std::string RunAt(std::string_view text, size_t pos) {
+  if (pos >= text.size()) return "end of expression";
+  size_t end = pos;
+  while (end < text.size() && !IsSpace(text[end])) ++end;
+  return fmt::format("'{}'", text.substr(pos, end - pos));
+}
+
 size_t ScanWord(std::string_view text, size_t pos) {
   while (pos < text.size() && IsWordChar(text[pos])) ++pos;
   return pos;
@@ -142,7 +150,7 @@ Result<AggregateCall> ParseAggregateCall(std::string_view text) {
     if (!expr::IsIdentifier(alias) || (alias_end < text.size() && !IsSpace(text[alias_end]))) {
       return ErrorAt(alias_pos, fmt::format("expected an alias name (letters, digits, _, not "
                                             "starting with a digit) after 'as' but found {}",
-                                            FoundAt(text, alias_pos)));
+                                            RunAt(text, alias_pos)));
     }
     call.alias = std::string(alias);
     pos = SkipSpace(text, alias_end);

@@ -63,6 +63,10 @@ void AndValid(size_t n, const uint8_t* a, const uint8_t* b, std::vector<uint8_t>
 void LoadStr(const Node& node, const Batch& batch, Str* out) {
   if (const Value* v = node.constant()) {
     out->c = v->s;
+    if (v->null) {
+      out->nulls.assign(batch.size(), 0);
+      out->valid = out->nulls.data();
+    }
     return;
   }
   out->col = &node.Ref(batch, &out->scratch);

@@ -98,15 +98,20 @@ struct Num {
   T c{};
   const uint8_t* valid = nullptr;  // nullptr: all valid
   std::vector<T> conv;             // storage for int64 -> double conversion
+  std::vector<uint8_t> nulls;      // all-zero validity of a null constant
   Column scratch;                  // storage for a computed operand
   Num() = default;
   Num(const Num&) = delete;
 };
 
-// Loads `node` as a numeric operand in domain T. REQUIRES: a constant node is not null.
+// Loads `node` as a numeric operand in domain T.
 template <typename T>
 void LoadNum(const Node& node, const Batch& batch, Num<T>* out) {
   if (const Value* v = node.constant()) {
+    if (v->null) {
+      out->nulls.assign(batch.size(), 0);
+      out->valid = out->nulls.data();
+    }
     if constexpr (std::is_same_v<T, double>) {
       out->c = v->type == Type::kDouble ? v->d : static_cast<double>(v->i);
     } else {
@@ -158,6 +163,7 @@ struct Str {
   const Column* col = nullptr;  // nullptr: constant `c`
   std::string_view c;
   const uint8_t* valid = nullptr;
+  std::vector<uint8_t> nulls;
   Column scratch;
   Str() = default;
   Str(const Str&) = delete;

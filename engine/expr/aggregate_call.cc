@@ -1,7 +1,7 @@
 // ParseAggregateCall: "func(arg) [as alias]" with the argument kept as text for CompileExpr.
-#include <array>
-
 #include <fmt/format.h>
+
+#include <array>
 
 #include "engine/expr/binder.h"
 #include "engine/expr/expr.h"
@@ -112,8 +112,8 @@ Result<AggregateCall> ParseAggregateCall(std::string_view text) {
   }
   const size_t open = SkipSpace(text, end);
   if (open >= text.size() || text[open] != '(') {
-    return ErrorAt(open, fmt::format("expected '(' after '{}' but found {}", written,
-                                     FoundAt(text, open)));
+    return ErrorAt(
+        open, fmt::format("expected '(' after '{}' but found {}", written, FoundAt(text, open)));
   }
   size_t close = 0, comma = 0;
   SLUICE_RETURN_IF_ERROR(ScanArgument(text, open, &close, &comma));
@@ -128,12 +128,12 @@ Result<AggregateCall> ParseAggregateCall(std::string_view text) {
     call.arg_column = 0;
   }
   if (comma != std::string_view::npos) {
-    return ErrorAt(comma, fmt::format("{}() takes one argument, but a second one starts here",
-                                      call.func));
+    return ErrorAt(comma,
+                   fmt::format("{}() takes one argument, but a second one starts here", call.func));
   }
   if (call.arg.empty() && call.func != "count") {
-    return ErrorAt(close, fmt::format("{}() needs an argument, e.g. {}(amount)", call.func,
-                                      call.func));
+    return ErrorAt(close,
+                   fmt::format("{}() needs an argument, e.g. {}(amount)", call.func, call.func));
   }
 
   pos = SkipSpace(text, close + 1);
@@ -155,8 +155,8 @@ Result<AggregateCall> ParseAggregateCall(std::string_view text) {
     call.alias = std::string(alias);
     pos = SkipSpace(text, alias_end);
     if (pos < text.size()) {
-      return ErrorAt(pos, fmt::format("unexpected {} after the alias '{}'", FoundAt(text, pos),
-                                      call.alias));
+      return ErrorAt(
+          pos, fmt::format("unexpected {} after the alias '{}'", FoundAt(text, pos), call.alias));
     }
     return call;
   }

@@ -41,17 +41,32 @@ template <typename T>
 void Compute(ArithOp op, size_t n, const Num<T>& l, const Num<T>& r, T* out) {
   if constexpr (std::is_same_v<T, int64_t>) {
     switch (op) {
-      case ArithOp::kAdd: BinaryLoop(n, l, r, out, WrapAdd); break;
-      case ArithOp::kSub: BinaryLoop(n, l, r, out, WrapSub); break;
-      case ArithOp::kMul: BinaryLoop(n, l, r, out, WrapMul); break;
-      case ArithOp::kMod: BinaryLoop(n, l, r, out, SafeMod); break;
-      case ArithOp::kDiv: break;  // always double; see MakeArith
+      case ArithOp::kAdd:
+        BinaryLoop(n, l, r, out, WrapAdd);
+        break;
+      case ArithOp::kSub:
+        BinaryLoop(n, l, r, out, WrapSub);
+        break;
+      case ArithOp::kMul:
+        BinaryLoop(n, l, r, out, WrapMul);
+        break;
+      case ArithOp::kMod:
+        BinaryLoop(n, l, r, out, SafeMod);
+        break;
+      case ArithOp::kDiv:
+        break;  // always double; see MakeArith
     }
   } else {
     switch (op) {
-      case ArithOp::kAdd: BinaryLoop(n, l, r, out, [](double a, double b) { return a + b; }); break;
-      case ArithOp::kSub: BinaryLoop(n, l, r, out, [](double a, double b) { return a - b; }); break;
-      case ArithOp::kMul: BinaryLoop(n, l, r, out, [](double a, double b) { return a * b; }); break;
+      case ArithOp::kAdd:
+        BinaryLoop(n, l, r, out, [](double a, double b) { return a + b; });
+        break;
+      case ArithOp::kSub:
+        BinaryLoop(n, l, r, out, [](double a, double b) { return a - b; });
+        break;
+      case ArithOp::kMul:
+        BinaryLoop(n, l, r, out, [](double a, double b) { return a * b; });
+        break;
       case ArithOp::kDiv:
         BinaryLoop(n, l, r, out, [](double a, double b) { return b == 0 ? 0.0 : a / b; });
         break;

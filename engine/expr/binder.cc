@@ -1,8 +1,8 @@
 #include "engine/expr/binder.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "engine/expr/lexer.h"
 
@@ -54,10 +54,14 @@ class Binder {
       case Ast::Kind::kLiteral:
         if (a.literal.null) return Bound{MakeLiteral(Value::Null(), Type::kInt64), true};
         return Bound{MakeLiteral(a.literal, a.literal.type), false};
-      case Ast::Kind::kField: return BindField(a);
-      case Ast::Kind::kUnary: return BindUnary(a);
-      case Ast::Kind::kBinary: return BindBinary(a);
-      case Ast::Kind::kCall: return BindCall(a);
+      case Ast::Kind::kField:
+        return BindField(a);
+      case Ast::Kind::kUnary:
+        return BindUnary(a);
+      case Ast::Kind::kBinary:
+        return BindBinary(a);
+      case Ast::Kind::kCall:
+        return BindCall(a);
     }
     return ErrorAt(a.column, "unknown expression node");
   }
@@ -223,8 +227,8 @@ class Binder {
     }
     if (f == "coalesce") return BindCoalesce(a, std::move(args));
     if (args.size() != 1) {
-      return ErrorAt(a.column, fmt::format("function '{}' takes 1 argument but was given {}", f,
-                                           args.size()));
+      return ErrorAt(
+          a.column, fmt::format("function '{}' takes 1 argument but was given {}", f, args.size()));
     }
     Bound& x = args[0];
     const Type t = x.node->type();
@@ -270,11 +274,11 @@ class Binder {
         type = (t == Type::kDouble || type == Type::kDouble) ? Type::kDouble : Type::kInt64;
         continue;
       }
-      return ErrorAt(StartColumn(*a.args[positions[k]]),
-                     fmt::format("coalesce arguments must share one type, but argument {} is {} "
-                                 "and argument {} is {}",
-                                 positions[k] + 1, Name(t), positions[0] + 1,
-                                 Name(kept[0]->type())));
+      return ErrorAt(
+          StartColumn(*a.args[positions[k]]),
+          fmt::format("coalesce arguments must share one type, but argument {} is {} "
+                      "and argument {} is {}",
+                      positions[k] + 1, Name(t), positions[0] + 1, Name(kept[0]->type())));
     }
     if (type != Type::kTimestamp) unit = TimeUnit::kMicros;
     if (kept.size() == 1) return Bound{std::move(kept[0]), false};

@@ -1,5 +1,6 @@
 // Comparisons = != < <= > >= between numbers (int64 and double mixed compare as double), strings
 // (bytewise lexicographic) and bools (= and != only). Results are bool; null in, null out.
+
 #include <functional>
 
 #include "engine/expr/node.h"
@@ -12,12 +13,24 @@ enum class Domain : uint8_t { kInt, kDouble, kBool, kString };
 template <typename T, typename R>
 void CompareLoop(CmpOp op, size_t n, const Num<T>& l, const Num<T>& r, R* out) {
   switch (op) {
-    case CmpOp::kEq: BinaryLoop(n, l, r, out, std::equal_to<T>()); break;
-    case CmpOp::kNe: BinaryLoop(n, l, r, out, std::not_equal_to<T>()); break;
-    case CmpOp::kLt: BinaryLoop(n, l, r, out, std::less<T>()); break;
-    case CmpOp::kLe: BinaryLoop(n, l, r, out, std::less_equal<T>()); break;
-    case CmpOp::kGt: BinaryLoop(n, l, r, out, std::greater<T>()); break;
-    case CmpOp::kGe: BinaryLoop(n, l, r, out, std::greater_equal<T>()); break;
+    case CmpOp::kEq:
+      BinaryLoop(n, l, r, out, std::equal_to<T>());
+      break;
+    case CmpOp::kNe:
+      BinaryLoop(n, l, r, out, std::not_equal_to<T>());
+      break;
+    case CmpOp::kLt:
+      BinaryLoop(n, l, r, out, std::less<T>());
+      break;
+    case CmpOp::kLe:
+      BinaryLoop(n, l, r, out, std::less_equal<T>());
+      break;
+    case CmpOp::kGt:
+      BinaryLoop(n, l, r, out, std::greater<T>());
+      break;
+    case CmpOp::kGe:
+      BinaryLoop(n, l, r, out, std::greater_equal<T>());
+      break;
   }
 }
 
@@ -33,12 +46,18 @@ void CompareBools(CmpOp op, size_t n, const Num<int64_t>& l, const Num<int64_t>&
 
 inline bool Holds(CmpOp op, int c) {
   switch (op) {
-    case CmpOp::kEq: return c == 0;
-    case CmpOp::kNe: return c != 0;
-    case CmpOp::kLt: return c < 0;
-    case CmpOp::kLe: return c <= 0;
-    case CmpOp::kGt: return c > 0;
-    case CmpOp::kGe: return c >= 0;
+    case CmpOp::kEq:
+      return c == 0;
+    case CmpOp::kNe:
+      return c != 0;
+    case CmpOp::kLt:
+      return c < 0;
+    case CmpOp::kLe:
+      return c <= 0;
+    case CmpOp::kGt:
+      return c > 0;
+    case CmpOp::kGe:
+      return c >= 0;
   }
   return false;
 }

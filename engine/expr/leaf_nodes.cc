@@ -87,7 +87,9 @@ class Literal final : public Node {
       return;
     }
     switch (type()) {
-      case Type::kDouble: std::fill(out->f64.begin(), out->f64.end(), value_.d); break;
+      case Type::kDouble:
+        std::fill(out->f64.begin(), out->f64.end(), value_.d);
+        break;
       case Type::kString:
         out->chars.reserve(n * value_.s.size());
         for (size_t i = 0; i < n; ++i) {
@@ -95,7 +97,9 @@ class Literal final : public Node {
           out->offsets[i + 1] = static_cast<uint32_t>(out->chars.size());
         }
         break;
-      default: std::fill(out->i64.begin(), out->i64.end(), value_.i); break;
+      default:
+        std::fill(out->i64.begin(), out->i64.end(), value_.i);
+        break;
     }
   }
 

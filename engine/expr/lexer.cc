@@ -1,8 +1,8 @@
 #include "engine/expr/lexer.h"
 
-#include <cstdlib>
-
 #include <fmt/format.h>
+
+#include <cstdlib>
 
 namespace sluice::expr {
 namespace {
@@ -18,8 +18,8 @@ Status ErrorAt(int column, std::string_view msg) {
 }  // namespace
 
 bool IsKeyword(std::string_view lower) {
-  return lower == "and" || lower == "or" || lower == "not" || lower == "true" ||
-         lower == "false" || lower == "null";
+  return lower == "and" || lower == "or" || lower == "not" || lower == "true" || lower == "false" ||
+         lower == "null";
 }
 
 namespace {
@@ -43,13 +43,27 @@ Status LexString(std::string_view text, size_t* pos, std::string* out) {
     if (i + 1 >= text.size()) break;
     char e = text[i + 1];
     switch (e) {
-      case '\\': out->push_back('\\'); break;
-      case '\'': out->push_back('\''); break;
-      case '"': out->push_back('"'); break;
-      case 'n': out->push_back('\n'); break;
-      case 't': out->push_back('\t'); break;
-      case 'r': out->push_back('\r'); break;
-      case '0': out->push_back('\0'); break;
+      case '\\':
+        out->push_back('\\');
+        break;
+      case '\'':
+        out->push_back('\'');
+        break;
+      case '"':
+        out->push_back('"');
+        break;
+      case 'n':
+        out->push_back('\n');
+        break;
+      case 't':
+        out->push_back('\t');
+        break;
+      case 'r':
+        out->push_back('\r');
+        break;
+      case '0':
+        out->push_back('\0');
+        break;
       default:
         return ErrorAt(static_cast<int>(i) + 1,
                        fmt::format("unknown escape '\\{}' in string (valid escapes: \\\\ \\' "
@@ -118,8 +132,8 @@ Result<std::vector<Token>> Lex(std::string_view text) {
   std::vector<Token> tokens;
   size_t i = 0;
   while (true) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
-                               text[i] == '\r')) {
+    while (i < text.size() &&
+           (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) {
       ++i;
     }
     Token tok;
@@ -183,11 +197,14 @@ Result<std::vector<Token>> Lex(std::string_view text) {
 
 std::string Describe(const Token& t) {
   switch (t.kind) {
-    case TokenKind::kEnd: return "end of expression";
-    case TokenKind::kString: return fmt::format("string '{}'", t.text);
+    case TokenKind::kEnd:
+      return "end of expression";
+    case TokenKind::kString:
+      return fmt::format("string '{}'", t.text);
     case TokenKind::kIdentifier:
       return t.quoted ? fmt::format("`{}`", t.text) : fmt::format("'{}'", t.text);
-    default: return fmt::format("'{}'", t.text);
+    default:
+      return fmt::format("'{}'", t.text);
   }
 }
 

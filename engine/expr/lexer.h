@@ -25,10 +25,10 @@ enum class TokenKind : uint8_t {
 
 struct Token {
   TokenKind kind = TokenKind::kEnd;
-  std::string text;      // as written (keywords lower-cased, strings decoded)
-  int column = 1;        // 1-based position of the first character
-  bool quoted = false;   // identifier written as `name`
-  double number = 0;     // kDouble only
+  std::string text;     // as written (keywords lower-cased, strings decoded)
+  int column = 1;       // 1-based position of the first character
+  bool quoted = false;  // identifier written as `name`
+  double number = 0;    // kDouble only
 };
 
 // Splits `text` into tokens, always ending with one kEnd token whose column is one past the end.

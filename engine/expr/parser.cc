@@ -1,10 +1,10 @@
 #include "engine/expr/parser.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "engine/expr/lexer.h"
 
@@ -36,8 +36,8 @@ class Parser {
       if (t.kind == TokenKind::kOperator && t.text == ")") {
         return Error(t, "unmatched ')'");
       }
-      return Error(t, fmt::format("expected an operator or end of expression but found {}",
-                                  Describe(t)));
+      return Error(
+          t, fmt::format("expected an operator or end of expression but found {}", Describe(t)));
     }
     return root;
   }
@@ -259,13 +259,26 @@ std::string QuoteString(std::string_view s) {
   std::string out = "'";
   for (char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\'': out += "\\'"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\0': out += "\\0"; break;
-      default: out.push_back(c);
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   out += "'";
@@ -286,21 +299,25 @@ std::string ToText(const Ast& a) {
       const Value& v = a.literal;
       if (v.null) return "null";
       switch (v.type) {
-        case Type::kInt64: return fmt::format("{}", v.i);
+        case Type::kInt64:
+          return fmt::format("{}", v.i);
         case Type::kDouble: {
           std::string s = fmt::format("{}", v.d);
           // Keep doubles recognizable as doubles: "2" -> "2.0".
           if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
           return s;
         }
-        case Type::kBool: return v.i ? "true" : "false";
-        case Type::kString: return QuoteString(v.s);
-        default: return v.ToString();
+        case Type::kBool:
+          return v.i ? "true" : "false";
+        case Type::kString:
+          return QuoteString(v.s);
+        default:
+          return v.ToString();
       }
     }
     case Ast::Kind::kField:
       return IsIdentifier(a.text) && !IsKeyword(Lower(a.text)) ? a.text
-                                                                : fmt::format("`{}`", a.text);
+                                                               : fmt::format("`{}`", a.text);
     case Ast::Kind::kUnary:
       return a.text == "not" ? fmt::format("(not {})", ToText(*a.args[0]))
                              : fmt::format("(-{})", ToText(*a.args[0]));

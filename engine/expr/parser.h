@@ -18,9 +18,9 @@ struct Ast {
   enum class Kind : uint8_t { kLiteral, kField, kUnary, kBinary, kCall };
 
   Kind kind = Kind::kLiteral;
-  int column = 1;    // 1-based column of the token naming the node (operator, name, literal)
-  std::string text;  // operator in canonical form ("=", "!=", "and", "not", "-"), field name,
-                     // or lower-cased function name
+  int column = 1;       // 1-based column of the token naming the node (operator, name, literal)
+  std::string text;     // operator in canonical form ("=", "!=", "and", "not", "-"), field name,
+                        // or lower-cased function name
   std::string written;  // function name as written (for messages)
   Value literal;        // kLiteral; literal.null for `null` (its type is decided by the binder)
   std::vector<std::unique_ptr<Ast>> args;  // operands or call arguments, left to right

@@ -88,25 +88,32 @@ TEST_CASE("aggregate call errors carry the column") {
   CHECK(Error("median(x)") ==
         "column 1: unknown aggregate function 'median' (aggregates: count, sum, min, max, avg, "
         "first, last, count_distinct)");
-  CHECK(Error("sum(x") == "column 6: expected ')' but found end of expression ('(' opened at "
-                          "column 4)");
-  CHECK(Error("sum(abs(x)") == "column 11: expected ')' but found end of expression ('(' opened "
-                               "at column 4)");
+  CHECK(Error("sum(x") ==
+        "column 6: expected ')' but found end of expression ('(' opened at "
+        "column 4)");
+  CHECK(Error("sum(abs(x)") ==
+        "column 11: expected ')' but found end of expression ('(' opened "
+        "at column 4)");
   CHECK(Error("sum x") == "column 5: expected '(' after 'sum' but found 'x'");
   CHECK(Error("sum") == "column 4: expected '(' after 'sum' but found end of expression");
-  CHECK(Error("") == "column 1: expected an aggregate such as sum(amount) but found end of "
-                     "expression");
+  CHECK(Error("") ==
+        "column 1: expected an aggregate such as sum(amount) but found end of "
+        "expression");
   CHECK(Error("(x)") == "column 1: expected an aggregate such as sum(amount) but found '('");
   CHECK(Error("sum()") == "column 5: sum() needs an argument, e.g. sum(amount)");
   CHECK(Error("avg(a, b)") == "column 6: avg() takes one argument, but a second one starts here");
-  CHECK(Error("sum(x) total") == "column 8: expected 'as <alias>' or end of expression after "
-                                 "the aggregate call but found 'total'");
-  CHECK(Error("sum(x) as") == "column 10: expected an alias name (letters, digits, _, not "
-                              "starting with a digit) after 'as' but found end of expression");
-  CHECK(Error("sum(x) as 1abc") == "column 11: expected an alias name (letters, digits, _, not "
-                                   "starting with a digit) after 'as' but found '1abc'");
-  CHECK(Error("sum(x) as a-b") == "column 11: expected an alias name (letters, digits, _, not "
-                                  "starting with a digit) after 'as' but found 'a-b'");
+  CHECK(Error("sum(x) total") ==
+        "column 8: expected 'as <alias>' or end of expression after "
+        "the aggregate call but found 'total'");
+  CHECK(Error("sum(x) as") ==
+        "column 10: expected an alias name (letters, digits, _, not "
+        "starting with a digit) after 'as' but found end of expression");
+  CHECK(Error("sum(x) as 1abc") ==
+        "column 11: expected an alias name (letters, digits, _, not "
+        "starting with a digit) after 'as' but found '1abc'");
+  CHECK(Error("sum(x) as a-b") ==
+        "column 11: expected an alias name (letters, digits, _, not "
+        "starting with a digit) after 'as' but found 'a-b'");
   CHECK(Error("sum(x) as total extra") == "column 17: unexpected 'extra' after the alias 'total'");
   CHECK(Error("sum(s + 'x)") == "column 9: string starting here has no closing '");
 }

@@ -13,7 +13,7 @@ TEST_CASE("int64 op int64 stays int64") {
   CHECK(Eval1("i + j").i == 4);
   CHECK(Eval1("i - j").i == 10);
   CHECK(Eval1("i * j").i == -21);
-  CHECK(Eval1("i % j").i == 1);    // C++ truncating remainder: sign of the dividend
+  CHECK(Eval1("i % j").i == 1);  // C++ truncating remainder: sign of the dividend
   CHECK(Eval1("j % i").i == -3);
   CHECK(TypeOf("i % j") == Type::kInt64);
 }

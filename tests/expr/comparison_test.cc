@@ -52,7 +52,7 @@ TEST_CASE("timestamps compare as int64") {
 }
 
 TEST_CASE("strings compare bytewise lexicographically") {
-  CHECK(True("s < t"));        // 'A' (0x41) sorts before 'a' (0x61)
+  CHECK(True("s < t"));  // 'A' (0x41) sorts before 'a' (0x61)
   CHECK(True("'abc' < 'abd'"));
   CHECK(True("'ab' < 'abc'"));  // a prefix sorts first
   CHECK(True("'' < 'a'"));

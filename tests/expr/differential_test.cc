@@ -1,10 +1,10 @@
 // Differential test: random well-typed expressions over random batches with nulls, evaluated by
 // the vectorized evaluator and by a row-at-a-time reference interpreter over Value written here
 // from the language rules, compared row by row (Evaluate and Select).
+#include <fmt/format.h>
+
 #include <cmath>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "expr_test_util.h"
 
@@ -36,10 +36,14 @@ class Generator {
   TNode Gen(Type t, int depth) {
     if (depth <= 0 || Chance(25)) return Leaf(t);
     switch (t) {
-      case Type::kInt64: return GenInt(depth);
-      case Type::kDouble: return GenDouble(depth);
-      case Type::kBool: return GenBool(depth);
-      default: return GenString(depth);
+      case Type::kInt64:
+        return GenInt(depth);
+      case Type::kDouble:
+        return GenDouble(depth);
+      case Type::kBool:
+        return GenBool(depth);
+      default:
+        return GenString(depth);
     }
   }
 
@@ -79,9 +83,12 @@ class Generator {
 
   Type Numeric() {
     switch (Uniform(0, 2)) {
-      case 0: return Type::kInt64;
-      case 1: return Type::kDouble;
-      default: return Type::kInt64;
+      case 0:
+        return Type::kInt64;
+      case 1:
+        return Type::kDouble;
+      default:
+        return Type::kInt64;
     }
   }
 
@@ -92,13 +99,17 @@ class Generator {
         return Make(TNode::kArith, Type::kInt64, ops[Uniform(0, 3)],
                     {Gen(Type::kInt64, d - 1), Gen(Type::kInt64, d - 1)});
       }
-      case 1: return Make(TNode::kNeg, Type::kInt64, "-", {Gen(Type::kInt64, d - 1)});
-      case 2: return Make(TNode::kCall, Type::kInt64, "abs", {Gen(Type::kInt64, d - 1)});
-      case 3: return Make(TNode::kCall, Type::kInt64, "length", {Gen(Type::kString, d - 1)});
+      case 1:
+        return Make(TNode::kNeg, Type::kInt64, "-", {Gen(Type::kInt64, d - 1)});
+      case 2:
+        return Make(TNode::kCall, Type::kInt64, "abs", {Gen(Type::kInt64, d - 1)});
+      case 3:
+        return Make(TNode::kCall, Type::kInt64, "length", {Gen(Type::kString, d - 1)});
       case 4:
         return Make(TNode::kCall, Type::kInt64, "coalesce",
                     {Gen(Type::kInt64, d - 1), Gen(Type::kInt64, d - 1)});
-      default: return Leaf(Type::kInt64);
+      default:
+        return Leaf(Type::kInt64);
     }
   }
 
@@ -113,12 +124,15 @@ class Generator {
         if (Chance(50)) std::swap(a, b);
         return Make(TNode::kArith, Type::kDouble, op, {Gen(a, d - 1), Gen(b, d - 1)});
       }
-      case 1: return Make(TNode::kNeg, Type::kDouble, "-", {Gen(Type::kDouble, d - 1)});
-      case 2: return Make(TNode::kCall, Type::kDouble, "abs", {Gen(Type::kDouble, d - 1)});
+      case 1:
+        return Make(TNode::kNeg, Type::kDouble, "-", {Gen(Type::kDouble, d - 1)});
+      case 2:
+        return Make(TNode::kCall, Type::kDouble, "abs", {Gen(Type::kDouble, d - 1)});
       case 3:
         return Make(TNode::kCall, Type::kDouble, "coalesce",
                     {Gen(Numeric(), d - 1), Gen(Type::kDouble, d - 1), Gen(Numeric(), d - 1)});
-      default: return Leaf(Type::kDouble);
+      default:
+        return Leaf(Type::kDouble);
     }
   }
 
@@ -132,15 +146,16 @@ class Generator {
         return Make(TNode::kCmp, Type::kBool, cmps[Uniform(0, 7)],
                     {Gen(Type::kString, d - 1), Gen(Type::kString, d - 1)});
       case 2:
-        return Make(TNode::kCmp, Type::kBool, Chance(50) ? "=" : "!=",
-                    {Gen(Type::kBool, d - 1), Gen(Type::kBool, d - 1)});
+        return Make(TNode::kCmp, Type::kBool,
+                    Chance(50) ? "=" : "!=", {Gen(Type::kBool, d - 1), Gen(Type::kBool, d - 1)});
       case 3:
         return Make(TNode::kAnd, Type::kBool, "and",
                     {Gen(Type::kBool, d - 1), Gen(Type::kBool, d - 1)});
       case 4:
         return Make(TNode::kOr, Type::kBool, "or",
                     {Gen(Type::kBool, d - 1), Gen(Type::kBool, d - 1)});
-      case 5: return Make(TNode::kNot, Type::kBool, "not", {Gen(Type::kBool, d - 1)});
+      case 5:
+        return Make(TNode::kNot, Type::kBool, "not", {Gen(Type::kBool, d - 1)});
       default:
         return Make(TNode::kCall, Type::kBool, "coalesce",
                     {Gen(Type::kBool, d - 1), Gen(Type::kBool, d - 1)});
@@ -152,12 +167,15 @@ class Generator {
       case 0:
         return Make(TNode::kConcat, Type::kString, "+",
                     {Gen(Type::kString, d - 1), Gen(Type::kString, d - 1)});
-      case 1: return Make(TNode::kCall, Type::kString, "lower", {Gen(Type::kString, d - 1)});
-      case 2: return Make(TNode::kCall, Type::kString, "upper", {Gen(Type::kString, d - 1)});
+      case 1:
+        return Make(TNode::kCall, Type::kString, "lower", {Gen(Type::kString, d - 1)});
+      case 2:
+        return Make(TNode::kCall, Type::kString, "upper", {Gen(Type::kString, d - 1)});
       case 3:
         return Make(TNode::kCall, Type::kString, "coalesce",
                     {Gen(Type::kString, d - 1), Gen(Type::kString, d - 1)});
-      default: return Leaf(Type::kString);
+      default:
+        return Leaf(Type::kString);
     }
   }
 
@@ -175,17 +193,21 @@ bool HasNullLiteral(const TNode& n) {
 std::string Text(const TNode& n) {
   const char* names[] = {"i", "j", "d", "e", "s", "t", "b", "c", "ts"};
   switch (n.kind) {
-    case TNode::kField: return names[n.field];
-    case TNode::kNull: return "NULL";
+    case TNode::kField:
+      return names[n.field];
+    case TNode::kNull:
+      return "NULL";
     case TNode::kLit:
       switch (n.type) {
-        case Type::kInt64: return n.lit.i < 0 ? fmt::format("({})", n.lit.i) : fmt::format("{}", n.lit.i);
+        case Type::kInt64:
+          return n.lit.i < 0 ? fmt::format("({})", n.lit.i) : fmt::format("{}", n.lit.i);
         case Type::kDouble: {
           std::string s = fmt::format("{}", n.lit.d);
           if (s.find_first_of(".e") == std::string::npos) s += ".0";
           return n.lit.d < 0 ? "(" + s + ")" : s;
         }
-        case Type::kBool: return n.lit.i ? "TRUE" : "false";
+        case Type::kBool:
+          return n.lit.i ? "TRUE" : "false";
         default: {
           std::string out = "'";
           for (char c : n.lit.s) {
@@ -195,14 +217,17 @@ std::string Text(const TNode& n) {
           return out + "'";
         }
       }
-    case TNode::kNeg: return "(- " + Text(n.kids[0]) + ")";
-    case TNode::kNot: return "(NOT " + Text(n.kids[0]) + ")";
+    case TNode::kNeg:
+      return "(- " + Text(n.kids[0]) + ")";
+    case TNode::kNot:
+      return "(NOT " + Text(n.kids[0]) + ")";
     case TNode::kCall: {
       std::string out = n.op + "(";
       for (size_t k = 0; k < n.kids.size(); ++k) out += (k ? ", " : "") + Text(n.kids[k]);
       return out + ")";
     }
-    default: return "(" + Text(n.kids[0]) + " " + n.op + " " + Text(n.kids[1]) + ")";
+    default:
+      return "(" + Text(n.kids[0]) + " " + n.op + " " + Text(n.kids[1]) + ")";
   }
 }
 
@@ -220,8 +245,10 @@ Value RefEval(const TNode& n, const std::vector<Value>& row) {
       if (v.type == Type::kTimestamp) v.type = Type::kInt64;
       return v;
     }
-    case TNode::kLit: return n.lit;
-    case TNode::kNull: return Value::Null();
+    case TNode::kLit:
+      return n.lit;
+    case TNode::kNull:
+      return Value::Null();
     case TNode::kNeg: {
       Value x = RefEval(n.kids[0], row);
       if (x.null) return x;
@@ -267,7 +294,7 @@ Value RefEval(const TNode& n, const std::vector<Value>& row) {
         c = l.i < r.i ? -1 : (l.i > r.i ? 1 : 0);
       }
       const std::string& op = n.op;
-      bool v = (op == "=" || op == "==")   ? c == 0
+      bool v = (op == "=" || op == "==")    ? c == 0
                : (op == "!=" || op == "<>") ? c != 0
                : op == "<"                  ? c < 0
                : op == "<="                 ? c <= 0
@@ -362,9 +389,12 @@ bool SameValue(const Value& got, const Value& want, bool lenient = false) {
       if (got.type != Type::kDouble) return false;
       if (std::isnan(want.d)) return std::isnan(got.d);
       return got.d == want.d;
-    case Type::kString: return got.type == Type::kString && got.s == want.s;
-    case Type::kBool: return got.type == Type::kBool && (got.i != 0) == (want.i != 0);
-    default: return IsIntLike(got) && got.i == want.i;
+    case Type::kString:
+      return got.type == Type::kString && got.s == want.s;
+    case Type::kBool:
+      return got.type == Type::kBool && (got.i != 0) == (want.i != 0);
+    default:
+      return IsIntLike(got) && got.i == want.i;
   }
 }
 
@@ -388,8 +418,8 @@ void CheckOne(const TNode& tree, const Batch& batch, const Type want_type) {
   for (size_t r = 0; r < batch.size(); ++r) {
     const Value want = RefEval(tree, batch.row(r));
     const Value got = out.get(r);
-    INFO("row ", r, ": got '", got.ToString(), "' (null=", got.null, "), want '",
-         want.ToString(), "' (null=", want.null, ")");
+    INFO("row ", r, ": got '", got.ToString(), "' (null=", got.null, "), want '", want.ToString(),
+         "' (null=", want.null, ")");
     REQUIRE(SameValue(got, want, has_null));
     if (e.type() == Type::kBool) {
       REQUIRE(sel[r] == (!want.null && want.i != 0));

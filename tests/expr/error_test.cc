@@ -56,7 +56,8 @@ TEST_CASE("logic operators need bool operands") {
   CHECK(CompileError("b or s") ==
         "column 3: operator 'or' cannot apply to bool and string (both sides must be bool, e.g. "
         "'x > 0 or y < 5')");
-  CHECK(CompileError("not d") == "column 1: operator 'not' cannot apply to double (it needs a bool)");
+  CHECK(CompileError("not d") ==
+        "column 1: operator 'not' cannot apply to double (it needs a bool)");
 }
 
 TEST_CASE("unknown functions list the functions") {
@@ -95,7 +96,8 @@ TEST_CASE("missing closing parenthesis") {
         "column 7: expected ')' but found end of expression ('(' opened at column 1)");
   CHECK(CompileError("abs(i") ==
         "column 6: expected ')' but found end of expression ('(' opened at column 4)");
-  CHECK(CompileError("abs(i j)") == "column 7: expected ')' but found 'j' ('(' opened at column 4)");
+  CHECK(CompileError("abs(i j)") ==
+        "column 7: expected ')' but found 'j' ('(' opened at column 4)");
 }
 
 TEST_CASE("unbalanced or misplaced tokens") {
@@ -122,8 +124,9 @@ TEST_CASE("lexical errors") {
         R"(column 7: unknown escape '\q' in string (valid escapes: \\ \' \" \n \t \r \0))");
   CHECK(CompileError("i # 2") == "column 3: unexpected character '#'");
   CHECK(CompileError("i && b") == "column 3: unexpected '&' (use 'and' / 'or')");
-  CHECK(CompileError("!b") == "column 1: unexpected '!' (use 'not' for negation, '!=' for "
-                              "inequality)");
+  CHECK(CompileError("!b") ==
+        "column 1: unexpected '!' (use 'not' for negation, '!=' for "
+        "inequality)");
   CHECK(CompileError("i + 12abc") == "column 5: malformed number '12abc'");
   CHECK(CompileError("1.2.3") == "column 1: malformed number '1.2.3'");
   CHECK(CompileError("1e") == "column 1: malformed number '1e'");

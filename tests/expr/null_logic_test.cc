@@ -49,9 +49,7 @@ TEST_CASE("or follows three-valued logic") {
   CHECK(Truth(EvalRows("b or c", TruthTable())) == "ttttfntnn");
 }
 
-TEST_CASE("not of null is null") {
-  CHECK(Truth(EvalRows("not b", TruthTable())) == "ffftttnnn");
-}
+TEST_CASE("not of null is null") { CHECK(Truth(EvalRows("not b", TruthTable())) == "ffftttnnn"); }
 
 TEST_CASE("Select treats null as false, through and/or/not") {
   Batch b = TruthTable();
@@ -78,10 +76,9 @@ TEST_CASE("literal null takes part in three-valued logic") {
 }
 
 TEST_CASE("arithmetic, comparison and functions on null yield null") {
-  for (const char* text :
-       {"i + null", "null - d", "null * null", "i / null", "null % 2", "-null", "i < null",
-        "null = null", "s = null", "s + null", "abs(null)", "lower(null)", "upper(null)",
-        "length(null)", "b = null"}) {
+  for (const char* text : {"i + null", "null - d", "null * null", "i / null", "null % 2", "-null",
+                           "i < null", "null = null", "s = null", "s + null", "abs(null)",
+                           "lower(null)", "upper(null)", "length(null)", "b = null"}) {
     INFO(text);
     CHECK(Eval1(text).null);
   }
@@ -95,8 +92,8 @@ TEST_CASE("arithmetic, comparison and functions on null yield null") {
 
 TEST_CASE("a null field value propagates through operators row by row") {
   Batch b = TruthTable();  // j, d, s, t are null in every row; i = 1
-  for (const char* text : {"i + j", "d * 2", "s + 'x'", "j < 3", "s = t", "abs(d)",
-                           "length(s)", "upper(t)", "i / j", "-j"}) {
+  for (const char* text : {"i + j", "d * 2", "s + 'x'", "j < 3", "s = t", "abs(d)", "length(s)",
+                           "upper(t)", "i / j", "-j"}) {
     INFO(text);
     for (const Value& v : EvalRows(text, b)) CHECK(v.null);
   }

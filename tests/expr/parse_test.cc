@@ -63,8 +63,9 @@ TEST_CASE("keywords and function names are case-insensitive") {
 }
 
 TEST_CASE("field names are case-sensitive") {
-  CHECK(CompileError("I") == "column 1: unknown field 'I' (did you mean 'i'? field names are "
-                             "case-sensitive)");
+  CHECK(CompileError("I") ==
+        "column 1: unknown field 'I' (did you mean 'i'? field names are "
+        "case-sensitive)");
 }
 
 TEST_CASE("integer literals are int64, decimals and exponents are double") {
@@ -141,6 +142,4 @@ TEST_CASE("a bare timestamp field keeps its type and unit; arithmetic on it is i
   CHECK(Eval1("ts").type == Type::kTimestamp);
 }
 
-TEST_CASE("whitespace of any kind separates tokens") {
-  CHECK(Canon(" \ti\n+\r\nj ") == "(i + j)");
-}
+TEST_CASE("whitespace of any kind separates tokens") { CHECK(Canon(" \ti\n+\r\nj ") == "(i + j)"); }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdlib>
 
 namespace sluice::expr {
@@ -103,6 +104,9 @@ Status LexNumber(std::string_view text, size_t* pos, Token* tok) {
   if (is_double) {
     tok->kind = TokenKind::kDouble;
     tok->number = std::strtod(tok->text.c_str(), nullptr);
+    if (std::isinf(tok->number)) {
+      return ErrorAt(tok->column, fmt::format("number '{}' is too large for a double", tok->text));
+    }
   } else {
     tok->kind = TokenKind::kInteger;
   }

@@ -45,7 +45,8 @@ TEST_CASE("count(x) counts a field and is aliased count_x") {
   CHECK(c.alias == "count_user");
 }
 
-TEST_CASE("an expression argument is returned verbatim and trimmed, alias defaults to func") {
+TEST_CASE(
+    "an expression argument is returned verbatim and trimmed and the alias defaults to func") {
   AggregateCall c = Parse("  SUM(  abs(a - b) * (c + 1)  )  ");
   CHECK(c.func == "sum");
   CHECK(c.arg == "abs(a - b) * (c + 1)");
@@ -53,7 +54,7 @@ TEST_CASE("an expression argument is returned verbatim and trimmed, alias defaul
   CHECK(c.alias == "sum");
 }
 
-TEST_CASE("explicit alias after 'as', case-insensitive") {
+TEST_CASE("explicit alias after a case-insensitive 'as'") {
   AggregateCall c = Parse("max(price * 2) as top");
   CHECK(c.func == "max");
   CHECK(c.arg == "price * 2");
@@ -69,7 +70,7 @@ TEST_CASE("every aggregate function is recognised") {
   }
 }
 
-TEST_CASE("parentheses, commas and quotes inside the argument do not end it") {
+TEST_CASE("parentheses and commas and quotes inside the argument do not end it") {
   CHECK(Parse("max(coalesce(a, b))").arg == "coalesce(a, b)");
   CHECK(Parse("first(s + ')')").arg == "s + ')'");
   CHECK(Parse(R"x(last(s + "a,\")"))x").arg == R"x(s + "a,\")")x");

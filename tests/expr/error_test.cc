@@ -130,6 +130,7 @@ TEST_CASE("lexical errors") {
   CHECK(CompileError("i + 12abc") == "column 5: malformed number '12abc'");
   CHECK(CompileError("1.2.3") == "column 1: malformed number '1.2.3'");
   CHECK(CompileError("1e") == "column 1: malformed number '1e'");
+  CHECK(CompileError("d < 1e999") == "column 5: number '1e999' is too large for a double");
   CHECK(CompileError("`i") == "column 1: field name starting here has no closing `");
   CHECK(CompileError("i + \x01") == "column 5: unexpected character (byte 0x01)");
 }

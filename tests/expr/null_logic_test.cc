@@ -51,7 +51,7 @@ TEST_CASE("or follows three-valued logic") {
 
 TEST_CASE("not of null is null") { CHECK(Truth(EvalRows("not b", TruthTable())) == "ffftttnnn"); }
 
-TEST_CASE("Select treats null as false, through and/or/not") {
+TEST_CASE("Select treats null as false through and/or/not") {
   Batch b = TruthTable();
   CHECK(Selected("b and c", b) == "100000000");
   CHECK(Selected("b or c", b) == "111100100");
@@ -75,7 +75,7 @@ TEST_CASE("literal null takes part in three-valued logic") {
   CHECK(Eval1("b and null").null);
 }
 
-TEST_CASE("arithmetic, comparison and functions on null yield null") {
+TEST_CASE("arithmetic and comparison and functions on null yield null") {
   for (const char* text : {"i + null", "null - d", "null * null", "i / null", "null % 2", "-null",
                            "i < null", "null = null", "s = null", "s + null", "abs(null)",
                            "lower(null)", "upper(null)", "length(null)", "b = null"}) {

@@ -68,7 +68,7 @@ TEST_CASE("field names are case-sensitive") {
         "case-sensitive)");
 }
 
-TEST_CASE("integer literals are int64, decimals and exponents are double") {
+TEST_CASE("integer literals are int64 while decimals and exponents are double") {
   CHECK(TypeOf("42") == Type::kInt64);
   CHECK(TypeOf("4.5") == Type::kDouble);
   CHECK(TypeOf("1e3") == Type::kDouble);
@@ -80,6 +80,8 @@ TEST_CASE("integer literals are int64, decimals and exponents are double") {
   CHECK(Eval1("-9223372036854775808").i == INT64_MIN);
   CHECK(Canon("2.0") == "2.0");
   CHECK(Canon("1e3") == "1000.0");
+  CHECK(Canon("1.5e20") == "1.5e+20");
+  CHECK(Canon(Canon("d * 1.5e20 + 0.1")) == "((d * 1.5e+20) + 0.1)");
 }
 
 TEST_CASE("string literals take single or double quotes and backslash escapes") {
@@ -127,7 +129,7 @@ TEST_CASE("AsField returns the index only for a bare field reference") {
   CHECK_FALSE(Compile("1", schema)->AsField().has_value());
 }
 
-TEST_CASE("a bare timestamp field keeps its type and unit; arithmetic on it is int64") {
+TEST_CASE("a bare timestamp field keeps its type and unit while arithmetic on it is int64") {
   Schema schema = TestSchema();
   auto ts = Compile("ts", schema);
   CHECK(ts->type() == Type::kTimestamp);

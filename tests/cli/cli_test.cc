@@ -88,7 +88,7 @@ TEST_CASE("sluice with an unknown command or option exits 2") {
   CHECK(Sluice("run --no-such-flag x.toml").code == 2);
 }
 
-TEST_CASE("sluice run writes results, dead letters and the JSON summary") {
+TEST_CASE("sluice run writes results and dead letters and the JSON summary") {
   ScratchDir dir("cli-run");
   WriteFile(dir.file("p.toml"), kGood);
   WriteFile(dir.file("in.csv"), kInput);
@@ -130,7 +130,7 @@ TEST_CASE("sluice validate accepts a good file and refuses a bad one with file:l
   CHECK_FALSE(std::filesystem::exists(dir.file("out.csv")));
 }
 
-TEST_CASE("sluice run with a missing input exits 1, names the file and writes nothing") {
+TEST_CASE("sluice run with a missing input exits 1 and names the file and writes nothing") {
   ScratchDir dir("cli-missing");
   WriteFile(dir.file("p.toml"), kGood);
   Outcome o = Sluice("run p.toml", dir.file(""));

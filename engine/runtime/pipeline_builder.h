@@ -55,6 +55,7 @@ class PipelineBuilder {
   PipelineBuilder& map(std::string field, std::string expr);
   // `fn(const RowView&)` returning double, an integer type, bool or std::string.
   template <typename Fn>
+    requires std::is_invocable_v<Fn, const RowView&>
   PipelineBuilder& map(std::string field, Fn fn) {
     return map_fn(std::move(field), MakeRowFunction(std::move(fn)));
   }

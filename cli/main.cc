@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/generate_command.h"
-#include "cli/log_commands.h"
 #include "cli/run_command.h"
 
 int main(int argc, char** argv) {
@@ -18,7 +17,6 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   sluice::cli::AddRunCommands(app, &exit_code);
   sluice::cli::AddGenerateCommand(app, &exit_code);
-  AddLogCommands(app, &exit_code);
   app.footer(
       "Examples:\n"
       "  sluice validate pipelines/examples/clicks-per-user.toml\n"

@@ -37,31 +37,39 @@ Status WriteClickstream(const std::string& path, const ClickstreamOptions& o) {
   const int64_t t0 = 1714521600000;  // 2024-05-01T00:00:00Z in ms
   std::vector<Click> clicks;
   clicks.reserve(o.events);
-  // Per-user bursts: a burst of clicks a few hundred ms apart, then an idle gap.
-  std::vector<int64_t> next_time(o.users, t0);
-  std::vector<uint32_t> burst_left(o.users, 0);
-  std::uniform_int_distribution<int> burst_len(3, 25);
-  std::exponential_distribution<double> idle(1.0 / 60000.0);  // mean 60 s between bursts
-  std::uniform_int_distribution<int> within(100, 4000);
+  // Sessions start as a Poisson process; each belongs to a user drawn by popularity, who must
+  // have been idle for a while; a session is a burst of clicks 0.3-4 s apart.
+  std::vector<int64_t> busy_until(o.users, t0);
+  std::uniform_int_distribution<int> burst_len(2, 30);
+  std::uniform_int_distribution<int> think_ms(300, 4000);
+  std::uniform_int_distribution<int> idle_ms(31'000, 300'000);
   std::uniform_real_distribution<double> unit(0, 1);
-  int64_t clock = t0;
-  for (uint64_t i = 0; i < o.events; ++i) {
+  // About 40 concurrent sessions on average: one new session every ~250 ms.
+  std::exponential_distribution<double> next_session(1.0 / 250.0);
+  double start = static_cast<double>(t0);
+  while (clicks.size() < o.events) {
+    start += next_session(rng);
     uint32_t u = pick_user(rng);
-    if (burst_left[u] == 0) {
-      burst_left[u] = burst_len(rng);
-      next_time[u] = std::max(next_time[u], clock) + static_cast<int64_t>(idle(rng));
+    for (int tries = 0; tries < 8 && busy_until[u] > start; ++tries) u = pick_user(rng);
+    if (busy_until[u] > start) continue;
+    int64_t ts = static_cast<int64_t>(start);
+    int len = burst_len(rng);
+    for (int k = 0; k < len && clicks.size() < o.events; ++k) {
+      uint32_t p = pick_page(rng);
+      double amount = 0;
+      if (p == 2) {  // checkout: usually a purchase, rarely a refund
+        double r = unit(rng);
+        if (r < 0.6) amount = std::round(unit(rng) * 20000) / 100 + 1;
+        else if (r < 0.62) amount = -(std::round(unit(rng) * 5000) / 100 + 1);
+      }
+      int64_t arrival = ts;
+      double d = unit(rng);
+      if (d < 0.05) arrival += static_cast<int64_t>(unit(rng) * o.max_delay_ms);  // out of order
+      else if (d < 0.0005 + 0.05) arrival += 20'000;  // a straggler: arrives too late
+      clicks.push_back({arrival, ts, u, p, amount});
+      ts += think_ms(rng);
     }
-    --burst_left[u];
-    next_time[u] += within(rng);
-    clock += 5;  // the stream's own clock advances steadily
-    int64_t ts = std::min(next_time[u], clock + 30000);
-    uint32_t p = pick_page(rng);
-    double amount = 0;
-    if (p == 2) amount = std::round(unit(rng) * 20000) / 100 + 1;   // checkout: a purchase
-    else if (unit(rng) < 0.002) amount = -std::round(unit(rng) * 5000) / 100 - 1;  // refund
-    int64_t arrival = ts;
-    if (unit(rng) < 0.05) arrival += static_cast<int64_t>(unit(rng) * o.max_delay_ms);
-    clicks.push_back({arrival, ts, u, p, amount});
+    busy_until[u] = ts + idle_ms(rng);
   }
   std::stable_sort(clicks.begin(), clicks.end(),
                    [](const Click& a, const Click& b) { return a.arrival < b.arrival; });

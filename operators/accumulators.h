@@ -1,0 +1,197 @@
+// Accumulators of the aggregate functions: update from a batch row, merge (panes, sessions) and
+// emit into result columns. Aggregator is immutable after construction and thread-compatible;
+// an Acc belongs to one lane.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <absl/container/flat_hash_set.h>
+#include <xxhash.h>
+
+#include "engine/batch.h"
+#include "operators/keyed_operator.h"
+
+namespace sluice {
+
+// State of one aggregate for one (key, window). Mergeable.
+struct AggState {
+  int64_t n = 0;       // rows (count()) or non-null inputs
+  int64_t isum = 0;    // sum of int-like inputs
+  double dsum = 0;     // sum of double inputs
+  bool has = false;    // best is set
+  int64_t bi = 0;      // best int-like
+  double bd = 0;       // best double
+  std::string bs;      // best string
+  int64_t bts = 0;     // event time of best (first/last)
+  uint64_t barr = 0;   // arrival of best (first/last)
+  std::unique_ptr<absl::flat_hash_set<uint64_t>> distinct;
+};
+
+struct Acc {
+  std::vector<AggState> aggs;
+};
+
+// Clears every state of `acc` for reuse, keeping its allocations.
+void ResetAcc(Acc* acc);
+
+class Aggregator {
+ public:
+  Aggregator(const std::vector<AggregateDef>& defs, const Schema& input) : defs_(defs) {
+    for (const auto& d : defs) in_types_.push_back(d.input >= 0 ? input.field(d.input).type : Type::kInt64);
+  }
+
+  void Init(Acc* acc) const { acc->aggs.resize(defs_.size()); }
+
+  void Update(Acc* acc, const Batch& b, size_t r, uint64_t arrival) const {
+    for (size_t j = 0; j < defs_.size(); ++j) {
+      const AggregateDef& d = defs_[j];
+      AggState& s = acc->aggs[j];
+      if (d.input < 0) {
+        ++s.n;
+        continue;
+      }
+      const Column& c = b.columns[d.input];
+      if (!c.is_valid(r)) continue;
+      ++s.n;
+      const Type t = c.type;
+      switch (d.func) {
+        case AggFunc::kCount: break;
+        case AggFunc::kSum:
+        case AggFunc::kAvg:
+          if (t == Type::kDouble) s.dsum += c.f64[r];
+          else s.isum += c.i64[r];
+          break;
+        case AggFunc::kMin:
+        case AggFunc::kMax: {
+          bool want_less = d.func == AggFunc::kMin;
+          if (!s.has || Better(c, r, s, want_less)) Take(c, r, &s);
+          break;
+        }
+        case AggFunc::kFirst:
+          if (!s.has || b.ts[r] < s.bts || (b.ts[r] == s.bts && arrival < s.barr)) {
+            Take(c, r, &s);
+            s.bts = b.ts[r];
+            s.barr = arrival;
+          }
+          break;
+        case AggFunc::kLast:
+          if (!s.has || b.ts[r] > s.bts || (b.ts[r] == s.bts && arrival > s.barr)) {
+            Take(c, r, &s);
+            s.bts = b.ts[r];
+            s.barr = arrival;
+          }
+          break;
+        case AggFunc::kCountDistinct: {
+          if (!s.distinct) s.distinct = std::make_unique<absl::flat_hash_set<uint64_t>>();
+          uint64_t h;
+          if (t == Type::kString) {
+            auto v = c.str(r);
+            h = XXH3_64bits(v.data(), v.size());
+          } else if (t == Type::kDouble) {
+            double v = c.f64[r] == 0 ? 0.0 : c.f64[r];
+            h = XXH3_64bits(&v, 8);
+          } else {
+            h = XXH3_64bits(&c.i64[r], 8);
+          }
+          s.distinct->insert(h);
+          break;
+        }
+      }
+    }
+  }
+
+  void Merge(Acc* into, const Acc& from) const {
+    for (size_t j = 0; j < defs_.size(); ++j) {
+      const AggregateDef& d = defs_[j];
+      AggState& s = into->aggs[j];
+      const AggState& o = from.aggs[j];
+      s.n += o.n;
+      s.isum += o.isum;
+      s.dsum += o.dsum;
+      if (o.has) {
+        bool take = !s.has;
+        if (!take) {
+          switch (d.func) {
+            case AggFunc::kMin: take = Less(o, s, in_types_[j]); break;
+            case AggFunc::kMax: take = Less(s, o, in_types_[j]); break;
+            case AggFunc::kFirst: take = o.bts < s.bts || (o.bts == s.bts && o.barr < s.barr); break;
+            case AggFunc::kLast: take = o.bts > s.bts || (o.bts == s.bts && o.barr > s.barr); break;
+            default: break;
+          }
+        }
+        if (take) {
+          s.has = true;
+          s.bi = o.bi;
+          s.bd = o.bd;
+          s.bs = o.bs;
+          s.bts = o.bts;
+          s.barr = o.barr;
+        }
+      }
+      if (o.distinct) {
+        if (!s.distinct) s.distinct = std::make_unique<absl::flat_hash_set<uint64_t>>();
+        s.distinct->insert(o.distinct->begin(), o.distinct->end());
+      }
+    }
+  }
+
+  // Appends the results to out->columns[first...].
+  void Emit(const Acc& acc, Batch* out, size_t first) const {
+    for (size_t j = 0; j < defs_.size(); ++j) {
+      const AggregateDef& d = defs_[j];
+      const AggState& s = acc.aggs[j];
+      Column& c = out->columns[first + j];
+      switch (d.func) {
+        case AggFunc::kCount: c.push_int(s.n); break;
+        case AggFunc::kCountDistinct: c.push_int(s.distinct ? s.distinct->size() : 0); break;
+        case AggFunc::kSum:
+          if (s.n == 0) c.push_null();
+          else if (in_types_[j] == Type::kDouble) c.push_double(s.dsum);
+          else c.push_int(s.isum);
+          break;
+        case AggFunc::kAvg:
+          if (s.n == 0) c.push_null();
+          else c.push_double((in_types_[j] == Type::kDouble ? s.dsum : static_cast<double>(s.isum)) / s.n);
+          break;
+        default:
+          if (!s.has) c.push_null();
+          else if (in_types_[j] == Type::kDouble) c.push_double(s.bd);
+          else if (in_types_[j] == Type::kString) c.push_string(s.bs);
+          else c.push_int(s.bi);
+          break;
+      }
+    }
+  }
+
+ private:
+  static bool Better(const Column& c, size_t r, const AggState& s, bool want_less) {
+    switch (c.type) {
+      case Type::kDouble: return want_less ? c.f64[r] < s.bd : c.f64[r] > s.bd;
+      case Type::kString: return want_less ? c.str(r) < s.bs : c.str(r) > s.bs;
+      default: return want_less ? c.i64[r] < s.bi : c.i64[r] > s.bi;
+    }
+  }
+  static bool Less(const AggState& a, const AggState& b, Type t) {
+    switch (t) {
+      case Type::kDouble: return a.bd < b.bd;
+      case Type::kString: return a.bs < b.bs;
+      default: return a.bi < b.bi;
+    }
+  }
+  static void Take(const Column& c, size_t r, AggState* s) {
+    s->has = true;
+    switch (c.type) {
+      case Type::kDouble: s->bd = c.f64[r]; break;
+      case Type::kString: s->bs.assign(c.str(r)); break;
+      default: s->bi = c.i64[r]; break;
+    }
+  }
+
+  std::vector<AggregateDef> defs_;
+  std::vector<Type> in_types_;
+};
+
+
+}  // namespace sluice

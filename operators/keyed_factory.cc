@@ -1,0 +1,20 @@
+#include "operators/keyed_stage_base.h"
+
+namespace sluice {
+
+Result<std::unique_ptr<KeyedOperator>> MakeKeyedOperator(const KeyedStageDef& def,
+                                                         const Schema& input) {
+  if (def.kind == OpKind::kAggregate) {
+    return std::unique_ptr<KeyedOperator>(MakeRunningAggregate(def, input).release());
+  }
+  if (def.window == WindowKind::kSession) {
+    if (def.gap <= 0) return Status::InvalidArgument("session gap must be > 0");
+    return std::unique_ptr<KeyedOperator>(MakeSessionWindow(def, input).release());
+  }
+  if (def.size <= 0 || def.slide <= 0 || def.slide > def.size) {
+    return Status::InvalidArgument("window needs size > 0 and 0 < slide <= size");
+  }
+  return std::unique_ptr<KeyedOperator>(MakePaneWindow(def, input).release());
+}
+
+}  // namespace sluice

@@ -1,0 +1,185 @@
+// Tumbling and sliding windows, by slicing: time is cut into panes of width gcd(size, slide);
+// each event updates exactly one (pane, key) accumulator, and a window's result merges the panes
+// it covers when it fires (tumbling windows are one pane: no merge).
+//
+// State: a KeyDictionary (key bytes -> id), per pane an index key id -> accumulator slot and the
+// slots in insertion order (so emission order is deterministic), and a pool of accumulators
+// recycled through a free list: no allocation per event once warm.
+#include <map>
+#include <numeric>
+#include <set>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "operators/key_dictionary.h"
+#include "operators/keyed_stage_base.h"
+
+namespace sluice {
+namespace {
+
+class PaneWindowOperator final : public KeyedBase {
+ public:
+  PaneWindowOperator(const KeyedStageDef& def, const Schema& input)
+      : KeyedBase(def, input), pane_(std::gcd(def.size, def.slide)) {}
+
+  Status Process(const Batch& in, Batch* out) override {
+    const size_t n = in.size();
+    const int64_t size = def_.size, slide = def_.slide, L = def_.allowed_lateness;
+    for (size_t r = 0; r < n; ++r) {
+      const TimeUs w = in.wm[r];
+      if (!pending_.empty() && Reached(w, *pending_.begin() - 1)) FireUpTo(w, out);
+      const int64_t t = in.ts[r];
+      const int64_t last_start = AlignDown(t, slide);
+      if (Reached(w, last_start + size - 1 + L)) {
+        Late(in, r, out);
+        continue;
+      }
+      const int64_t p = AlignDown(t, pane_);
+      Pane* pane = PaneAt(p);
+      std::string_view key = in.keys.str(r);
+      const uint32_t id = keys_.FindOrInsert(key, in.key_hash[r]);
+      auto [it, inserted] = pane->index.try_emplace(id, 0);
+      if (inserted) {
+        it->second = NewAcc();
+        pane->accs.push_back(it->second);
+        acc_key_[it->second] = id;
+        keys_.AddRef(id);
+        if (pane->accs.size() == 1) {
+          // First data in this pane: register its windows that are not due yet. Due windows that
+          // still accept the event are emitted below; the others were dropped.
+          for (int64_t s = last_start; s + size > p; s -= slide) {
+            if (!Reached(w, s + size - 1)) pending_.insert(s + size);
+          }
+        }
+      }
+      agg_.Update(&pool_[it->second], in, r, arrival_++);
+      if (L > 0) {
+        // Allowed-late update: re-emit every window containing t that fired but is kept.
+        for (int64_t s = last_start; s > t - size; s -= slide) {
+          const int64_t end = s + size;
+          if (Reached(w, end - 1) && !Reached(w, end - 1 + L)) {
+            Combine(id, s, end, &scratch_);
+            EmitRow(key, true, s, end, scratch_, end - 1, w, out);
+          }
+        }
+      }
+    }
+    FireUpTo(in.last ? kMaxTime : in.watermark, out);
+    return Status::OK();
+  }
+
+ private:
+  struct Pane {
+    absl::flat_hash_map<uint32_t, uint32_t> index;  // key id -> accumulator slot
+    std::vector<uint32_t> accs;                     // slots in insertion order
+  };
+
+  Pane* PaneAt(int64_t p) {
+    if (last_pane_ && last_p_ == p) return last_pane_;
+    last_p_ = p;
+    last_pane_ = &panes_[p];
+    return last_pane_;
+  }
+
+  uint32_t NewAcc() {
+    uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+      ResetAcc(&pool_[slot]);
+    } else {
+      slot = static_cast<uint32_t>(pool_.size());
+      pool_.emplace_back();
+      agg_.Init(&pool_.back());
+      acc_key_.push_back(0);
+    }
+    return slot;
+  }
+
+  // *acc = merge of `id`'s accumulators over the panes in [start, end).
+  void Combine(uint32_t id, int64_t start, int64_t end, Acc* acc) {
+    if (acc->aggs.empty()) agg_.Init(acc);
+    ResetAcc(acc);
+    for (auto it = panes_.lower_bound(start); it != panes_.end() && it->first < end; ++it) {
+      auto k = it->second.index.find(id);
+      if (k != it->second.index.end()) agg_.Merge(acc, pool_[k->second]);
+    }
+  }
+
+  void FireWindow(int64_t end, TimeUs w, Batch* out) {
+    const int64_t start = end - def_.size;
+    if (def_.size == pane_) {  // tumbling: the window is one pane
+      auto it = panes_.find(start);
+      if (it == panes_.end()) return;
+      for (uint32_t slot : it->second.accs) {
+        EmitRow(keys_.key(acc_key_[slot]), true, start, end, pool_[slot], end - 1, w, out);
+      }
+      return;
+    }
+    merge_index_.clear();
+    merge_keys_.clear();
+    for (auto it = panes_.lower_bound(start); it != panes_.end() && it->first < end; ++it) {
+      for (uint32_t slot : it->second.accs) {
+        const uint32_t id = acc_key_[slot];
+        auto [m, inserted] = merge_index_.try_emplace(id, merge_keys_.size());
+        if (inserted) {
+          merge_keys_.push_back(id);
+          if (merge_accs_.size() < merge_keys_.size()) {
+            merge_accs_.emplace_back();
+            agg_.Init(&merge_accs_.back());
+          } else {
+            ResetAcc(&merge_accs_[m->second]);
+          }
+        }
+        agg_.Merge(&merge_accs_[m->second], pool_[slot]);
+      }
+    }
+    for (size_t i = 0; i < merge_keys_.size(); ++i) {
+      EmitRow(keys_.key(merge_keys_[i]), true, start, end, merge_accs_[i], end - 1, w, out);
+    }
+  }
+
+  void FireUpTo(TimeUs w, Batch* out) {
+    if (w == kMinTime) return;
+    while (!pending_.empty() && *pending_.begin() - 1 <= w) {
+      const int64_t end = *pending_.begin();
+      pending_.erase(pending_.begin());
+      FireWindow(end, w, out);
+    }
+    // Drop panes whose last window is past its allowed lateness.
+    while (!panes_.empty()) {
+      auto it = panes_.begin();
+      const int64_t last_end = AlignDown(it->first, def_.slide) + def_.size;
+      if (w != kMaxTime && !Reached(w, last_end - 1 + def_.allowed_lateness)) break;
+      for (uint32_t slot : it->second.accs) {
+        keys_.Release(acc_key_[slot]);
+        free_.push_back(slot);
+      }
+      if (last_pane_ == &it->second) last_pane_ = nullptr;
+      panes_.erase(it);
+    }
+  }
+
+  const int64_t pane_;
+  KeyDictionary keys_;
+  std::map<int64_t, Pane> panes_;  // by pane start
+  Pane* last_pane_ = nullptr;      // cache of the pane last written
+  int64_t last_p_ = 0;
+  std::vector<Acc> pool_;          // accumulator slots
+  std::vector<uint32_t> acc_key_;  // slot -> key id
+  std::vector<uint32_t> free_;     // recycled slots
+  std::set<int64_t> pending_;      // ends of windows holding data, not yet fired
+  Acc scratch_;
+  absl::flat_hash_map<uint32_t, size_t> merge_index_;
+  std::vector<uint32_t> merge_keys_;
+  std::vector<Acc> merge_accs_;
+};
+
+}  // namespace
+
+std::unique_ptr<KeyedOperator> MakePaneWindow(const KeyedStageDef& def, const Schema& input) {
+  return std::make_unique<PaneWindowOperator>(def, input);
+}
+
+}  // namespace sluice

@@ -1,0 +1,97 @@
+// Session windows: per key, sessions [first event, last event + gap) that merge when an event
+// touches or bridges them.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "operators/keyed_stage_base.h"
+
+namespace sluice {
+namespace {
+
+class SessionOperator final : public KeyedBase {
+ public:
+  using KeyedBase::KeyedBase;
+
+  Status Process(const Batch& in, Batch* out) override {
+    const size_t n = in.size();
+    const int64_t gap = def_.gap, L = def_.allowed_lateness;
+    for (size_t r = 0; r < n; ++r) {
+      const TimeUs w = in.wm[r];
+      FireUpTo(w, out);
+      const int64_t t = in.ts[r];
+      std::string_view key = in.keys.str(r);
+      auto& list = sessions_[std::string(key)];
+      Session s{t, t + gap, {}, false};
+      agg_.Init(&s.acc);
+      agg_.Update(&s.acc, in, r, arrival_++);
+      bool merged = false;
+      for (auto it = list.begin(); it != list.end();) {
+        bool alive = !Reached(w, it->end - 1 + L);
+        if (alive && it->start <= s.end && it->end >= s.start) {
+          s.start = std::min(s.start, it->start);
+          s.end = std::max(s.end, it->end);
+          agg_.Merge(&s.acc, it->acc);
+          it = list.erase(it);
+          merged = true;
+        } else {
+          ++it;
+        }
+      }
+      if (!merged && Reached(w, s.end - 1 + L)) {
+        Late(in, r, out);
+        if (list.empty()) sessions_.erase(std::string(key));
+        continue;
+      }
+      if (Reached(w, s.end - 1)) {
+        EmitRow(key, true, s.start, s.end, s.acc, s.end - 1, w, out);
+        s.fired = true;
+      }
+      list.push_back(std::move(s));
+    }
+    FireUpTo(in.last ? kMaxTime : in.watermark, out);
+    return Status::OK();
+  }
+
+ private:
+  struct Session {
+    int64_t start, end;
+    Acc acc;
+    bool fired;
+  };
+
+  void FireUpTo(TimeUs w, Batch* out) {
+    if (w == kMinTime || w < next_check_) return;
+    int64_t next = kMaxTime;
+    // std::map iterates keys in order, so emission order is deterministic.
+    for (auto kit = sessions_.begin(); kit != sessions_.end();) {
+      const std::string& key = kit->first;
+      auto& list = kit->second;
+      for (auto it = list.begin(); it != list.end();) {
+        if (!it->fired && it->end - 1 <= w) {
+          EmitRow(key, true, it->start, it->end, it->acc, it->end - 1, w, out);
+          it->fired = true;
+        }
+        if (w == kMaxTime || it->end - 1 + def_.allowed_lateness <= w) {
+          it = list.erase(it);
+          continue;
+        }
+        next = std::min(next, it->fired ? it->end - 1 + def_.allowed_lateness : it->end - 1);
+        ++it;
+      }
+      kit = list.empty() ? sessions_.erase(kit) : std::next(kit);
+    }
+    next_check_ = next;
+  }
+
+  std::map<std::string, std::vector<Session>> sessions_;
+  int64_t next_check_ = kMinTime;
+};
+
+}  // namespace
+
+std::unique_ptr<KeyedOperator> MakeSessionWindow(const KeyedStageDef& def, const Schema& input) {
+  return std::make_unique<SessionOperator>(def, input);
+}
+
+}  // namespace sluice

@@ -44,62 +44,108 @@ class Aggregator {
 
   void Init(Acc* acc) const { acc->aggs.resize(defs_.size()); }
 
+  // Adds row r of `b` (arrival = its input-order number) to every aggregate of *acc.
   void Update(Acc* acc, const Batch& b, size_t r, uint64_t arrival) const {
+    for (size_t j = 0; j < defs_.size(); ++j) UpdateOne(j, &acc->aggs[j], b, r, arrival);
+  }
+
+  // Adds rows [begin, end) of `b` to pool[slots[r - begin]] (rows whose slot is kSkip are left
+  // out); row r's arrival is first_arrival + (r - begin). One typed loop per aggregate.
+  static constexpr uint32_t kSkip = UINT32_MAX;
+  void UpdateRows(std::vector<Acc>& pool, const uint32_t* slots, const Batch& b, size_t begin,
+                  size_t end, uint64_t first_arrival) const {
     for (size_t j = 0; j < defs_.size(); ++j) {
       const AggregateDef& d = defs_[j];
-      AggState& s = acc->aggs[j];
-      if (d.input < 0) {
-        ++s.n;
-        continue;
-      }
-      const Column& c = b.columns[d.input];
-      if (!c.is_valid(r)) continue;
-      ++s.n;
-      const Type t = c.type;
-      switch (d.func) {
-        case AggFunc::kCount: break;
-        case AggFunc::kSum:
-        case AggFunc::kAvg:
-          if (t == Type::kDouble) s.dsum += c.f64[r];
-          else s.isum += c.i64[r];
-          break;
-        case AggFunc::kMin:
-        case AggFunc::kMax: {
-          bool want_less = d.func == AggFunc::kMin;
-          if (!s.has || Better(c, r, s, want_less)) Take(c, r, &s);
-          break;
+      const Column* c = d.input >= 0 ? &b.columns[d.input] : nullptr;
+      const bool dense = !c || !c->has_nulls();
+      if (!c || (dense && d.func == AggFunc::kCount)) {
+        for (size_t r = begin; r < end; ++r) {
+          if (uint32_t slot = slots[r - begin]; slot != kSkip) ++pool[slot].aggs[j].n;
         }
-        case AggFunc::kFirst:
-          if (!s.has || b.ts[r] < s.bts || (b.ts[r] == s.bts && arrival < s.barr)) {
-            Take(c, r, &s);
-            s.bts = b.ts[r];
-            s.barr = arrival;
+      } else if (dense && (d.func == AggFunc::kSum || d.func == AggFunc::kAvg) &&
+                 c->type == Type::kDouble) {
+        const double* v = c->f64.data();
+        for (size_t r = begin; r < end; ++r) {
+          if (uint32_t slot = slots[r - begin]; slot != kSkip) {
+            AggState& s = pool[slot].aggs[j];
+            ++s.n;
+            s.dsum += v[r];
           }
-          break;
-        case AggFunc::kLast:
-          if (!s.has || b.ts[r] > s.bts || (b.ts[r] == s.bts && arrival > s.barr)) {
-            Take(c, r, &s);
-            s.bts = b.ts[r];
-            s.barr = arrival;
+        }
+      } else if (dense && (d.func == AggFunc::kSum || d.func == AggFunc::kAvg)) {
+        const int64_t* v = c->i64.data();
+        for (size_t r = begin; r < end; ++r) {
+          if (uint32_t slot = slots[r - begin]; slot != kSkip) {
+            AggState& s = pool[slot].aggs[j];
+            ++s.n;
+            s.isum += v[r];
           }
-          break;
-        case AggFunc::kCountDistinct: {
-          if (!s.distinct) s.distinct = std::make_unique<absl::flat_hash_set<uint64_t>>();
-          uint64_t h;
-          if (t == Type::kString) {
-            auto v = c.str(r);
-            h = XXH3_64bits(v.data(), v.size());
-          } else if (t == Type::kDouble) {
-            double v = c.f64[r] == 0 ? 0.0 : c.f64[r];
-            h = XXH3_64bits(&v, 8);
-          } else {
-            h = XXH3_64bits(&c.i64[r], 8);
+        }
+      } else {
+        for (size_t r = begin; r < end; ++r) {
+          if (uint32_t slot = slots[r - begin]; slot != kSkip) {
+            UpdateOne(j, &pool[slot].aggs[j], b, r, first_arrival + (r - begin));
           }
-          s.distinct->insert(h);
-          break;
         }
       }
     }
+  }
+
+  void UpdateOne(size_t j, AggState* sp, const Batch& b, size_t r, uint64_t arrival) const {
+    AggState& s = *sp;
+    const AggregateDef& d = defs_[j];
+    if (d.input < 0) {
+      ++s.n;
+      return;
+    }
+    const Column& c = b.columns[d.input];
+    if (!c.is_valid(r)) return;
+    ++s.n;
+    const Type t = c.type;
+    switch (d.func) {
+      case AggFunc::kCount: break;
+      case AggFunc::kSum:
+      case AggFunc::kAvg:
+        if (t == Type::kDouble) s.dsum += c.f64[r];
+        else s.isum += c.i64[r];
+        break;
+      case AggFunc::kMin:
+      case AggFunc::kMax: {
+        bool want_less = d.func == AggFunc::kMin;
+        if (!s.has || Better(c, r, s, want_less)) Take(c, r, &s);
+        break;
+      }
+      case AggFunc::kFirst:
+        if (!s.has || b.ts[r] < s.bts || (b.ts[r] == s.bts && arrival < s.barr)) {
+          Take(c, r, &s);
+          s.bts = b.ts[r];
+          s.barr = arrival;
+        }
+        break;
+      case AggFunc::kLast:
+        if (!s.has || b.ts[r] > s.bts || (b.ts[r] == s.bts && arrival > s.barr)) {
+          Take(c, r, &s);
+          s.bts = b.ts[r];
+          s.barr = arrival;
+        }
+        break;
+      case AggFunc::kCountDistinct: {
+        if (!s.distinct) s.distinct = std::make_unique<absl::flat_hash_set<uint64_t>>();
+        uint64_t h;
+        if (t == Type::kString) {
+          auto v = c.str(r);
+          h = XXH3_64bits(v.data(), v.size());
+        } else if (t == Type::kDouble) {
+          double v = c.f64[r] == 0 ? 0.0 : c.f64[r];
+          h = XXH3_64bits(&v, 8);
+        } else {
+          h = XXH3_64bits(&c.i64[r], 8);
+        }
+        s.distinct->insert(h);
+        break;
+      }
+    }
+  
   }
 
   void Merge(Acc* into, const Acc& from) const {

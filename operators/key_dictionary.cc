@@ -19,15 +19,19 @@ uint32_t KeyDictionary::FindOrInsert(std::string_view key, uint64_t hash) {
     refs_.push_back(0);
   }
   index_.emplace(Ref{keys_[id], hash}, id);
+  ++idle_;  // until its first AddRef
   return id;
 }
 
-void KeyDictionary::Release(uint32_t id) {
-  if (--refs_[id] > 0) return;
-  index_.erase(Ref{keys_[id], hashes_[id]});
-  keys_[id].clear();
-  keys_[id].shrink_to_fit();
-  free_.push_back(id);
+void KeyDictionary::Sweep() {
+  for (uint32_t id = 0; id < refs_.size(); ++id) {
+    if (refs_[id] != 0) continue;  // live, or already free (kFree)
+    index_.erase(Ref{keys_[id], hashes_[id]});
+    keys_[id].clear();
+    refs_[id] = kFree;
+    free_.push_back(id);
+  }
+  idle_ = 0;
 }
 
 }  // namespace sluice

@@ -24,9 +24,15 @@ class KeyDictionary {
   }
   // The id of `key`, inserting it (with no references) when absent.
   uint32_t FindOrInsert(std::string_view key, uint64_t hash);
-  void AddRef(uint32_t id) { ++refs_[id]; }
-  // Drops one reference; the key is evicted when none remain.
-  void Release(uint32_t id);
+  void AddRef(uint32_t id) {
+    if (refs_[id]++ == 0) --idle_;
+  }
+  // Drops one reference. Keys without references are evicted in sweeps, once they outnumber
+  // the live keys (and at least 4096 are idle), so a key that comes back soon keeps its id and
+  // memory stays within about twice the live keys.
+  void Release(uint32_t id) {
+    if (--refs_[id] == 0 && ++idle_ > kMinIdle && idle_ > index_.size() - idle_) Sweep();
+  }
 
   std::string_view key(uint32_t id) const { return keys_[id]; }
   size_t size() const { return index_.size(); }
@@ -50,6 +56,11 @@ class KeyDictionary {
   std::vector<uint64_t> hashes_;
   std::vector<uint32_t> refs_;
   std::vector<uint32_t> free_;
+  size_t idle_ = 0;  // keys in index_ with no references
+  static constexpr size_t kMinIdle = 4096;
+  static constexpr uint32_t kFree = UINT32_MAX;  // refs_ mark of an unused id
+
+  void Sweep();
 };
 
 }  // namespace sluice

@@ -18,7 +18,10 @@ class RunningAggregate final : public KeyedBase {
       const uint32_t id = keys_.FindOrInsert(key, in.key_hash[r]);
       if (id >= state_.size()) state_.resize(id + 1);
       Acc& acc = state_[id];
-      if (acc.aggs.empty()) agg_.Init(&acc);
+      if (acc.aggs.empty()) {
+        agg_.Init(&acc);
+        keys_.AddRef(id);  // held for the rest of the run
+      }
       agg_.Update(&acc, in, r, arrival_++);
       EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], out);
     }

@@ -52,7 +52,13 @@ class Loader {
       std::string hint = best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return Err(v, fmt::format("unknown key '{}' in {}{}; allowed: {}", key, where, hint, list));
+      SourceLoc at;
+      at.file = file_;
+      at.line = static_cast<int>(k.source().begin.line);
+      at.column = static_cast<int>(k.source().begin.column);
+      if (!at.known()) at = Loc(v);
+      return Status::InvalidArgument(
+          at.Prefix() + fmt::format("unknown key '{}' in {}{}; allowed: {}", key, where, hint, list));
     }
     return Status::OK();
   }

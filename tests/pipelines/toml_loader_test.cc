@@ -269,3 +269,55 @@ TEST_CASE("the example pipelines load and plan") {
   }
   CHECK(found >= 3);
 }
+
+TEST_CASE("a TOML pipeline and the same pipeline built in C++ give the same rows") {
+  auto spec = LoadPipelineString(R"toml([pipeline]
+parallelism = 2
+[source]
+type = "generator"
+events = 50000
+keys = 17
+max_out_of_orderness = "1ms"
+[[operator]]
+type = "filter"
+where = "value < 90"
+[[operator]]
+type = "map"
+set = ["v2 = value * 2"]
+[[operator]]
+type = "key_by"
+fields = ["key"]
+[[operator]]
+type = "window"
+kind = "sliding"
+size = "4ms"
+slide = "1ms"
+aggregates = ["count() as n", "sum(v2) as total", "max(value)"]
+[sink]
+type = "null"
+)toml", "same.toml");
+  REQUIRE(spec.ok());
+  auto from_toml = std::make_shared<Collector>();
+  spec->sink.type = "collector";
+  spec->sink.collector = from_toml;
+  std::unique_ptr<Pipeline> p;
+  REQUIRE(Pipeline::Build(PipelineOptions(), *spec, &p).ok());
+  REQUIRE(p->Run().ok());
+
+  auto from_cpp = std::make_shared<Collector>();
+  Status s = PipelineBuilder("same")
+                 .parallelism(2)
+                 .generator_source(50000, 17)
+                 .event_time("ts", "1ms")
+                 .filter("value < 90")
+                 .map("v2", "value * 2")
+                 .key_by({"key"})
+                 .sliding("4ms", "1ms", {"count() as n", "sum(v2) as total", "max(value)"})
+                 .collect(from_cpp)
+                 .Build(&p);
+  REQUIRE(s.ok());
+  REQUIRE(p->Run().ok());
+  CHECK(from_toml->size() > 0);
+  CHECK(from_toml->schema() == from_cpp->schema());
+  CHECK(from_toml->sorted_lines() == from_cpp->sorted_lines());
+}

@@ -82,7 +82,8 @@ class PaneWindowOperator final : public KeyedBase {
       }
     }
     flush(n);
-    FireUpTo(in.last ? kMaxTime : in.watermark, out);
+    FireUpTo(in.watermark, out);
+    if (in.last) FireUpTo(kMaxTime, out);
     return Status::OK();
   }
 

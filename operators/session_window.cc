@@ -49,7 +49,8 @@ class SessionOperator final : public KeyedBase {
       }
       list.push_back(std::move(s));
     }
-    FireUpTo(in.last ? kMaxTime : in.watermark, out);
+    FireUpTo(in.watermark, out);
+    if (in.last) FireUpTo(kMaxTime, out);
     return Status::OK();
   }
 

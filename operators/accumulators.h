@@ -49,42 +49,54 @@ class Aggregator {
     for (size_t j = 0; j < defs_.size(); ++j) UpdateOne(j, &acc->aggs[j], b, r, arrival);
   }
 
-  // Adds rows [begin, end) of `b` to pool[slots[r - begin]] (rows whose slot is kSkip are left
-  // out); row r's arrival is first_arrival + (r - begin). One typed loop per aggregate.
+  // For i in [begin, end), adds row R(i) of `b` to pool[slots[i - begin]] (skipping kSkip slots),
+  // where R(i) = rows[i - begin] when `rows` is set, else i; its arrival is
+  // first_arrival + (i - begin). One typed loop per aggregate.
   static constexpr uint32_t kSkip = UINT32_MAX;
-  void UpdateRows(std::vector<Acc>& pool, const uint32_t* slots, const Batch& b, size_t begin,
-                  size_t end, uint64_t first_arrival) const {
+  void UpdateRows(std::vector<Acc>& pool, const uint32_t* slots, const uint32_t* rows,
+                  const Batch& b, size_t begin, size_t end, uint64_t first_arrival) const {
+    if (rows) {
+      UpdateRowsImpl(pool, slots, b, begin, end, first_arrival,
+                     [rows, begin](size_t i) -> size_t { return rows[i - begin]; });
+    } else {
+      UpdateRowsImpl(pool, slots, b, begin, end, first_arrival, [](size_t i) { return i; });
+    }
+  }
+
+  template <typename RowOf>
+  void UpdateRowsImpl(std::vector<Acc>& pool, const uint32_t* slots, const Batch& b,
+                      size_t begin, size_t end, uint64_t first_arrival, RowOf row_of) const {
     for (size_t j = 0; j < defs_.size(); ++j) {
       const AggregateDef& d = defs_[j];
       const Column* c = d.input >= 0 ? &b.columns[d.input] : nullptr;
       const bool dense = !c || !c->has_nulls();
       if (!c || (dense && d.func == AggFunc::kCount)) {
-        for (size_t r = begin; r < end; ++r) {
-          if (uint32_t slot = slots[r - begin]; slot != kSkip) ++pool[slot].aggs[j].n;
+        for (size_t i = begin; i < end; ++i) {
+          if (uint32_t slot = slots[i - begin]; slot != kSkip) ++pool[slot].aggs[j].n;
         }
       } else if (dense && (d.func == AggFunc::kSum || d.func == AggFunc::kAvg) &&
                  c->type == Type::kDouble) {
         const double* v = c->f64.data();
-        for (size_t r = begin; r < end; ++r) {
-          if (uint32_t slot = slots[r - begin]; slot != kSkip) {
+        for (size_t i = begin; i < end; ++i) {
+          if (uint32_t slot = slots[i - begin]; slot != kSkip) {
             AggState& s = pool[slot].aggs[j];
             ++s.n;
-            s.dsum += v[r];
+            s.dsum += v[row_of(i)];
           }
         }
       } else if (dense && (d.func == AggFunc::kSum || d.func == AggFunc::kAvg)) {
         const int64_t* v = c->i64.data();
-        for (size_t r = begin; r < end; ++r) {
-          if (uint32_t slot = slots[r - begin]; slot != kSkip) {
+        for (size_t i = begin; i < end; ++i) {
+          if (uint32_t slot = slots[i - begin]; slot != kSkip) {
             AggState& s = pool[slot].aggs[j];
             ++s.n;
-            s.isum += v[r];
+            s.isum += v[row_of(i)];
           }
         }
       } else {
-        for (size_t r = begin; r < end; ++r) {
-          if (uint32_t slot = slots[r - begin]; slot != kSkip) {
-            UpdateOne(j, &pool[slot].aggs[j], b, r, first_arrival + (r - begin));
+        for (size_t i = begin; i < end; ++i) {
+          if (uint32_t slot = slots[i - begin]; slot != kSkip) {
+            UpdateOne(j, &pool[slot].aggs[j], b, row_of(i), first_arrival + (i - begin));
           }
         }
       }

@@ -59,7 +59,12 @@ class KeyedOperator {
   // Appends result rows to *out (REQUIRES: out->reset(output_schema())). Each result row's ts is
   // window_end - 1 (windows) or the input row's ts (running aggregate). Late rows are appended to
   // out->late (created on demand, with the input schema).
-  virtual Status Process(const Batch& in, Batch* out) = 0;
+  Status Process(const Batch& in, Batch* out) { return ProcessRows(in, nullptr, in.size(), out); }
+
+  // As Process, over only rows[0], rows[1], ... rows[n-1] of `in` (increasing), or over all rows
+  // when `rows` is null. Lets every lane read its rows from one shared batch, without copies.
+  // `in` is only read, so lanes may share it concurrently.
+  virtual Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) = 0;
 
   virtual KeyedStats stats() const = 0;
 };

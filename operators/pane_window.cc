@@ -23,26 +23,29 @@ class PaneWindowOperator final : public KeyedBase {
   PaneWindowOperator(const KeyedStageDef& def, const Schema& input)
       : KeyedBase(def, input), pane_(std::gcd(def.size, def.slide)) {}
 
-  Status Process(const Batch& in, Batch* out) override {
-    const size_t n = in.size();
+  Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) override {
     const int64_t size = def_.size, slide = def_.slide, L = def_.allowed_lateness;
     const uint64_t arrival0 = arrival_;
     arrival_ += n;
     slots_.resize(n);
-    // Rows [seg, r) have their slots computed; their updates run in one typed loop per aggregate
+    // Rows [seg, i) have their slots computed; their updates run in one typed loop per aggregate
     // before anything reads the accumulators (a firing, an allowed-late re-emission, the end).
     size_t seg = 0;
-    auto flush = [&](size_t r) {
-      if (r > seg) agg_.UpdateRows(pool_, slots_.data() + seg, in, seg, r, arrival0 + seg);
-      seg = r;
+    auto flush = [&](size_t i) {
+      if (i > seg) {
+        agg_.UpdateRows(pool_, slots_.data() + seg, rows ? rows + seg : nullptr, in, seg, i,
+                        arrival0 + seg);
+      }
+      seg = i;
     };
-    for (size_t r = 0; r < n; ++r) {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t r = rows ? rows[i] : i;
       const TimeUs w = in.wm[r];
       if (!pending_.empty() && Reached(w, *pending_.begin() - 1)) {
-        flush(r);
+        flush(i);
         FireUpTo(w, out);
       }
-      slots_[r] = Aggregator::kSkip;
+      slots_[i] = Aggregator::kSkip;
       const int64_t t = in.ts[r];
       const int64_t last_start = AlignDown(t, slide);
       if (Reached(w, last_start + size - 1 + L)) {
@@ -67,11 +70,11 @@ class PaneWindowOperator final : public KeyedBase {
           }
         }
       }
-      slots_[r] = it->second;
+      slots_[i] = it->second;
       // The earliest window containing t starts at the first multiple of slide above t - size.
       if (L > 0 && Reached(w, -FloorDiv(-(t - size + 1), slide) * slide + size - 1)) {
         // Allowed-late update: re-emit every window containing t that fired but is kept.
-        flush(r + 1);
+        flush(i + 1);
         for (int64_t s = last_start; s > t - size; s -= slide) {
           const int64_t end = s + size;
           if (Reached(w, end - 1) && !Reached(w, end - 1 + L)) {
@@ -189,7 +192,7 @@ class PaneWindowOperator final : public KeyedBase {
   std::vector<uint32_t> free_;     // recycled slots
   std::set<int64_t> pending_;      // ends of windows holding data, not yet fired
   Acc scratch_;
-  std::vector<uint32_t> slots_;  // per row of the current batch: its accumulator, or kSkip
+  std::vector<uint32_t> slots_;  // per processed row of the current batch: its accumulator, or kSkip
   absl::flat_hash_map<uint32_t, size_t> merge_index_;
   std::vector<uint32_t> merge_keys_;
   std::vector<Acc> merge_accs_;

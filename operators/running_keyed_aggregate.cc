@@ -12,8 +12,9 @@ class RunningAggregate final : public KeyedBase {
  public:
   using KeyedBase::KeyedBase;
 
-  Status Process(const Batch& in, Batch* out) override {
-    for (size_t r = 0; r < in.size(); ++r) {
+  Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) override {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t r = rows ? rows[i] : i;
       std::string_view key = in.keys.str(r);
       const uint32_t id = keys_.FindOrInsert(key, in.key_hash[r]);
       if (id >= state_.size()) state_.resize(id + 1);

@@ -13,10 +13,10 @@ class SessionOperator final : public KeyedBase {
  public:
   using KeyedBase::KeyedBase;
 
-  Status Process(const Batch& in, Batch* out) override {
-    const size_t n = in.size();
+  Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) override {
     const int64_t gap = def_.gap, L = def_.allowed_lateness;
-    for (size_t r = 0; r < n; ++r) {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t r = rows ? rows[i] : i;
       const TimeUs w = in.wm[r];
       FireUpTo(w, out);
       const int64_t t = in.ts[r];

@@ -1,15 +1,16 @@
-// Splits a keyed batch into per-lane batches by key hash, keeping source order within each lane.
+// Assigns the rows of a keyed batch to lanes by key hash, keeping source order within each lane.
+// Lanes then read their rows from the one shared batch (KeyedOperator::ProcessRows): no copies.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "engine/batch.h"
 
 namespace sluice {
 
-// Moves the rows of `in` into out[LaneOf(key_hash[r], lanes)], in order. Every lane batch gets the
-// seq, watermark and last flag of `in` (even when it receives no rows), so idle lanes advance.
-// REQUIRES: in.key_hash has one entry per row; lanes >= 1. Dead letters stay in `in`.
-void SplitByLane(Batch& in, uint32_t lanes, std::vector<Batch>* out);
+// (*rows)[l] = the indices of the rows of `in` that belong to lane l, increasing.
+// REQUIRES: in.key_hash has one entry per row; lanes >= 1.
+void RowsByLane(const Batch& in, uint32_t lanes, std::vector<std::vector<uint32_t>>* rows);
 
 }  // namespace sluice

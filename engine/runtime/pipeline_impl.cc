@@ -23,10 +23,11 @@ int64_t NowNs() {
 }
 
 // One source batch after the stateless stage.
+// Keyed: every lane reads its rows of `whole` (read-only, shared) through rows[lane].
 struct Routed {
   uint64_t seq = 0;
-  std::vector<Batch> lanes;  // keyed: one per lane
-  BatchPtr whole;            // unkeyed: the batch itself
+  BatchPtr whole;
+  std::vector<std::vector<uint32_t>> rows;  // per lane; unused with one lane (all rows)
   std::vector<DeadLetter> dead;
 };
 using RoutedPtr = std::shared_ptr<Routed>;
@@ -182,7 +183,8 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output) {
             if (plan.keyed) {
               m.routed = std::make_shared<Routed>();
               m.routed->seq = batch->seq;
-              m.routed->lanes.resize(lanes);
+              m.routed->whole = std::make_shared<Batch>();
+              m.routed->rows.resize(lanes);
             }
             return m;
           }
@@ -199,7 +201,8 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output) {
           routed->seq = batch->seq;
           routed->dead = std::move(batch->dead_letters);
           EncodeKeys(plan.keyed_def.key_columns, batch.get());
-          SplitByLane(*batch, lanes, &routed->lanes);
+          if (lanes > 1) RowsByLane(*batch, lanes, &routed->rows);
+          routed->whole = batch;
           m.routed = std::move(routed);
           return m;
         });
@@ -238,7 +241,13 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output) {
               result->reset(op->output_schema());
               if (!failed()) {
                 guard([&] {
-                  SLUICE_RETURN_IF_ERROR(op->Process(in.routed->lanes[i], result.get()));
+                  const Routed& routed = *in.routed;
+                  if (lanes == 1) {
+                    SLUICE_RETURN_IF_ERROR(op->Process(*routed.whole, result.get()));
+                  } else {
+                    SLUICE_RETURN_IF_ERROR(op->ProcessRows(*routed.whole, routed.rows[i].data(),
+                                                           routed.rows[i].size(), result.get()));
+                  }
                   for (const auto& t : plan.post) SLUICE_RETURN_IF_ERROR(t->Apply(result.get()));
                   return Status::OK();
                 });

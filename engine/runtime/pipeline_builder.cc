@@ -102,17 +102,17 @@ PipelineBuilder& PipelineBuilder::filter(RowPredicate predicate) {
 }
 
 PipelineBuilder& PipelineBuilder::map(std::string field, std::string expr) {
-  OperatorSpec op;
-  op.kind = OpKind::kMap;
-  op.set.push_back(Assignment{std::move(field), std::move(expr), {}, {}});
-  spec_.operators.push_back(std::move(op));
-  return *this;
+  return AddMap(Assignment{std::move(field), std::move(expr), {}, {}});
 }
 
 PipelineBuilder& PipelineBuilder::map_fn(std::string field, RowFunction fn) {
+  return AddMap(Assignment{std::move(field), "", std::move(fn), {}});
+}
+
+PipelineBuilder& PipelineBuilder::AddMap(Assignment assignment) {
   OperatorSpec op;
   op.kind = OpKind::kMap;
-  op.set.push_back(Assignment{std::move(field), "", std::move(fn), {}});
+  op.set.push_back(std::move(assignment));
   spec_.operators.push_back(std::move(op));
   return *this;
 }

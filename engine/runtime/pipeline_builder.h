@@ -111,6 +111,7 @@ class PipelineBuilder {
 
  private:
   PipelineBuilder& map_fn(std::string field, RowFunction fn);
+  PipelineBuilder& AddMap(Assignment assignment);
   PipelineBuilder& window(WindowKind kind, int64_t size, int64_t slide, int64_t gap,
                           std::vector<std::string> aggregates, const std::string& lateness);
   int64_t Duration(const std::string& text, const char* what);

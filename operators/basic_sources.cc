@@ -32,16 +32,17 @@ class GeneratorSource final : public Source {
     auto& key = b->columns[0].i64;
     auto& ts = b->columns[1].i64;
     auto& val = b->columns[2].f64;
-    key.resize(n);
-    ts.resize(n);
-    val.resize(n);
-    b->ts.resize(n);
+    // reserve + push_back: no zero-fill of memory about to be overwritten.
+    key.reserve(key.size() + n);
+    ts.reserve(ts.size() + n);
+    val.reserve(val.size() + n);
+    b->ts.reserve(b->ts.size() + n);
     for (uint64_t j = 0; j < n; ++j) {
       uint64_t i = next_ + j;
-      key[j] = static_cast<int64_t>(GeneratorKey(i, keys_));
-      ts[j] = GeneratorTime(i);
-      b->ts[j] = ts[j];
-      val[j] = GeneratorValue(i);
+      key.push_back(static_cast<int64_t>(GeneratorKey(i, keys_)));
+      ts.push_back(GeneratorTime(i));
+      b->ts.push_back(GeneratorTime(i));
+      val.push_back(GeneratorValue(i));
     }
     next_ += n;
     b->source_position = next_;

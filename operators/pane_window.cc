@@ -47,12 +47,17 @@ class PaneWindowOperator final : public KeyedBase {
       }
       slots_[i] = Aggregator::kSkip;
       const int64_t t = in.ts[r];
-      const int64_t last_start = AlignDown(t, slide);
+      // Consecutive events mostly share a pane: reuse its alignment (saves two divisions).
+      if (t < cached_p_ || t - cached_p_ >= pane_) {
+        cached_p_ = AlignDown(t, pane_);
+        cached_start_ = AlignDown(cached_p_, slide);
+      }
+      const int64_t p = cached_p_;
+      const int64_t last_start = cached_start_;
       if (Reached(w, last_start + size - 1 + L)) {
         Late(in, r, out);
         continue;
       }
-      const int64_t p = AlignDown(t, pane_);
       Pane* pane = PaneAt(p);
       std::string_view key = in.keys.str(r);
       const uint32_t id = keys_.FindOrInsert(key, in.key_hash[r]);
@@ -183,6 +188,8 @@ class PaneWindowOperator final : public KeyedBase {
   }
 
   const int64_t pane_;
+  int64_t cached_p_ = kMaxTime;  // start of the pane of the last event (kMaxTime: none yet)
+  int64_t cached_start_ = 0;     // AlignDown(cached_p_, slide)
   KeyDictionary keys_;
   std::map<int64_t, Pane> panes_;  // by pane start
   Pane* last_pane_ = nullptr;      // cache of the pane last written

@@ -16,10 +16,11 @@ Status SourceDriver::Next(Batch* out, bool* done) {
   bool eof = false;
   SLUICE_RETURN_IF_ERROR(source_->Next(out, &eof));
   const size_t n = out->size();
-  out->wm.resize(n);
+  out->wm.clear();
+  out->wm.reserve(n);
   TimeUs max_ts = max_ts_;
   for (size_t r = 0; r < n; ++r) {
-    out->wm[r] = WatermarkFor(max_ts);
+    out->wm.push_back(WatermarkFor(max_ts));
     max_ts = std::max(max_ts, out->ts[r]);
   }
   max_ts_ = max_ts;

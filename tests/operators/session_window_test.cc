@@ -89,6 +89,34 @@ TEST_CASE("session: fires when the watermark reaches last event + gap - 1") {
   CheckBatchingInvariant(def, feed);
 }
 
+TEST_CASE("session: an out-of-order session fires as soon as W reaches its end, before later ones") {
+  Feed feed(BasicSchema(), {0}, 60);
+  feed.Add(100, KV("a", 1));  // [100, 110)
+  feed.Add(50, KV("b", 2));   // W = 39: [50, 60) ends before a's session
+  feed.Add(125, KV("c", 4));  // W = 39
+  feed.Add(126, KV("d", 8));  // W = 64: b's session fires first
+  const KeyedStageDef def = Session(10);
+  const Output out = Run(def, feed.schema(), feed.OneBatch());
+  REQUIRE(!out.rows.empty());
+  CHECK(out.rows[0] == "b|50|60|1|2@59/64");
+  CheckAgainstReference(def, feed);
+  CheckBatchingInvariant(def, feed);
+}
+
+TEST_CASE("session: a due session fires before an allowed-late event merges into it") {
+  Feed feed(BasicSchema(), {0}, 60);
+  feed.Add(100, KV("a", 1));
+  feed.Add(50, KV("b", 2));
+  feed.Add(125, KV("c", 4));
+  feed.Add(45, KV("b", 8));  // W = 64: [50, 60) fires at 64, then [45, 55) merges into it
+  const KeyedStageDef def = Session(10, /*lateness=*/100);
+  const Output out = Run(def, feed.schema(), feed.OneBatch());
+  REQUIRE(out.rows.size() >= 2);
+  CHECK(out.rows[0] == "b|50|60|1|2@59/64");
+  CHECK(out.rows[1] == "b|45|60|2|10@59/64");
+  CheckAgainstReference(def, feed);
+}
+
 TEST_CASE("session: a new event whose own window is late but touches an open session merges") {
   Feed feed(BasicSchema(), {0}, 0);
   feed.Add(100, KV("a", 1));

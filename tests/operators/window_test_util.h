@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -93,6 +94,19 @@ class Feed {
   std::vector<std::vector<Value>> rows_;
   std::vector<TimeUs> ts_, wm_;
 };
+
+// The rows only in `got` and only in `want` (both sorted), for failure messages.
+inline std::string Diff(const std::vector<std::string>& got, const std::vector<std::string>& want) {
+  std::vector<std::string> extra, missing;
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(extra));
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                      std::back_inserter(missing));
+  std::string out = "unexpected:";
+  for (size_t i = 0; i < extra.size() && i < 8; ++i) out += " " + extra[i];
+  out += "\nmissing:";
+  for (size_t i = 0; i < missing.size() && i < 8; ++i) out += " " + missing[i];
+  return out;
+}
 
 // Text of result row r: "v1|v2|...@ts" (+ "/wm"); null is "~" (as reference::RowText).
 inline std::string RowText(const Batch& b, size_t r, bool with_wm) {

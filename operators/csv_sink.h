@@ -1,0 +1,49 @@
+// CsvSink: writes rows as CSV to a file, committed by rename at Close().
+//
+// The first line is the header (field names). Fields holding the delimiter, a quote, CR or LF are
+// quoted; null is an empty field; doubles take their shortest round-trip form; bools are
+// true/false; timestamps are their raw integer, or ISO-8601 text for TimeUnit::kIso.
+// Driven by one thread at a time.
+#pragma once
+
+#include <string>
+
+#include "operators/record_parse.h"
+#include "operators/sink.h"
+
+namespace sluice {
+
+// Encodes rows of one schema as CSV text. Stateless after construction; thread-compatible.
+class CsvEncoder {
+ public:
+  explicit CsvEncoder(Schema schema, char delimiter = ',')
+      : schema_(std::move(schema)), delimiter_(delimiter) {}
+  // Appends the header line.
+  void AppendHeader(std::string* out) const;
+  // Appends rows [begin, end) of `batch`, one line each. REQUIRES: batch columns match the schema.
+  void AppendRows(const Batch& batch, size_t begin, size_t end, std::string* out) const;
+
+ private:
+  Schema schema_;
+  char delimiter_;
+};
+
+class CsvSink final : public Sink {
+ public:
+  explicit CsvSink(std::string path) : file_(std::move(path)) {}
+
+  // IOError "cannot create '<path>': <reason>" when the output cannot be created.
+  Status Open(const Schema& schema) override;
+  Status Write(const Batch& batch) override;
+  Status Close() override;
+  void Abort() override;
+  uint64_t rows() const override { return rows_; }
+
+ private:
+  PendingFile file_;
+  CsvEncoder encoder_{Schema()};
+  std::string buffer_;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace sluice

@@ -1,0 +1,48 @@
+// CsvSource: reads a CSV file (or standard input) whose header names the columns.
+//
+// Schema fields are matched to header columns by name; other columns are ignored. Quoting follows
+// RFC 4180; LF and CRLF line ends are accepted and blank lines skipped. An empty field is null,
+// except in the event-time field, where it makes the record a dead letter. Driven by one thread
+// at a time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codecs/csv.h"
+#include "operators/record_parse.h"
+#include "operators/source.h"
+
+namespace sluice {
+
+class CsvSource final : public Source {
+ public:
+  // Reads spec.path with spec.delimiter.
+  CsvSource(const SourceSpec& spec, SourceOptions options);
+
+  // Also reads the header: a schema field missing from it is InvalidArgument
+  // "csv file '<path>' has no column '<name>' (header: a, b, c)". An empty file is not an error.
+  Status Open() override;
+  Status Next(Batch* batch, bool* eof) override;
+
+ private:
+  // Scans the next non-blank record into record_ (line_ is its first line). False at the end.
+  Result<bool> NextRecord(uint64_t* line);
+  // Appends record_ to *batch as a row, or a dead letter to batch->dead_letters. True for a row.
+  bool AddRow(uint64_t line, Batch* batch);
+  void Reject(uint64_t line, std::string reason, Batch* batch) const;
+
+  const std::string path_;
+  const char delimiter_;
+  const SourceOptions options_;
+  BlockReader reader_;
+  CsvRecord record_;
+  uint64_t next_line_ = 1;          // physical line where the next record starts
+  size_t header_fields_ = 0;        // fields per record
+  std::vector<size_t> column_;      // header column of each schema field
+  bool empty_ = false;              // the input had no header
+  std::vector<FieldValue> values_;  // the row being parsed, one per schema field
+  std::string scratch_;             // unescaped text of a quoted field
+};
+
+}  // namespace sluice

@@ -1,0 +1,47 @@
+// JsonlSink: writes rows as JSON lines to a file, committed by rename at Close().
+//
+// One object per row, keys in schema order. Null is null; strings are escaped (control characters
+// as \u00XX); doubles take their shortest round-trip form, NaN and infinities becoming null;
+// timestamps are their raw integer, or an ISO-8601 string for TimeUnit::kIso.
+// Driven by one thread at a time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "operators/record_parse.h"
+#include "operators/sink.h"
+
+namespace sluice {
+
+// Encodes rows of one schema as JSON lines. Stateless after construction; thread-compatible.
+class JsonlEncoder {
+ public:
+  explicit JsonlEncoder(Schema schema);
+  // Appends rows [begin, end) of `batch`, one line each. REQUIRES: batch columns match the schema.
+  void AppendRows(const Batch& batch, size_t begin, size_t end, std::string* out) const;
+
+ private:
+  Schema schema_;
+  std::vector<std::string> prefixes_;  // per field: {"name": or ,"name":
+};
+
+class JsonlSink final : public Sink {
+ public:
+  explicit JsonlSink(std::string path) : file_(std::move(path)) {}
+
+  // IOError "cannot create '<path>': <reason>" when the output cannot be created.
+  Status Open(const Schema& schema) override;
+  Status Write(const Batch& batch) override;
+  Status Close() override;
+  void Abort() override;
+  uint64_t rows() const override { return rows_; }
+
+ private:
+  PendingFile file_;
+  JsonlEncoder encoder_{Schema()};
+  std::string buffer_;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace sluice

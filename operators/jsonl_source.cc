@@ -1,0 +1,141 @@
+#include "operators/jsonl_source.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+
+namespace sluice {
+
+static_assert(BlockReader::kPadding >= kJsonPadding, "lines are parsed in place");
+
+namespace {
+
+std::vector<std::string> FieldNames(const Schema& schema) {
+  std::vector<std::string> names;
+  for (const Field& f : schema.fields()) names.push_back(f.name);
+  return names;
+}
+
+bool IsBlank(std::string_view s) {
+  for (char c : s) {
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+std::string Mismatch(const Field& field, const JsonValue& v) {
+  return fmt::format("field '{}': expected {}, found {}", field.name, TypeName(field),
+                     JsonKindName(v.kind));
+}
+
+// A JSON number as an exact int64 (an integer, or a double without fraction in range).
+bool ExactInt(const JsonValue& v, int64_t* out) {
+  if (v.kind == JsonKind::kInt64) {
+    *out = v.i;
+    return true;
+  }
+  if (v.kind == JsonKind::kDouble && std::trunc(v.d) == v.d && v.d >= -9223372036854775808.0 &&
+      v.d < 9223372036854775808.0) {
+    *out = static_cast<int64_t>(v.d);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+JsonlSource::JsonlSource(const SourceSpec& spec, SourceOptions options)
+    : options_(std::move(options)),
+      reader_(spec.path),
+      json_(FieldNames(options_.schema)),
+      values_(options_.schema.size()) {}
+
+Status JsonlSource::Open() { return reader_.Open(); }
+
+bool JsonlSource::Convert(const JsonValue& in, const Field& field, FieldValue* out,
+                          std::string* reason) {
+  out->null = false;
+  switch (field.type) {
+    case Type::kString:
+      if (in.kind != JsonKind::kString) break;
+      out->s = in.s;
+      return true;
+    case Type::kBool:
+      if (in.kind != JsonKind::kBool) break;
+      out->i = in.b;
+      return true;
+    case Type::kInt64:
+      if (!ExactInt(in, &out->i)) break;
+      return true;
+    case Type::kDouble:
+      if (in.kind != JsonKind::kInt64 && in.kind != JsonKind::kUint64 &&
+          in.kind != JsonKind::kDouble) {
+        break;
+      }
+      out->d = in.d;
+      return true;
+    case Type::kTimestamp:
+      if (ExactInt(in, &out->i)) return true;
+      if (in.kind != JsonKind::kString) break;
+      if (ParseTimestamp(in.s, field.unit, &out->i)) return true;
+      *reason = NotATypeReason(field, in.s);
+      return false;
+  }
+  *reason = Mismatch(field, in);
+  return false;
+}
+
+bool JsonlSource::AddRow(std::string_view text, uint64_t line, Batch* batch) {
+  auto reject = [&](std::string reason) {
+    batch->dead_letters.push_back(
+        DeadLetter{options_.name, line, std::move(reason), std::string(text)});
+    return false;
+  };
+  if (!json_.Parse(text, &reason_)) return reject(std::move(reason_));
+  const Schema& schema = options_.schema;
+  const int et = options_.event_time_index;
+  const std::vector<JsonValue>& in = json_.values();
+  for (size_t c = 0; c < values_.size(); ++c) {
+    if (in[c].kind == JsonKind::kMissing || in[c].kind == JsonKind::kNull) {
+      if (static_cast<int>(c) == et) {
+        return reject(fmt::format("missing event time '{}'", schema.field(c).name));
+      }
+      values_[c].null = true;
+      continue;
+    }
+    if (!Convert(in[c], schema.field(c), &values_[c], &reason_)) return reject(std::move(reason_));
+  }
+  for (size_t c = 0; c < values_.size(); ++c) {
+    AppendFieldValue(values_[c], schema.field(c).type, &batch->columns[c]);
+  }
+  batch->ts.push_back(et >= 0 ? EventMicros(values_[et], schema.field(et)) : 0);
+  return true;
+}
+
+Status JsonlSource::Next(Batch* batch, bool* eof) {
+  *eof = false;
+  size_t rows = 0;
+  while (rows < options_.batch_size) {
+    std::string_view data = reader_.data();
+    const void* nl = std::memchr(data.data(), '\n', data.size());
+    if (nl == nullptr && !reader_.eof()) {
+      SLUICE_RETURN_IF_ERROR(reader_.Fill());
+      continue;
+    }
+    if (data.empty()) {
+      *eof = true;
+      break;
+    }
+    size_t len = nl ? static_cast<const char*>(nl) - data.data() : data.size();
+    std::string_view text = data.substr(0, len);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    const uint64_t line = next_line_++;
+    if (!IsBlank(text) && AddRow(text, line, batch)) ++rows;
+    reader_.Consume(nl ? len + 1 : len);
+  }
+  batch->source_position = reader_.consumed();
+  return Status::OK();
+}
+
+}  // namespace sluice

@@ -1,0 +1,40 @@
+// JsonlSource: reads JSON lines, one object per line, from a file or standard input.
+//
+// Schema fields are taken from the members of the same name; other members are ignored. An absent
+// member or JSON null is a null value, except for the event time, where it makes the line a dead
+// letter, as do invalid JSON, a line that is not an object and a member of the wrong type.
+// Blank lines are skipped. Driven by one thread at a time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codecs/json.h"
+#include "operators/record_parse.h"
+#include "operators/source.h"
+
+namespace sluice {
+
+class JsonlSource final : public Source {
+ public:
+  JsonlSource(const SourceSpec& spec, SourceOptions options);
+
+  Status Open() override;
+  Status Next(Batch* batch, bool* eof) override;
+
+ private:
+  // Appends the object on `line` to *batch as a row, or a dead letter. True for a row.
+  bool AddRow(std::string_view text, uint64_t line, Batch* batch);
+  // Converts a member to a value of `field`; false with *reason when its type does not fit.
+  static bool Convert(const JsonValue& in, const Field& field, FieldValue* out,
+                      std::string* reason);
+
+  const SourceOptions options_;
+  BlockReader reader_;
+  JsonObjectReader json_;
+  uint64_t next_line_ = 1;
+  std::vector<FieldValue> values_;
+  std::string reason_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,132 @@
+// Text record I/O shared by the file sources and sinks:
+//   BlockReader  reads a file (or standard input) in large blocks for the csv and jsonl sources;
+//   FieldValue   typed parsing of field text ("42", "1e3", "true", timestamps) into column values;
+//   PendingFile  output written beside its target and renamed over it on commit.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/batch.h"
+#include "engine/status.h"
+#include "engine/time_util.h"
+
+namespace sluice {
+
+// Reads its input in blocks of kBlockSize bytes without a system call per record. The bytes read
+// and not yet consumed are data(); they stay put until Consume() or Fill().
+// Not thread-safe.
+class BlockReader {
+ public:
+  static constexpr size_t kBlockSize = 1 << 20;
+  // Readable bytes after data().end(), whatever their value (simdjson's requirement).
+  static constexpr size_t kPadding = 64;
+
+  // `path` "-" is standard input.
+  explicit BlockReader(std::string path);
+  ~BlockReader();
+  BlockReader(const BlockReader&) = delete;
+  BlockReader& operator=(const BlockReader&) = delete;
+
+  // IOError "cannot open '<path>': <reason>" when the file cannot be opened.
+  Status Open();
+  std::string_view data() const { return {buf_.data() + begin_, end_ - begin_}; }
+  // Marks the first n bytes of data() used. REQUIRES: n <= data().size().
+  void Consume(size_t n) {
+    begin_ += n;
+    consumed_ += n;
+  }
+  // Reads more input after data() (moving data() to the front of the buffer, and growing the
+  // buffer when data() fills it). Views into data() are invalidated. Sets eof() at the end.
+  Status Fill();
+  bool eof() const { return eof_; }
+  // Bytes consumed since Open().
+  uint64_t consumed() const { return consumed_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool owns_fd_ = false;
+  std::vector<char> buf_;  // capacity + kPadding bytes
+  size_t begin_ = 0, end_ = 0;
+  bool eof_ = false;
+  uint64_t consumed_ = 0;
+};
+
+// A field value parsed from text, before it is appended to its column.
+struct FieldValue {
+  bool null = true;
+  int64_t i = 0;       // int64, bool (0/1), timestamp (raw in the field's unit)
+  double d = 0;        // double
+  std::string_view s;  // string: points at the text that was parsed
+};
+
+// Strict parsers of whole strings. Numbers take an optional leading '+'; doubles accept
+// exponents and "nan"/"inf"/"infinity" in any case; bools accept true/false/1/0 in any case.
+bool ParseInt64Text(std::string_view text, int64_t* out);
+bool ParseDoubleText(std::string_view text, double* out);
+bool ParseBoolText(std::string_view text, bool* out);
+
+// Parses non-empty `text` as a value of `field` (spaces around numbers, bools and timestamps are
+// ignored; strings are taken as they are). On malformed text returns false and sets *reason to
+// "field '<name>': '<text>' is not a <type>" (or "an int64").
+bool ParseFieldText(std::string_view text, const Field& field, FieldValue* out,
+                    std::string* reason);
+// "field '<name>': '<text>' is not a <type>".
+std::string NotATypeReason(const Field& field, std::string_view text);
+
+// Appends `v` to `column` (whose type is `type`).
+inline void AppendFieldValue(const FieldValue& v, Type type, Column* column) {
+  if (v.null) {
+    column->push_null();
+    return;
+  }
+  switch (type) {
+    case Type::kDouble:
+      column->push_double(v.d);
+      break;
+    case Type::kString:
+      column->push_string(v.s);
+      break;
+    default:
+      column->push_int(v.i);
+      break;
+  }
+}
+
+// Event time in microseconds of a non-null value of `field`.
+inline int64_t EventMicros(const FieldValue& v, const Field& field) {
+  if (field.type == Type::kDouble) return static_cast<int64_t>(v.d);
+  if (field.type == Type::kTimestamp) return RawToMicros(v.i, field.unit);
+  return v.i;
+}
+
+// An output file written as "<path>.inprogress" and renamed to `path` by Commit(), so a reader
+// never sees a partial file under the final name. Discard() (and the destructor, unless committed)
+// removes the temporary file. Not thread-safe.
+class PendingFile {
+ public:
+  explicit PendingFile(std::string path);
+  ~PendingFile();
+  PendingFile(const PendingFile&) = delete;
+  PendingFile& operator=(const PendingFile&) = delete;
+
+  // IOError "cannot create '<path>': <reason>" when the temporary file cannot be created.
+  Status Open();
+  // Writes all of `data`. IOError naming the path on failure.
+  Status Write(std::string_view data);
+  // Closes the temporary file and renames it over the target.
+  Status Commit();
+  void Discard();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string temp_;
+  std::FILE* file_ = nullptr;
+};
+
+}  // namespace sluice

@@ -1,0 +1,167 @@
+#include "codecs/record_codec.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "engine/time_util.h"
+
+namespace sluice {
+namespace {
+
+bool VerifyMap(std::string_view payload, flexbuffers::Map* map) {
+  const auto* p = reinterpret_cast<const uint8_t*>(payload.data());
+  // Payloads sit at arbitrary offsets inside envelopes; see DecodeEnvelope on alignment.
+  flexbuffers::Verifier v(p, payload.size(), nullptr, /*_check_alignment=*/false);
+  if (payload.size() < 3 || !v.VerifyBuffer()) return false;
+  flexbuffers::Reference root = flexbuffers::GetRoot(p, payload.size());
+  if (!root.IsMap()) return false;
+  *map = root.AsMap();
+  return true;
+}
+
+const char* FlexTypeName(const flexbuffers::Reference& r) {
+  if (r.IsNull()) return "null";
+  if (r.IsBool()) return "bool";
+  if (r.IsIntOrUint()) return "int";
+  if (r.IsFloat()) return "double";
+  if (r.IsString()) return "string";
+  return "other";
+}
+
+}  // namespace
+
+RecordEncoder::RecordEncoder(const Schema& schema)
+    : schema_(schema), fbb_(512, flexbuffers::BUILDER_FLAG_NONE) {}
+
+std::string_view RecordEncoder::Encode(const Batch& batch, size_t r) {
+  fbb_.Clear();
+  size_t start = fbb_.StartMap();
+  for (size_t c = 0; c < schema_.size(); ++c) {
+    const Field& f = schema_.field(c);
+    const Column& col = batch.columns[c];
+    fbb_.Key(f.name.c_str(), f.name.size());
+    if (!col.is_valid(r)) {
+      fbb_.Null();
+      continue;
+    }
+    switch (f.type) {
+      case Type::kInt64: fbb_.Int(col.i64[r]); break;
+      case Type::kDouble: fbb_.Double(col.f64[r]); break;
+      case Type::kBool: fbb_.Bool(col.i64[r] != 0); break;
+      case Type::kString: {
+        std::string_view s = col.str(r);
+        fbb_.String(s.data(), s.size());
+        break;
+      }
+      case Type::kTimestamp: fbb_.Int(RawToMicros(col.i64[r], f.unit)); break;
+    }
+  }
+  fbb_.EndMap(start);
+  fbb_.Finish();
+  const std::vector<uint8_t>& buf = fbb_.GetBuffer();
+  return std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size());
+}
+
+RecordDecoder::RecordDecoder(const Schema& schema) : schema_(schema), refs_(schema.size()) {}
+
+Status RecordDecoder::DecodeInto(std::string_view payload, Batch* batch) {
+  flexbuffers::Map map = flexbuffers::Map::EmptyMap();
+  if (!VerifyMap(payload, &map)) return Status::Corruption("payload is not a record");
+  // Pass 1: look every field up and check its type, so that a mismatch appends nothing.
+  for (size_t c = 0; c < schema_.size(); ++c) {
+    const Field& f = schema_.field(c);
+    flexbuffers::Reference v = map[f.name.c_str()];
+    refs_[c] = v;
+    if (v.IsNull()) continue;
+    bool fits = false;
+    switch (f.type) {
+      case Type::kInt64:
+      case Type::kTimestamp: fits = v.IsIntOrUint(); break;
+      case Type::kDouble: fits = v.IsFloat() || v.IsIntOrUint(); break;
+      case Type::kBool: fits = v.IsBool(); break;
+      case Type::kString: fits = v.IsString(); break;
+    }
+    if (!fits) {
+      return Status::InvalidArgument(
+          fmt::format("field '{}': expected {}, found {}", f.name, TypeName(f), FlexTypeName(v)));
+    }
+  }
+  // Pass 2: append.
+  for (size_t c = 0; c < schema_.size(); ++c) {
+    const Field& f = schema_.field(c);
+    const flexbuffers::Reference& v = refs_[c];
+    Column& col = batch->columns[c];
+    if (v.IsNull()) {
+      col.push_null();
+      continue;
+    }
+    switch (f.type) {
+      case Type::kInt64: col.push_int(v.AsInt64()); break;
+      case Type::kTimestamp: col.push_int(MicrosToRaw(v.AsInt64(), f.unit)); break;
+      case Type::kDouble: col.push_double(v.AsDouble()); break;
+      case Type::kBool: col.push_int(v.AsBool() ? 1 : 0); break;
+      case Type::kString: {
+        flexbuffers::String s = v.AsString();
+        col.push_string(std::string_view(s.c_str(), s.length()));
+        break;
+      }
+    }
+  }
+  return Status::OK();
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (c < 0x20) {
+          out->append(fmt::format("\\u{:04x}", c));
+        } else {
+          out->push_back(ch);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+Status RecordToJson(std::string_view payload, std::string* out) {
+  flexbuffers::Map map = flexbuffers::Map::EmptyMap();
+  if (!VerifyMap(payload, &map)) return Status::Corruption("payload is not a record");
+  flexbuffers::TypedVector keys = map.Keys();
+  flexbuffers::Vector values = map.Values();
+  out->push_back('{');
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i) out->push_back(',');
+    flexbuffers::Reference k = keys[i];
+    AppendJsonString(std::string_view(k.AsKey()), out);
+    out->push_back(':');
+    flexbuffers::Reference v = values[i];
+    if (v.IsNull()) {
+      out->append("null");
+    } else if (v.IsBool()) {
+      out->append(v.AsBool() ? "true" : "false");
+    } else if (v.IsIntOrUint()) {
+      out->append(fmt::format("{}", v.AsInt64()));
+    } else if (v.IsFloat()) {
+      double d = v.AsDouble();
+      out->append(std::isfinite(d) ? fmt::format("{}", d) : "null");
+    } else if (v.IsString()) {
+      flexbuffers::String s = v.AsString();
+      AppendJsonString(std::string_view(s.c_str(), s.length()), out);
+    } else {
+      out->append("null");
+    }
+  }
+  out->push_back('}');
+  return Status::OK();
+}
+
+}  // namespace sluice

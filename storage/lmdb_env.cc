@@ -1,0 +1,295 @@
+#include "storage/lmdb_env.h"
+
+#include <lmdb.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace sluice::lmdb {
+namespace {
+
+MDB_val ToVal(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+std::string_view FromVal(const MDB_val& v) {
+  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+unsigned int ToMdbFlags(uint32_t flags) {
+  unsigned int f = 0;
+  if (flags & kPutAppend) f |= MDB_APPEND;
+  if (flags & kPutNoOverwrite) f |= MDB_NOOVERWRITE;
+  return f;
+}
+
+}  // namespace
+
+Status FromLmdb(int rc, std::string_view what) {
+  if (rc == MDB_SUCCESS) return Status::OK();
+  std::string msg = fmt::format("{}: {}", what, mdb_strerror(rc));
+  switch (rc) {
+    case MDB_NOTFOUND: return Status::NotFound(std::move(msg));
+    case MDB_KEYEXIST: return Status::Conflict(std::move(msg));
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+    case MDB_BAD_DBI: return Status::Corruption(std::move(msg));
+    case MDB_MAP_RESIZED: return Status::Aborted(std::move(msg));
+    default: return Status::IOError(std::move(msg));
+  }
+}
+
+// ---- Env ----
+
+Status Env::Open(const std::string& dir, const EnvOptions& options, std::unique_ptr<Env>* out) {
+  if (!options.read_only && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Status::IOError(fmt::format("cannot create log directory '{}': {}", dir,
+                                       std::strerror(errno)));
+  }
+  std::unique_ptr<Env> env(new Env(dir));
+  env->read_only_ = options.read_only;
+  SLUICE_RETURN_IF_ERROR(FromLmdb(mdb_env_create(&env->env_), "mdb_env_create"));
+  SLUICE_RETURN_IF_ERROR(FromLmdb(mdb_env_set_maxdbs(env->env_, options.max_dbs), "set_maxdbs"));
+  SLUICE_RETURN_IF_ERROR(
+      FromLmdb(mdb_env_set_maxreaders(env->env_, options.max_readers), "set_maxreaders"));
+  SLUICE_RETURN_IF_ERROR(
+      FromLmdb(mdb_env_set_mapsize(env->env_, options.map_size), "mdb_env_set_mapsize"));
+  unsigned int flags = MDB_NOTLS;
+  if (options.read_only) flags |= MDB_RDONLY;
+  if (options.no_sync) flags |= MDB_NOSYNC;
+  int rc = mdb_env_open(env->env_, dir.c_str(), flags, 0644);
+  if (rc != MDB_SUCCESS) {
+    return FromLmdb(rc, fmt::format("cannot open log '{}'", dir));
+  }
+  *out = std::move(env);
+  return Status::OK();
+}
+
+Env::~Env() {
+  if (env_) mdb_env_close(env_);
+}
+
+void Env::LockShared() {
+  std::unique_lock<std::mutex> l(mu_);
+  cv_.wait(l, [this] { return !resizing_; });
+  ++active_;
+}
+
+void Env::UnlockShared() {
+  std::lock_guard<std::mutex> l(mu_);
+  if (--active_ == 0) cv_.notify_all();
+}
+
+Status Env::Begin(bool read_only, Txn* txn) {
+  txn->Abort();
+  for (int attempt = 0;; ++attempt) {
+    LockShared();
+    MDB_txn* t = nullptr;
+    int rc = mdb_txn_begin(env_, nullptr, read_only ? MDB_RDONLY : 0, &t);
+    if (rc == MDB_SUCCESS) {
+      txn->env_ = this;
+      txn->txn_ = t;
+      txn->read_only_ = read_only;
+      txn->map_full_ = false;
+      return Status::OK();
+    }
+    UnlockShared();
+    if (rc != MDB_MAP_RESIZED || attempt >= 3) return FromLmdb(rc, "mdb_txn_begin");
+    // Another process grew the map: adopt its size (0 = the size recorded in the file).
+    SLUICE_RETURN_IF_ERROR(SetMapSize(0));
+  }
+}
+
+Status Env::BeginRead(Txn* txn) { return Begin(true, txn); }
+Status Env::BeginWrite(Txn* txn) { return Begin(false, txn); }
+
+Status Env::SetMapSize(uint64_t bytes, int wait_ms) {
+  std::unique_lock<std::mutex> l(mu_);
+  cv_.wait(l, [this] { return !resizing_; });
+  resizing_ = true;
+  bool idle = cv_.wait_for(l, std::chrono::milliseconds(wait_ms), [this] { return active_ == 0; });
+  Status s;
+  if (!idle) {
+    s = Status::IOError(fmt::format(
+        "cannot grow the map of '{}': {} transactions of this process stay open", dir_, active_));
+  } else {
+    s = FromLmdb(mdb_env_set_mapsize(env_, bytes), "mdb_env_set_mapsize");
+  }
+  resizing_ = false;
+  cv_.notify_all();
+  return s;
+}
+
+uint64_t Env::map_size() {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return info.me_mapsize;
+}
+
+uint32_t Env::page_size() {
+  MDB_stat st;
+  mdb_env_stat(env_, &st);
+  return st.ms_psize;
+}
+
+uint64_t Env::used_bytes() {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return (uint64_t{info.me_last_pgno} + 1) * page_size();
+}
+
+Status Env::SetNoSync(bool no_sync) {
+  return FromLmdb(mdb_env_set_flags(env_, MDB_NOSYNC, no_sync ? 1 : 0), "mdb_env_set_flags");
+}
+
+Status Env::Sync() { return FromLmdb(mdb_env_sync(env_, 1), "mdb_env_sync"); }
+
+// ---- Txn ----
+
+Txn::Txn(Txn&& o) noexcept
+    : env_(o.env_), txn_(o.txn_), read_only_(o.read_only_), map_full_(o.map_full_) {
+  o.txn_ = nullptr;
+  o.env_ = nullptr;
+}
+
+Txn& Txn::operator=(Txn&& o) noexcept {
+  if (this != &o) {
+    Abort();
+    env_ = o.env_;
+    txn_ = o.txn_;
+    read_only_ = o.read_only_;
+    map_full_ = o.map_full_;
+    o.txn_ = nullptr;
+    o.env_ = nullptr;
+  }
+  return *this;
+}
+
+Status Txn::Check(int rc, const char* what) {
+  if (rc == MDB_MAP_FULL) map_full_ = true;
+  return FromLmdb(rc, what);
+}
+
+Status Txn::Commit() {
+  if (!txn_) return Status::Internal("commit of an inactive transaction");
+  int rc = mdb_txn_commit(txn_);
+  txn_ = nullptr;
+  env_->UnlockShared();
+  return Check(rc, "mdb_txn_commit");
+}
+
+void Txn::Abort() {
+  if (!txn_) return;
+  mdb_txn_abort(txn_);
+  txn_ = nullptr;
+  env_->UnlockShared();
+}
+
+Status Txn::OpenDbi(const char* name, bool create, Dbi* dbi) {
+  MDB_dbi d;
+  int rc = mdb_dbi_open(txn_, name, create ? MDB_CREATE : 0, &d);
+  if (rc == MDB_NOTFOUND) return Status::NotFound(fmt::format("no database '{}' in the log", name));
+  SLUICE_RETURN_IF_ERROR(Check(rc, "mdb_dbi_open"));
+  *dbi = d;
+  return Status::OK();
+}
+
+Status Txn::Get(Dbi dbi, std::string_view key, std::string_view* value) {
+  MDB_val k = ToVal(key), v;
+  int rc = mdb_get(txn_, dbi, &k, &v);
+  if (rc == MDB_SUCCESS) *value = FromVal(v);
+  return rc == MDB_NOTFOUND ? Status::NotFound("key not found") : Check(rc, "mdb_get");
+}
+
+Status Txn::Put(Dbi dbi, std::string_view key, std::string_view value, uint32_t flags) {
+  MDB_val k = ToVal(key), v = ToVal(value);
+  return Check(mdb_put(txn_, dbi, &k, &v, ToMdbFlags(flags)), "mdb_put");
+}
+
+Status Txn::Reserve(Dbi dbi, std::string_view key, size_t size, char** dst, uint32_t flags) {
+  MDB_val k = ToVal(key), v{size, nullptr};
+  int rc = mdb_put(txn_, dbi, &k, &v, ToMdbFlags(flags) | MDB_RESERVE);
+  if (rc == MDB_SUCCESS) *dst = static_cast<char*>(v.mv_data);
+  return Check(rc, "mdb_put");
+}
+
+Status Txn::Del(Dbi dbi, std::string_view key) {
+  MDB_val k = ToVal(key);
+  int rc = mdb_del(txn_, dbi, &k, nullptr);
+  return rc == MDB_NOTFOUND ? Status::NotFound("key not found") : Check(rc, "mdb_del");
+}
+
+Status Txn::Stat(Dbi dbi, DbStat* stat) {
+  MDB_stat st;
+  SLUICE_RETURN_IF_ERROR(Check(mdb_stat(txn_, dbi, &st), "mdb_stat"));
+  stat->entries = st.ms_entries;
+  stat->pages = st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+  stat->depth = st.ms_depth;
+  return Status::OK();
+}
+
+// ---- Cursor ----
+
+Cursor::~Cursor() { Close(); }
+
+Cursor::Cursor(Cursor&& o) noexcept
+    : cursor_(o.cursor_), valid_(o.valid_), key_(o.key_), value_(o.value_), status_(o.status_) {
+  o.cursor_ = nullptr;
+  o.valid_ = false;
+}
+
+Cursor& Cursor::operator=(Cursor&& o) noexcept {
+  if (this != &o) {
+    Close();
+    cursor_ = o.cursor_;
+    valid_ = o.valid_;
+    key_ = o.key_;
+    value_ = o.value_;
+    status_ = o.status_;
+    o.cursor_ = nullptr;
+    o.valid_ = false;
+  }
+  return *this;
+}
+
+void Cursor::Close() {
+  if (cursor_) mdb_cursor_close(cursor_);
+  cursor_ = nullptr;
+  valid_ = false;
+}
+
+Status Cursor::Open(Txn* txn, Dbi dbi) {
+  Close();
+  status_ = Status::OK();
+  return FromLmdb(mdb_cursor_open(txn->get(), dbi, &cursor_), "mdb_cursor_open");
+}
+
+bool Cursor::Move(int op, std::string_view seek) {
+  MDB_val k = ToVal(seek), v;
+  int rc = mdb_cursor_get(cursor_, &k, &v, static_cast<MDB_cursor_op>(op));
+  valid_ = rc == MDB_SUCCESS;
+  if (valid_) {
+    key_ = FromVal(k);
+    value_ = FromVal(v);
+  } else if (rc != MDB_NOTFOUND) {
+    status_ = FromLmdb(rc, "mdb_cursor_get");
+  }
+  return valid_;
+}
+
+bool Cursor::First() { return Move(MDB_FIRST, {}); }
+bool Cursor::Last() { return Move(MDB_LAST, {}); }
+bool Cursor::Seek(std::string_view key) { return Move(MDB_SET_RANGE, key); }
+bool Cursor::Next() { return Move(MDB_NEXT, {}); }
+bool Cursor::Prev() { return Move(MDB_PREV, {}); }
+
+Status Cursor::Del() {
+  valid_ = false;
+  return FromLmdb(mdb_cursor_del(cursor_, 0), "mdb_cursor_del");
+}
+
+}  // namespace sluice::lmdb

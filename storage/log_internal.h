@@ -1,0 +1,35 @@
+// Shared internals of storage/event_log*.cc. Not for use outside storage/.
+#pragma once
+
+#include <string>
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "storage/event_log.h"
+
+namespace sluice {
+
+// State of one write transaction of the log (a commit group or an Update).
+struct WriteContext {
+  EventLog* log = nullptr;
+  lmdb::Txn txn;
+  uint64_t next_position = 1;
+  TimeUs append_time = 0;
+  flatbuffers::FlatBufferBuilder* fbb = nullptr;
+  std::string key;  // scratch
+};
+
+// The stream's version (0 = no events) as seen by `txn`.
+Status ReadStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, std::string_view stream,
+                         uint64_t* version);
+
+// Reads and checks the event at `position`: frame CRC, FlatBuffers verification and the
+// position stored inside. NotFound when absent; Corruption naming the position otherwise.
+Status ReadEventAt(lmdb::Txn* txn, lmdb::Dbi events_db, uint64_t position, EnvelopeView* out);
+
+// Checks one record's frame and envelope (the value stored under `position`).
+Status DecodeRecord(uint64_t position, std::string_view value, EnvelopeView* out);
+
+TimeUs NowMicros();
+
+}  // namespace sluice

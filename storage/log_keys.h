@@ -1,0 +1,44 @@
+// Keys of the log's LMDB databases (storage/log_format.h). Internal to storage/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "codecs/coding.h"
+#include "codecs/envelope.h"
+
+namespace sluice::log {
+
+// Stream index key: stream id, 0x00, version (big-endian), so one stream's keys are contiguous
+// and ordered by version.
+inline void StreamKey(std::string_view stream, uint64_t version, std::string* key) {
+  key->assign(stream);
+  key->push_back('\0');
+  PutBigEndian64(key, version);
+}
+
+// The version in a stream index key of `stream`, or 0 when the key belongs to another stream.
+inline uint64_t VersionOfStreamKey(std::string_view key, std::string_view stream) {
+  if (key.size() != stream.size() + 9 || key.substr(0, stream.size()) != stream ||
+      key[stream.size()] != '\0') {
+    return 0;
+  }
+  return DecodeBigEndian64(key.data() + stream.size() + 1);
+}
+
+struct IdKey {
+  char bytes[16];
+  explicit IdKey(const EventId& id) {
+    EncodeBigEndian64(bytes, id.hi);
+    EncodeBigEndian64(bytes + 8, id.lo);
+  }
+  std::string_view view() const { return std::string_view(bytes, 16); }
+};
+
+// Decodes an 8-byte big-endian value (a position); 0 when the size is wrong.
+inline uint64_t DecodePosition(std::string_view v) {
+  return v.size() == 8 ? DecodeBigEndian64(v.data()) : 0;
+}
+
+}  // namespace sluice::log

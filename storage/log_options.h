@@ -1,0 +1,60 @@
+// Options of an event log (storage/event_log.h), with the trade-off of each setting.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/types.h"
+
+namespace sluice {
+
+enum class SyncMode : uint8_t {
+  kDefault,  // AppendOptions only: use LogOptions::sync
+  kDurable,  // fsync before a commit returns: an acknowledged append survives power loss
+  kNoSync,   // commits return without fsync: far faster, but a machine crash (not a process
+             // crash) may lose the latest commits; EventLog::Flush() makes them durable
+};
+
+struct LogOptions {
+  // Size of the memory map when a log is created. Small logs stay small on disk either way (LMDB
+  // grows the file as it writes); a larger map only reserves address space and avoids regrowth.
+  uint64_t initial_map_size = uint64_t{64} << 20;
+  // The map doubles when full, up to this size; then appends fail with IOError.
+  uint64_t max_map_size = uint64_t{1} << 40;
+  // Durability of commits; see SyncMode. kDurable costs one or two fsyncs per commit, which
+  // group commit spreads over every event of the group.
+  SyncMode sync = SyncMode::kDurable;
+  // Group commit: concurrent appends are merged into one write transaction up to these limits.
+  // Larger groups mean fewer fsyncs per event but longer waits for the appenders of a group.
+  uint32_t max_group_events = 64 * 1024;
+  uint64_t max_group_bytes = uint64_t{16} << 20;
+  // Opens an existing log for reading only (no lock on writers; the directory must exist).
+  bool read_only = false;
+  // Extra named databases the caller will open (OpenDatabase), beyond the log's own.
+  uint32_t max_user_databases = 16;
+  // LMDB reader slots: concurrent read transactions across all processes.
+  uint32_t max_readers = 126;
+};
+
+struct AppendOptions {
+  // Optimistic concurrency: the stream's version (its number of events; 0 = empty) that the
+  // append expects. A different version fails the append with Status::Conflict, writing nothing.
+  std::optional<uint64_t> expected_version;
+  SyncMode sync = SyncMode::kDefault;
+};
+
+struct ReadOptions {
+  // Global position to start at (positions start at 1). Ignored when `stream` is set.
+  uint64_t from_position = 1;
+  // Read one stream only, from this version on (versions start at 1).
+  std::string stream;
+  uint64_t from_version = 1;
+  // Only these event types (all when empty).
+  std::vector<std::string> types;
+  // Only events with event time >= this (a filter: the log is in append order, not time order).
+  TimeUs min_event_time = kMinTime;
+};
+
+}  // namespace sluice

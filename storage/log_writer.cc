@@ -1,0 +1,374 @@
+// The write path of EventLog: group commit (leveldb BuildBatchGroup style), appends inside a
+// transaction, Update, OpenDatabase and Truncate.
+#include <cassert>
+#include <condition_variable>
+
+#include <fmt/format.h>
+
+#include "storage/event_log.h"
+#include "storage/log_internal.h"
+#include "storage/log_keys.h"
+#include "storage/log_record.h"
+
+namespace sluice {
+
+// A queued write: an append or a transaction callback.
+struct EventLog::Writer {
+  std::string_view stream;
+  std::span<const EventData> events;
+  AppendOptions options;
+  AppendResult* result = nullptr;
+  const std::function<Status(LogWriteTxn*)>* fn = nullptr;  // set for Update
+  bool sync = true;
+  uint64_t bytes = 0;
+  bool done = false;
+  Status status;
+  std::condition_variable cv;
+};
+
+namespace {
+
+// Writes `value` under `key`, trying MDB_APPEND first: keys of one stream or of generated ids
+// usually arrive in order, and appending skips the B-tree search. Conflict when the key exists.
+Status PutPreferAppend(lmdb::Txn* txn, lmdb::Dbi db, std::string_view key, std::string_view value) {
+  Status s = txn->Put(db, key, value, lmdb::kPutAppend);
+  if (s.IsConflict()) s = txn->Put(db, key, value, lmdb::kPutNoOverwrite);
+  return s;
+}
+
+Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db, lmdb::Dbi ids_db,
+                   std::string_view stream, std::span<const EventData> events,
+                   const AppendOptions& options, AppendResult* result) {
+  if (stream.empty() || stream.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument("stream id must be non-empty and free of NUL bytes");
+  }
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (events[i].type.empty()) {
+      return Status::InvalidArgument(fmt::format("event {} of the append has no type", i));
+    }
+  }
+  lmdb::Txn* txn = &ctx->txn;
+  const size_t n = events.size();
+  result->appended = result->duplicates = 0;
+  result->positions.assign(n, 0);
+  result->versions.assign(n, 0);
+  result->duplicate.assign(n, 0);
+
+  // Duplicates of events stored by earlier transactions.
+  for (size_t i = 0; i < n; ++i) {
+    if (events[i].id.empty()) continue;
+    std::string_view v;
+    Status s = txn->Get(ids_db, log::IdKey(events[i].id).view(), &v);
+    if (s.IsNotFound()) continue;
+    SLUICE_RETURN_IF_ERROR(s);
+    EnvelopeView stored;
+    uint64_t pos = log::DecodePosition(v);
+    SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, pos, &stored));
+    result->positions[i] = pos;
+    result->versions[i] = stored.stream_version;
+    result->duplicate[i] = 1;
+    ++result->duplicates;
+  }
+  uint64_t version = 0;
+  SLUICE_RETURN_IF_ERROR(ReadStreamVersion(txn, streams_db, stream, &version));
+  if (n > 0 && result->duplicates == n) {
+    result->stream_version = version;  // a retried append: nothing to do
+    return Status::OK();
+  }
+  if (options.expected_version && *options.expected_version != version) {
+    return Status::Conflict(fmt::format("stream '{}': expected version {}, found version {}",
+                                        stream, *options.expected_version, version));
+  }
+
+  char pos_buf[8];
+  for (size_t i = 0; i < n; ++i) {
+    if (result->duplicate[i]) continue;
+    const EventData& e = events[i];
+    const uint64_t pos = ctx->next_position;
+    const EventId id = e.id.empty() ? EventId::Generate() : e.id;
+    EncodeBigEndian64(pos_buf, pos);
+    const std::string_view pos_view(pos_buf, 8);
+    Status s = PutPreferAppend(txn, ids_db, log::IdKey(id).view(), pos_view);
+    if (s.IsConflict()) {  // the same id earlier in this transaction
+      std::string_view v;
+      SLUICE_RETURN_IF_ERROR(txn->Get(ids_db, log::IdKey(id).view(), &v));
+      EnvelopeView stored;
+      uint64_t stored_pos = log::DecodePosition(v);
+      SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, stored_pos, &stored));
+      result->positions[i] = stored_pos;
+      result->versions[i] = stored.stream_version;
+      result->duplicate[i] = 1;
+      ++result->duplicates;
+      continue;
+    }
+    SLUICE_RETURN_IF_ERROR(s);
+    ++version;
+    ++ctx->next_position;
+
+    EnvelopeView env;
+    env.event_id = id;
+    env.stream_id = stream;
+    env.stream_version = version;
+    env.global_position = pos;
+    env.event_type = e.type;
+    env.schema_version = e.schema_version;
+    env.event_time_us = e.event_time;
+    env.append_time_us = ctx->append_time;
+    env.correlation_id = e.correlation_id;
+    env.causation_id = e.causation_id;
+    env.content_type = e.content_type;
+    env.payload = e.payload;
+    EncodeEnvelope(env, ctx->fbb);
+    std::string_view body(reinterpret_cast<const char*>(ctx->fbb->GetBufferPointer()),
+                          ctx->fbb->GetSize());
+    char* dst = nullptr;
+    SLUICE_RETURN_IF_ERROR(
+        txn->Reserve(events_db, pos_view, log::kHeaderSize + body.size(), &dst, lmdb::kPutAppend));
+    log::FrameRecord(log::kEventType, body, dst);
+
+    log::StreamKey(stream, version, &ctx->key);
+    SLUICE_RETURN_IF_ERROR(PutPreferAppend(txn, streams_db, ctx->key, pos_view));
+    result->positions[i] = pos;
+    result->versions[i] = version;
+    ++result->appended;
+  }
+  result->stream_version = version;
+  return Status::OK();
+}
+
+}  // namespace
+
+Status EventLog::Append(std::string_view stream, std::span<const EventData> events,
+                        const AppendOptions& options, AppendResult* result) {
+  if (options_.read_only) return Status::InvalidArgument("the log is open read-only");
+  AppendResult scratch;
+  Writer w;
+  w.stream = stream;
+  w.events = events;
+  w.options = options;
+  w.result = result ? result : &scratch;
+  SyncMode mode = options.sync == SyncMode::kDefault ? options_.sync : options.sync;
+  w.sync = mode == SyncMode::kDurable;
+  for (const EventData& e : events) w.bytes += e.payload.size() + e.type.size() + 96;
+  return Write(&w);
+}
+
+Status EventLog::Update(const std::function<Status(LogWriteTxn*)>& fn, SyncMode sync) {
+  if (options_.read_only) return Status::InvalidArgument("the log is open read-only");
+  Writer w;
+  w.fn = &fn;
+  SyncMode mode = sync == SyncMode::kDefault ? options_.sync : sync;
+  w.sync = mode == SyncMode::kDurable;
+  return Write(&w);
+}
+
+Status EventLog::Write(Writer* w) {
+  std::unique_lock<std::mutex> l(mu_);
+  writers_.push_back(w);
+  while (!w->done && w != writers_.front()) w->cv.wait(l);
+  if (w->done) return w->status;
+
+  // This writer leads: it commits a group of queued writers, itself first.
+  std::vector<Writer*> group;
+  BuildGroup(&group);
+  l.unlock();
+  CommitGroup(group);
+  l.lock();
+  for (Writer* x : group) {
+    assert(writers_.front() == x);
+    writers_.pop_front();
+    if (x != w) {
+      x->done = true;
+      x->cv.notify_one();
+    }
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return w->status;
+}
+
+// REQUIRES: mu_ held; writers_ not empty.
+void EventLog::BuildGroup(std::vector<Writer*>* group) {
+  Writer* first = writers_.front();
+  group->push_back(first);
+  if (first->fn) return;  // an Update runs alone, so its failure aborts only itself
+  uint64_t events = first->events.size();
+  uint64_t bytes = first->bytes;
+  for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
+    Writer* w = *it;
+    if (w->fn) break;
+    if (w->sync && !first->sync) break;  // never merge a sync write into a non-sync group
+    if (events + w->events.size() > options_.max_group_events ||
+        bytes + w->bytes > options_.max_group_bytes) {
+      break;
+    }
+    events += w->events.size();
+    bytes += w->bytes;
+    group->push_back(w);
+  }
+}
+
+Status EventLog::Grow() {
+  uint64_t now = env_->map_size();
+  if (now >= options_.max_map_size) {
+    return Status::IOError(fmt::format(
+        "log '{}' is full: the map reached max_map_size ({} bytes)", dir_, options_.max_map_size));
+  }
+  uint64_t next = std::min(options_.max_map_size, now * 2);
+  return env_->SetMapSize(next);
+}
+
+// Runs the group's writers in one write transaction. Each writer's status is set: its own
+// Conflict/InvalidArgument, or the transaction's error, which fails every writer of the group.
+Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
+  const bool sync = group.front()->sync;
+  auto fail_all = [&](const Status& s) {
+    for (Writer* w : group) w->status = s;
+    return s;
+  };
+  for (;;) {
+    if (no_sync_now_ == sync) {
+      Status s = env_->SetNoSync(!sync);
+      if (!s.ok()) return fail_all(s);
+      no_sync_now_ = !sync;
+    }
+    WriteContext ctx;
+    ctx.log = this;
+    ctx.fbb = fbb_.get();
+    ctx.append_time = NowMicros();
+    Status s = env_->BeginWrite(&ctx.txn);
+    if (s.ok()) s = NextPosition(&ctx.txn, &ctx.next_position);
+    if (!s.ok()) return fail_all(s);
+    const uint64_t first_position = ctx.next_position;
+
+    Status group_status;
+    for (Writer* w : group) {
+      if (w->fn) {
+        LogWriteTxn t(&ctx);
+        w->status = (*w->fn)(&t);
+        if (!w->status.ok()) group_status = w->status;
+      } else {
+        w->status = AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, w->stream, w->events,
+                                w->options, w->result);
+        if (!w->status.ok() && !w->status.IsConflict() && !w->status.IsInvalidArgument()) {
+          group_status = w->status;
+        }
+      }
+      if (!group_status.ok()) break;
+    }
+    if (!group_status.ok() && !ctx.txn.map_full()) {
+      ctx.txn.Abort();
+      if (group.front()->fn) return group_status;  // the callback's own error
+      return fail_all(group_status);
+    }
+    if (!ctx.txn.map_full()) s = ctx.txn.Commit();
+    if (ctx.txn.map_full() || (!s.ok() && ctx.txn.map_full())) {
+      ctx.txn.Abort();
+      Status g = Grow();
+      if (!g.ok()) return fail_all(g);
+      continue;  // retry the whole group in a larger map
+    }
+    if (!s.ok()) return fail_all(s);
+    if (ctx.next_position > first_position) {
+      {
+        std::lock_guard<std::mutex> l(append_mu_);
+        uint64_t last = ctx.next_position - 1;
+        if (last > last_position_.load()) last_position_.store(last);
+      }
+      append_cv_.notify_all();
+    }
+    return Status::OK();
+  }
+}
+
+Status EventLog::OpenDatabase(const std::string& name, lmdb::Dbi* db) {
+  if (name.empty() || name.rfind(log::kReservedPrefix, 0) == 0) {
+    return Status::InvalidArgument(
+        fmt::format("database name '{}' is empty or reserved (prefix '{}')", name,
+                    log::kReservedPrefix));
+  }
+  if (options_.read_only) {
+    lmdb::Txn txn;
+    SLUICE_RETURN_IF_ERROR(env_->BeginRead(&txn));
+    SLUICE_RETURN_IF_ERROR(txn.OpenDbi(name.c_str(), false, db));
+    return txn.Commit();
+  }
+  return Update([&](LogWriteTxn* t) { return t->txn()->OpenDbi(name.c_str(), true, db); });
+}
+
+Status EventLog::Truncate(uint64_t before, uint64_t* removed) {
+  if (options_.read_only) return Status::InvalidArgument("the log is open read-only");
+  constexpr uint64_t kChunk = 50000;  // events per transaction, to bound dirty pages
+  uint64_t total = 0;
+  for (;;) {
+    uint64_t count = 0;
+    bool more = false;
+    Status s = Update([&](LogWriteTxn* t) -> Status {
+      count = 0;
+      more = false;
+      lmdb::Txn* txn = t->txn();
+      const uint64_t limit = std::min(before, t->ctx_->next_position);
+      {
+        lmdb::Cursor c;
+        SLUICE_RETURN_IF_ERROR(c.Open(txn, events_db_));
+        std::string key;
+        for (bool ok = c.First(); ok; ok = c.Next()) {
+          uint64_t pos = log::DecodePosition(c.key());
+          if (pos >= limit) break;
+          if (count == kChunk) {
+            more = true;
+            break;
+          }
+          EnvelopeView e;
+          // A corrupt record is removed too; its index entries (if any) cannot be found and stay.
+          if (DecodeRecord(pos, c.value(), &e).ok()) {
+            log::StreamKey(e.stream_id, e.stream_version, &key);
+            Status d = txn->Del(streams_db_, key);
+            if (!d.ok() && !d.IsNotFound()) return d;
+            d = txn->Del(ids_db_, log::IdKey(e.event_id).view());
+            if (!d.ok() && !d.IsNotFound()) return d;
+          }
+          SLUICE_RETURN_IF_ERROR(c.Del());
+          ++count;
+        }
+        SLUICE_RETURN_IF_ERROR(c.status());
+      }
+      std::string_view cur;
+      uint64_t first = 1;
+      if (txn->Get(meta_db_, log::kMetaFirstPosition, &cur).ok()) first = log::DecodePosition(cur);
+      if (limit > first) {
+        SLUICE_RETURN_IF_ERROR(
+            txn->Put(meta_db_, log::kMetaFirstPosition, BigEndianKey(limit).view()));
+      }
+      return Status::OK();
+    });
+    SLUICE_RETURN_IF_ERROR(s);
+    total += count;
+    if (!more) break;
+  }
+  if (removed) *removed = total;
+  return Status::OK();
+}
+
+// ---- LogWriteTxn ----
+
+Status LogWriteTxn::Append(std::string_view stream, std::span<const EventData> events,
+                           const AppendOptions& options, AppendResult* result) {
+  AppendResult scratch;
+  EventLog* log = ctx_->log;
+  return AppendInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, stream, events,
+                     options, result ? result : &scratch);
+}
+
+Status LogWriteTxn::Put(lmdb::Dbi db, std::string_view key, std::string_view value) {
+  return ctx_->txn.Put(db, key, value);
+}
+
+Status LogWriteTxn::Get(lmdb::Dbi db, std::string_view key, std::string_view* value) {
+  return ctx_->txn.Get(db, key, value);
+}
+
+Status LogWriteTxn::Delete(lmdb::Dbi db, std::string_view key) { return ctx_->txn.Del(db, key); }
+
+lmdb::Txn* LogWriteTxn::txn() { return &ctx_->txn; }
+
+}  // namespace sluice

@@ -103,6 +103,24 @@ TEST_CASE("session: an out-of-order session fires as soon as W reaches its end, 
   CheckBatchingInvariant(def, feed);
 }
 
+TEST_CASE("session: a lane whose first rows arrive after the watermark started still fires") {
+  // Another lane's rows set the watermark to 5 before this lane sees its first row.
+  Feed feed(BasicSchema(), {0}, 0);
+  feed.Add(6, KV("other", 0));
+  feed.Add(10, KV("a", 1));
+  feed.Add(100, KV("b", 2));
+  std::vector<Batch> all = feed.Cut({1, 2});
+  std::vector<Batch> lane;
+  Batch empty;
+  empty.reset(feed.schema());
+  empty.watermark = all[0].watermark;
+  lane.push_back(std::move(empty));
+  lane.push_back(std::move(all[1]));
+  lane.push_back(std::move(all[2]));
+  const Output out = Run(Session(10), feed.schema(), lane);
+  CHECK(out.rows == std::vector<std::string>{"a|10|20|1|1@19/99", "b|100|110|1|2@109/" + kMax});
+}
+
 TEST_CASE("session: a due session fires before an allowed-late event merges into it") {
   Feed feed(BasicSchema(), {0}, 60);
   feed.Add(100, KV("a", 1));

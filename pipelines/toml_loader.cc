@@ -571,8 +571,12 @@ Result<PipelineSpec> Loader::Load() {
   for (const auto& [k, v] : root) {
     const std::string key(k.str());
     if (Contains(kTables, key)) continue;
-    const toml::source_position at = k.source().begin.line ? k.source().begin : v.source().begin;
-    if (!v.is_table() && !v.is_array_of_tables()) {
+    // A table is reported at its header, a key at the key.
+    const bool is_table = v.is_table() || v.is_array_of_tables();
+    const toml::source_position at = (is_table && v.source().begin.line) || !k.source().begin.line
+                                         ? v.source().begin
+                                         : k.source().begin;
+    if (!is_table) {
       return Error(at, fmt::format("unknown top-level key '{}' (keys go inside [pipeline], "
                                    "[source], [[operator]] or [sink])",
                                    key));

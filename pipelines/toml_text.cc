@@ -64,31 +64,36 @@ TextPosition TomlText::ValuePosition(TextPosition quote, size_t offset) const {
       i += 1, at = {at.line + 1, 1};
   }
   size_t consumed = 0;  // bytes of the decoded value passed so far
-  while (consumed < offset && i < doc_.size()) {
+  while (i < doc_.size()) {
     const char c = doc_[i];
-    if (basic && c == '\\' && i + 1 < doc_.size()) {
-      const char next = doc_[i + 1];
-      if (multi && (next == ' ' || next == '\t' || next == '\r' || next == '\n')) {
-        // Line-ending backslash: the whitespace and newlines after it vanish from the value.
+    const char next = i + 1 < doc_.size() ? doc_[i + 1] : '\0';
+    // Written characters that decode to nothing: skipped even at the target offset.
+    if (basic && multi && c == '\\' &&
+        (next == ' ' || next == '\t' || next == '\r' || next == '\n')) {
+      // Line-ending backslash: the whitespace and newlines after it vanish from the value.
+      ++i, ++at.column;
+      while (i < doc_.size() &&
+             (doc_[i] == ' ' || doc_[i] == '\t' || doc_[i] == '\r' || doc_[i] == '\n')) {
+        if (doc_[i] == '\n') at = {at.line + 1, 0};
         ++i, ++at.column;
-        while (i < doc_.size() &&
-               (doc_[i] == ' ' || doc_[i] == '\t' || doc_[i] == '\r' || doc_[i] == '\n')) {
-          if (doc_[i] == '\n') at = {at.line + 1, 0};
-          ++i, ++at.column;
-        }
-        continue;
       }
-      size_t written = next == 'u' ? 6 : next == 'U' ? 10 : 2;
+      continue;
+    }
+    if (c == '\r' && next == '\n') {  // CRLF reads as one newline
+      ++i;
+      continue;
+    }
+    if (consumed >= offset) break;
+    if (basic && c == '\\' && next != '\0') {
+      const size_t written = next == 'u' ? 6 : next == 'U' ? 10 : 2;
       consumed += written == 2 ? 1 : EncodedLength(doc_.substr(i + 2, written - 2));
       i += written;
       at.column += static_cast<int>(written);
     } else if (c == '\n') {
       ++consumed, ++i;
       at = {at.line + 1, 1};
-    } else if (c == '\r' && i + 1 < doc_.size() && doc_[i + 1] == '\n') {
-      ++i;  // CRLF reads as one newline
     } else {
-      size_t n = Utf8Length(c);  // toml++ has already checked the encoding
+      const size_t n = Utf8Length(c);  // toml++ has already checked the encoding
       consumed += n;
       i += n;
       ++at.column;

@@ -1,8 +1,16 @@
 #include "codecs/envelope.h"
 
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <random>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -120,6 +128,85 @@ Status DecodeEnvelope(const char* data, size_t n, EnvelopeView* out) {
   out->payload = p ? std::string_view(reinterpret_cast<const char*>(p->data()), p->size())
                    : std::string_view();
   return Status::OK();
+}
+
+#ifndef SLUICE_FLATC
+#define SLUICE_FLATC "flatc"
+#endif
+
+namespace {
+
+// Runs argv, returning its exit status and combined stdout/stderr.
+Status RunCapture(const std::vector<std::string>& args, int* exit_status, std::string* output) {
+  int fds[2];
+  if (::pipe(fds) != 0) return Status::IOError(fmt::format("pipe: {}", std::strerror(errno)));
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+  posix_spawn_file_actions_addclose(&fa, fds[0]);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    return Status::IOError(fmt::format("cannot run {}: {}", args[0], std::strerror(rc)));
+  }
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fds[0], buf, sizeof(buf))) > 0) output->append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  return Status::OK();
+}
+
+std::string FirstErrorLine(const std::string& out) {
+  size_t at = out.find("error:");
+  std::string rest = at == std::string::npos ? out : out.substr(at + 6);
+  size_t b = rest.find_first_not_of(" \n\t");
+  if (b == std::string::npos) return "flatc failed";
+  rest = rest.substr(b);
+  return rest.substr(0, rest.find('\n'));
+}
+
+}  // namespace
+
+Result<SchemaCheck> CheckSchemaEvolution(const std::string& old_fbs, const std::string& new_fbs) {
+  for (const std::string* f : {&old_fbs, &new_fbs}) {
+    struct stat st;
+    if (::stat(f->c_str(), &st) != 0) {
+      return Status::NotFound(fmt::format("cannot read schema '{}': {}", *f, std::strerror(errno)));
+    }
+  }
+  // Each file must parse on its own, so a syntax error is not reported as an incompatibility.
+  for (const std::string* f : {&old_fbs, &new_fbs}) {
+    int code = 0;
+    std::string out;
+    SLUICE_RETURN_IF_ERROR(RunCapture({SLUICE_FLATC, "--conform", *f, *f}, &code, &out));
+    if (code != 0) {
+      return Status::InvalidArgument(fmt::format("schema '{}' does not parse: {}", *f,
+                                                 FirstErrorLine(out)));
+    }
+  }
+  int code = 0;
+  std::string out;
+  SLUICE_RETURN_IF_ERROR(RunCapture({SLUICE_FLATC, "--conform", old_fbs, new_fbs}, &code, &out));
+  SchemaCheck check;
+  check.compatible = code == 0;
+  if (!check.compatible) {
+    std::string line = FirstErrorLine(out);
+    constexpr std::string_view kPrefix = "schemas don't conform: ";
+    if (line.rfind(kPrefix, 0) == 0) line = line.substr(kPrefix.size());
+    check.reason = line;
+  }
+  return check;
 }
 
 }  // namespace sluice

@@ -64,4 +64,16 @@ void EncodeEnvelope(const EnvelopeView& e, flatbuffers::FlatBufferBuilder* fbb);
 // are not a valid envelope (the message says why, not where: callers add the position).
 Status DecodeEnvelope(const char* data, size_t n, EnvelopeView* out);
 
+// Whether one FlatBuffers schema is a compatible evolution of another, as `flatc --conform`
+// judges it (fields only added at the end, none removed, retyped or renumbered).
+struct SchemaCheck {
+  bool compatible = false;
+  std::string reason;  // flatc's explanation when not compatible, e.g. "types differ for field: x"
+};
+
+// Runs flatc (found at configure time) on the two schema files. Errors: NotFound for a missing
+// file, InvalidArgument when a schema does not parse (flatc's message), IOError when flatc cannot
+// run.
+Result<SchemaCheck> CheckSchemaEvolution(const std::string& old_fbs, const std::string& new_fbs);
+
 }  // namespace sluice

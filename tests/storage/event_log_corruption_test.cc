@@ -1,0 +1,107 @@
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <doctest/doctest.h>
+
+#include "codecs/coding.h"
+#include "storage/log_format.h"
+#include "storage/log_record.h"
+#include "storage/log_test_util.h"
+
+namespace sluice {
+namespace {
+
+using testing::OpenLog;
+using testing::TempDir;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+void WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+}
+
+// Writes events whose payloads carry unique markers, then copies data.mdb into a second log
+// directory with one byte flipped inside the marker of event `victim` (0-based).
+void MakeCorruptCopy(const TempDir& dir, int events, int victim) {
+  {
+    auto log = OpenLog(dir.sub("good"));
+    std::vector<std::string> payloads;
+    for (int i = 0; i < events; ++i) payloads.push_back(fmt::format("MARKER-{:04}-payload", i));
+    std::vector<EventData> data(events);
+    for (int i = 0; i < events; ++i) {
+      data[i].type = "T";
+      data[i].payload = payloads[i];
+    }
+    REQUIRE(log->Append("s", data).ok());
+  }
+  std::string bytes = ReadFile(dir.sub("good") + "/data.mdb");
+  size_t at = bytes.find(fmt::format("MARKER-{:04}", victim));
+  REQUIRE(at != std::string::npos);
+  bytes[at + 3] ^= 0x20;
+  std::filesystem::create_directories(dir.sub("bad"));
+  WriteFile(dir.sub("bad") + "/data.mdb", bytes);
+}
+
+TEST_CASE("event log corruption: a flipped payload byte is reported with its position") {
+  TempDir dir;
+  MakeCorruptCopy(dir, 10, 6);
+  auto log = OpenLog(dir.sub("bad"));
+
+  std::unique_ptr<LogIterator> it;
+  REQUIRE(log->NewIterator({}, &it).ok());
+  int read = 0;
+  for (; it->Valid(); it->Next()) ++read;
+  CHECK(read == 6);  // positions 1..6 are intact
+  CHECK(it->status().IsCorruption());
+  CHECK(it->status().message().find("position 7") != std::string::npos);
+
+  std::vector<uint64_t> bad;
+  uint64_t checked = 0;
+  Status s = log->Verify([&](uint64_t pos, const Status&) { bad.push_back(pos); }, &checked);
+  CHECK(s.IsCorruption());
+  CHECK(checked == 10);
+  CHECK(bad == std::vector<uint64_t>{7});
+}
+
+TEST_CASE("event log corruption: stream reads report the corrupt record too") {
+  TempDir dir;
+  MakeCorruptCopy(dir, 5, 0);
+  auto log = OpenLog(dir.sub("bad"));
+  ReadOptions ro;
+  ro.stream = "s";
+  std::unique_ptr<LogIterator> it;
+  REQUIRE(log->NewIterator(ro, &it).ok());
+  CHECK_FALSE(it->Valid());
+  CHECK(it->status().IsCorruption());
+  CHECK(it->status().message().find("position 1") != std::string::npos);
+}
+
+TEST_CASE("event log corruption: a record with a valid CRC but a bad envelope is caught") {
+  TempDir dir;
+  auto log = OpenLog(dir.path());
+  // Store a well-framed record whose body is not a FlatBuffers envelope, as a buggy writer would.
+  lmdb::Txn txn;
+  REQUIRE(log->env()->BeginWrite(&txn).ok());
+  lmdb::Dbi events;
+  REQUIRE(txn.OpenDbi(log::kEventsDb, false, &events).ok());
+  std::string body = "SLEV this is not a flatbuffer at all";
+  std::string value(log::kHeaderSize + body.size(), '\0');
+  log::FrameRecord(log::kEventType, body, value.data());
+  REQUIRE(txn.Put(events, BigEndianKey(1).view(), value).ok());
+  REQUIRE(txn.Commit().ok());
+
+  std::unique_ptr<LogIterator> it;
+  REQUIRE(log->NewIterator({}, &it).ok());
+  CHECK_FALSE(it->Valid());
+  CHECK(it->status().IsCorruption());
+  CHECK(it->status().message().find("position 1") != std::string::npos);
+  CHECK(log->Verify(nullptr).IsCorruption());
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,72 @@
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "codecs/crc32c.h"
+#include "storage/log_record.h"
+
+namespace sluice {
+namespace {
+
+std::string Frame(std::string_view body) {
+  std::string v(log::kHeaderSize + body.size(), '\0');
+  log::FrameRecord(log::kEventType, body, v.data());
+  return v;
+}
+
+TEST_CASE("crc32c: standard test vectors") {
+  std::string buf(32, '\0');
+  CHECK(crc32c::Value(buf.data(), buf.size()) == 0x8a9136aau);
+  buf.assign(32, '\xff');
+  CHECK(crc32c::Value(buf.data(), buf.size()) == 0x62a8ab43u);
+  for (int i = 0; i < 32; ++i) buf[i] = static_cast<char>(i);
+  CHECK(crc32c::Value(buf.data(), buf.size()) == 0x46dd794eu);
+  for (int i = 0; i < 32; ++i) buf[i] = static_cast<char>(31 - i);
+  CHECK(crc32c::Value(buf.data(), buf.size()) == 0x113fdb5cu);
+}
+
+TEST_CASE("crc32c: extend equals value of the concatenation, on both code paths") {
+  std::string s = "hello world, this string is longer than eight bytes";
+  uint32_t whole = crc32c::Value(s.data(), s.size());
+  CHECK(crc32c::Extend(crc32c::Value(s.data(), 5), s.data() + 5, s.size() - 5) == whole);
+  CHECK(crc32c::internal::ExtendPortable(0, s.data(), s.size()) == whole);
+  CHECK(crc32c::internal::ExtendPortable(0, s.data(), 3) == crc32c::Value(s.data(), 3));
+}
+
+TEST_CASE("crc32c: mask is reversible and differs from the crc") {
+  uint32_t crc = crc32c::Value("foo", 3);
+  CHECK(crc32c::Mask(crc) != crc);
+  CHECK(crc32c::Mask(crc32c::Mask(crc)) != crc);
+  CHECK(crc32c::Unmask(crc32c::Mask(crc)) == crc);
+  CHECK(crc32c::Unmask(crc32c::Unmask(crc32c::Mask(crc32c::Mask(crc)))) == crc);
+}
+
+TEST_CASE("log record: frame round trip") {
+  std::string v = Frame("body bytes");
+  log::RecordType type;
+  std::string_view body;
+  REQUIRE(log::UnframeRecord(3, v, &type, &body).ok());
+  CHECK(type == log::kEventType);
+  CHECK(body == "body bytes");
+}
+
+TEST_CASE("log record: truncated, bit-flipped and unknown-type records are corruption") {
+  log::RecordType type;
+  std::string_view body;
+  std::string v = Frame("body bytes");
+  Status s = log::UnframeRecord(9, std::string_view(v).substr(0, 3), &type, &body);
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("position 9") != std::string::npos);
+  CHECK(log::UnframeRecord(9, std::string_view(v).substr(0, v.size() - 1), &type, &body)
+            .IsCorruption());
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string flipped = v;
+    flipped[i] ^= 0x01;
+    CHECK(log::UnframeRecord(9, flipped, &type, &body).IsCorruption());
+  }
+  std::string zero(12, '\0');
+  CHECK(log::UnframeRecord(9, zero, &type, &body).IsCorruption());
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,9 +1,8 @@
 #include "codecs/record_codec.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
 
+#include "codecs/json.h"
 #include "engine/time_util.h"
 
 namespace sluice {
@@ -111,27 +110,6 @@ Status RecordDecoder::DecodeInto(std::string_view payload, Batch* batch) {
   return Status::OK();
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        if (c < 0x20) {
-          out->append(fmt::format("\\u{:04x}", c));
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 Status RecordToJson(std::string_view payload, std::string* out) {
   flexbuffers::Map map = flexbuffers::Map::EmptyMap();
   if (!VerifyMap(payload, &map)) return Status::Corruption("payload is not a record");
@@ -149,10 +127,9 @@ Status RecordToJson(std::string_view payload, std::string* out) {
     } else if (v.IsBool()) {
       out->append(v.AsBool() ? "true" : "false");
     } else if (v.IsIntOrUint()) {
-      out->append(fmt::format("{}", v.AsInt64()));
+      AppendInt64(v.AsInt64(), out);
     } else if (v.IsFloat()) {
-      double d = v.AsDouble();
-      out->append(std::isfinite(d) ? fmt::format("{}", d) : "null");
+      AppendJsonDouble(v.AsDouble(), out);
     } else if (v.IsString()) {
       flexbuffers::String s = v.AsString();
       AppendJsonString(std::string_view(s.c_str(), s.length()), out);

@@ -54,7 +54,4 @@ class RecordDecoder {
 // Verifies `payload` as a record and appends it to *out as a JSON object (fields in key order).
 Status RecordToJson(std::string_view payload, std::string* out);
 
-// Appends `s` to *out as a quoted JSON string.
-void AppendJsonString(std::string_view s, std::string* out);
-
 }  // namespace sluice

@@ -102,8 +102,8 @@ TEST_CASE("aggregate: every function over int, double, string, timestamp and boo
   for (AggFunc f : {AggFunc::kSum, AggFunc::kAvg, AggFunc::kMin, AggFunc::kMax}) {
     AddAgg(&def, schema, f, 2);
   }
-  for (AggFunc f : {AggFunc::kMin, AggFunc::kMax, AggFunc::kFirst, AggFunc::kLast,
-                    AggFunc::kCountDistinct}) {
+  for (AggFunc f :
+       {AggFunc::kMin, AggFunc::kMax, AggFunc::kFirst, AggFunc::kLast, AggFunc::kCountDistinct}) {
     AddAgg(&def, schema, f, 3);
   }
   for (AggFunc f : {AggFunc::kMin, AggFunc::kMax, AggFunc::kFirst, AggFunc::kLast}) {

@@ -74,9 +74,9 @@ TEST_CASE("session: an event bridging two sessions merges them and their aggrega
 TEST_CASE("session: fires when the watermark reaches last event + gap - 1") {
   Feed feed(BasicSchema(), {0}, 0);
   feed.Add(0, KV("a", 1));
-  feed.Add(5, KV("a", 2));   // W = -1: session [0, 15)
-  feed.Add(14, KV("b", 4));  // W = 4
-  feed.Add(15, KV("b", 8));  // W = 13: not due
+  feed.Add(5, KV("a", 2));    // W = -1: session [0, 15)
+  feed.Add(14, KV("b", 4));   // W = 4
+  feed.Add(15, KV("b", 8));   // W = 13: not due
   feed.Add(16, KV("c", 16));  // W = 14: [0, 15) fires first
   const KeyedStageDef def = Session(10);
   const Output out = Run(def, feed.schema(), feed.CutEvery(1));
@@ -89,7 +89,8 @@ TEST_CASE("session: fires when the watermark reaches last event + gap - 1") {
   CheckBatchingInvariant(def, feed);
 }
 
-TEST_CASE("session: an out-of-order session fires as soon as W reaches its end, before later ones") {
+TEST_CASE(
+    "session: an out-of-order session fires as soon as W reaches its end, before later ones") {
   Feed feed(BasicSchema(), {0}, 60);
   feed.Add(100, KV("a", 1));  // [100, 110)
   feed.Add(50, KV("b", 2));   // W = 39: [50, 60) ends before a's session
@@ -178,8 +179,8 @@ TEST_CASE("session: allowed lateness merges into a fired session and re-emits it
   feed.Add(5, KV("a", 4));  // W = 29: [0, 10) fired at 29, kept until 9 + 25
   const KeyedStageDef def = Session(10, /*lateness=*/25);
   const Output out = Run(def, feed.schema(), feed.OneBatch());
-  CHECK(out.rows == std::vector<std::string>{"a|0|10|1|1@9/29", "a|0|15|2|5@14/29",
-                                             "a|30|40|1|2@39/" + kMax});
+  CHECK(out.rows ==
+        std::vector<std::string>{"a|0|10|1|1@9/29", "a|0|15|2|5@14/29", "a|30|40|1|2@39/" + kMax});
   CHECK(out.late.empty());
   CheckAgainstReference(def, feed);
   CheckBatchingInvariant(def, feed);
@@ -193,8 +194,8 @@ TEST_CASE("session: an allowed-late event that extends a session past W does not
   feed.Add(9, KV("a", 4));   // W = 12: bridges [0, 10) and [12, 22) into [0, 22), not due
   const KeyedStageDef def = Session(10, /*lateness=*/5);
   const Output out = Run(def, feed.schema(), feed.OneBatch());
-  CHECK(out.sorted_rows() == Sorted({"a|0|10|1|1@9/11", "a|0|22|3|7@21/" + kMax,
-                                     "b|13|23|1|0@22/" + kMax}));
+  CHECK(out.sorted_rows() ==
+        Sorted({"a|0|10|1|1@9/11", "a|0|22|3|7@21/" + kMax, "b|13|23|1|0@22/" + kMax}));
   CheckAgainstReference(def, feed);
   CheckBatchingInvariant(def, feed);
 }

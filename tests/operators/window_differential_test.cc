@@ -37,18 +37,21 @@ int64_t Uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
   return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
 }
 
-KeyedStageDef RandomDef(std::mt19937_64& rng, const Schema& schema) {
+// Which stage a test case draws.
+enum class Stage { kTumbling, kSliding, kSession, kRunning };
+
+KeyedStageDef RandomDef(std::mt19937_64& rng, const Schema& schema, Stage stage) {
   KeyedStageDef def;
-  const int kind = static_cast<int>(Uniform(rng, 0, 9));
-  def.kind = kind == 9 ? OpKind::kAggregate : OpKind::kWindow;
-  def.window = kind < 3 ? WindowKind::kTumbling
-               : kind < 6 ? WindowKind::kSliding
-                          : WindowKind::kSession;
+  def.kind = stage == Stage::kRunning ? OpKind::kAggregate : OpKind::kWindow;
+  def.window = stage == Stage::kSliding   ? WindowKind::kSliding
+               : stage == Stage::kSession ? WindowKind::kSession
+                                          : WindowKind::kTumbling;
   def.size = Pick<int64_t>(rng, {1, 3, 10, 50, 100, 400});
   def.slide = def.size;
   if (def.window == WindowKind::kSliding) {
-    def.slide = Uniform(rng, 0, 1) ? std::max<int64_t>(1, def.size / Pick<int64_t>(rng, {1, 2, 3, 5, 10}))
-                                   : Uniform(rng, 1, def.size);
+    def.slide = Uniform(rng, 0, 1)
+                    ? std::max<int64_t>(1, def.size / Pick<int64_t>(rng, {1, 2, 3, 5, 10}))
+                    : Uniform(rng, 1, def.size);
   }
   def.gap = Pick<int64_t>(rng, {1, 5, 20, 80});
   def.allowed_lateness = Pick<int64_t>(rng, {0, 0, 0, 3, 30, 200});
@@ -93,12 +96,13 @@ void FillFeed(std::mt19937_64& rng, Feed* feed) {
   for (int i = 0; i < n; ++i) {
     t += Uniform(rng, 0, 4);
     const int key = static_cast<int>(Uniform(rng, 0, keys - 1));
-    feed->Add(t - Uniform(rng, 0, disorder),
-              {maybe(Value::String("k" + std::to_string(key))), maybe(Value::Int(key % 3)),
-               maybe(Value::Int(Uniform(rng, -50, 50))),
-               maybe(Value::Double(static_cast<double>(Uniform(rng, -80, 80)) / 4)),
-               maybe(Value::String(Pick(rng, strings))), maybe(Value::Timestamp(Uniform(rng, -9, 9))),
-               maybe(Value::Bool(Uniform(rng, 0, 1) != 0))});
+    feed->Add(
+        t - Uniform(rng, 0, disorder),
+        {maybe(Value::String("k" + std::to_string(key))), maybe(Value::Int(key % 3)),
+         maybe(Value::Int(Uniform(rng, -50, 50))),
+         maybe(Value::Double(static_cast<double>(Uniform(rng, -80, 80)) / 4)),
+         maybe(Value::String(Pick(rng, strings))), maybe(Value::Timestamp(Uniform(rng, -9, 9))),
+         maybe(Value::Bool(Uniform(rng, 0, 1) != 0))});
   }
 }
 
@@ -145,13 +149,13 @@ std::string Describe(const KeyedStageDef& def, uint64_t seed) {
          std::to_string(def.gap) + " L " + std::to_string(def.allowed_lateness) + " aggs " + aggs;
 }
 
-}  // namespace
-
-TEST_CASE("differential: keyed stage equals the brute-force reference on random inputs") {
+// Random cases of `stage`: the operator over a random batch cut equals the reference (rows with
+// their wm, late rows, the late count), and a second random cut gives the same multisets.
+void CheckOneLane(Stage stage, uint64_t first_seed, int cases) {
   const Schema schema = DiffSchema();
-  for (uint64_t seed = 1; seed <= 300; ++seed) {
+  for (uint64_t seed = first_seed; seed < first_seed + cases; ++seed) {
     std::mt19937_64 rng(seed);
-    const KeyedStageDef def = RandomDef(rng, schema);
+    const KeyedStageDef def = RandomDef(rng, schema, stage);
     const int64_t bound = Pick<int64_t>(rng, {0, 1, 10, 50, 200});
     Feed feed(schema, def.key_columns, bound);
     FillFeed(rng, &feed);
@@ -160,27 +164,29 @@ TEST_CASE("differential: keyed stage equals the brute-force reference on random 
 
     const std::vector<Batch> batches = feed.Cut(RandomCuts(rng, feed.size()));
     const Output got = Run(def, schema, batches);
-    const reference::WindowResult want =
-        reference::RunReference(reference::EventsFromBatches(batches, def),
-                                reference::StageFromDef(def, schema), feed.WatermarkAfter(feed.size()));
+    const reference::WindowResult want = reference::RunReference(
+        reference::EventsFromBatches(batches, def), reference::StageFromDef(def, schema),
+        feed.WatermarkAfter(feed.size()));
     const auto want_rows = reference::SortedRowTexts(want.rows, true);
     const auto want_late = LateTexts(want.late, batches, true);
     REQUIRE_MESSAGE(got.sorted_rows() == want_rows, Diff(got.sorted_rows(), want_rows));
     REQUIRE_MESSAGE(got.sorted_late() == want_late, Diff(got.sorted_late(), want_late));
     REQUIRE(got.late_count == want.late.size());
 
-    // Cut differently: the same multisets.
     const Output again = Run(def, schema, feed.Cut(RandomCuts(rng, feed.size())));
     REQUIRE(again.sorted_rows() == got.sorted_rows());
     REQUIRE(again.sorted_late() == got.sorted_late());
   }
 }
 
-TEST_CASE("differential: two lanes together equal the reference, except for the rows' wm") {
+// Random cases of `stage` split over two lanes as the router would: the lanes' rows together
+// equal the reference's, compared without the rows' wm (a lane sees the watermark only at its
+// own rows and at batch ends).
+void CheckTwoLanes(Stage stage, uint64_t first_seed, int cases) {
   const Schema schema = DiffSchema();
-  for (uint64_t seed = 1001; seed <= 1150; ++seed) {
+  for (uint64_t seed = first_seed; seed < first_seed + cases; ++seed) {
     std::mt19937_64 rng(seed);
-    const KeyedStageDef def = RandomDef(rng, schema);
+    const KeyedStageDef def = RandomDef(rng, schema, stage);
     const int64_t bound = Pick<int64_t>(rng, {0, 1, 10, 50, 200});
     Feed feed(schema, def.key_columns, bound);
     FillFeed(rng, &feed);
@@ -198,13 +204,43 @@ TEST_CASE("differential: two lanes together equal the reference, except for the 
     }
     std::sort(rows.begin(), rows.end());
     std::sort(late.begin(), late.end());
-    const reference::WindowResult want =
-        reference::RunReference(reference::EventsFromBatches(batches, def),
-                                reference::StageFromDef(def, schema), feed.WatermarkAfter(feed.size()));
+    const reference::WindowResult want = reference::RunReference(
+        reference::EventsFromBatches(batches, def), reference::StageFromDef(def, schema),
+        feed.WatermarkAfter(feed.size()));
     const auto want_rows = reference::SortedRowTexts(want.rows, false);
     const auto want_late = LateTexts(want.late, batches, false);
     REQUIRE_MESSAGE(rows == want_rows, Diff(rows, want_rows));
     REQUIRE_MESSAGE(late == want_late, Diff(late, want_late));
     REQUIRE(late_count == want.late.size());
   }
+}
+
+}  // namespace
+
+TEST_CASE("differential: tumbling equals the reference on random inputs and batch cuts") {
+  CheckOneLane(Stage::kTumbling, 1, 150);
+}
+
+TEST_CASE("differential: sliding equals the reference on random inputs and batch cuts") {
+  CheckOneLane(Stage::kSliding, 1001, 150);
+}
+
+TEST_CASE("differential: session equals the reference on random inputs and batch cuts") {
+  CheckOneLane(Stage::kSession, 2001, 150);
+}
+
+TEST_CASE("differential: running aggregate equals the reference on random inputs and batch cuts") {
+  CheckOneLane(Stage::kRunning, 3001, 60);
+}
+
+TEST_CASE("differential: tumbling over two lanes equals the reference") {
+  CheckTwoLanes(Stage::kTumbling, 4001, 60);
+}
+
+TEST_CASE("differential: sliding over two lanes equals the reference") {
+  CheckTwoLanes(Stage::kSliding, 5001, 60);
+}
+
+TEST_CASE("differential: session over two lanes equals the reference") {
+  CheckTwoLanes(Stage::kSession, 6001, 60);
 }

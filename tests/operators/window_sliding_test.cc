@@ -38,9 +38,9 @@ TEST_CASE("sliding: slide that does not divide size, with negative times") {
   feed.Add(-1, KV("a", 2));
   const KeyedStageDef def = Sliding(10, 4);
   const Output out = Run(def, feed.schema(), feed.OneBatch());
-  CHECK(out.sorted_rows() == Sorted({"a|0|10|1|1@9/" + kMax, "a|4|14|1|1@13/" + kMax,
-                                     "a|8|18|1|1@17/" + kMax, "a|-4|6|1|2@5/" + kMax,
-                                     "a|-8|2|1|2@1/" + kMax}));
+  CHECK(out.sorted_rows() ==
+        Sorted({"a|0|10|1|1@9/" + kMax, "a|4|14|1|1@13/" + kMax, "a|8|18|1|1@17/" + kMax,
+                "a|-4|6|1|2@5/" + kMax, "a|-8|2|1|2@1/" + kMax}));
   CheckAgainstReference(def, feed);
 }
 
@@ -95,9 +95,8 @@ TEST_CASE("sliding: allowed lateness re-emits every fired window still kept") {
   feed.Add(3, KV("a", 4));
   const KeyedStageDef def = Sliding(10, 5, /*lateness=*/10);
   const Output out = Run(def, feed.schema(), feed.OneBatch());
-  CHECK(out.sorted_rows() ==
-        Sorted({"a|-5|5|1|1@4/15", "a|0|10|1|1@9/15", "a|0|10|2|5@9/15",
-                "a|10|20|1|2@19/" + kMax, "a|15|25|1|2@24/" + kMax}));
+  CHECK(out.sorted_rows() == Sorted({"a|-5|5|1|1@4/15", "a|0|10|1|1@9/15", "a|0|10|2|5@9/15",
+                                     "a|10|20|1|2@19/" + kMax, "a|15|25|1|2@24/" + kMax}));
   CHECK(out.late.empty());
   CheckAgainstReference(def, feed);
   CheckBatchingInvariant(def, feed);
@@ -111,11 +110,11 @@ TEST_CASE("sliding: an allowed-late event re-emits several fired windows at once
   const KeyedStageDef def = Sliding(10, 3, /*lateness=*/25);
   const Output out = Run(def, feed.schema(), feed.OneBatch());
   // [0, 10) held 2 before; [3, 13), [6, 16) and [9, 19) had no state and are emitted at once.
-  CHECK(out.sorted_rows() ==
-        Sorted({"a|-6|4|1|1@3/29", "a|-3|7|1|1@6/29", "a|0|10|1|1@9/29", "a|0|10|2|5@9/29",
-                "a|3|13|1|4@12/29", "a|6|16|1|4@15/29", "a|9|19|1|4@18/29",
-                "a|21|31|1|2@30/" + kMax, "a|24|34|1|2@33/" + kMax, "a|27|37|1|2@36/" + kMax,
-                "a|30|40|1|2@39/" + kMax}));
+  CHECK(
+      out.sorted_rows() ==
+      Sorted({"a|-6|4|1|1@3/29", "a|-3|7|1|1@6/29", "a|0|10|1|1@9/29", "a|0|10|2|5@9/29",
+              "a|3|13|1|4@12/29", "a|6|16|1|4@15/29", "a|9|19|1|4@18/29", "a|21|31|1|2@30/" + kMax,
+              "a|24|34|1|2@33/" + kMax, "a|27|37|1|2@36/" + kMax, "a|30|40|1|2@39/" + kMax}));
   CheckAgainstReference(def, feed);
   CheckBatchingInvariant(def, feed);
 }

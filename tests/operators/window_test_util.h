@@ -146,7 +146,8 @@ inline Output RunOn(KeyedOperator* op, const std::vector<Batch>& batches, bool w
     REQUIRE(out.wm.size() == out.size());
     for (size_t r = 0; r < out.size(); ++r) o.rows.push_back(RowText(out, r, with_wm));
     if (out.late) {
-      for (size_t r = 0; r < out.late->size(); ++r) o.late.push_back(RowText(*out.late, r, with_wm));
+      for (size_t r = 0; r < out.late->size(); ++r)
+        o.late.push_back(RowText(*out.late, r, with_wm));
     }
     o.rows_per_batch.push_back(out.size());
   }
@@ -207,8 +208,8 @@ inline void CheckAgainstReference(const KeyedStageDef& def, const Feed& feed) {
 
 // The schema most tests use: k string (the key), v int64, d double, s string.
 inline Schema BasicSchema() {
-  return Schema({{"k", Type::kString}, {"v", Type::kInt64}, {"d", Type::kDouble},
-                 {"s", Type::kString}});
+  return Schema(
+      {{"k", Type::kString}, {"v", Type::kInt64}, {"d", Type::kDouble}, {"s", Type::kString}});
 }
 
 // A window stage keyed by column 0 with count() and sum(v) (fields n, total).

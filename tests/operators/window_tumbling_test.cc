@@ -34,10 +34,9 @@ TEST_CASE("tumbling: event at end - 1 stays in its window and event at end opens
   feed.Add(0, KV("a", 1));
   feed.Add(9, KV("a", 2));
   feed.Add(10, KV("a", 4));
-  const Output out = Run(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed.schema(),
-                         feed.OneBatch());
-  CHECK(out.rows ==
-        std::vector<std::string>{"a|0|10|2|3@9/9", "a|10|20|1|4@19/" + kMax});
+  const Output out =
+      Run(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed.schema(), feed.OneBatch());
+  CHECK(out.rows == std::vector<std::string>{"a|0|10|2|3@9/9", "a|10|20|1|4@19/" + kMax});
   CHECK(out.late.empty());
 }
 
@@ -47,8 +46,8 @@ TEST_CASE("tumbling: windows are aligned to the epoch for negative times") {
   feed.Add(-10, KV("a", 2));
   feed.Add(-11, KV("a", 4));
   feed.Add(0, KV("a", 8));
-  const Output out = Run(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed.schema(),
-                         feed.OneBatch());
+  const Output out =
+      Run(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed.schema(), feed.OneBatch());
   CHECK(out.sorted_rows() == std::vector<std::string>{"a|-10|0|2|3@-1/" + kMax,
                                                       "a|-20|-10|1|4@-11/" + kMax,
                                                       "a|0|10|1|8@9/" + kMax});
@@ -56,18 +55,17 @@ TEST_CASE("tumbling: windows are aligned to the epoch for negative times") {
 
 TEST_CASE("tumbling: a window fires before the first row whose watermark reaches end - 1") {
   Feed feed(BasicSchema(), {0}, 0);
-  feed.Add(5, KV("a", 1));   // W = min
-  feed.Add(9, KV("a", 2));   // W = 4
-  feed.Add(9, KV("b", 4));   // W = 8: [0, 10) not due yet
-  feed.Add(10, KV("b", 8));  // W = 8
+  feed.Add(5, KV("a", 1));    // W = min
+  feed.Add(9, KV("a", 2));    // W = 4
+  feed.Add(9, KV("b", 4));    // W = 8: [0, 10) not due yet
+  feed.Add(10, KV("b", 8));   // W = 8
   feed.Add(12, KV("a", 16));  // W = 9: [0, 10) fires first, with wm 9
-  const Output out = Run(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed.schema(),
-                         feed.CutEvery(1));
+  const Output out =
+      Run(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed.schema(), feed.CutEvery(1));
   // Batch 4 (row 10 at W=8) ends with watermark 9: both keys' [0, 10) fire there.
   CHECK(out.rows_per_batch == std::vector<size_t>{0, 0, 0, 2, 0, 2});
   CHECK(out.sorted_rows() == std::vector<std::string>{"a|0|10|2|3@9/9", "a|10|20|1|16@19/" + kMax,
-                                                      "b|0|10|1|4@9/9",
-                                                      "b|10|20|1|8@19/" + kMax});
+                                                      "b|0|10|1|4@9/9", "b|10|20|1|8@19/" + kMax});
   CheckBatchingInvariant(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed);
 }
 
@@ -92,8 +90,8 @@ TEST_CASE("tumbling: out-of-order events within the bound are not late") {
   Feed feed(BasicSchema(), {0}, 10);
   feed.Add(15, KV("a", 1));
   feed.Add(5, KV("a", 2));  // W = 4 < 9
-  const Output out = Run(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed.schema(),
-                         feed.OneBatch());
+  const Output out =
+      Run(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed.schema(), feed.OneBatch());
   CHECK(out.sorted_rows() ==
         std::vector<std::string>{"a|0|10|1|2@9/" + kMax, "a|10|20|1|1@19/" + kMax});
   CHECK(out.late_count == 0);
@@ -105,8 +103,8 @@ TEST_CASE("tumbling: with no allowed lateness an event is late exactly when W re
     Feed feed(BasicSchema(), {0}, bound);
     feed.Add(10, KV("a", 1));
     feed.Add(9, KV("a", 2));  // W = 9 - bound
-    const Output out = Run(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed.schema(),
-                           feed.OneBatch());
+    const Output out =
+        Run(CountSumDef(WindowKind::kTumbling, 10, 10, 0), feed.schema(), feed.OneBatch());
     if (bound == 0) {
       CHECK(out.late == std::vector<std::string>{"a|2|0|@9/9"});
       CHECK(out.late_count == 1);
@@ -173,8 +171,8 @@ TEST_CASE("tumbling: an allowed-late event for a new key in a fired window emits
   feed.Add(5, KV("b", 7));  // W = 10: [0, 10) fired; b had no state there
   const KeyedStageDef def = CountSumDef(WindowKind::kTumbling, 10, 10, 0, /*lateness=*/10);
   const Output out = Run(def, feed.schema(), feed.OneBatch());
-  CHECK(out.rows == std::vector<std::string>{"a|0|10|1|1@9/10", "b|0|10|1|7@9/10",
-                                             "a|10|20|1|2@19/" + kMax});
+  CHECK(out.rows ==
+        std::vector<std::string>{"a|0|10|1|1@9/10", "b|0|10|1|7@9/10", "a|10|20|1|2@19/" + kMax});
 }
 
 TEST_CASE("tumbling: keys are grouped separately and decoded from several key fields") {
@@ -193,10 +191,9 @@ TEST_CASE("tumbling: keys are grouped separately and decoded from several key fi
   const Output out = Run(def, schema, feed.OneBatch());
   CHECK(out.schema.field(0).name == "g");
   CHECK(out.schema.field(1).name == "k");
-  CHECK(out.sorted_rows() == std::vector<std::string>{"1|a|0|100|9@99/" + kMax,
-                                                      "1|~|0|100|16@99/" + kMax,
-                                                      "2|a|0|100|2@99/" + kMax,
-                                                      "~|a|0|100|4@99/" + kMax});
+  CHECK(out.sorted_rows() ==
+        std::vector<std::string>{"1|a|0|100|9@99/" + kMax, "1|~|0|100|16@99/" + kMax,
+                                 "2|a|0|100|2@99/" + kMax, "~|a|0|100|4@99/" + kMax});
 }
 
 TEST_CASE("tumbling: window bounds are written in the stage's time unit") {
@@ -217,16 +214,15 @@ TEST_CASE("tumbling: window bounds are written in the stage's time unit") {
   SUBCASE("iso keeps microseconds") {
     def.time_unit = TimeUnit::kIso;
     CHECK(Run(def, feed.schema(), feed.OneBatch()).sorted_rows() ==
-          std::vector<std::string>{"a|10000|20000|1|1@19999/" + kMax,
-                                   "b|-10000|0|1|1@-1/12344"});
+          std::vector<std::string>{"a|10000|20000|1|1@19999/" + kMax, "b|-10000|0|1|1@-1/12344"});
   }
 }
 
 TEST_CASE("tumbling: the final batch fires every open window with wm +infinity") {
   Feed feed(BasicSchema(), {0}, 1000000);
   for (int64_t t = 0; t < 50; t += 7) feed.Add(t * 1000, KV("k" + std::to_string(t % 3), t));
-  const Output out = Run(CountSumDef(WindowKind::kTumbling, 10000, 10000, 0), feed.schema(),
-                         feed.CutEvery(2));
+  const Output out =
+      Run(CountSumDef(WindowKind::kTumbling, 10000, 10000, 0), feed.schema(), feed.CutEvery(2));
   // Nothing is due before the end: every row comes from the last batch.
   CHECK(out.rows_per_batch.back() == out.rows.size());
   CHECK(out.rows.size() == 8);

@@ -11,10 +11,10 @@
 //   CHECK(reference::SortedRowTexts(want.rows, /*with_wm=*/true) == <operator rows as text>);
 //
 // The wm of a fired row is the first watermark of the event sequence (the wm before each event,
-// then the watermark after the last event, then +infinity) that reached end - 1. An operator that sees every source row (one
-// lane) produces the same wm; with several lanes a lane only sees the watermark at its own rows
-// and at batch ends, so compare with with_wm = false there. Values, ts and late rows never depend
-// on lanes or batching.
+// then the watermark after the last event, then +infinity) that reached end - 1. An operator that
+// sees every source row (one lane) produces the same wm; with several lanes a lane only sees the
+// watermark at its own rows and at batch ends, so compare with with_wm = false there. Values, ts
+// and late rows never depend on lanes or batching.
 //
 // Header-only; depends on sluice_base (MicrosToRaw) only.
 #pragma once
@@ -131,10 +131,14 @@ inline std::string DistinctText(const Value& v) {
 inline Type ResultType(const WindowAggregate& a) {
   switch (a.func) {
     case AggFunc::kCount:
-    case AggFunc::kCountDistinct: return Type::kInt64;
-    case AggFunc::kAvg: return Type::kDouble;
-    case AggFunc::kSum: return a.input.type == Type::kDouble ? Type::kDouble : Type::kInt64;
-    default: return a.input.type;
+    case AggFunc::kCountDistinct:
+      return Type::kInt64;
+    case AggFunc::kAvg:
+      return Type::kDouble;
+    case AggFunc::kSum:
+      return a.input.type == Type::kDouble ? Type::kDouble : Type::kInt64;
+    default:
+      return a.input.type;
   }
 }
 
@@ -151,7 +155,8 @@ inline Value Aggregate(const WindowAggregate& a, size_t j, const std::vector<Win
   }
   auto arg = [&](size_t e) -> const Value& { return all[e].args[j]; };
   switch (a.func) {
-    case AggFunc::kCount: return Value::Int(static_cast<int64_t>(present.size()));
+    case AggFunc::kCount:
+      return Value::Int(static_cast<int64_t>(present.size()));
     case AggFunc::kCountDistinct: {
       std::set<std::string> seen;
       for (size_t e : present) seen.insert(DistinctText(arg(e)));
@@ -230,7 +235,8 @@ inline ResultRow MakeRow(const WindowStage& st, const std::vector<WindowEvent>& 
 inline std::string KeyText(const std::vector<Value>& key) {
   std::string out;
   for (const Value& v : key) {
-    out += v.null ? std::string("\x01null") : std::to_string(static_cast<int>(v.type)) + v.ToString();
+    out +=
+        v.null ? std::string("\x01null") : std::to_string(static_cast<int>(v.type)) + v.ToString();
     out += '\x02';
   }
   return out;
@@ -270,8 +276,8 @@ inline WindowResult RunReference(const std::vector<WindowEvent>& events, const W
   auto reached = [](TimeUs w, int64_t t) { return w != kMinTime && t <= w; };
   auto emit = [&](Window& win, TimeUs w) {
     std::sort(win.events.begin(), win.events.end());
-    out.rows.push_back(MakeRow(st, events, win.key_values, true, win.start, win.end, win.events,
-                               win.end - 1, w));
+    out.rows.push_back(
+        MakeRow(st, events, win.key_values, true, win.start, win.end, win.events, win.end - 1, w));
     win.fired = true;
   };
   // Fires every window that is due at W, then drops those past their allowed lateness.
@@ -279,9 +285,8 @@ inline WindowResult RunReference(const std::vector<WindowEvent>& events, const W
     for (Window& win : open) {
       if (!win.fired && reached(w, win.end - 1)) emit(win, w);
     }
-    std::erase_if(open, [&](const Window& win) {
-      return w == kMaxTime || reached(w, win.end - 1 + L);
-    });
+    std::erase_if(open,
+                  [&](const Window& win) { return w == kMaxTime || reached(w, win.end - 1 + L); });
   };
 
   for (size_t i = 0; i < events.size(); ++i) {

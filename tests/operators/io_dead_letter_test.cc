@@ -1,0 +1,42 @@
+// The dead-letter writer.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "io_test_util.h"
+
+using namespace sluice;
+using namespace sluice::testing;
+
+TEST_CASE("dead-letter writer creates its file only for the first record") {
+  ScratchDir dir("dlq");
+  DeadLetterWriter clean(dir.file("d.jsonl"));
+  REQUIRE(clean.Write({}).ok());
+  REQUIRE(clean.Close().ok());
+  CHECK_FALSE(std::filesystem::exists(dir.file("d.jsonl")));
+  CHECK(clean.count() == 0);
+}
+
+TEST_CASE("dead-letter writer writes one escaped JSON object per record") {
+  ScratchDir dir("dlq2");
+  WriteFile(dir.file("d.jsonl"), "left by an earlier run\n");
+  DeadLetterWriter w(dir.file("d.jsonl"));
+  REQUIRE(w.Write({{"in.csv", 7, "bad \"thing\"", "a,b\tc"}}).ok());
+  REQUIRE(w.Write({{"in.csv", 9, "x", "multi\nline\x02"}, {"in.csv", 10, "y", ""}}).ok());
+  REQUIRE(w.Close().ok());
+  CHECK(w.count() == 3);
+  CHECK(w.path() == dir.file("d.jsonl"));
+  CHECK(ReadFile(dir.file("d.jsonl")) ==
+        "{\"source\":\"in.csv\",\"line\":7,\"reason\":\"bad \\\"thing\\\"\",\"raw\":\"a,b\\tc\"}\n"
+        "{\"source\":\"in.csv\",\"line\":9,\"reason\":\"x\",\"raw\":\"multi\\nline\\u0002\"}\n"
+        "{\"source\":\"in.csv\",\"line\":10,\"reason\":\"y\",\"raw\":\"\"}\n");
+}
+
+TEST_CASE("dead-letter writer fails when its file cannot be created") {
+  ScratchDir dir("dlq3");
+  DeadLetterWriter w(dir.file("no/d.jsonl"));
+  CHECK(w.Write({}).ok());  // nothing to write, nothing created
+  Status s = w.Write({{"in.csv", 1, "r", "raw"}});
+  CHECK(s.IsIOError());
+  CHECK(s.message().find(dir.file("no/d.jsonl")) != std::string::npos);
+}

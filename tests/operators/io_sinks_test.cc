@@ -1,0 +1,230 @@
+// The csv, jsonl, stdout, null and collector sinks.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "io_test_util.h"
+#include "operators/csv_sink.h"
+#include "operators/jsonl_sink.h"
+
+using namespace sluice;
+using namespace sluice::testing;
+
+namespace {
+
+Schema Mixed() {
+  return Schema({{"name", Type::kString},
+                 {"n", Type::kInt64},
+                 {"x", Type::kDouble},
+                 {"ok", Type::kBool},
+                 {"at", Type::kTimestamp, TimeUnit::kIso},
+                 {"ms", Type::kTimestamp, TimeUnit::kMillis}});
+}
+
+Batch MixedBatch() {
+  Batch b;
+  b.reset(Mixed());
+  b.columns[0].push_string("a,\"b\"\n");
+  b.columns[1].push_int(-3);
+  b.columns[2].push_double(0.1);
+  b.columns[3].push_int(1);
+  b.columns[4].push_int(1'500'000);
+  b.columns[5].push_int(1714521600000);
+  b.columns[0].push_string("tab\there\x01");
+  b.columns[1].push_null();
+  b.columns[2].push_double(1e300);
+  b.columns[3].push_int(0);
+  b.columns[4].push_null();
+  b.columns[5].push_int(-1);
+  b.columns[0].push_null();
+  b.columns[1].push_int(7);
+  b.columns[2].push_double(std::nan(""));
+  b.columns[3].push_null();
+  b.columns[4].push_int(-1);
+  b.columns[5].push_null();
+  b.ts = {0, 0, 0};
+  b.wm = {0, 0, 0};
+  return b;
+}
+
+// Writes `batch` through a fresh sink of `type` at `path` and closes it.
+void WriteAll(const std::string& type, const std::string& path, const Batch& batch) {
+  SinkSpec spec;
+  spec.type = type;
+  spec.path = path;
+  auto sink = MakeSink(spec);
+  REQUIRE(sink.ok());
+  REQUIRE((*sink)->Open(Mixed()).ok());
+  REQUIRE((*sink)->Write(batch).ok());
+  CHECK_FALSE(std::filesystem::exists(path));  // not committed yet
+  CHECK(std::filesystem::exists(path + ".inprogress"));
+  REQUIRE((*sink)->Close().ok());
+  CHECK((*sink)->rows() == batch.size());
+  CHECK_FALSE(std::filesystem::exists(path + ".inprogress"));
+  (*sink)->Abort();  // after a successful Close: nothing to undo
+  CHECK(std::filesystem::exists(path));
+}
+
+}  // namespace
+
+TEST_CASE("csv sink writes header, quoting, nulls and ISO timestamps exactly") {
+  ScratchDir dir("csvsink");
+  WriteAll("csv", dir.file("out.csv"), MixedBatch());
+  CHECK(ReadFile(dir.file("out.csv")) ==
+        "name,n,x,ok,at,ms\n"
+        "\"a,\"\"b\"\"\n\",-3,0.1,true,1970-01-01T00:00:01.5Z,1714521600000\n"
+        "tab\there\x01,,1e+300,false,,-1\n"
+        ",7,nan,,1969-12-31T23:59:59.999999Z,\n");
+}
+
+TEST_CASE("jsonl sink writes keys in order, escapes and nulls exactly") {
+  ScratchDir dir("jsonlsink");
+  WriteAll("jsonl", dir.file("out.jsonl"), MixedBatch());
+  CHECK(ReadFile(dir.file("out.jsonl")) ==
+        "{\"name\":\"a,\\\"b\\\"\\n\",\"n\":-3,\"x\":0.1,\"ok\":true,"
+        "\"at\":\"1970-01-01T00:00:01.5Z\",\"ms\":1714521600000}\n"
+        "{\"name\":\"tab\\there\\u0001\",\"n\":null,\"x\":1e+300,\"ok\":false,\"at\":null,"
+        "\"ms\":-1}\n"
+        "{\"name\":null,\"n\":7,\"x\":null,\"ok\":null,\"at\":\"1969-12-31T23:59:59.999999Z\","
+        "\"ms\":null}\n");
+}
+
+TEST_CASE("csv sink output reads back through the csv source") {
+  ScratchDir dir("roundtrip");
+  Batch b = MixedBatch();
+  WriteAll("csv", dir.file("out.csv"), b);
+  SourceRun run = RunSource("csv", dir.file("out.csv"), Mixed(), -1);
+  REQUIRE(run.batch.size() == 3);
+  CHECK(run.batch.dead_letters.empty());
+  CHECK(run.batch.columns[0].str(0) == "a,\"b\"\n");
+  CHECK(run.batch.columns[2].f64[1] == 1e300);
+  CHECK(run.batch.columns[4].i64[0] == 1'500'000);
+  CHECK(run.batch.columns[4].i64[2] == -1);
+}
+
+TEST_CASE("sinks of a large output flush in blocks and count every row") {
+  ScratchDir dir("bigsink");
+  Schema schema({{"i", Type::kInt64}});
+  Batch b;
+  b.reset(schema);
+  for (int i = 0; i < 300'000; ++i) b.columns[0].push_int(i);
+  b.ts.assign(300'000, 0);
+  SinkSpec spec;
+  spec.type = "csv";
+  spec.path = dir.file("big.csv");
+  auto sink = MakeSink(spec);
+  REQUIRE(sink.ok());
+  REQUIRE((*sink)->Open(schema).ok());
+  REQUIRE((*sink)->Write(b).ok());
+  REQUIRE((*sink)->Write(b).ok());
+  REQUIRE((*sink)->Close().ok());
+  CHECK((*sink)->rows() == 600'000);
+  auto lines = ReadLines(dir.file("big.csv"));
+  REQUIRE(lines.size() == 600'001);
+  CHECK(lines[1] == "0");
+  CHECK(lines[300'000] == "299999");
+  CHECK(lines[300'001] == "0");
+}
+
+TEST_CASE("an aborted file sink removes its temporary file and leaves the target alone") {
+  ScratchDir dir("abort");
+  WriteFile(dir.file("out.csv"), "previous\n");
+  for (const char* type : {"csv", "jsonl"}) {
+    SinkSpec spec;
+    spec.type = type;
+    spec.path = dir.file("out.csv");
+    auto sink = MakeSink(spec);
+    REQUIRE(sink.ok());
+    REQUIRE((*sink)->Open(Mixed()).ok());
+    REQUIRE((*sink)->Write(MixedBatch()).ok());
+    CHECK(std::filesystem::exists(dir.file("out.csv.inprogress")));
+    (*sink)->Abort();
+    CHECK_FALSE(std::filesystem::exists(dir.file("out.csv.inprogress")));
+    CHECK(ReadFile(dir.file("out.csv")) == "previous\n");
+  }
+}
+
+TEST_CASE("a file sink that is destroyed without Close leaves no temporary file") {
+  ScratchDir dir("dropped");
+  {
+    CsvSink sink(dir.file("out.csv"));
+    REQUIRE(sink.Open(Mixed()).ok());
+  }
+  CHECK(std::filesystem::is_empty(dir.file("")));
+}
+
+TEST_CASE("a file sink with an unwritable path fails at open naming it") {
+  ScratchDir dir("unwritable");
+  for (const char* type : {"csv", "jsonl"}) {
+    SinkSpec spec;
+    spec.type = type;
+    spec.path = dir.file("out/x.csv");
+    auto sink = MakeSink(spec);
+    REQUIRE(sink.ok());
+    Status s = (*sink)->Open(Mixed());
+    CHECK(s.IsIOError());
+    CHECK(s.message() == "cannot create '" + spec.path + "': No such file or directory");
+  }
+}
+
+TEST_CASE("null sink counts rows and collector sink hands them over") {
+  Batch b = MixedBatch();
+  SinkSpec spec;
+  spec.type = "null";
+  auto null_sink = MakeSink(spec);
+  REQUIRE(null_sink.ok());
+  REQUIRE((*null_sink)->Open(Mixed()).ok());
+  REQUIRE((*null_sink)->Write(b).ok());
+  REQUIRE((*null_sink)->Write(b).ok());
+  REQUIRE((*null_sink)->Close().ok());
+  CHECK((*null_sink)->rows() == 6);
+
+  spec.type = "collector";
+  CHECK(MakeSink(spec).status().IsInvalidArgument());  // no collector given
+  spec.collector = std::make_shared<Collector>();
+  auto collector_sink = MakeSink(spec);
+  REQUIRE(collector_sink.ok());
+  REQUIRE((*collector_sink)->Open(Mixed()).ok());
+  REQUIRE((*collector_sink)->Write(b).ok());
+  REQUIRE((*collector_sink)->Close().ok());
+  CHECK((*collector_sink)->rows() == 3);
+  CHECK(spec.collector->schema() == Mixed());
+  REQUIRE(spec.collector->size() == 3);
+  CHECK(spec.collector->rows()[1][1].null);
+  CHECK(spec.collector->rows()[0][1] == Value::Int(-3));
+}
+
+TEST_CASE("csv encoder writes the same text the csv sink does") {
+  CsvEncoder enc(Mixed());
+  std::string out;
+  enc.AppendHeader(&out);
+  enc.AppendRows(MixedBatch(), 1, 2, &out);
+  CHECK(out == "name,n,x,ok,at,ms\ntab\there\x01,,1e+300,false,,-1\n");
+  JsonlEncoder json(Schema({{"k", Type::kString}}));
+  Batch b;
+  b.reset(Schema({{"k", Type::kString}}));
+  b.columns[0].push_string("\"");
+  b.ts = {0};
+  out.clear();
+  json.AppendRows(b, 0, 1, &out);
+  CHECK(out == "{\"k\":\"\\\"\"}\n");
+}
+
+TEST_CASE("sink factory rejects unknown types and stdout formats") {
+  SinkSpec spec;
+  spec.type = "parquet";
+  auto made = MakeSink(spec);
+  CHECK(made.status().IsInvalidArgument());
+  CHECK(made.status().message() ==
+        "unknown sink type 'parquet' (known: csv, jsonl, stdout, null, collector)");
+  spec.type = "stdout";
+  spec.format = "xml";
+  CHECK(MakeSink(spec).status().IsInvalidArgument());
+  spec.format = "csv";
+  CHECK(MakeSink(spec).ok());
+  spec.format = "";
+  CHECK(MakeSink(spec).ok());
+  spec.type = "csv";
+  spec.path = "";
+  CHECK(MakeSink(spec).status().IsInvalidArgument());
+}

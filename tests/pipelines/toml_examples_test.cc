@@ -1,6 +1,7 @@
 // The example pipelines under pipelines/examples/ load, and say what the docs say they do.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -38,7 +39,52 @@ void CheckDemoPipeline(const PipelineSpec& p, const std::string& name, const std
   CHECK(p.sink.path == "demo-out/" + out);
 }
 
+std::string ReadText(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  REQUIRE_MESSAGE(f != nullptr, path);
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  return text;
+}
+
+// The ```toml blocks of a markdown file.
+std::vector<std::string> TomlBlocks(const std::string& markdown) {
+  std::vector<std::string> blocks;
+  size_t at = 0;
+  while ((at = markdown.find("```toml\n", at)) != std::string::npos) {
+    at += 8;
+    size_t end = markdown.find("```", at);
+    REQUIRE(end != std::string::npos);
+    blocks.push_back(markdown.substr(at, end - at));
+    at = end + 3;
+  }
+  return blocks;
+}
+
+// Loads every ```toml block of `doc`; an operator snippet is wrapped in a generator pipeline.
+int LoadDocBlocks(const std::string& doc) {
+  int loaded = 0;
+  for (const std::string& block : TomlBlocks(ReadText(std::string(SLUICE_SOURCE_DIR) + doc))) {
+    CAPTURE(block);
+    const bool whole = block.find("[source]") != std::string::npos;
+    const std::string text =
+        whole ? block : "[source]\ntype = \"generator\"\n" + block + "[sink]\ntype = \"null\"\n";
+    auto r = LoadPipelineString(text, doc);
+    CHECK_MESSAGE(r.ok(), r.status().ToString());
+    loaded += r.ok();
+  }
+  return loaded;
+}
+
 }  // namespace
+
+TEST_CASE("the toml blocks of docs/pipelines.md and README.md load") {
+  CHECK(LoadDocBlocks("/docs/pipelines.md") >= 6);
+  CHECK(LoadDocBlocks("/README.md") >= 1);
+}
 
 TEST_CASE("every example file under pipelines/examples loads") {
   int found = 0;

@@ -273,8 +273,9 @@ Result<PipelineSpec> Loader::Load() {
   }
 #else
   toml::parse_result parsed = toml::parse(doc_, std::string_view(file()));
-  if (!parsed)
+  if (!parsed) {
     return Error(parsed.error().source().begin, std::string(parsed.error().description()));
+  }
   root = std::move(parsed).table();
 #endif
   for (const auto& [k, v] : root) {

@@ -30,23 +30,30 @@ Status TomlReader::CheckKeys(const Table& t, const std::vector<std::string>& com
   for (const auto& [key, owners] : owned) {
     if (Contains(owners, type)) allowed.push_back(key);
   }
+  // Of several wrong keys, the first in the file is reported (the table itself is sorted).
+  const toml::key* first = nullptr;
+  toml::source_position at{};
   for (const auto& [k, v] : *t.table) {
-    const std::string key(k.str());
-    if (Contains(allowed, key)) continue;
-    const toml::source_position at = k.source().begin.line ? k.source().begin : v.source().begin;
-    for (const auto& [other, owners] : owned) {
-      if (other == key) {
-        return Error(at, fmt::format("'{}' does not apply to {} (only to {})", key, t.what,
-                                     JoinNames(owners)));
-      }
+    if (Contains(allowed, k.str())) continue;
+    const toml::source_position p = k.source().begin.line ? k.source().begin : v.source().begin;
+    if (first == nullptr || p.line < at.line || (p.line == at.line && p.column < at.column)) {
+      first = &k;
+      at = p;
     }
-    std::string best = ClosestName(key, allowed);
-    return Error(at, best.empty() ? fmt::format("unknown key '{}' in {} (expected {})", key, t.what,
-                                                JoinNames(allowed))
-                                  : fmt::format("unknown key '{}' in {} (did you mean '{}'?)", key,
-                                                t.what, best));
   }
-  return Status::OK();
+  if (first == nullptr) return Status::OK();
+  const std::string key(first->str());
+  for (const auto& [other, owners] : owned) {
+    if (other == key) {
+      return Error(at, fmt::format("'{}' does not apply to {} (only to {})", key, t.what,
+                                   JoinNames(owners)));
+    }
+  }
+  const std::string best = ClosestName(key, allowed);
+  return Error(
+      at, best.empty()
+              ? fmt::format("unknown key '{}' in {} (expected {})", key, t.what, JoinNames(allowed))
+              : fmt::format("unknown key '{}' in {} (did you mean '{}'?)", key, t.what, best));
 }
 
 Status TomlReader::GetString(const Table& t, const char* key, std::string* out,

@@ -109,6 +109,12 @@ TEST_CASE("[pipeline] errors") {
         "clicks.toml:1:1: 'pipeline' must be a table, written [pipeline], found an array");
 }
 
+TEST_CASE("of several unknown keys the first in the file is reported") {
+  CHECK(ErrorOf(Edit("parallelism = 2", "zz_top = 1\naa_bottom = 2")) ==
+        "clicks.toml:3:1: unknown key 'zz_top' in [pipeline] (expected name, parallelism, "
+        "batch_size, dead_letter_path, late_path, checkpoint_interval)");
+}
+
 TEST_CASE("[source] type and key errors") {
   CHECK(ErrorOf(Edit("type = \"csv\"", "type = \"kafka\"")) ==
         "clicks.toml:7:8: unknown source type 'kafka' (expected csv, jsonl, generator, log)");

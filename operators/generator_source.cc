@@ -9,23 +9,25 @@ GeneratorSource::GeneratorSource(uint64_t events, uint64_t keys, SourceOptions o
 
 Status GeneratorSource::Next(Batch* batch, bool* eof) {
   const uint64_t n = std::min<uint64_t>(options_.batch_size, events_ - next_);
-  std::vector<int64_t>& key = batch->columns[0].i64;
-  std::vector<int64_t>& ts = batch->columns[1].i64;
-  std::vector<double>& value = batch->columns[2].f64;
-  std::vector<int64_t>& event_time = batch->ts;
-  // reserve + push_back: no zero-fill of memory about to be overwritten.
-  key.reserve(key.size() + n);
-  ts.reserve(ts.size() + n);
-  value.reserve(value.size() + n);
-  event_time.reserve(event_time.size() + n);
+  const size_t base = batch->size();
+  // resize() zero-fills; one memset pass is cheaper than a capacity check per push_back.
+  batch->columns[0].i64.resize(base + n);
+  batch->columns[1].i64.resize(base + n);
+  batch->columns[2].f64.resize(base + n);
+  batch->ts.resize(base + n);
+  int64_t* key = batch->columns[0].i64.data() + base;
+  int64_t* ts = batch->columns[1].i64.data() + base;
+  double* value = batch->columns[2].f64.data() + base;
+  int64_t* event_time = batch->ts.data() + base;
   const FastMod64 keys = keys_;
   const uint64_t first = next_;
   const bool has_time = options_.event_time_index == 1;
-  for (uint64_t i = first; i < first + n; ++i) {
-    key.push_back(static_cast<int64_t>(keys.Mod(SplitMix64(i))));
-    ts.push_back(GeneratorTime(i));
-    value.push_back(GeneratorValue(i));
-    event_time.push_back(has_time ? GeneratorTime(i) : 0);
+  for (uint64_t j = 0; j < n; ++j) {
+    const uint64_t i = first + j;
+    key[j] = static_cast<int64_t>(keys.Mod(SplitMix64(i)));
+    ts[j] = GeneratorTime(i);
+    value[j] = GeneratorValue(i);
+    event_time[j] = has_time ? GeneratorTime(i) : 0;
   }
   next_ += n;
   batch->source_position = next_;

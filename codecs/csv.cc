@@ -17,6 +17,34 @@ std::string_view RawUpTo(std::string_view data, size_t end) {
   return data.substr(0, end);
 }
 
+// Appends fields to a record reused across calls without a call per field: the vector is opened
+// up to its capacity at the start and cut to the fields found at the end.
+class FieldSink {
+ public:
+  explicit FieldSink(std::vector<CsvField>* fields) : fields_(fields) {
+    fields_->resize(std::max<size_t>(fields_->capacity(), 8));
+    slots_ = fields_->data();
+    room_ = fields_->size();
+  }
+  ~FieldSink() { fields_->resize(count_); }
+  __attribute__((always_inline)) void Add(std::string_view text, bool escaped) {
+    if (__builtin_expect(count_ == room_, 0)) Grow();
+    slots_[count_++] = CsvField{text, escaped};
+  }
+
+ private:
+  void Grow() {
+    fields_->resize(2 * room_);
+    slots_ = fields_->data();
+    room_ = fields_->size();
+  }
+
+  std::vector<CsvField>* fields_;
+  CsvField* slots_;
+  size_t room_;
+  size_t count_ = 0;
+};
+
 uint32_t CountNewlines(std::string_view s) {
   return static_cast<uint32_t>(std::count(s.begin(), s.end(), '\n'));
 }
@@ -24,7 +52,7 @@ uint32_t CountNewlines(std::string_view s) {
 }  // namespace
 
 CsvScan ScanCsvRecord(std::string_view data, char delim, bool at_eof, CsvRecord* record) {
-  record->fields.clear();
+  FieldSink fields(&record->fields);
   record->newlines = 0;
   record->error = {};
   const size_t n = data.size();
@@ -42,7 +70,7 @@ CsvScan ScanCsvRecord(std::string_view data, char delim, bool at_eof, CsvRecord*
         if (q == nullptr) {
           if (!at_eof) return CsvScan::kNeedMore;
           std::string_view text = data.substr(start);
-          record->fields.push_back({text, escaped});
+          fields.Add(text, escaped);
           record->newlines += CountNewlines(text);
           record->error = kUnterminated;
           record->raw = data;
@@ -59,8 +87,8 @@ CsvScan ScanCsvRecord(std::string_view data, char delim, bool at_eof, CsvRecord*
         close = qi;
         break;
       }
-      std::string_view text = data.substr(start, close - start);
-      record->fields.push_back({text, escaped});
+      std::string_view text(p + start, close - start);
+      fields.Add(text, escaped);
       record->newlines += CountNewlines(text);
       i = close + 1;
       if (i >= n) {  // at_eof here: a last record without terminator
@@ -74,18 +102,18 @@ CsvScan ScanCsvRecord(std::string_view data, char delim, bool at_eof, CsvRecord*
         continue;
       }
       if (c == '\n') {
-        record->raw = data.substr(0, i);
+        record->raw = std::string_view(p, i);
         record->consumed = i + 1;
         return CsvScan::kRecord;
       }
       if (c == '\r' && i + 1 >= n) {
         if (!at_eof) return CsvScan::kNeedMore;
-        record->raw = data.substr(0, i);
+        record->raw = std::string_view(p, i);
         record->consumed = n;
         return CsvScan::kRecord;
       }
       if (c == '\r' && p[i + 1] == '\n') {
-        record->raw = data.substr(0, i);
+        record->raw = std::string_view(p, i);
         record->consumed = i + 2;
         return CsvScan::kRecord;
       }
@@ -102,14 +130,14 @@ CsvScan ScanCsvRecord(std::string_view data, char delim, bool at_eof, CsvRecord*
     size_t j = i;
     while (j < n && p[j] != delim && p[j] != '\n') ++j;
     if (j < n && p[j] == delim) {
-      record->fields.push_back({data.substr(i, j - i), false});
+      fields.Add(std::string_view(p + i, j - i), false);
       i = j + 1;
       continue;
     }
     if (j >= n && !at_eof) return CsvScan::kNeedMore;
     size_t end = j;
     if (end > i && p[end - 1] == '\r') --end;
-    record->fields.push_back({data.substr(i, end - i), false});
+    fields.Add(std::string_view(p + i, end - i), false);
     record->raw = RawUpTo(data, j);
     record->consumed = j < n ? j + 1 : n;
     return CsvScan::kRecord;

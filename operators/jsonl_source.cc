@@ -131,6 +131,7 @@ Status JsonlSource::Next(Batch* batch, bool* eof) {
     std::string_view text = data.substr(0, len);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     const uint64_t line = next_line_++;
+    if (line == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // byte order mark
     if (!IsBlank(text) && AddRow(text, line, batch)) ++rows;
     reader_.Consume(nl ? len + 1 : len);
   }

@@ -101,6 +101,15 @@ TEST_CASE("jsonl source checks member types against the schema") {
   CHECK(d[7].line == 10);
 }
 
+TEST_CASE("jsonl source ignores a byte order mark before the first object") {
+  ScratchDir dir("jsonlbom");
+  WriteFile(dir.file("in.jsonl"), "\xEF\xBB\xBF{\"user\":\"a\",\"ts\":1}\n");
+  SourceRun run = RunSource("jsonl", dir.file("in.jsonl"), Clicks(), 1);
+  CHECK(run.batch.dead_letters.empty());
+  REQUIRE(run.batch.size() == 1);
+  CHECK(run.batch.columns[0].str(0) == "a");
+}
+
 TEST_CASE("jsonl source reads digit strings for integer timestamp units") {
   ScratchDir dir("jsonlts");
   Schema schema({{"t", Type::kTimestamp, TimeUnit::kSeconds}});

@@ -1,5 +1,6 @@
 #include "codecs/envelope.h"
 
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -54,19 +55,41 @@ Result<EventId> EventId::Parse(std::string_view text) {
   return id;
 }
 
-EventId EventId::Generate() {
-  static const uint64_t process_random = [] {
+namespace {
+
+// Per-process id state. A forked child reseeds (pthread_atfork), or parent and child would hand
+// out the same ids.
+struct IdState {
+  std::atomic<uint64_t> random{0};
+  std::atomic<uint64_t> counter{0};
+  void Seed() {
     std::random_device rd;
-    return (uint64_t{rd()} << 32) ^ rd();
-  }();
-  static std::atomic<uint64_t> counter{process_random};
+    uint64_t r = (uint64_t{rd()} << 32) ^ rd() ^ static_cast<uint64_t>(::getpid());
+    random.store(r);
+    counter.store(r * 0x9e3779b97f4a7c15ULL);
+  }
+  IdState() {
+    Seed();
+    ::pthread_atfork(nullptr, nullptr, [] { State().Seed(); });
+  }
+  static IdState& State() {
+    static IdState state;
+    return state;
+  }
+};
+
+}  // namespace
+
+EventId EventId::Generate() {
+  IdState& st = IdState::State();
   uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
                                           .count());
-  // 44 bits of milliseconds last until the year 2527; 20 random bits tell processes apart.
+  // 44 bits of milliseconds last until the year 2527; 20 random bits tell processes apart, and
+  // the counter (random start) keeps ids unique within a process.
   EventId id;
-  id.hi = (ms << 20) | (process_random >> 44);
-  id.lo = counter.fetch_add(1, std::memory_order_relaxed);
+  id.hi = (ms << 20) | (st.random.load(std::memory_order_relaxed) >> 44);
+  id.lo = st.counter.fetch_add(1, std::memory_order_relaxed);
   if (id.empty()) id.lo = 1;
   return id;
 }

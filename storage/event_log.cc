@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
+#include <map>
 #include <thread>
 
 #include <flatbuffers/flatbuffers.h>
@@ -66,6 +68,12 @@ Status EventLog::Open(const LogOptions& options, const std::string& dir,
     return Status::InvalidArgument("log map sizes: need 0 < initial_map_size <= max_map_size");
   }
   if (options.max_group_events == 0) return Status::InvalidArgument("max_group_events must be > 0");
+  if (options.read_only || !options.create_if_missing) {
+    struct stat sb;
+    if (::stat((dir + "/data.mdb").c_str(), &sb) != 0) {
+      return Status::NotFound(fmt::format("no event log in '{}'", dir));
+    }
+  }
   std::unique_ptr<EventLog> log(new EventLog(options, dir));
   lmdb::EnvOptions eo;
   eo.map_size = options.initial_map_size;
@@ -106,6 +114,30 @@ Status EventLog::Open(const LogOptions& options, const std::string& dir,
   log->last_position_.store(next - 1);
   SLUICE_RETURN_IF_ERROR(txn.Commit());
   *out = std::move(log);
+  return Status::OK();
+}
+
+Status EventLog::OpenShared(const LogOptions& options, const std::string& dir,
+                            std::shared_ptr<EventLog>* out) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<EventLog>> open_logs;
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(dir, ec);
+  std::string key = ec ? dir : p.string();
+  std::lock_guard<std::mutex> l(mu);
+  if (auto existing = open_logs[key].lock()) {
+    if (existing->options().read_only && !options.read_only) {
+      return Status::InvalidArgument(
+          fmt::format("log '{}' is already open read-only in this process", dir));
+    }
+    *out = std::move(existing);
+    return Status::OK();
+  }
+  std::unique_ptr<EventLog> log;
+  SLUICE_RETURN_IF_ERROR(Open(options, dir, &log));
+  std::shared_ptr<EventLog> shared(std::move(log));
+  open_logs[key] = shared;
+  *out = std::move(shared);
   return Status::OK();
 }
 

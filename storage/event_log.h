@@ -103,7 +103,12 @@ class LogIterator {
   uint64_t position() const { return event_.global_position; }
   // Corruption naming the position when a record fails its CRC or FlatBuffers verification.
   const Status& status() const { return status_; }
-  // Takes a new snapshot and continues after the last event returned (or from the start).
+  // After a Corruption status: moves past the bad record (whose position failed_position() gives)
+  // and goes on, so readers can dead-letter it instead of stopping.
+  void SkipCorrupt();
+  uint64_t failed_position() const { return failed_position_; }
+  // Takes a new snapshot and continues from the current event, or after the last one passed by
+  // Next() (or from the start).
   Status Refresh();
   // Ends the snapshot without moving; Refresh() resumes. Use while waiting.
   void Release();
@@ -122,8 +127,9 @@ class LogIterator {
   std::string stream_prefix_;
   bool valid_ = false;
   EnvelopeView event_;
-  uint64_t last_position_ = 0;  // last event returned
-  uint64_t last_version_ = 0;
+  uint64_t last_position_ = 0;  // last event consumed: passed by Next() or filtered out
+  uint64_t last_version_ = 0;   // its stream version (stream reads)
+  uint64_t failed_position_ = 0;
   Status status_;
 };
 
@@ -152,6 +158,11 @@ class EventLog {
   // Opens the log in `dir`, creating it unless options.read_only. On success *log is set.
   static Status Open(const LogOptions& options, const std::string& dir,
                      std::unique_ptr<EventLog>* log);
+  // Like Open, but shares one EventLog per directory within the process (LMDB forbids opening one
+  // environment twice in a process). A later caller gets the instance already open, with the
+  // first caller's options, unless it needs writes and that one is read-only (InvalidArgument).
+  static Status OpenShared(const LogOptions& options, const std::string& dir,
+                           std::shared_ptr<EventLog>* log);
   ~EventLog();
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;

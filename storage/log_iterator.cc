@@ -52,8 +52,24 @@ Status LogIterator::Refresh() {
   return Seek(0, last_version_ ? last_version_ + 1 : options_.from_version);
 }
 
+void LogIterator::SkipCorrupt() {
+  if (!status_.IsCorruption()) return;
+  status_ = Status::OK();
+  lmdb::Cursor& c = stream_prefix_.empty() ? events_ : streams_;
+  if (!c.valid()) return;
+  if (!stream_prefix_.empty()) {
+    last_version_ = DecodeBigEndian64(c.key().data() + stream_prefix_.size());
+  }
+  last_position_ = failed_position_;
+  c.Next();
+  if (!c.status().ok()) status_ = c.status();
+  Load();
+}
+
 void LogIterator::Next() {
   if (!valid_) return;
+  last_position_ = event_.global_position;  // consumed
+  last_version_ = event_.stream_version;
   if (stream_prefix_.empty()) {
     events_.Next();
     if (!events_.status().ok()) status_ = events_.status();
@@ -83,12 +99,9 @@ void LogIterator::Load() {
       pos = log::DecodePosition(streams_.value());
       status_ = ReadEventAt(&txn_, log_->events_db_, pos, &event_);
     }
-    if (!status_.ok()) return;
-    if (stream_prefix_.empty()) {
-      last_position_ = pos;
-    } else {
-      last_version_ = event_.stream_version;
-      last_position_ = pos;
+    if (!status_.ok()) {
+      failed_position_ = pos;
+      return;
     }
     bool pass = event_.event_time_us >= options_.min_event_time;
     if (pass && !options_.types.empty()) {
@@ -99,6 +112,8 @@ void LogIterator::Load() {
       valid_ = true;
       return;
     }
+    last_position_ = pos;  // filtered out: consumed
+    last_version_ = event_.stream_version;
     lmdb::Cursor& c = stream_prefix_.empty() ? events_ : streams_;
     c.Next();
     if (!c.status().ok()) {

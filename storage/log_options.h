@@ -30,8 +30,11 @@ struct LogOptions {
   // Larger groups mean fewer fsyncs per event but longer waits for the appenders of a group.
   uint32_t max_group_events = 64 * 1024;
   uint64_t max_group_bytes = uint64_t{16} << 20;
-  // Opens an existing log for reading only (no lock on writers; the directory must exist).
+  // Opens an existing log for reading only (the directory must exist). Within one process prefer
+  // EventLog::OpenShared, where a read-only instance cannot later serve a writer.
   bool read_only = false;
+  // Creates the directory and an empty log when missing; otherwise a missing log is NotFound.
+  bool create_if_missing = true;
   // Extra named databases the caller will open (OpenDatabase), beyond the log's own.
   uint32_t max_user_databases = 16;
   // LMDB reader slots: concurrent read transactions across all processes.

@@ -1,3 +1,6 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <string>
 
 #include <doctest/doctest.h>
@@ -112,6 +115,29 @@ TEST_CASE("event id: text form round trip and generated ids differ and grow") {
   CHECK_FALSE(a.empty());
   CHECK(a != b);
   CHECK(a < b);
+}
+
+TEST_CASE("event id: a forked child does not repeat the parent's ids") {
+  EventId before = EventId::Generate();  // state initialized before the fork
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    EventId child = EventId::Generate();
+    ssize_t n = ::write(fds[1], &child, sizeof(child));
+    _exit(n == sizeof(child) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  EventId parent = EventId::Generate();
+  EventId child;
+  REQUIRE(::read(fds[0], &child, sizeof(child)) == static_cast<ssize_t>(sizeof(child)));
+  ::close(fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(child != parent);
+  CHECK(child != before);
+  CHECK(child.lo != parent.lo);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include <doctest/doctest.h>
 
@@ -34,7 +35,11 @@ constexpr int kChildPerBatch = 20;
     }
     AppendOptions ao;
     ao.expected_version = static_cast<uint64_t>(b * kChildPerBatch);
-    if (!log->Append("child", batch, ao).ok()) _exit(3);
+    Status s = log->Append("child", batch, ao);
+    if (!s.ok()) {
+      std::fprintf(stderr, "child append failed: %s\n", s.ToString().c_str());
+      _exit(3);
+    }
   }
   log.reset();
   _exit(0);
@@ -71,7 +76,7 @@ TEST_CASE("event log: a second process reads while the first appends") {
     }
     REQUIRE(it->status().ok());
     it->Release();
-    log->WaitForAppend(last, 50);
+    log->WaitForAppend(std::max(last, *log->LastPosition()), 50);
     REQUIRE(it->Refresh().ok());
   }
   int status = 0;

@@ -1,0 +1,53 @@
+#include "operators/log_sink.h"
+
+#include <fmt/format.h>
+
+namespace sluice {
+
+Result<std::unique_ptr<Sink>> MakeLogSink(const SinkSpec& spec) {
+  if (spec.path.empty()) return Status::InvalidArgument("a log sink needs a path (the log directory)");
+  if (spec.stream.empty()) return Status::InvalidArgument("a log sink needs a stream");
+  if (spec.event_type.empty()) return Status::InvalidArgument("a log sink needs an event_type");
+  return std::unique_ptr<Sink>(std::make_unique<LogSink>(spec));
+}
+
+Status LogSink::Open(const Schema& schema) {
+  Status s = EventLog::OpenShared(LogOptions{}, spec_.path, &log_);
+  if (!s.ok()) return s.WithPrefix(fmt::format("log sink '{}'", spec_.path));
+  encoder_.emplace(schema);
+  return Status::OK();
+}
+
+Status LogSink::Write(const Batch& batch) {
+  if (!log_) return Status::Aborted("log sink is not open");
+  const size_t n = batch.size();
+  if (n == 0) return Status::OK();
+  arena_.clear();
+  ends_.clear();
+  for (size_t r = 0; r < n; ++r) {
+    arena_.append(encoder_->Encode(batch, r));
+    ends_.push_back(static_cast<uint32_t>(arena_.size()));
+  }
+  events_.resize(n);
+  uint32_t begin = 0;
+  for (size_t r = 0; r < n; ++r) {
+    EventData& e = events_[r];
+    e.type = spec_.event_type;
+    e.event_time = batch.ts[r];
+    e.content_type = kRecordContentType;
+    e.payload = std::string_view(arena_).substr(begin, ends_[r] - begin);
+    begin = ends_[r];
+  }
+  SLUICE_RETURN_IF_ERROR(log_->Append(spec_.stream, events_));
+  rows_ += n;
+  return Status::OK();
+}
+
+Status LogSink::Close() {
+  if (!log_) return Status::OK();
+  Status s = log_->Flush();
+  log_.reset();
+  return s;
+}
+
+}  // namespace sluice

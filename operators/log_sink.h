@@ -1,0 +1,44 @@
+// LogSink: appends each result row as an event to a sluice event log, so pipelines can chain
+// through logs (a LogSource reads what it wrote).
+//
+// Writes to log spec.path (created when missing), stream spec.stream, event type
+// spec.event_type. Each row becomes one event: payload = the row as a record
+// (codecs/record_codec.h), event time = the row's ts, a generated event id. Every batch is one
+// append (one transaction; durable when it returns). Appends cannot be taken back: Abort() stops
+// writing but keeps what earlier batches appended. Driven by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codecs/record_codec.h"
+#include "operators/sink.h"
+#include "storage/event_log.h"
+
+namespace sluice {
+
+Result<std::unique_ptr<Sink>> MakeLogSink(const SinkSpec& spec);
+
+class LogSink final : public Sink {
+ public:
+  explicit LogSink(const SinkSpec& spec) : spec_(spec) {}
+
+  Status Open(const Schema& schema) override;
+  Status Write(const Batch& batch) override;
+  Status Close() override;
+  void Abort() override { log_.reset(); }
+  uint64_t rows() const override { return rows_; }
+
+ private:
+  const SinkSpec spec_;
+  std::shared_ptr<EventLog> log_;
+  std::optional<RecordEncoder> encoder_;
+  std::string arena_;             // payloads of the batch being written, back to back
+  std::vector<uint32_t> ends_;    // end offset of each payload in arena_
+  std::vector<EventData> events_;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace sluice

@@ -1,0 +1,48 @@
+// LogSource: reads events from a sluice event log (storage/event_log.h) as records.
+//
+// Reads spec.path (a log directory) in global-position order, or one stream (spec.stream) in
+// version order; keeps events whose type is in spec.types (all when empty); starts at spec.from:
+// "beginning", a global position (digits), or an ISO-8601 time (then only events whose event time
+// is at or after it are read). With spec.follow it never reaches end of input: it waits for new
+// appends and returns empty batches meanwhile.
+//
+// Payload fields become the record's fields by name (options.schema; codecs/record_codec.h):
+// missing ones are null. The event time of a row is its event-time field when the schema has
+// one and the payload sets it; otherwise the envelope's event time, which then also fills that
+// field. A payload that is not a record, a field of the wrong type and a corrupt stored record
+// each become a dead letter whose `line` is the event's global position. source_position is the
+// last global position read. Driven by one thread at a time.
+#pragma once
+
+#include <memory>
+
+#include "codecs/record_codec.h"
+#include "operators/source.h"
+#include "storage/event_log.h"
+
+namespace sluice {
+
+Result<std::unique_ptr<Source>> MakeLogSource(const SourceSpec& spec, const SourceOptions& options);
+
+class LogSource final : public Source {
+ public:
+  LogSource(const SourceSpec& spec, SourceOptions options, ReadOptions read);
+
+  Status Open() override;
+  Status Next(Batch* batch, bool* eof) override;
+
+ private:
+  // Appends the current event as a row or a dead letter.
+  void AddEvent(const EnvelopeView& e, Batch* batch);
+
+  const SourceSpec spec_;
+  const SourceOptions options_;
+  const ReadOptions read_;
+  std::shared_ptr<EventLog> log_;
+  std::unique_ptr<LogIterator> it_;
+  RecordDecoder decoder_;
+  uint64_t last_position_ = 0;
+  std::string raw_;
+};
+
+}  // namespace sluice

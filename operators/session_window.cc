@@ -47,6 +47,8 @@ class SessionOperator final : public KeyedBase {
         EmitRow(key, true, s.start, s.end, s.acc, s.end - 1, w, out);
         s.fired = true;
       }
+      // Keep the next firing or drop time exact: FireUpTo skips work until W reaches it.
+      next_check_ = std::min(next_check_, s.fired ? s.end - 1 + L : s.end - 1);
       list.push_back(std::move(s));
     }
     FireUpTo(in.watermark, out);

@@ -4,6 +4,7 @@
 #include "operators/collector_sink.h"
 #include "operators/csv_sink.h"
 #include "operators/jsonl_sink.h"
+#include "operators/log_sink.h"
 #include "operators/null_sink.h"
 #include "operators/stdout_sink.h"
 
@@ -32,8 +33,9 @@ Result<std::unique_ptr<Sink>> MakeSink(const SinkSpec& spec) {
     if (!spec.collector) return Status::InvalidArgument("a collector sink needs a Collector");
     return std::unique_ptr<Sink>(std::make_unique<CollectorSink>(spec.collector));
   }
+  if (spec.type == "log") return MakeLogSink(spec);
   return Status::InvalidArgument(fmt::format(
-      "unknown sink type '{}' (known: csv, jsonl, stdout, null, collector)", spec.type));
+      "unknown sink type '{}' (known: csv, jsonl, stdout, null, collector, log)", spec.type));
 }
 
 }  // namespace sluice

@@ -4,6 +4,7 @@
 #include "operators/csv_source.h"
 #include "operators/generator_source.h"
 #include "operators/jsonl_source.h"
+#include "operators/log_source.h"
 #include "operators/source.h"
 
 namespace sluice {
@@ -36,8 +37,9 @@ Result<std::unique_ptr<Source>> MakeSource(const SourceSpec& spec, const SourceO
     return std::unique_ptr<Source>(
         std::make_unique<GeneratorSource>(spec.events, spec.keys, options));
   }
+  if (spec.type == "log") return MakeLogSource(spec, options);
   return Status::InvalidArgument(
-      fmt::format("unknown source type '{}' (known: csv, jsonl, generator)", spec.type));
+      fmt::format("unknown source type '{}' (known: csv, jsonl, generator, log)", spec.type));
 }
 
 }  // namespace sluice

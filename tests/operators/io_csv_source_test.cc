@@ -288,5 +288,22 @@ TEST_CASE("source factory rejects unknown types and lists the known ones") {
   spec.type = "parquet";
   auto made = MakeSource(spec, SourceOptions{});
   CHECK(made.status().IsInvalidArgument());
-  CHECK(made.status().message() == "unknown source type 'parquet' (known: csv, jsonl, generator)");
+  CHECK(made.status().message() ==
+        "unknown source type 'parquet' (known: csv, jsonl, generator, log)");
+}
+
+TEST_CASE("source and sink factories hand the log type to the event-log operators") {
+  ScratchDir dir("factorylog");
+  SourceSpec source;
+  source.type = "log";
+  source.path = dir.file("log");
+  SourceOptions o;
+  o.schema = Schema({{"a", Type::kInt64}});
+  auto src = MakeSource(source, o);
+  CHECK((src.ok() || src.status().message().find("unknown source type") == std::string::npos));
+  SinkSpec sink;
+  sink.type = "log";
+  sink.path = dir.file("log");
+  auto made = MakeSink(sink);
+  CHECK((made.ok() || made.status().message().find("unknown sink type") == std::string::npos));
 }

@@ -28,8 +28,8 @@ struct EventLog::Writer {
 
 namespace {
 
-// Writes `value` under `key`, trying MDB_APPEND first: keys of one stream or of generated ids
-// usually arrive in order, and appending skips the B-tree search. Conflict when the key exists.
+// Writes `value` under `key`, trying MDB_APPEND first: keys of one stream usually arrive in
+// order, and appending skips the B-tree search. Conflict when the key exists.
 Status PutPreferAppend(lmdb::Txn* txn, lmdb::Dbi db, std::string_view key, std::string_view value) {
   Status s = txn->Put(db, key, value, lmdb::kPutAppend);
   if (s.IsConflict()) s = txn->Put(db, key, value, lmdb::kPutNoOverwrite);
@@ -88,7 +88,10 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
     const EventId id = e.id.empty() ? EventId::Generate() : e.id;
     EncodeBigEndian64(pos_buf, pos);
     const std::string_view pos_view(pos_buf, 8);
-    Status s = PutPreferAppend(txn, ids_db, log::IdKey(id).view(), pos_view);
+    // Only ids chosen by callers are indexed: a generated id is unique by construction and no
+    // caller can retry with it, so indexing it would cost a B-tree insert per event for nothing.
+    Status s;
+    if (!e.id.empty()) s = txn->Put(ids_db, log::IdKey(id).view(), pos_view, lmdb::kPutNoOverwrite);
     if (s.IsConflict()) {  // the same id earlier in this transaction
       std::string_view v;
       SLUICE_RETURN_IF_ERROR(txn->Get(ids_db, log::IdKey(id).view(), &v));

@@ -4,19 +4,21 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/generate_command.h"
+#include "cli/log_commands.h"
 #include "cli/run_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app(
       "sluice: a dataflow stream-processing engine.\n"
       "Run windowed analytics pipelines declared in TOML files over CSV, JSON lines, generated\n"
-      "data or an event log.",
+      "data or an LMDB event log.",
       "sluice");
   app.set_version_flag("--version", "sluice 0.1.0");
   app.require_subcommand(1);
   int exit_code = 0;
   sluice::cli::AddRunCommands(app, &exit_code);
   sluice::cli::AddGenerateCommand(app, &exit_code);
+  sluice::cli::AddLogCommands(app, &exit_code);
   app.footer(
       "Examples:\n"
       "  sluice validate pipelines/examples/clicks-per-user.toml\n"

@@ -8,6 +8,8 @@
 // append, default 4096), SLUICE_LOG_BENCH_DIR (scratch directory, default /tmp).
 // Events: ~100-byte record payloads, 100 streams, generated ids.
 #include <benchmark/benchmark.h>
+#include <flatbuffers/flatbuffers.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -17,9 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <flatbuffers/flatbuffers.h>
-#include <fmt/format.h>
 
 #if SLUICE_HAVE_SQLITE3
 #include <sqlite3.h>
@@ -157,10 +156,9 @@ double SqliteRun(const std::string& path, uint64_t events, uint64_t batch,
       "CREATE UNIQUE INDEX events_stream ON events(stream, version);";
   SqliteCheck(sqlite3_exec(db, ddl, nullptr, nullptr, nullptr), db, "ddl");
   sqlite3_stmt* ins = nullptr;
-  SqliteCheck(sqlite3_prepare_v2(db,
-                                 "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?)", -1, &ins,
-                                 nullptr),
-              db, "prepare");
+  SqliteCheck(
+      sqlite3_prepare_v2(db, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?)", -1, &ins, nullptr), db,
+      "prepare");
   std::vector<uint64_t> versions(100, 0);
   auto start = Clock::now();
   uint64_t pos = 0;
@@ -204,8 +202,8 @@ int RunTable() {
   const uint64_t n = EnvU64("SLUICE_LOG_BENCH_EVENTS", 10'000'000);
   const uint64_t batch = EnvU64("SLUICE_LOG_BENCH_BATCH", 4096);
   const char* base_env = std::getenv("SLUICE_LOG_BENCH_DIR");
-  const std::string base = fmt::format("{}/sluice-log-bench-{}", base_env ? base_env : "/tmp",
-                                       ::getpid());
+  const std::string base =
+      fmt::format("{}/sluice-log-bench-{}", base_env ? base_env : "/tmp", ::getpid());
   std::filesystem::create_directories(base);
   const std::vector<std::string> payloads = MakePayloads();
   fmt::print("events {}  batch {}  payload ~{} bytes  crc32c {}  scratch {}\n", n, batch,
@@ -259,8 +257,8 @@ int RunTable() {
       ++count;
       payload += it->event().payload.size();
     }
-    rows.push_back({"LogIterator scan (CRC + verify + decode)", Seconds(start, Clock::now()),
-                    count, it->status().ok() ? "" : it->status().ToString()});
+    rows.push_back({"LogIterator scan (CRC + verify + decode)", Seconds(start, Clock::now()), count,
+                    it->status().ok() ? "" : it->status().ToString()});
   }
   LogStats st;
   log->GetStats(&st);
@@ -282,7 +280,8 @@ int RunTable() {
              double(log_disk) / n, double(st.events_bytes) / n, double(st.index_bytes) / n);
 #if SLUICE_HAVE_SQLITE3
   fmt::print(", SQLite {:.1f} B\n", double(sqlite_disk) / n);
-  fmt::print("sluice durable single appender vs SQLite: {:.1f}x\n", rows[6].seconds / rows[0].seconds);
+  fmt::print("sluice durable single appender vs SQLite: {:.1f}x\n",
+             rows[6].seconds / rows[0].seconds);
 #else
   fmt::print("\n(SQLite not available)\n");
 #endif

@@ -1,5 +1,7 @@
 #include "cli/log_commands.h"
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <charconv>
 #include <csignal>
@@ -7,8 +9,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "codecs/envelope.h"
 #include "codecs/json.h"
@@ -49,8 +49,8 @@ Result<Schema> ParseSchemaText(const std::string& text) {
       return Status::InvalidArgument(
           fmt::format("--schema: '{}' is not name:type (e.g. amount:double)", item));
     }
-    SLUICE_ASSIGN_OR_RETURN(Field f, ParseFieldType(trim(item.substr(0, colon)),
-                                                    trim(item.substr(colon + 1))));
+    SLUICE_ASSIGN_OR_RETURN(
+        Field f, ParseFieldType(trim(item.substr(0, colon)), trim(item.substr(colon + 1))));
     fields.push_back(std::move(f));
     start = end + 1;
   }
@@ -80,7 +80,8 @@ int RunAppend(const AppendArgs& a) {
     format = a.input.size() > 4 && a.input.substr(a.input.size() - 4) == ".csv" ? "csv" : "jsonl";
   }
   if (format != "csv" && format != "jsonl") {
-    return Fail(Status::InvalidArgument(fmt::format("--format must be csv or jsonl, not '{}'", format)));
+    return Fail(
+        Status::InvalidArgument(fmt::format("--format must be csv or jsonl, not '{}'", format)));
   }
   SourceSpec spec;
   spec.type = format;
@@ -145,8 +146,8 @@ int RunAppend(const AppendArgs& a) {
   s = dlq.Close();
   if (!s.ok()) return Fail(s);
   if (appended > 0) {
-    fmt::print(stderr, "appended {} events to stream '{}' (positions {}..{})\n", appended,
-               a.stream, first, last);
+    fmt::print(stderr, "appended {} events to stream '{}' (positions {}..{})\n", appended, a.stream,
+               first, last);
   } else {
     fmt::print(stderr, "appended no events\n");
   }
@@ -348,8 +349,9 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   append->add_option("--stream", ap->stream, "Stream to append to")->required();
   append->add_option("--type", ap->type, "Event type of the appended events")->required();
   append->add_option("--format", ap->format, "csv or jsonl (default: from the file name)");
-  append->add_option("--schema", ap->schema,
-                     "Fields to read, e.g. \"user:string,ts:timestamp_ms,amount:double\"")
+  append
+      ->add_option("--schema", ap->schema,
+                   "Fields to read, e.g. \"user:string,ts:timestamp_ms,amount:double\"")
       ->required();
   append->add_option("--event-time", ap->event_time, "Timestamp field holding event time");
   append->add_option("--dead-letter", ap->dead_letter,

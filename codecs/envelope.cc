@@ -1,5 +1,6 @@
 #include "codecs/envelope.h"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -12,8 +13,6 @@
 #include <cstring>
 #include <random>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "codecs/schema/envelope_generated.h"
 
@@ -51,7 +50,8 @@ Result<EventId> EventId::Parse(std::string_view text) {
     word = (word << 4) | static_cast<uint64_t>(d);
     ++digits;
   }
-  if (digits != 32) return Status::InvalidArgument(fmt::format("'{}' is not a 128-bit hex id", text));
+  if (digits != 32)
+    return Status::InvalidArgument(fmt::format("'{}' is not a 128-bit hex id", text));
   return id;
 }
 
@@ -98,8 +98,8 @@ void EncodeEnvelope(const EnvelopeView& e, flatbuffers::FlatBufferBuilder* fbb) 
   fbb->Clear();
   auto stream = fbb->CreateString(e.stream_id.data(), e.stream_id.size());
   auto type = fbb->CreateString(e.event_type.data(), e.event_type.size());
-  auto payload = fbb->CreateVector(reinterpret_cast<const uint8_t*>(e.payload.data()),
-                                   e.payload.size());
+  auto payload =
+      fbb->CreateVector(reinterpret_cast<const uint8_t*>(e.payload.data()), e.payload.size());
   flatbuffers::Offset<flatbuffers::String> content;
   if (!e.content_type.empty()) {
     content = fbb->CreateString(e.content_type.data(), e.content_type.size());
@@ -214,8 +214,8 @@ Result<SchemaCheck> CheckSchemaEvolution(const std::string& old_fbs, const std::
     std::string out;
     SLUICE_RETURN_IF_ERROR(RunCapture({SLUICE_FLATC, "--conform", *f, *f}, &code, &out));
     if (code != 0) {
-      return Status::InvalidArgument(fmt::format("schema '{}' does not parse: {}", *f,
-                                                 FirstErrorLine(out)));
+      return Status::InvalidArgument(
+          fmt::format("schema '{}' does not parse: {}", *f, FirstErrorLine(out)));
     }
   }
   int code = 0;

@@ -36,7 +36,8 @@ struct EventId {
 };
 
 // Content types of payloads. Anything else is opaque bytes to sluice.
-inline constexpr std::string_view kRecordContentType = "application/x-sluice-record";  // record_codec.h
+inline constexpr std::string_view kRecordContentType =
+    "application/x-sluice-record";  // record_codec.h
 inline constexpr std::string_view kJsonContentType = "application/json";
 inline constexpr std::string_view kBytesContentType = "application/octet-stream";
 

@@ -45,15 +45,23 @@ std::string_view RecordEncoder::Encode(const Batch& batch, size_t r) {
       continue;
     }
     switch (f.type) {
-      case Type::kInt64: fbb_.Int(col.i64[r]); break;
-      case Type::kDouble: fbb_.Double(col.f64[r]); break;
-      case Type::kBool: fbb_.Bool(col.i64[r] != 0); break;
+      case Type::kInt64:
+        fbb_.Int(col.i64[r]);
+        break;
+      case Type::kDouble:
+        fbb_.Double(col.f64[r]);
+        break;
+      case Type::kBool:
+        fbb_.Bool(col.i64[r] != 0);
+        break;
       case Type::kString: {
         std::string_view s = col.str(r);
         fbb_.String(s.data(), s.size());
         break;
       }
-      case Type::kTimestamp: fbb_.Int(RawToMicros(col.i64[r], f.unit)); break;
+      case Type::kTimestamp:
+        fbb_.Int(RawToMicros(col.i64[r], f.unit));
+        break;
     }
   }
   fbb_.EndMap(start);
@@ -76,10 +84,18 @@ Status RecordDecoder::DecodeInto(std::string_view payload, Batch* batch) {
     bool fits = false;
     switch (f.type) {
       case Type::kInt64:
-      case Type::kTimestamp: fits = v.IsIntOrUint(); break;
-      case Type::kDouble: fits = v.IsFloat() || v.IsIntOrUint(); break;
-      case Type::kBool: fits = v.IsBool(); break;
-      case Type::kString: fits = v.IsString(); break;
+      case Type::kTimestamp:
+        fits = v.IsIntOrUint();
+        break;
+      case Type::kDouble:
+        fits = v.IsFloat() || v.IsIntOrUint();
+        break;
+      case Type::kBool:
+        fits = v.IsBool();
+        break;
+      case Type::kString:
+        fits = v.IsString();
+        break;
     }
     if (!fits) {
       return Status::InvalidArgument(
@@ -96,10 +112,18 @@ Status RecordDecoder::DecodeInto(std::string_view payload, Batch* batch) {
       continue;
     }
     switch (f.type) {
-      case Type::kInt64: col.push_int(v.AsInt64()); break;
-      case Type::kTimestamp: col.push_int(MicrosToRaw(v.AsInt64(), f.unit)); break;
-      case Type::kDouble: col.push_double(v.AsDouble()); break;
-      case Type::kBool: col.push_int(v.AsBool() ? 1 : 0); break;
+      case Type::kInt64:
+        col.push_int(v.AsInt64());
+        break;
+      case Type::kTimestamp:
+        col.push_int(MicrosToRaw(v.AsInt64(), f.unit));
+        break;
+      case Type::kDouble:
+        col.push_double(v.AsDouble());
+        break;
+      case Type::kBool:
+        col.push_int(v.AsBool() ? 1 : 0);
+        break;
       case Type::kString: {
         flexbuffers::String s = v.AsString();
         col.push_string(std::string_view(s.c_str(), s.length()));

@@ -11,12 +11,12 @@
 // allocates per row (the encoder's output buffer is reused).
 #pragma once
 
+#include <flatbuffers/flexbuffers.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <flatbuffers/flexbuffers.h>
 
 #include "engine/batch.h"
 

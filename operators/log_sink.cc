@@ -5,7 +5,8 @@
 namespace sluice {
 
 Result<std::unique_ptr<Sink>> MakeLogSink(const SinkSpec& spec) {
-  if (spec.path.empty()) return Status::InvalidArgument("a log sink needs a path (the log directory)");
+  if (spec.path.empty())
+    return Status::InvalidArgument("a log sink needs a path (the log directory)");
   if (spec.stream.empty()) return Status::InvalidArgument("a log sink needs a stream");
   if (spec.event_type.empty()) return Status::InvalidArgument("a log sink needs an event_type");
   return std::unique_ptr<Sink>(std::make_unique<LogSink>(spec));

@@ -35,8 +35,8 @@ class LogSink final : public Sink {
   const SinkSpec spec_;
   std::shared_ptr<EventLog> log_;
   std::optional<RecordEncoder> encoder_;
-  std::string arena_;             // payloads of the batch being written, back to back
-  std::vector<uint32_t> ends_;    // end offset of each payload in arena_
+  std::string arena_;           // payloads of the batch being written, back to back
+  std::vector<uint32_t> ends_;  // end offset of each payload in arena_
   std::vector<EventData> events_;
   uint64_t rows_ = 0;
 };

@@ -1,8 +1,8 @@
 #include "operators/log_source.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "engine/time_util.h"
 
@@ -30,8 +30,10 @@ Status ParseFrom(const std::string& from, ReadOptions* read) {
 
 }  // namespace
 
-Result<std::unique_ptr<Source>> MakeLogSource(const SourceSpec& spec, const SourceOptions& options) {
-  if (spec.path.empty()) return Status::InvalidArgument("a log source needs a path (the log directory)");
+Result<std::unique_ptr<Source>> MakeLogSource(const SourceSpec& spec,
+                                              const SourceOptions& options) {
+  if (spec.path.empty())
+    return Status::InvalidArgument("a log source needs a path (the log directory)");
   ReadOptions read;
   SLUICE_RETURN_IF_ERROR(ParseFrom(spec.from, &read));
   read.stream = spec.stream;
@@ -43,7 +45,10 @@ Result<std::unique_ptr<Source>> MakeLogSource(const SourceSpec& spec, const Sour
 }
 
 LogSource::LogSource(const SourceSpec& spec, SourceOptions options, ReadOptions read)
-    : spec_(spec), options_(std::move(options)), read_(std::move(read)), decoder_(options_.schema) {}
+    : spec_(spec),
+      options_(std::move(options)),
+      read_(std::move(read)),
+      decoder_(options_.schema) {}
 
 Status LogSource::Open() {
   // Not read-only: a log sink in this process may share the instance (EventLog::OpenShared).
@@ -100,8 +105,8 @@ Status LogSource::Next(Batch* b, bool* eof) {
     }
     if (it_->status().IsCorruption()) {
       uint64_t pos = it_->failed_position();
-      b->dead_letters.push_back({options_.name.empty() ? spec_.path : options_.name, pos,
-                                 it_->status().message(), ""});
+      b->dead_letters.push_back(
+          {options_.name.empty() ? spec_.path : options_.name, pos, it_->status().message(), ""});
       last_position_ = std::max(last_position_, pos);
       it_->SkipCorrupt();
       if (++consumed < options_.batch_size) continue;

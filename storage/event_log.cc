@@ -1,14 +1,13 @@
 #include "storage/event_log.h"
 
+#include <flatbuffers/flatbuffers.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <thread>
-
-#include <flatbuffers/flatbuffers.h>
-#include <fmt/format.h>
 
 #include "storage/log_internal.h"
 #include "storage/log_keys.h"
@@ -27,10 +26,11 @@ Status DecodeRecord(uint64_t position, std::string_view value, EnvelopeView* out
   std::string_view body;
   SLUICE_RETURN_IF_ERROR(log::UnframeRecord(position, value, &type, &body));
   Status s = DecodeEnvelope(body.data(), body.size(), out);
-  if (!s.ok()) return Status::Corruption(fmt::format("record at position {}: {}", position, s.message()));
+  if (!s.ok())
+    return Status::Corruption(fmt::format("record at position {}: {}", position, s.message()));
   if (out->global_position != position) {
-    return Status::Corruption(fmt::format("record at position {} claims position {}", position,
-                                          out->global_position));
+    return Status::Corruption(
+        fmt::format("record at position {} claims position {}", position, out->global_position));
   }
   return Status::OK();
 }
@@ -106,8 +106,8 @@ Status EventLog::Open(const LogOptions& options, const std::string& dir,
   } else if (!s.ok()) {
     return s;
   } else if (fv != std::to_string(log::kFormatVersion)) {
-    return Status::Corruption(fmt::format("log '{}' has format version '{}', expected {}", dir,
-                                          fv, log::kFormatVersion));
+    return Status::Corruption(
+        fmt::format("log '{}' has format version '{}', expected {}", dir, fv, log::kFormatVersion));
   }
   uint64_t next = 1;
   SLUICE_RETURN_IF_ERROR(log->NextPosition(&txn, &next));
@@ -278,11 +278,10 @@ Status EventLog::Verify(const CorruptionReporter& reporter, uint64_t* checked) {
                       pos, e.stream_id, e.stream_version)));
     }
     // Generated ids are not indexed; an indexed id must point back here.
-    if (txn.Get(ids_db_, log::IdKey(e.event_id).view(), &v).ok() &&
-        log::DecodePosition(v) != pos) {
-      report(pos, Status::Corruption(fmt::format(
-                      "the id index maps event {} at position {} to position {}",
-                      e.event_id.ToString(), pos, log::DecodePosition(v))));
+    if (txn.Get(ids_db_, log::IdKey(e.event_id).view(), &v).ok() && log::DecodePosition(v) != pos) {
+      report(pos, Status::Corruption(
+                      fmt::format("the id index maps event {} at position {} to position {}",
+                                  e.event_id.ToString(), pos, log::DecodePosition(v))));
     }
   }
   Status cs = c.status();

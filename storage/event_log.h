@@ -67,9 +67,9 @@ struct AppendResult {
 struct LogStats {
   uint64_t events = 0;
   uint64_t streams = 0;
-  uint64_t first_position = 0;  // 0 when empty
-  uint64_t last_position = 0;   // 0 when empty
-  uint64_t next_position = 1;   // position the next append gets
+  uint64_t first_position = 0;                         // 0 when empty
+  uint64_t last_position = 0;                          // 0 when empty
+  uint64_t next_position = 1;                          // position the next append gets
   TimeUs first_append_time = 0, last_append_time = 0;  // of the first and last events
   TimeUs first_event_time = 0, last_event_time = 0;
   uint64_t events_bytes = 0;  // pages of the events database

@@ -1,5 +1,6 @@
 #include "storage/lmdb_env.h"
 
+#include <fmt/format.h>
 #include <lmdb.h>
 #include <sys/stat.h>
 
@@ -7,14 +8,10 @@
 #include <chrono>
 #include <cstring>
 
-#include <fmt/format.h>
-
 namespace sluice::lmdb {
 namespace {
 
-MDB_val ToVal(std::string_view s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};
-}
+MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view FromVal(const MDB_val& v) {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }
@@ -31,15 +28,20 @@ Status FromLmdb(int rc, std::string_view what) {
   if (rc == MDB_SUCCESS) return Status::OK();
   std::string msg = fmt::format("{}: {}", what, mdb_strerror(rc));
   switch (rc) {
-    case MDB_NOTFOUND: return Status::NotFound(std::move(msg));
-    case MDB_KEYEXIST: return Status::Conflict(std::move(msg));
+    case MDB_NOTFOUND:
+      return Status::NotFound(std::move(msg));
+    case MDB_KEYEXIST:
+      return Status::Conflict(std::move(msg));
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
     case MDB_VERSION_MISMATCH:
-    case MDB_BAD_DBI: return Status::Corruption(std::move(msg));
-    case MDB_MAP_RESIZED: return Status::Aborted(std::move(msg));
-    default: return Status::IOError(std::move(msg));
+    case MDB_BAD_DBI:
+      return Status::Corruption(std::move(msg));
+    case MDB_MAP_RESIZED:
+      return Status::Aborted(std::move(msg));
+    default:
+      return Status::IOError(std::move(msg));
   }
 }
 
@@ -47,8 +49,8 @@ Status FromLmdb(int rc, std::string_view what) {
 
 Status Env::Open(const std::string& dir, const EnvOptions& options, std::unique_ptr<Env>* out) {
   if (!options.read_only && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return Status::IOError(fmt::format("cannot create log directory '{}': {}", dir,
-                                       std::strerror(errno)));
+    return Status::IOError(
+        fmt::format("cannot create log directory '{}': {}", dir, std::strerror(errno)));
   }
   std::unique_ptr<Env> env(new Env(dir));
   env->read_only_ = options.read_only;

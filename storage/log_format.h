@@ -23,9 +23,9 @@ constexpr int kHeaderSize = kCrcSize + 1;  // crc, type
 // Named LMDB databases of one log environment.
 constexpr const char* kEventsDb = "sluice.events";    // position -> record
 constexpr const char* kStreamsDb = "sluice.streams";  // stream id, 0x00, version (BE64) -> position
-constexpr const char* kIdsDb = "sluice.ids";          // caller-chosen event id (hi, lo BE64) -> position
-constexpr const char* kMetaDb = "sluice.meta";        // name -> value
-constexpr const char* kReservedPrefix = "sluice.";    // user databases may not start with this
+constexpr const char* kIdsDb = "sluice.ids";    // caller-chosen event id (hi, lo BE64) -> position
+constexpr const char* kMetaDb = "sluice.meta";  // name -> value
+constexpr const char* kReservedPrefix = "sluice.";  // user databases may not start with this
 
 constexpr const char* kMetaFormatVersion = "format_version";  // "1"
 constexpr const char* kMetaFirstPosition = "first_position";  // BE64: lowest live position

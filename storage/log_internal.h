@@ -1,9 +1,9 @@
 // Shared internals of storage/event_log*.cc. Not for use outside storage/.
 #pragma once
 
-#include <string>
-
 #include <flatbuffers/flatbuffers.h>
+
+#include <string>
 
 #include "storage/event_log.h"
 

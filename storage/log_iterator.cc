@@ -1,6 +1,6 @@
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "storage/event_log.h"
 #include "storage/log_internal.h"
@@ -8,8 +8,7 @@
 
 namespace sluice {
 
-LogIterator::LogIterator(EventLog* log, const ReadOptions& options)
-    : log_(log), options_(options) {
+LogIterator::LogIterator(EventLog* log, const ReadOptions& options) : log_(log), options_(options) {
   if (!options_.stream.empty()) {
     stream_prefix_ = options_.stream;
     stream_prefix_.push_back('\0');
@@ -93,7 +92,8 @@ void LogIterator::Load() {
     } else {
       if (!streams_.valid()) return;
       std::string_view k = streams_.key();
-      if (k.size() != stream_prefix_.size() + 8 || k.substr(0, stream_prefix_.size()) != stream_prefix_) {
+      if (k.size() != stream_prefix_.size() + 8 ||
+          k.substr(0, stream_prefix_.size()) != stream_prefix_) {
         return;  // past the stream
       }
       pos = log::DecodePosition(streams_.value());

@@ -1,8 +1,8 @@
 #include "storage/log_record.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 #include "codecs/coding.h"
 #include "codecs/crc32c.h"
@@ -47,7 +47,8 @@ Status UnframeRecord(uint64_t position, std::string_view value, RecordType* type
   }
   uint8_t t = static_cast<uint8_t>(value[kCrcSize]);
   if (t == kZeroType || t > kMaxRecordType) {
-    return Status::Corruption(fmt::format("record at position {} has unknown type {}", position, t));
+    return Status::Corruption(
+        fmt::format("record at position {} has unknown type {}", position, t));
   }
   *type = static_cast<RecordType>(t);
   *body = value.substr(kHeaderSize);

@@ -1,9 +1,9 @@
 // The write path of EventLog: group commit (leveldb BuildBatchGroup style), appends inside a
 // transaction, Update, OpenDatabase and Truncate.
+#include <fmt/format.h>
+
 #include <cassert>
 #include <condition_variable>
-
-#include <fmt/format.h>
 
 #include "storage/event_log.h"
 #include "storage/log_internal.h"
@@ -213,8 +213,8 @@ void EventLog::BuildGroup(std::vector<Writer*>* group) {
 Status EventLog::Grow() {
   uint64_t now = env_->map_size();
   if (now >= options_.max_map_size) {
-    return Status::IOError(fmt::format(
-        "log '{}' is full: the map reached max_map_size ({} bytes)", dir_, options_.max_map_size));
+    return Status::IOError(fmt::format("log '{}' is full: the map reached max_map_size ({} bytes)",
+                                       dir_, options_.max_map_size));
   }
   uint64_t next = std::min(options_.max_map_size, now * 2);
   return env_->SetMapSize(next);
@@ -285,9 +285,8 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
 
 Status EventLog::OpenDatabase(const std::string& name, lmdb::Dbi* db) {
   if (name.empty() || name.rfind(log::kReservedPrefix, 0) == 0) {
-    return Status::InvalidArgument(
-        fmt::format("database name '{}' is empty or reserved (prefix '{}')", name,
-                    log::kReservedPrefix));
+    return Status::InvalidArgument(fmt::format(
+        "database name '{}' is empty or reserved (prefix '{}')", name, log::kReservedPrefix));
   }
   if (options_.read_only) {
     lmdb::Txn txn;
@@ -358,8 +357,8 @@ Status LogWriteTxn::Append(std::string_view stream, std::span<const EventData> e
                            const AppendOptions& options, AppendResult* result) {
   AppendResult scratch;
   EventLog* log = ctx_->log;
-  return AppendInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, stream, events,
-                     options, result ? result : &scratch);
+  return AppendInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, stream, events, options,
+                     result ? result : &scratch);
 }
 
 Status LogWriteTxn::Put(lmdb::Dbi db, std::string_view key, std::string_view value) {

@@ -1,10 +1,10 @@
 // Schema evolution: what version 1 of envelope.fbs wrote stays readable, and `flatc --conform`
 // (through CheckSchemaEvolution) accepts compatible changes and names incompatible ones.
+#include <doctest/doctest.h>
+
 #include <fstream>
 #include <iterator>
 #include <string>
-
-#include <doctest/doctest.h>
 
 #include "codecs/envelope.h"
 
@@ -44,8 +44,8 @@ TEST_CASE("envelope compat: the current schema conforms to version 1") {
 }
 
 TEST_CASE("envelope compat: a retyped field is reported as incompatible") {
-  Result<SchemaCheck> r = CheckSchemaEvolution(kData + "envelope_v1.fbs",
-                                               kData + "envelope_incompatible.fbs");
+  Result<SchemaCheck> r =
+      CheckSchemaEvolution(kData + "envelope_v1.fbs", kData + "envelope_incompatible.fbs");
   REQUIRE(r.ok());
   CHECK_FALSE(r->compatible);
   CHECK(r->reason.find("stream_version") != std::string::npos);

@@ -1,10 +1,9 @@
+#include <doctest/doctest.h>
+#include <flatbuffers/flatbuffers.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
-
-#include <doctest/doctest.h>
-#include <flatbuffers/flatbuffers.h>
 
 #include "codecs/envelope.h"
 
@@ -57,8 +56,7 @@ TEST_CASE("envelope: absent optional fields decode as empty") {
   flatbuffers::FlatBufferBuilder fbb;
   EncodeEnvelope(in, &fbb);
   EnvelopeView out;
-  REQUIRE(DecodeEnvelope(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize(),
-                         &out)
+  REQUIRE(DecodeEnvelope(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize(), &out)
               .ok());
   CHECK(out.correlation_id.empty());
   CHECK(out.causation_id.empty());
@@ -69,8 +67,8 @@ TEST_CASE("envelope: absent optional fields decode as empty") {
 TEST_CASE("envelope: decoding at an odd address works") {
   flatbuffers::FlatBufferBuilder fbb;
   EncodeEnvelope(FullEnvelope("xyz"), &fbb);
-  std::string bytes = "!" + std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()),
-                                        fbb.GetSize());
+  std::string bytes =
+      "!" + std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
   EnvelopeView out;
   REQUIRE(DecodeEnvelope(bytes.data() + 1, bytes.size() - 1, &out).ok());
   CHECK(out.payload == "xyz");

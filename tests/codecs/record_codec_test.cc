@@ -1,8 +1,8 @@
-#include <string>
+#include "codecs/record_codec.h"
 
 #include <doctest/doctest.h>
 
-#include "codecs/record_codec.h"
+#include <string>
 
 namespace sluice {
 namespace {
@@ -77,8 +77,8 @@ TEST_CASE("record codec: a type mismatch names the field and appends nothing") {
   Batch in = TwoRows(s);
   RecordEncoder enc(s);
   std::string payload(enc.Encode(in, 0));
-  Schema reader({{"count", Type::kInt64, TimeUnit::kMicros},
-                 {"user", Type::kInt64, TimeUnit::kMicros}});
+  Schema reader(
+      {{"count", Type::kInt64, TimeUnit::kMicros}, {"user", Type::kInt64, TimeUnit::kMicros}});
   RecordDecoder dec(reader);
   Batch out;
   out.reset(reader);

@@ -1,6 +1,6 @@
-#include <thread>
-
 #include <doctest/doctest.h>
+
+#include <thread>
 
 #include "storage/log_internal.h"
 #include "storage/log_test_util.h"
@@ -175,9 +175,10 @@ TEST_CASE("event log: Update commits extra databases together with an append") {
   CHECK(log->OpenDatabase("sluice.mine", &checkpoints).IsInvalidArgument());
   Events ev(2, "T");
   REQUIRE(log->Update([&](LogWriteTxn* t) -> Status {
-                SLUICE_RETURN_IF_ERROR(t->Append("s", ev.data));
-                return t->Put(checkpoints, "pipeline-1", "offset=2");
-              }).ok());
+               SLUICE_RETURN_IF_ERROR(t->Append("s", ev.data));
+               return t->Put(checkpoints, "pipeline-1", "offset=2");
+             })
+              .ok());
   // A failing callback leaves neither its append nor its put behind.
   Status s = log->Update([&](LogWriteTxn* t) -> Status {
     SLUICE_RETURN_IF_ERROR(t->Append("s", ev.data));
@@ -188,11 +189,12 @@ TEST_CASE("event log: Update commits extra databases together with an append") {
   CHECK(*log->LastPosition() == 2);
   std::string value;
   REQUIRE(log->Update([&](LogWriteTxn* t) -> Status {
-                std::string_view v;
-                SLUICE_RETURN_IF_ERROR(t->Get(checkpoints, "pipeline-1", &v));
-                value = std::string(v);
-                return Status::OK();
-              }).ok());
+               std::string_view v;
+               SLUICE_RETURN_IF_ERROR(t->Get(checkpoints, "pipeline-1", &v));
+               value = std::string(v);
+               return Status::OK();
+             })
+              .ok());
   CHECK(value == "offset=2");
 }
 

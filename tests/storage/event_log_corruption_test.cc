@@ -1,9 +1,9 @@
+#include <doctest/doctest.h>
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-
-#include <doctest/doctest.h>
 
 #include "codecs/coding.h"
 #include "storage/log_format.h"

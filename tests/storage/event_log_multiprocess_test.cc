@@ -1,11 +1,10 @@
 // Two processes on one log: a child appends while the parent follows and appends too.
+#include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-
-#include <doctest/doctest.h>
 
 #include "storage/log_test_util.h"
 

@@ -1,7 +1,7 @@
+#include <doctest/doctest.h>
+
 #include <atomic>
 #include <thread>
-
-#include <doctest/doctest.h>
 
 #include "storage/log_test_util.h"
 

@@ -1,9 +1,10 @@
-#include <string>
+#include "storage/log_record.h"
 
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "codecs/crc32c.h"
-#include "storage/log_record.h"
 
 namespace sluice {
 namespace {

@@ -116,7 +116,7 @@ TEST_CASE("log source: from a position, from a time, one stream, some types") {
 
   spec.from = "1970-01-01T00:00:01.002Z";  // 1002 ms
   got = ReadAll(OpenSource(spec, users, -1).get(), users);
-  CHECK(got.size() == 4);  // user2, user3 in both streams
+  CHECK(got.size() == 4);       // user2, user3 in both streams
   CHECK(got.ts[0] == 1002000);  // the envelope's event time when the schema has no time field
 
   spec.from = "beginning";
@@ -163,7 +163,8 @@ TEST_CASE("log source: type mismatches and opaque payloads become dead letters a
 TEST_CASE("log source: a missing event-time field is filled from the envelope") {
   TempDir dir;
   WriteClicks(dir.path(), "a", 1, 2);
-  Schema s({{"user", Type::kString, TimeUnit::kMicros}, {"when", Type::kTimestamp, TimeUnit::kSeconds}});
+  Schema s(
+      {{"user", Type::kString, TimeUnit::kMicros}, {"when", Type::kTimestamp, TimeUnit::kSeconds}});
   SourceSpec spec;
   spec.type = "log";
   spec.path = dir.path();

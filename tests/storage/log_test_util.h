@@ -1,14 +1,13 @@
 // Helpers for event log tests: a temporary directory and small events.
 #pragma once
 
+#include <doctest/doctest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "storage/event_log.h"
 

@@ -51,7 +51,7 @@ TEST_CASE("envelope compat: a retyped field is reported as incompatible") {
   CHECK(r->reason.find("stream_version") != std::string::npos);
 }
 
-TEST_CASE("envelope compat: missing or unparsable schema files are errors, not verdicts") {
+TEST_CASE("envelope compat: missing or unparsable schema files are errors and not verdicts") {
   CHECK(CheckSchemaEvolution(kData + "no-such.fbs", kCurrent).status().IsNotFound());
   CHECK(CheckSchemaEvolution(kData + "envelope_v1.json", kCurrent).status().IsInvalidArgument());
 }

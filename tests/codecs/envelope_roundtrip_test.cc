@@ -74,7 +74,7 @@ TEST_CASE("envelope: decoding at an odd address works") {
   CHECK(out.payload == "xyz");
 }
 
-TEST_CASE("envelope: truncated or garbled bytes are corruption, never read") {
+TEST_CASE("envelope: truncated or garbled bytes are corruption and never read") {
   flatbuffers::FlatBufferBuilder fbb;
   EncodeEnvelope(FullEnvelope("payload"), &fbb);
   std::string bytes(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());

@@ -32,7 +32,7 @@ Batch TwoRows(const Schema& s) {
   return b;
 }
 
-TEST_CASE("record codec: rows round trip through payload bytes, nulls included") {
+TEST_CASE("record codec: rows round trip through payload bytes with nulls") {
   Schema s = WriterSchema();
   Batch in = TwoRows(s);
   RecordEncoder enc(s);
@@ -55,7 +55,7 @@ TEST_CASE("record codec: rows round trip through payload bytes, nulls included")
   CHECK(out.ts.empty());  // the decoder leaves event time to its caller
 }
 
-TEST_CASE("record codec: a reader schema picks fields by name, converting time units") {
+TEST_CASE("record codec: a reader schema picks fields by name and converts time units") {
   Schema s = WriterSchema();
   Batch in = TwoRows(s);
   RecordEncoder enc(s);

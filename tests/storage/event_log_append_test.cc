@@ -133,7 +133,7 @@ TEST_CASE("event log: bad stream ids and untyped events are rejected") {
   CHECK(*log->LastPosition() == 0);
 }
 
-TEST_CASE("event log: concurrent appenders all land, each stream in order") {
+TEST_CASE("event log: concurrent appenders all land with each stream in order") {
   TempDir dir;
   LogOptions o;
   o.sync = SyncMode::kNoSync;

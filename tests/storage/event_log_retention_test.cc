@@ -83,7 +83,7 @@ TEST_CASE("event log: truncation removes old events and their index entries") {
   CHECK(st.streams == 2);
 }
 
-TEST_CASE("event log: truncating everything keeps positions growing, across reopen") {
+TEST_CASE("event log: truncating everything keeps positions growing across reopen") {
   TempDir dir;
   {
     auto log = OpenLog(dir.path());
@@ -102,7 +102,7 @@ TEST_CASE("event log: truncating everything keeps positions growing, across reop
   CHECK(r.positions[0] == 5);
 }
 
-TEST_CASE("event log: stats count events, streams and report times") {
+TEST_CASE("event log: stats count events and streams and report times") {
   TempDir dir;
   auto log = OpenLog(dir.path());
   LogStats empty;

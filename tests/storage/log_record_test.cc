@@ -26,7 +26,7 @@ TEST_CASE("crc32c: standard test vectors") {
   CHECK(crc32c::Value(buf.data(), buf.size()) == 0x113fdb5cu);
 }
 
-TEST_CASE("crc32c: extend equals value of the concatenation, on both code paths") {
+TEST_CASE("crc32c: extend equals value of the concatenation on both code paths") {
   std::string s = "hello world, this string is longer than eight bytes";
   uint32_t whole = crc32c::Value(s.data(), s.size());
   CHECK(crc32c::Extend(crc32c::Value(s.data(), 5), s.data() + 5, s.size() - 5) == whole);
@@ -51,7 +51,7 @@ TEST_CASE("log record: frame round trip") {
   CHECK(body == "body bytes");
 }
 
-TEST_CASE("log record: truncated, bit-flipped and unknown-type records are corruption") {
+TEST_CASE("log record: truncated or bit-flipped or unknown-type records are corruption") {
   log::RecordType type;
   std::string_view body;
   std::string v = Frame("body bytes");

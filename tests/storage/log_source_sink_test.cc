@@ -83,7 +83,7 @@ Batch ReadAll(Source* src, const Schema& schema, uint64_t* position = nullptr) {
   return all;
 }
 
-TEST_CASE("log sink and source: rows round trip with event time, in batches") {
+TEST_CASE("log sink and source: rows round trip with event time in batches") {
   TempDir dir;
   WriteClicks(dir.path(), "clicks", 3, 7);
   SourceSpec spec;
@@ -102,7 +102,7 @@ TEST_CASE("log sink and source: rows round trip with event time, in batches") {
   }
 }
 
-TEST_CASE("log source: from a position, from a time, one stream, some types") {
+TEST_CASE("log source: from a position or a time and by stream or type") {
   TempDir dir;
   WriteClicks(dir.path(), "a", 1, 4);  // positions 1-4, ts 1000..1003 ms
   WriteClicks(dir.path(), "b", 1, 4);  // positions 5-8

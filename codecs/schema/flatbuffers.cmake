@@ -28,13 +28,3 @@ add_custom_target(sluice_flatbuffers_generated DEPENDS ${_sluice_fbs_headers})
 add_dependencies(sluice_codecs sluice_flatbuffers_generated)
 target_link_libraries(sluice_codecs PUBLIC flatbuffers::flatbuffers)
 target_compile_definitions(sluice_codecs PUBLIC SLUICE_FLATC="${SLUICE_FLATC_EXECUTABLE}")
-
-# The event log's pipeline tests (tests/storage/log_source_sink_test.cc) drive the log source and
-# sink, which live in sluice_operators; test_storage is defined later, in tests/, so link it once
-# the whole tree has been read.
-function(_sluice_link_log_pipeline_tests)
-  if(TARGET test_storage)
-    target_link_libraries(test_storage PRIVATE sluice_operators)
-  endif()
-endfunction()
-cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL _sluice_link_log_pipeline_tests)

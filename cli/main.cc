@@ -1,10 +1,10 @@
 // The sluice command: run and validate pipelines, manage event logs, generate demo data.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "cli/generate_command.h"
 #include "cli/log_commands.h"
+#include "cli/query_command.h"
 #include "cli/run_command.h"
 
 int main(int argc, char** argv) {
@@ -19,10 +19,12 @@ int main(int argc, char** argv) {
   sluice::cli::AddRunCommands(app, &exit_code);
   sluice::cli::AddGenerateCommand(app, &exit_code);
   sluice::cli::AddLogCommands(app, &exit_code);
+  sluice::cli::AddQueryCommand(app, &exit_code);
   app.footer(
       "Examples:\n"
       "  sluice validate pipelines/examples/clicks-per-user.toml\n"
       "  sluice run pipelines/examples/clicks-per-user.toml --parallelism 2\n"
+      "  sluice query clicks-per-user.state by_user u6\n"
       "  sluice run FILE --help   (help for one command)\n"
       "Exit codes: 0 ok, 1 runtime failure, 2 invalid pipeline or usage, 130 interrupted.");
   try {

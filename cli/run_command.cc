@@ -1,5 +1,6 @@
 #include "cli/run_command.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,8 +11,6 @@
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "engine/pipeline.h"
 #include "pipelines/toml_loader.h"
@@ -37,10 +36,9 @@ std::string Thousands(uint64_t v) {
   return s;
 }
 
-std::string SummaryLine(const std::string& name, const PipelineStats& st,
-                        const std::string& dlq) {
-  std::string line = fmt::format("{}: {} events in, {} results out, {} late, {} dead letters",
-                                 name, Thousands(st.events_in), Thousands(st.records_out),
+std::string SummaryLine(const std::string& name, const PipelineStats& st, const std::string& dlq) {
+  std::string line = fmt::format("{}: {} events in, {} results out, {} late, {} dead letters", name,
+                                 Thousands(st.events_in), Thousands(st.records_out),
                                  Thousands(st.late), Thousands(st.dead_letters));
   if (st.dead_letters > 0) line += fmt::format(" (in {})", dlq);
   line += fmt::format(", {:.3f} s, {} events/s", st.elapsed_s,
@@ -55,8 +53,10 @@ Status WriteSummaryJson(const std::string& path, const PipelineStats& st) {
     if (!out) return Status::IOError(fmt::format("cannot create '{}'", path));
     out << fmt::format(
         "{{\"events_in\":{},\"records_out\":{},\"late\":{},\"dead_letters\":{},"
-        "\"elapsed_s\":{:.6f},\"events_per_s\":{:.1f}}}\n",
-        st.events_in, st.records_out, st.late, st.dead_letters, st.elapsed_s, st.events_per_s());
+        "\"elapsed_s\":{:.6f},\"events_per_s\":{:.1f},\"checkpoints\":{},"
+        "\"last_checkpoint\":{},\"resumed_from\":{}}}\n",
+        st.events_in, st.records_out, st.late, st.dead_letters, st.elapsed_s, st.events_per_s(),
+        st.checkpoints, st.last_checkpoint, st.resumed_from);
     if (!out) return Status::IOError(fmt::format("cannot write '{}'", path));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -65,8 +65,12 @@ Status WriteSummaryJson(const std::string& path, const PipelineStats& st) {
   return Status::OK();
 }
 
+Status PrepareReplay(const std::string& into, PipelineSpec* spec, PipelineOptions* options);
+
 struct RunArgs {
   std::string file;
+  bool from_scratch = false;
+  std::string into;  // replay: the table to rebuild the projections in
   uint32_t parallelism = 0;
   uint32_t batch_size = 0;
   std::string summary_json;
@@ -82,7 +86,15 @@ int Run(const RunArgs& args) {
   }
   PipelineOptions options;
   options.parallelism = args.parallelism;
+  options.from_scratch = args.from_scratch;
   if (args.batch_size) spec->batch_size = args.batch_size;
+  if (!args.into.empty()) {
+    Status r = PrepareReplay(args.into, &*spec, &options);
+    if (!r.ok()) {
+      fmt::print(stderr, "sluice: {}\n", r.message());
+      return ExitCodeFor(r);
+    }
+  }
   std::unique_ptr<Pipeline> pipeline;
   Status s = Pipeline::Build(options, *spec, &pipeline);
   if (!s.ok()) {
@@ -120,17 +132,34 @@ int Run(const RunArgs& args) {
   std::signal(SIGTERM, SIG_DFL);
 
   PipelineStats st = pipeline->Stats();
-  std::string dlq = spec->dead_letter_path.empty() ? spec->name + ".dlq.jsonl"
-                                                    : spec->dead_letter_path;
+  std::string dlq =
+      spec->dead_letter_path.empty() ? spec->name + ".dlq.jsonl" : spec->dead_letter_path;
+  const bool checkpointed = !spec->state_dir.empty() && spec->source.path != "-";
   if (!s.ok()) {
     if (s.code() == Status::Code::kAborted) {
-      fmt::print(stderr, "sluice: {} interrupted; no output was committed\n", spec->name);
+      if (checkpointed && st.last_checkpoint > 0) {
+        fmt::print(stderr,
+                   "sluice: {} interrupted; output up to checkpoint {} is kept, and `sluice run "
+                   "{}` resumes from it\n",
+                   spec->name, st.last_checkpoint, args.file);
+      } else {
+        fmt::print(stderr, "sluice: {} interrupted; no output was committed\n", spec->name);
+      }
     } else {
       fmt::print(stderr, "sluice: {} failed: {}\n", spec->name, s.message());
     }
     return ExitCodeFor(s);
   }
+  if (!args.quiet && st.resumed_from > 0) {
+    fmt::print(stderr, "{}: {} checkpoint {}{}\n", spec->name,
+               st.finalized_only ? "completed the run that had finished at" : "resumed from",
+               st.resumed_from,
+               st.resumed_position.empty() ? "" : " (" + st.resumed_position + ")");
+  }
   if (!args.quiet) fmt::print(stderr, "{}\n", SummaryLine(spec->name, st, dlq));
+  if (!args.quiet && !args.into.empty()) {
+    fmt::print(stderr, "{}: projections now served by table '{}'\n", spec->name, args.into);
+  }
   if (!args.summary_json.empty()) {
     Status js = WriteSummaryJson(args.summary_json, st);
     if (!js.ok()) {
@@ -139,6 +168,34 @@ int Run(const RunArgs& args) {
     }
   }
   return 0;
+}
+
+// Rewrites a pipeline for `sluice replay --into NAME`: read the whole input once (no follow),
+// write only the projection sinks, into table NAME, under a checkpoint key of its own so that
+// the live pipeline's checkpoint is left alone and an interrupted replay resumes.
+Status PrepareReplay(const std::string& into, PipelineSpec* spec, PipelineOptions* options) {
+  if (spec->state_dir.empty()) {
+    return Status::InvalidArgument(
+        "replay rebuilds projections, which live in the state directory; this pipeline has "
+        "checkpoints turned off");
+  }
+  std::vector<SinkSpec> sinks = {spec->sink};
+  sinks.insert(sinks.end(), spec->more_sinks.begin(), spec->more_sinks.end());
+  std::vector<SinkSpec> kept;
+  for (SinkSpec& sink : sinks) {
+    if (sink.type != "projection") continue;
+    sink.into = sinks.size() > 1 && kept.size() > 0 ? into + "." + sink.name : into;
+    kept.push_back(std::move(sink));
+  }
+  if (kept.empty()) {
+    return Status::InvalidArgument(
+        fmt::format("pipeline '{}' has no projection sink to replay", spec->name));
+  }
+  spec->sink = kept[0];
+  spec->more_sinks.assign(kept.begin() + 1, kept.end());
+  spec->source.follow = false;
+  options->checkpoint_name = fmt::format("{}#replay:{}", spec->name, into);
+  return Status::OK();
 }
 
 int Validate(const std::string& file) {
@@ -178,7 +235,33 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
                   "Also write the run summary as a JSON object to this file");
   run->add_flag("-q,--quiet", args->quiet, "No progress and no summary line on stderr");
   run->add_flag("--progress", args->progress, "Show progress even when stderr is not a terminal");
+  run->add_flag("--from-scratch", args->from_scratch,
+                "Discard the pipeline's checkpoint and start from the beginning of the input");
+  run->footer(
+      "A pipeline with checkpoints (the default for files; see docs/fault-tolerance.md) resumes\n"
+      "from its latest checkpoint when an earlier run was interrupted or killed.");
   run->callback([args, exit_code] { *exit_code = Run(*args); });
+
+  auto rargs = std::make_shared<RunArgs>();
+  CLI::App* replay = app.add_subcommand(
+      "replay", "Rebuild a pipeline's projections from the start of its input into a new table");
+  replay->add_option("FILE", rargs->file, "Pipeline file (.toml)")->required();
+  replay
+      ->add_option("--into", rargs->into,
+                   "Table to build; when done, the projection's name switches to it at once")
+      ->required();
+  replay->add_option("-p,--parallelism", rargs->parallelism, "Lanes and worker threads")
+      ->check(CLI::Range(1u, 1024u));
+  replay->add_flag("-q,--quiet", rargs->quiet, "No progress and no summary line on stderr");
+  replay->add_flag("--progress", rargs->progress,
+                   "Show progress even when stderr is not a terminal");
+  replay->add_flag("--from-scratch", rargs->from_scratch,
+                   "Discard an interrupted replay into the same table and start it again");
+  replay->footer(
+      "The old table stays readable (sluice query) until the replay finishes; then, in one\n"
+      "transaction, the name switches to the new table and the old one is dropped. Only the\n"
+      "pipeline's projection sinks are written; the source is read to its current end.");
+  replay->callback([rargs, exit_code] { *exit_code = Run(*rargs); });
 
   auto file = std::make_shared<std::string>();
   CLI::App* validate =

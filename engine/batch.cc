@@ -130,6 +130,8 @@ void Batch::clear() {
   watermark = kMinTime;
   last = false;
   source_position = 0;
+  checkpoint = false;
+  checkpoint_state.clear();
 }
 
 void Batch::reset(const Schema& schema) {

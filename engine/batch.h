@@ -98,6 +98,11 @@ struct Batch {
   std::unique_ptr<Batch> late;
   // Bytes or records of input consumed by the source up to the end of this batch.
   uint64_t source_position = 0;
+  // A checkpoint barrier: the checkpoint is cut right after this batch (docs/fault-tolerance.md).
+  // checkpoint_state then holds the source driver's state at that point (its watermark, counters
+  // and the source's position).
+  bool checkpoint = false;
+  std::string checkpoint_state;
 
   size_t size() const { return ts.size(); }
 

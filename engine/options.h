@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace sluice {
 
@@ -23,6 +24,14 @@ struct PipelineOptions {
 
   // Where dead letters go when the spec names no path: "<name>.dlq.jsonl" in this directory.
   const char* default_dead_letter_dir = ".";
+
+  // Checkpointed pipelines (PipelineSpec::state_dir): ignore and discard the latest checkpoint
+  // and start from the beginning of the input, instead of resuming from it.
+  bool from_scratch = false;
+  // The key of the pipeline's checkpoints in its state directory; empty = the pipeline's name.
+  // Two runs with one key never run at once (the second is refused), and the second of two
+  // consecutive runs resumes the first.
+  std::string checkpoint_name;
 };
 
 }  // namespace sluice

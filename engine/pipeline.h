@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "engine/options.h"
 #include "engine/pipeline_spec.h"
@@ -24,6 +25,13 @@ struct PipelineStats {
   uint64_t late = 0;          // events dropped as late by a window
   uint64_t dead_letters = 0;  // malformed records sent to the dead-letter file
   double elapsed_s = 0;       // wall time of Run() so far
+  // Checkpointed runs. The counts above then include what earlier processes of a resumed run
+  // did, so a resumed run reports what one uninterrupted run would have.
+  uint64_t checkpoints = 0;      // checkpoints taken by this process
+  uint64_t last_checkpoint = 0;  // id of the latest committed checkpoint (0 = none)
+  uint64_t resumed_from = 0;     // id of the checkpoint this run resumed from (0 = fresh)
+  std::string resumed_position;  // its source position, for people
+  bool finalized_only = false;   // the input had been finished; this run only committed output
   double events_per_s() const { return elapsed_s > 0 ? events_in / elapsed_s : 0; }
 };
 
@@ -41,7 +49,10 @@ class Pipeline {
   virtual ~Pipeline() = default;
 
   // Opens the source and sinks and processes all input. On failure, file sinks are rolled back
-  // (no partial output is left behind as if complete) and the first error is returned.
+  // (no partial output is left behind as if complete) and the first error is returned. A
+  // checkpointed pipeline (PipelineSpec::state_dir) instead resumes from its latest checkpoint
+  // when there is one, and on failure keeps what its last checkpoint committed for the next run
+  // (docs/fault-tolerance.md).
   virtual Status Run() = 0;
   // Asks a running pipeline to stop soon; Run() then returns Aborted.
   virtual void Stop() = 0;

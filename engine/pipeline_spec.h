@@ -103,6 +103,14 @@ struct SinkSpec {
   std::shared_ptr<Collector> collector;  // collector
   std::string stream;      // log: stream to append to
   std::string event_type;  // log: event type of appended events
+  // projection: the read model's name, its key fields (empty = the key_by fields, then
+  // window_start for windows) and, for `sluice replay --into`, the table to build it in (empty =
+  // the table that serves the name now, or the name itself). The planner sets `path` to the
+  // pipeline's state directory and `pipeline` to its name.
+  std::string name;
+  std::vector<std::string> key;
+  std::string into;
+  std::string pipeline;
   SourceLoc loc;
 };
 
@@ -113,9 +121,15 @@ struct PipelineSpec {
   uint32_t batch_size = 0;   // 0 = PipelineOptions default
   std::string dead_letter_path;  // empty = "<name>.dlq.jsonl"
   std::string late_path;         // empty = late events are only counted
+  // Checkpoints (docs/fault-tolerance.md): where the checkpoint store and projections live
+  // (empty = no checkpoints; the TOML loader defaults it to "<name>.state") and how often a
+  // checkpoint is taken (microseconds; one is always taken at the end of the input).
+  std::string state_dir;
+  int64_t checkpoint_interval = 1'000'000;
   SourceSpec source;
   std::vector<OperatorSpec> operators;
   SinkSpec sink;
+  std::vector<SinkSpec> more_sinks;  // further sinks that receive the same rows ([[sink]])
   SourceLoc loc;
 };
 

@@ -1,4 +1,4 @@
-// CsvSink: writes rows as CSV to a file, committed by rename at Close().
+// CsvSink: writes rows as CSV to a file, committed by rename at Close() (operators/file_sink.h).
 //
 // The first line is the header (field names). Fields holding the delimiter, a quote, CR or LF are
 // quoted; null is an empty field; doubles take their shortest round-trip form; bools are
@@ -8,8 +8,8 @@
 
 #include <string>
 
+#include "operators/file_sink.h"
 #include "operators/record_parse.h"
-#include "operators/sink.h"
 
 namespace sluice {
 
@@ -28,22 +28,18 @@ class CsvEncoder {
   char delimiter_;
 };
 
-class CsvSink final : public Sink {
+class CsvSink final : public FileSink {
  public:
-  explicit CsvSink(std::string path) : file_(std::move(path)) {}
-
-  // IOError "cannot create '<path>': <reason>" when the output cannot be created.
-  Status Open(const Schema& schema) override;
-  Status Write(const Batch& batch) override;
-  Status Close() override;
-  void Abort() override;
-  uint64_t rows() const override { return rows_; }
+  explicit CsvSink(std::string path) : FileSink(std::move(path)) {}
 
  private:
-  PendingFile file_;
+  void SetSchema(const Schema& schema) override { encoder_ = CsvEncoder(schema); }
+  void AppendHeader(std::string* out) const override { encoder_.AppendHeader(out); }
+  void AppendRows(const Batch& batch, size_t begin, size_t end, std::string* out) const override {
+    encoder_.AppendRows(batch, begin, end, out);
+  }
+
   CsvEncoder encoder_{Schema()};
-  std::string buffer_;
-  uint64_t rows_ = 0;
 };
 
 }  // namespace sluice

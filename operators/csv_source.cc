@@ -2,7 +2,34 @@
 
 #include <fmt/format.h>
 
+#include "codecs/state_codec.h"
+
 namespace sluice {
+namespace {
+
+constexpr uint32_t kPositionVersion = 1;
+
+struct CsvPosition {
+  uint64_t offset = 0;
+  uint64_t next_line = 1;
+  uint64_t header_fields = 0;
+  bool empty = false;
+};
+
+Status DecodePosition(std::string_view in, CsvPosition* p) {
+  StateReader r(in, "csv source position");
+  uint32_t version = 0;
+  r.ReadHeader(kStateCsvSource, kPositionVersion, &version);
+  p->offset = r.Varint();
+  p->next_line = r.Varint();
+  p->header_fields = r.Varint();
+  p->empty = r.Bool();
+  r.ExpectEnd();
+  if (r.ok() && p->next_line == 0) r.Fail("has line number 0");
+  return r.status();
+}
+
+}  // namespace
 
 CsvSource::CsvSource(const SourceSpec& spec, SourceOptions options)
     : path_(spec.path),
@@ -137,6 +164,54 @@ Status CsvSource::Next(Batch* batch, bool* eof) {
   }
   batch->source_position = reader_.consumed();
   return Status::OK();
+}
+
+Status CsvSource::SavePosition(std::string* out) const {
+  if (!can_resume()) {
+    return Status::InvalidArgument("csv source: standard input cannot resume from a checkpoint");
+  }
+  StateWriter w(out);
+  w.PutHeader(kStateCsvSource, kPositionVersion);
+  w.PutVarint(reader_.consumed());
+  w.PutVarint(next_line_);
+  w.PutVarint(header_fields_);
+  w.PutBool(empty_);
+  return Status::OK();
+}
+
+Status CsvSource::RestorePosition(std::string_view in) {
+  if (!can_resume()) {
+    return Status::InvalidArgument("csv source: standard input cannot resume from a checkpoint");
+  }
+  CsvPosition p;
+  SLUICE_RETURN_IF_ERROR(DecodePosition(in, &p));
+  if (p.empty || empty_) {
+    if (p.empty && empty_) return Status::OK();  // nothing to read then or now
+    if (empty_) SLUICE_RETURN_IF_ERROR(reader_.SeekToLineStart(p.offset, "csv file"));
+    return Status::Corruption(fmt::format("csv file '{}' {} a header, but {} at the checkpoint",
+                                          path_, empty_ ? "has no" : "now has",
+                                          p.empty ? "had none" : "had one"));
+  }
+  if (p.header_fields != header_fields_) {
+    return Status::Corruption(
+        fmt::format("csv file '{}' has {} header fields, the checkpoint was taken with {}", path_,
+                    header_fields_, p.header_fields));
+  }
+  if (p.offset < reader_.consumed()) {
+    return Status::Corruption(
+        fmt::format("csv file '{}': the checkpointed position (byte {}) lies inside the header",
+                    path_, p.offset));
+  }
+  SLUICE_RETURN_IF_ERROR(reader_.SeekToLineStart(p.offset, "csv file"));
+  next_line_ = p.next_line;
+  return Status::OK();
+}
+
+std::string CsvSource::DescribePosition(std::string_view saved) const {
+  CsvPosition p;
+  if (!DecodePosition(saved, &p).ok()) return "";
+  if (p.empty) return "empty file";
+  return fmt::format("byte {}, line {}", p.offset, p.next_line);
 }
 
 }  // namespace sluice

@@ -25,6 +25,19 @@ class CsvSource final : public Source {
   Status Open() override;
   Status Next(Batch* batch, bool* eof) override;
 
+  // A file (not standard input) can resume. The position (codecs/state_codec.h) is
+  //   csv-position := header(kStateCsvSource, 1) offset:varint next_line:varint
+  //                   header_fields:varint empty:bool
+  // offset = bytes consumed (a record boundary), next_line = physical line of the next record,
+  // header_fields = the header's field count, empty = the file had no header. Restoring checks
+  // them against the file as Open() found it: a file now shorter than offset, one whose byte
+  // before offset ends no line, or a different header field count is Corruption.
+  bool can_resume() const override { return path_ != "-"; }
+  Status SavePosition(std::string* out) const override;
+  Status RestorePosition(std::string_view in) override;
+  // "byte <offset>, line <next_line>" ("empty file" for a file without header).
+  std::string DescribePosition(std::string_view saved) const override;
+
  private:
   // Scans the next non-blank record into record_ (line_ is its first line). False at the end.
   Result<bool> NextRecord(uint64_t* line);

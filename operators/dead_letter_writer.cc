@@ -1,10 +1,13 @@
 // DeadLetterWriter (declared in operators/sink.h).
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "codecs/json.h"
+#include "codecs/state_codec.h"
 #include "operators/sink.h"
 
 namespace sluice {
@@ -42,6 +45,43 @@ Status DeadLetterWriter::Write(const std::vector<DeadLetter>& records) {
         fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));
   }
   count_ += records.size();
+  bytes_ += out.size();
+  return Status::OK();
+}
+
+Status DeadLetterWriter::Sync(std::string* state) {
+  if (file_ != nullptr && (std::fflush(file_) != 0 || ::fdatasync(::fileno(file_)) != 0)) {
+    return Status::IOError(
+        fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));
+  }
+  StateWriter w(state);
+  w.PutHeader(kStateFileSink, 1);
+  w.PutVarint(bytes_);
+  w.PutVarint(count_);
+  return Status::OK();
+}
+
+Status DeadLetterWriter::Resume(std::string_view state) {
+  StateReader r(state, "dead-letter checkpoint");
+  uint32_t version = 0;
+  r.ReadHeader(kStateFileSink, 1, &version);
+  const uint64_t bytes = r.Varint();
+  const uint64_t count = r.Varint();
+  r.ExpectEnd();
+  SLUICE_RETURN_IF_ERROR(r.status());
+  if (count == 0) return Status::OK();  // the next record starts the file afresh
+  struct stat st;
+  if (::stat(path_.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) < bytes) {
+    return Status::Corruption(fmt::format(
+        "cannot resume: dead-letter file '{}' is missing or shorter than the {} bytes its "
+        "checkpoint committed",
+        path_, bytes));
+  }
+  if (::truncate(path_.c_str(), static_cast<off_t>(bytes)) != 0) {
+    return Status::IOError(fmt::format("cannot truncate '{}': {}", path_, std::strerror(errno)));
+  }
+  count_ = count;
+  bytes_ = bytes;
   return Status::OK();
 }
 

@@ -1,8 +1,26 @@
 #include "operators/generator_source.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
+#include "codecs/state_codec.h"
+
 namespace sluice {
+namespace {
+
+constexpr uint32_t kPositionVersion = 1;
+
+Status DecodePosition(std::string_view in, uint64_t* next) {
+  StateReader r(in, "generator source position");
+  uint32_t version = 0;
+  r.ReadHeader(kStateGeneratorSource, kPositionVersion, &version);
+  *next = r.Varint();
+  r.ExpectEnd();
+  return r.status();
+}
+
+}  // namespace
 
 GeneratorSource::GeneratorSource(uint64_t events, uint64_t keys, SourceOptions options)
     : events_(events), keys_(keys), options_(std::move(options)) {}
@@ -33,6 +51,31 @@ Status GeneratorSource::Next(Batch* batch, bool* eof) {
   batch->source_position = next_;
   *eof = next_ >= events_;
   return Status::OK();
+}
+
+Status GeneratorSource::SavePosition(std::string* out) const {
+  StateWriter w(out);
+  w.PutHeader(kStateGeneratorSource, kPositionVersion);
+  w.PutVarint(next_);
+  return Status::OK();
+}
+
+Status GeneratorSource::RestorePosition(std::string_view in) {
+  uint64_t next = 0;
+  SLUICE_RETURN_IF_ERROR(DecodePosition(in, &next));
+  if (next > events_) {
+    return Status::InvalidArgument(
+        fmt::format("generator source: the checkpointed position (event {}) is past its {} events",
+                    next, events_));
+  }
+  next_ = next;
+  return Status::OK();
+}
+
+std::string GeneratorSource::DescribePosition(std::string_view saved) const {
+  uint64_t next = 0;
+  if (!DecodePosition(saved, &next).ok()) return "";
+  return fmt::format("event {}", next);
 }
 
 }  // namespace sluice

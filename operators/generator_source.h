@@ -52,6 +52,16 @@ class GeneratorSource final : public Source {
   // Appends the next min(batch_size, events left) events; source_position = events produced.
   Status Next(Batch* batch, bool* eof) override;
 
+  // The position (codecs/state_codec.h) is
+  //   generator-position := header(kStateGeneratorSource, 1) next_event:varint
+  // the index of the next event to produce (= events produced). Restoring a position past
+  // `events` is InvalidArgument.
+  bool can_resume() const override { return true; }
+  Status SavePosition(std::string* out) const override;
+  Status RestorePosition(std::string_view in) override;
+  // "event <next_event>".
+  std::string DescribePosition(std::string_view saved) const override;
+
  private:
   const uint64_t events_;
   const FastMod64 keys_;

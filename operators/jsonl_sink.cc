@@ -4,15 +4,6 @@
 #include "engine/time_util.h"
 
 namespace sluice {
-namespace {
-
-// Output is written whenever this much has been encoded.
-constexpr size_t kFlushBytes = 1 << 20;
-// Rows encoded between checks of the buffer size.
-constexpr size_t kRowsPerChunk = 1024;
-
-}  // namespace
-
 JsonlEncoder::JsonlEncoder(Schema schema) : schema_(std::move(schema)) {
   for (size_t c = 0; c < schema_.size(); ++c) {
     std::string prefix = c == 0 ? "{" : ",";
@@ -60,41 +51,6 @@ void JsonlEncoder::AppendRows(const Batch& batch, size_t begin, size_t end,
     }
     out->append("}\n");
   }
-}
-
-Status JsonlSink::Open(const Schema& schema) {
-  SLUICE_RETURN_IF_ERROR(file_.Open());
-  encoder_ = JsonlEncoder(schema);
-  buffer_.reserve(kFlushBytes + kFlushBytes / 4);
-  return Status::OK();
-}
-
-Status JsonlSink::Write(const Batch& batch) {
-  const size_t n = batch.size();
-  for (size_t begin = 0; begin < n; begin += kRowsPerChunk) {
-    encoder_.AppendRows(batch, begin, std::min(n, begin + kRowsPerChunk), &buffer_);
-    if (buffer_.size() >= kFlushBytes) {
-      SLUICE_RETURN_IF_ERROR(file_.Write(buffer_));
-      buffer_.clear();
-    }
-  }
-  rows_ += n;
-  return Status::OK();
-}
-
-Status JsonlSink::Close() {
-  Status s = file_.Write(buffer_);
-  buffer_.clear();
-  if (!s.ok()) {
-    file_.Discard();
-    return s;
-  }
-  return file_.Commit();
-}
-
-void JsonlSink::Abort() {
-  buffer_.clear();
-  file_.Discard();
 }
 
 }  // namespace sluice

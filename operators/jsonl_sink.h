@@ -1,4 +1,5 @@
-// JsonlSink: writes rows as JSON lines to a file, committed by rename at Close().
+// JsonlSink: writes rows as JSON lines to a file, committed by rename at Close()
+// (operators/file_sink.h).
 //
 // One object per row, keys in schema order. Null is null; strings are escaped (control characters
 // as \u00XX); doubles take their shortest round-trip form, NaN and infinities becoming null;
@@ -9,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "operators/file_sink.h"
 #include "operators/record_parse.h"
-#include "operators/sink.h"
 
 namespace sluice {
 
@@ -26,22 +27,17 @@ class JsonlEncoder {
   std::vector<std::string> prefixes_;  // per field: {"name": or ,"name":
 };
 
-class JsonlSink final : public Sink {
+class JsonlSink final : public FileSink {
  public:
-  explicit JsonlSink(std::string path) : file_(std::move(path)) {}
-
-  // IOError "cannot create '<path>': <reason>" when the output cannot be created.
-  Status Open(const Schema& schema) override;
-  Status Write(const Batch& batch) override;
-  Status Close() override;
-  void Abort() override;
-  uint64_t rows() const override { return rows_; }
+  explicit JsonlSink(std::string path) : FileSink(std::move(path)) {}
 
  private:
-  PendingFile file_;
+  void SetSchema(const Schema& schema) override { encoder_ = JsonlEncoder(schema); }
+  void AppendRows(const Batch& batch, size_t begin, size_t end, std::string* out) const override {
+    encoder_.AppendRows(batch, begin, end, out);
+  }
+
   JsonlEncoder encoder_{Schema()};
-  std::string buffer_;
-  uint64_t rows_ = 0;
 };
 
 }  // namespace sluice

@@ -5,11 +5,26 @@
 #include <cmath>
 #include <cstring>
 
+#include "codecs/state_codec.h"
+
 namespace sluice {
 
 static_assert(BlockReader::kPadding >= kJsonPadding, "lines are parsed in place");
 
 namespace {
+
+constexpr uint32_t kPositionVersion = 1;
+
+Status DecodePosition(std::string_view in, uint64_t* offset, uint64_t* next_line) {
+  StateReader r(in, "jsonl source position");
+  uint32_t version = 0;
+  r.ReadHeader(kStateJsonlSource, kPositionVersion, &version);
+  *offset = r.Varint();
+  *next_line = r.Varint();
+  r.ExpectEnd();
+  if (r.ok() && *next_line == 0) r.Fail("has line number 0");
+  return r.status();
+}
 
 std::vector<std::string> FieldNames(const Schema& schema) {
   std::vector<std::string> names;
@@ -46,7 +61,8 @@ bool ExactInt(const JsonValue& v, int64_t* out) {
 }  // namespace
 
 JsonlSource::JsonlSource(const SourceSpec& spec, SourceOptions options)
-    : options_(std::move(options)),
+    : path_(spec.path),
+      options_(std::move(options)),
       reader_(spec.path),
       json_(FieldNames(options_.schema)),
       values_(options_.schema.size()) {}
@@ -137,6 +153,34 @@ Status JsonlSource::Next(Batch* batch, bool* eof) {
   }
   batch->source_position = reader_.consumed();
   return Status::OK();
+}
+
+Status JsonlSource::SavePosition(std::string* out) const {
+  if (!can_resume()) {
+    return Status::InvalidArgument("jsonl source: standard input cannot resume from a checkpoint");
+  }
+  StateWriter w(out);
+  w.PutHeader(kStateJsonlSource, kPositionVersion);
+  w.PutVarint(reader_.consumed());
+  w.PutVarint(next_line_);
+  return Status::OK();
+}
+
+Status JsonlSource::RestorePosition(std::string_view in) {
+  if (!can_resume()) {
+    return Status::InvalidArgument("jsonl source: standard input cannot resume from a checkpoint");
+  }
+  uint64_t offset = 0, next_line = 1;
+  SLUICE_RETURN_IF_ERROR(DecodePosition(in, &offset, &next_line));
+  SLUICE_RETURN_IF_ERROR(reader_.SeekToLineStart(offset, "jsonl file"));
+  next_line_ = next_line;
+  return Status::OK();
+}
+
+std::string JsonlSource::DescribePosition(std::string_view saved) const {
+  uint64_t offset = 0, next_line = 1;
+  if (!DecodePosition(saved, &offset, &next_line).ok()) return "";
+  return fmt::format("byte {}, line {}", offset, next_line);
 }
 
 }  // namespace sluice

@@ -22,6 +22,17 @@ class JsonlSource final : public Source {
   Status Open() override;
   Status Next(Batch* batch, bool* eof) override;
 
+  // A file (not standard input) can resume. The position (codecs/state_codec.h) is
+  //   jsonl-position := header(kStateJsonlSource, 1) offset:varint next_line:varint
+  // offset = bytes consumed (a line start, or the end of the file), next_line = number of the line
+  // there. A file now shorter than offset, or whose byte before offset is not a line feed, is
+  // Corruption on restore.
+  bool can_resume() const override { return path_ != "-"; }
+  Status SavePosition(std::string* out) const override;
+  Status RestorePosition(std::string_view in) override;
+  // "byte <offset>, line <next_line>".
+  std::string DescribePosition(std::string_view saved) const override;
+
  private:
   // Appends the object on `line` to *batch as a row, or a dead letter. True for a row.
   bool AddRow(std::string_view text, uint64_t line, Batch* batch);
@@ -29,6 +40,7 @@ class JsonlSource final : public Source {
   static bool Convert(const JsonValue& in, const Field& field, FieldValue* out,
                       std::string* reason);
 
+  const std::string path_;
   const SourceOptions options_;
   BlockReader reader_;
   JsonObjectReader json_;

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/batch.h"
@@ -67,6 +69,17 @@ class KeyedOperator {
   virtual Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) = 0;
 
   virtual KeyedStats stats() const = 0;
+
+  // Checkpoint support. Snapshot appends to *out everything the operator holds (open windows and
+  // their accumulators, sessions, running aggregates, the arrival counter, the late count,
+  // pending firings), encoded with codecs/state_codec.h under the operator's own tag and format
+  // version. Restore, on a freshly built operator with the same KeyedStageDef and input schema,
+  // loads such a snapshot: from then on Process produces exactly the rows, in the same order,
+  // that the snapshotted operator would have produced. A snapshot of another operator kind, a
+  // newer format version or garbled bytes is Corruption; Restore never crashes on bad input.
+  // Snapshot runs between two Process calls on the lane's thread.
+  virtual void Snapshot(std::string* out) const = 0;
+  virtual Status Restore(std::string_view in) = 0;
 };
 
 // Builds the operator for `def` over rows of `input` schema.

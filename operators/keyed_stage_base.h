@@ -3,11 +3,13 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "engine/key.h"
 #include "engine/time_util.h"
+#include "operators/acc_codec.h"
 #include "operators/accumulators.h"
 #include "operators/keyed_operator.h"
 
@@ -20,7 +22,10 @@ inline bool Reached(TimeUs w, int64_t t) { return w != kMinTime && t <= w; }
 class KeyedBase : public KeyedOperator {
  public:
   KeyedBase(const KeyedStageDef& def, const Schema& input)
-      : def_(def), input_(input), agg_(def.aggregates, input) {
+      : def_(def),
+        input_(input),
+        agg_(def.aggregates, input),
+        fingerprint_(KeyedFingerprint(def, input)) {
     std::vector<Field> fields;
     for (int k : def.key_columns) {
       fields.push_back(input.field(k));
@@ -54,6 +59,23 @@ class KeyedBase : public KeyedOperator {
   int64_t ToUnit(int64_t us) const {
     return def_.time_unit == TimeUnit::kIso ? us : MicrosToRaw(us, def_.time_unit);
   }
+  // Snapshot prologue (operators/acc_codec.h) with this operator's state counters.
+  void PutPrologue(StateWriter* w, uint8_t tag) const {
+    PutKeyedPrologue(w, tag, fingerprint_, arrival_, stats_.late);
+  }
+  // Reads a prologue written by an operator of the same definition into *arrival and *late.
+  bool ReadPrologue(StateReader* r, uint8_t tag, uint64_t* arrival, uint64_t* late) const {
+    return ReadKeyedPrologue(r, tag, fingerprint_, arrival, late);
+  }
+  // Reads an encoded key, failing *r unless it is well formed for this operator's key types.
+  std::string_view ReadKey(StateReader* r) const {
+    const std::string_view key = r->String();
+    if (r->ok() && !IsValidKey(key, key_types_)) r->Fail("has a malformed key");
+    return key;
+  }
+  // The fewest bytes of a snapshotted key (an empty string when there are no key columns).
+  static constexpr size_t kMinKeyBytes = 1;
+
   void Late(const Batch& in, size_t r, Batch* out) {
     if (!out->late) {
       out->late = std::make_unique<Batch>();
@@ -68,11 +90,11 @@ class KeyedBase : public KeyedOperator {
   Aggregator agg_;
   std::vector<Type> key_types_;
   Schema output_;
+  std::string fingerprint_;  // KeyedFingerprint(def_, input_)
   KeyedStats stats_;
   uint64_t arrival_ = 0;  // rows seen by this lane: input order, for first/last ties
   mutable std::vector<Column*> key_cols_;
 };
-
 
 // The three keyed operators (pane_window.cc, session_window.cc, running_keyed_aggregate.cc).
 std::unique_ptr<KeyedOperator> MakePaneWindow(const KeyedStageDef& def, const Schema& input);

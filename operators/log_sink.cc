@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "codecs/state_codec.h"
+
 namespace sluice {
 
 Result<std::unique_ptr<Sink>> MakeLogSink(const SinkSpec& spec) {
@@ -37,11 +39,37 @@ Status LogSink::Write(const Batch& batch) {
     e.event_time = batch.ts[r];
     e.content_type = kRecordContentType;
     e.payload = std::string_view(arena_).substr(begin, ends_[r] - begin);
+    if (run_id_ != 0) e.id = EventId{run_id_, rows_ + r + 1};
     begin = ends_[r];
   }
   SLUICE_RETURN_IF_ERROR(log_->Append(spec_.stream, events_));
   rows_ += n;
   return Status::OK();
+}
+
+Status LogSink::PrepareCheckpoint(std::string* state) {
+  if (!log_) return Status::Aborted("log sink is not open");
+  SLUICE_RETURN_IF_ERROR(log_->Flush());
+  StateWriter w(state);
+  w.PutHeader(kStateLogSink, 1);
+  w.PutVarint(run_id_);
+  w.PutVarint(rows_);
+  return Status::OK();
+}
+
+Status LogSink::Resume(const Schema& schema, std::string_view state) {
+  SLUICE_RETURN_IF_ERROR(Open(schema));
+  if (state.empty()) {
+    run_id_ = EventId::Generate().hi | 1;  // never 0
+    return Status::OK();
+  }
+  StateReader r(state, "log sink checkpoint");
+  uint32_t version = 0;
+  r.ReadHeader(kStateLogSink, 1, &version);
+  run_id_ = r.Varint();
+  rows_ = r.Varint();
+  r.ExpectEnd();
+  return r.status();
 }
 
 Status LogSink::Close() {

@@ -6,6 +6,11 @@
 // (codecs/record_codec.h), event time = the row's ts, a generated event id. Every batch is one
 // append (one transaction; durable when it returns). Appends cannot be taken back: Abort() stops
 // writing but keeps what earlier batches appended. Driven by one thread at a time.
+//
+// In checkpointed runs (Resume) event ids are deterministic instead: a per-run value (kept in the
+// checkpoint) in the high half, the row's ordinal in the sink's output in the low half. A process
+// resuming after a crash re-appends the rows that followed the last checkpoint with the same ids,
+// and the log stores each only once (duplicate ids are skipped): exactly-once-effective.
 #pragma once
 
 #include <memory>
@@ -30,6 +35,9 @@ class LogSink final : public Sink {
   Status Close() override;
   void Abort() override { log_.reset(); }
   uint64_t rows() const override { return rows_; }
+  bool exactly_once() const override { return true; }
+  Status PrepareCheckpoint(std::string* state) override;
+  Status Resume(const Schema& schema, std::string_view state) override;
 
  private:
   const SinkSpec spec_;
@@ -39,6 +47,7 @@ class LogSink final : public Sink {
   std::vector<uint32_t> ends_;  // end offset of each payload in arena_
   std::vector<EventData> events_;
   uint64_t rows_ = 0;
+  uint64_t run_id_ = 0;  // high half of deterministic ids; 0 = generated ids
 };
 
 }  // namespace sluice

@@ -4,12 +4,31 @@
 
 #include <charconv>
 
+#include "codecs/state_codec.h"
 #include "engine/time_util.h"
 
 namespace sluice {
 namespace {
 
 constexpr int kFollowWaitMs = 200;  // longest wait for an append before returning an empty batch
+constexpr uint32_t kPositionVersion = 1;
+
+struct LogPosition {
+  uint64_t last_position = 0;
+  std::string_view stream;  // points into the decoded input
+  uint64_t last_version = 0;
+};
+
+Status DecodePosition(std::string_view in, LogPosition* p) {
+  StateReader r(in, "log source position");
+  uint32_t version = 0;
+  r.ReadHeader(kStateLogSource, kPositionVersion, &version);
+  p->last_position = r.Varint();
+  p->stream = r.String();
+  p->last_version = r.Varint();
+  r.ExpectEnd();
+  return r.status();
+}
 
 Status ParseFrom(const std::string& from, ReadOptions* read) {
   if (from.empty() || from == "beginning") return Status::OK();
@@ -94,22 +113,35 @@ void LogSource::AddEvent(const EnvelopeView& e, Batch* b) {
 
 Status LogSource::Next(Batch* b, bool* eof) {
   *eof = false;
-  SLUICE_RETURN_IF_ERROR(it_->Refresh());
+  // A Corruption status here comes from a new iterator (Open, RestorePosition) that stopped on a
+  // bad record; it still holds its snapshot, and Refresh() would refuse it. The loop below
+  // dead-letters the record. Next() itself never leaves a Corruption behind.
+  if (!it_->status().IsCorruption()) SLUICE_RETURN_IF_ERROR(it_->Refresh());
   size_t consumed = 0;
   for (;;) {
     while (it_->Valid() && consumed < options_.batch_size) {
+      if (it_->position() <= skip_through_) {  // read before the checkpoint
+        it_->Next();
+        continue;
+      }
       last_position_ = it_->position();
+      last_version_ = it_->event().stream_version;
       AddEvent(it_->event(), b);
       ++consumed;
       it_->Next();
     }
     if (it_->status().IsCorruption()) {
       uint64_t pos = it_->failed_position();
+      if (pos <= skip_through_) {  // dead-lettered before the checkpoint
+        it_->SkipCorrupt();
+        continue;
+      }
       b->dead_letters.push_back(
           {options_.name.empty() ? spec_.path : options_.name, pos, it_->status().message(), ""});
       last_position_ = std::max(last_position_, pos);
       it_->SkipCorrupt();
-      if (++consumed < options_.batch_size) continue;
+      // A bad record right after is handled now: it could not be carried to the next call.
+      if (++consumed < options_.batch_size || it_->status().IsCorruption()) continue;
     }
     break;
   }
@@ -124,6 +156,53 @@ Status LogSource::Next(Batch* b, bool* eof) {
   }
   *eof = exhausted && !spec_.follow;
   return Status::OK();
+}
+
+Status LogSource::SavePosition(std::string* out) const {
+  StateWriter w(out);
+  w.PutHeader(kStateLogSource, kPositionVersion);
+  w.PutVarint(last_position_);
+  w.PutString(read_.stream);
+  w.PutVarint(read_.stream.empty() ? 0 : last_version_);
+  return Status::OK();
+}
+
+Status LogSource::RestorePosition(std::string_view in) {
+  LogPosition p;
+  SLUICE_RETURN_IF_ERROR(DecodePosition(in, &p));
+  if (p.stream != read_.stream) {
+    return Status::InvalidArgument(fmt::format(
+        "log source '{}': the checkpoint was taken reading {}, this source reads {}", spec_.path,
+        p.stream.empty() ? "all streams" : fmt::format("stream '{}'", p.stream),
+        read_.stream.empty() ? "all streams" : fmt::format("stream '{}'", read_.stream)));
+  }
+  if (p.last_position == 0) return Status::OK();  // nothing was consumed
+  SLUICE_ASSIGN_OR_RETURN(uint64_t last, log_->LastPosition());
+  if (last < p.last_position) {
+    return Status::Corruption(
+        fmt::format("log '{}' ends at position {}, before the checkpointed position {}", spec_.path,
+                    last, p.last_position));
+  }
+  ReadOptions read = read_;  // keeps the type and event-time filters
+  if (read.stream.empty()) {
+    read.from_position = p.last_position + 1;
+  } else {
+    if (p.last_version > 0) read.from_version = p.last_version + 1;
+    skip_through_ = p.last_position;
+  }
+  it_.reset();
+  SLUICE_RETURN_IF_ERROR(log_->NewIterator(read, &it_));
+  last_position_ = p.last_position;
+  last_version_ = p.last_version;
+  return Status::OK();
+}
+
+std::string LogSource::DescribePosition(std::string_view saved) const {
+  LogPosition p;
+  if (!DecodePosition(saved, &p).ok()) return "";
+  if (p.stream.empty()) return fmt::format("log position {}", p.last_position);
+  return fmt::format("stream '{}' version {} (log position {})", p.stream, p.last_version,
+                     p.last_position);
 }
 
 }  // namespace sluice

@@ -31,6 +31,22 @@ class LogSource final : public Source {
   Status Open() override;
   Status Next(Batch* batch, bool* eof) override;
 
+  // The position (codecs/state_codec.h) is
+  //   log-position := header(kStateLogSource, 1) last_position:varint stream:string
+  //                   last_version:varint
+  // last_position = the last global position consumed (read, dead-lettered or skipped as corrupt;
+  // 0 = none), stream = spec.stream (empty for a read in global order) and last_version = the
+  // stream version of the last event read (stream reads; 0 otherwise). A read in global order
+  // resumes at last_position + 1; a stream read at version last_version + 1, passing over events
+  // (and corrupt records) at positions up to last_position. spec.types and the `from` time filter
+  // apply as before. A different stream is InvalidArgument; a log that now ends before
+  // last_position is Corruption.
+  bool can_resume() const override { return true; }
+  Status SavePosition(std::string* out) const override;
+  Status RestorePosition(std::string_view in) override;
+  // "log position <p>", or "stream '<s>' version <v> (log position <p>)".
+  std::string DescribePosition(std::string_view saved) const override;
+
  private:
   // Appends the current event as a row or a dead letter.
   void AddEvent(const EnvelopeView& e, Batch* batch);
@@ -41,7 +57,9 @@ class LogSource final : public Source {
   std::shared_ptr<EventLog> log_;
   std::unique_ptr<LogIterator> it_;
   RecordDecoder decoder_;
-  uint64_t last_position_ = 0;
+  uint64_t last_position_ = 0;  // last global position consumed
+  uint64_t last_version_ = 0;   // stream version of the last event read (stream reads)
+  uint64_t skip_through_ = 0;   // after a restore: positions up to this one were consumed
   std::string raw_;
 };
 

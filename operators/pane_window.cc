@@ -4,13 +4,18 @@
 //
 // State: a KeyDictionary (key bytes -> id), per pane an index key id -> accumulator slot and the
 // slots in insertion order (so emission order is deterministic), and a pool of accumulators
-// recycled through a free list: no allocation per event once warm.
+// recycled through a free list: no allocation per event once warm. Snapshot/Restore carry the
+// panes (keys as bytes), pending window ends and counters; the caches start cold after Restore.
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
 #include <map>
 #include <numeric>
 #include <set>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "operators/key_dictionary.h"
 #include "operators/keyed_stage_base.h"
@@ -92,6 +97,79 @@ class PaneWindowOperator final : public KeyedBase {
     flush(n);
     FireUpTo(in.watermark, out);
     if (in.last) FireUpTo(kMaxTime, out);
+    return Status::OK();
+  }
+
+  // snapshot := prologue panes:count pane* pending:count end:signed*  (increasing)
+  // pane     := start:signed accs:count (key:string acc)*             (insertion order)
+  void Snapshot(std::string* out) const override {
+    StateWriter w(out);
+    PutPrologue(&w, kStatePaneWindow);
+    w.PutVarint(panes_.size());
+    for (const auto& [start, pane] : panes_) {
+      w.PutSigned(start);
+      w.PutVarint(pane.accs.size());
+      for (uint32_t slot : pane.accs) {
+        w.PutString(keys_.key(acc_key_[slot]));
+        PutAcc(&w, pool_[slot]);
+      }
+    }
+    w.PutVarint(pending_.size());
+    for (int64_t end : pending_) w.PutSigned(end);
+  }
+
+  // Decodes the whole snapshot before touching any state: on error the operator stays fresh.
+  // Key ids and accumulator slots are assigned anew; each pane keeps its insertion order, so
+  // firings emit the same rows in the same order.
+  Status Restore(std::string_view in) override {
+    if (arrival_ != 0 || !panes_.empty()) return Status::Internal("Restore needs a fresh operator");
+    StateReader r(in, "pane window snapshot");
+    uint64_t arrival = 0, late = 0;
+    ReadPrologue(&r, kStatePaneWindow, &arrival, &late);
+    const size_t n_aggs = def_.aggregates.size();
+    struct Entry {
+      std::string_view key;  // points into `in`
+      Acc acc;
+    };
+    std::vector<std::pair<int64_t, std::vector<Entry>>> panes(r.Count(2));
+    absl::flat_hash_set<std::string_view> seen;
+    for (size_t i = 0; i < panes.size() && r.ok(); ++i) {
+      auto& [start, entries] = panes[i];
+      start = r.Signed();
+      if (r.ok() && (start % pane_ != 0 || (i > 0 && start <= panes[i - 1].first))) {
+        r.Fail("has panes out of order or not aligned to the pane width");
+      }
+      entries.resize(r.Count(kMinKeyBytes + MinAccBytes(n_aggs)));
+      seen.clear();
+      for (size_t j = 0; j < entries.size() && r.ok(); ++j) {
+        entries[j].key = ReadKey(&r);
+        ReadAcc(&r, n_aggs, &entries[j].acc);
+        if (r.ok() && !seen.insert(entries[j].key).second) r.Fail("has a key twice in a pane");
+      }
+    }
+    std::vector<int64_t> pending(r.Count(1));
+    for (size_t i = 0; i < pending.size() && r.ok(); ++i) {
+      pending[i] = r.Signed();
+      if (r.ok() && i > 0 && pending[i] <= pending[i - 1])
+        r.Fail("has pending windows out of order");
+    }
+    if (!r.ExpectEnd()) return r.status();
+
+    for (auto& [start, entries] : panes) {
+      Pane& pane = panes_[start];
+      for (Entry& e : entries) {
+        const uint32_t id = keys_.FindOrInsert(e.key, HashKey(e.key));
+        const uint32_t slot = NewAcc();
+        pool_[slot] = std::move(e.acc);
+        pane.index.emplace(id, slot);
+        pane.accs.push_back(slot);
+        acc_key_[slot] = id;
+        keys_.AddRef(id);
+      }
+    }
+    pending_.insert(pending.begin(), pending.end());
+    arrival_ = arrival;
+    stats_.late = late;
     return Status::OK();
   }
 
@@ -199,7 +277,8 @@ class PaneWindowOperator final : public KeyedBase {
   std::vector<uint32_t> free_;     // recycled slots
   std::set<int64_t> pending_;      // ends of windows holding data, not yet fired
   Acc scratch_;
-  std::vector<uint32_t> slots_;  // per processed row of the current batch: its accumulator, or kSkip
+  std::vector<uint32_t>
+      slots_;  // per processed row of the current batch: its accumulator, or kSkip
   absl::flat_hash_map<uint32_t, size_t> merge_index_;
   std::vector<uint32_t> merge_keys_;
   std::vector<Acc> merge_accs_;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -59,6 +60,44 @@ Status BlockReader::Fill() {
       return Status::IOError(fmt::format("cannot read '{}': {}", path_, std::strerror(errno)));
     }
   }
+}
+
+Status BlockReader::Seek(uint64_t offset) {
+  if (!owns_fd_) return Status::InvalidArgument(fmt::format("cannot seek in '{}'", path_));
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return Status::IOError(fmt::format("cannot seek in '{}': {}", path_, std::strerror(errno)));
+  }
+  begin_ = end_ = 0;
+  eof_ = false;
+  consumed_ = offset;
+  return Status::OK();
+}
+
+Result<uint64_t> BlockReader::FileSize() const {
+  if (!owns_fd_) return Status::InvalidArgument(fmt::format("'{}' has no size", path_));
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) {
+    return Status::IOError(fmt::format("cannot stat '{}': {}", path_, std::strerror(errno)));
+  }
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Status BlockReader::SeekToLineStart(uint64_t offset, std::string_view what) {
+  SLUICE_ASSIGN_OR_RETURN(uint64_t size, FileSize());
+  if (size < offset) {
+    return Status::Corruption(
+        fmt::format("{} '{}' is shorter ({} bytes) than the checkpointed position ({} bytes)", what,
+                    path_, size, offset));
+  }
+  if (offset == 0 || offset == size) return Seek(offset);
+  SLUICE_RETURN_IF_ERROR(Seek(offset - 1));
+  SLUICE_RETURN_IF_ERROR(Fill());
+  if (data().empty() || data()[0] != '\n') {
+    return Status::Corruption(fmt::format(
+        "{} '{}' was rewritten: byte {} is not the start of a line", what, path_, offset));
+  }
+  Consume(1);
+  return Status::OK();
 }
 
 // ---- Field parsing ----
@@ -173,6 +212,39 @@ Status PendingFile::Open() {
   if (file_ == nullptr) {
     return Status::IOError(fmt::format("cannot create '{}': {}", path_, std::strerror(errno)));
   }
+  bytes_ = 0;
+  committed_ = false;
+  return Status::OK();
+}
+
+Status PendingFile::Resume(uint64_t bytes) {
+  struct stat st;
+  if (::stat(temp_.c_str(), &st) != 0) {
+    if (errno == ENOENT && ::stat(path_.c_str(), &st) == 0 &&
+        static_cast<uint64_t>(st.st_size) == bytes) {
+      committed_ = true;
+      bytes_ = bytes;
+      return Status::OK();
+    }
+    return Status::Corruption(
+        fmt::format("cannot resume '{}': its in-progress part '{}' is missing ({})", path_, temp_,
+                    std::strerror(errno)));
+  }
+  if (static_cast<uint64_t>(st.st_size) < bytes) {
+    return Status::Corruption(fmt::format(
+        "cannot resume '{}': its in-progress part holds {} bytes, fewer than the {} the "
+        "checkpoint committed",
+        path_, st.st_size, bytes));
+  }
+  if (::truncate(temp_.c_str(), static_cast<off_t>(bytes)) != 0) {
+    return Status::IOError(fmt::format("cannot truncate '{}': {}", temp_, std::strerror(errno)));
+  }
+  file_ = std::fopen(temp_.c_str(), "ab");
+  if (file_ == nullptr) {
+    return Status::IOError(fmt::format("cannot open '{}': {}", temp_, std::strerror(errno)));
+  }
+  bytes_ = bytes;
+  committed_ = false;
   return Status::OK();
 }
 
@@ -181,24 +253,45 @@ Status PendingFile::Write(std::string_view data) {
   if (std::fwrite(data.data(), 1, data.size(), file_) != data.size()) {
     return Status::IOError(fmt::format("cannot write '{}': {}", path_, std::strerror(errno)));
   }
+  bytes_ += data.size();
+  return Status::OK();
+}
+
+Status PendingFile::Sync(uint64_t* bytes) {
+  if (committed_) {
+    *bytes = bytes_;
+    return Status::OK();
+  }
+  if (file_ == nullptr) return Status::IOError(fmt::format("'{}' is not open", path_));
+  if (std::fflush(file_) != 0 || ::fdatasync(::fileno(file_)) != 0) {
+    return Status::IOError(fmt::format("cannot write '{}': {}", path_, std::strerror(errno)));
+  }
+  *bytes = bytes_;
   return Status::OK();
 }
 
 Status PendingFile::Commit() {
+  if (committed_) return Status::OK();
   if (file_ == nullptr) return Status::IOError(fmt::format("'{}' is not open", path_));
-  int rc = std::fclose(file_);
+  int rc = std::fflush(file_);
+  if (rc == 0) rc = ::fdatasync(::fileno(file_));
+  int err = errno;
+  if (std::fclose(file_) != 0 && rc == 0) {
+    rc = -1;
+    err = errno;
+  }
   file_ = nullptr;
   if (rc != 0) {
-    int err = errno;
     std::remove(temp_.c_str());
     return Status::IOError(fmt::format("cannot write '{}': {}", path_, std::strerror(err)));
   }
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
-    int err = errno;
+    err = errno;
     std::remove(temp_.c_str());
     return Status::IOError(
         fmt::format("cannot rename '{}' to '{}': {}", temp_, path_, std::strerror(err)));
   }
+  committed_ = true;
   return Status::OK();
 }
 
@@ -207,6 +300,12 @@ void PendingFile::Discard() {
   std::fclose(file_);
   file_ = nullptr;
   std::remove(temp_.c_str());
+}
+
+void PendingFile::Detach() {
+  if (file_ == nullptr) return;
+  std::fclose(file_);
+  file_ = nullptr;
 }
 
 }  // namespace sluice

@@ -43,8 +43,22 @@ class BlockReader {
   // buffer when data() fills it). Views into data() are invalidated. Sets eof() at the end.
   Status Fill();
   bool eof() const { return eof_; }
-  // Bytes consumed since Open().
+  // Bytes consumed since Open(), counting those skipped by Seek().
   uint64_t consumed() const { return consumed_; }
+  // For resuming from a checkpoint. REQUIRES: Open() succeeded on a path other than "-".
+  // Goes on reading at byte `offset` of the file, as though the bytes before it had been consumed:
+  // data() is empty, consumed() == offset and eof() is false. An offset past the end of the file
+  // is not an error here (the next Fill() reaches the end); callers check FileSize() first.
+  // InvalidArgument for standard input, IOError when the file cannot be repositioned.
+  Status Seek(uint64_t offset);
+  // Seek(offset) for a file source resuming at a line start it saved; `what` names the input in
+  // messages ("csv file"). Corruption "<what> '<path>' is shorter (N bytes) than the checkpointed
+  // position (M bytes)" when the file no longer reaches `offset`, and Corruption "... was
+  // rewritten: byte M is not the start of a line" when the byte before `offset` is not a line
+  // feed (a position that ends the file needs none). After an error the reader is unusable.
+  Status SeekToLineStart(uint64_t offset, std::string_view what);
+  // The file's current size in bytes. InvalidArgument for standard input, IOError on failure.
+  Result<uint64_t> FileSize() const;
 
  private:
   std::string path_;
@@ -105,8 +119,13 @@ inline int64_t EventMicros(const FieldValue& v, const Field& field) {
 }
 
 // An output file written as "<path>.inprogress" and renamed to `path` by Commit(), so a reader
-// never sees a partial file under the final name. Discard() (and the destructor, unless committed)
-// removes the temporary file. Not thread-safe.
+// never sees a partial file under the final name. Discard() (and the destructor, unless committed
+// or detached) removes the temporary file. Not thread-safe.
+//
+// Checkpointed runs (docs/fault-tolerance.md) also use Sync(), which makes what was written
+// durable and reports the committed length, Detach(), which closes the file but keeps it, and
+// Resume(), which reopens it in a later process, cutting off whatever was written after the
+// committed length.
 class PendingFile {
  public:
   explicit PendingFile(std::string path);
@@ -116,17 +135,30 @@ class PendingFile {
 
   // IOError "cannot create '<path>': <reason>" when the temporary file cannot be created.
   Status Open();
+  // Reopens the temporary file, keeping its first `bytes` bytes and appending after them.
+  // Corruption when it is missing or shorter than `bytes`. When it is missing because an earlier
+  // process already renamed it (the target exists with exactly `bytes` bytes), the file counts as
+  // committed: Write() is refused and Commit() succeeds at once.
+  Status Resume(uint64_t bytes);
   // Writes all of `data`. IOError naming the path on failure.
   Status Write(std::string_view data);
-  // Closes the temporary file and renames it over the target.
+  // Flushes and fsyncs everything written; *bytes receives the file's length.
+  Status Sync(uint64_t* bytes);
+  // fsyncs, closes the temporary file and renames it over the target.
   Status Commit();
   void Discard();
+  // Closes the temporary file and leaves it in place for Resume().
+  void Detach();
   const std::string& path() const { return path_; }
+  const std::string& temp_path() const { return temp_; }
+  uint64_t bytes() const { return bytes_; }
 
  private:
   std::string path_;
   std::string temp_;
   std::FILE* file_ = nullptr;
+  uint64_t bytes_ = 0;      // length of the temporary file
+  bool committed_ = false;  // renamed by an earlier process (see Resume)
 };
 
 }  // namespace sluice

@@ -1,5 +1,11 @@
 // Running (non-windowed) keyed aggregate: per key, accumulators over every event so far; each
 // input row emits the key with the updated aggregates. State grows with the number of keys.
+// Snapshot/Restore carry every key with its accumulators and the counters.
+#include <absl/container/flat_hash_set.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "operators/key_dictionary.h"
@@ -26,6 +32,48 @@ class RunningAggregate final : public KeyedBase {
       agg_.Update(&acc, in, r, arrival_++);
       EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], out);
     }
+    return Status::OK();
+  }
+
+  // snapshot := prologue keys:count (key:string acc)*   (keys in first-seen order)
+  void Snapshot(std::string* out) const override {
+    StateWriter w(out);
+    PutPrologue(&w, kStateRunningAggregate);
+    size_t n = 0;
+    for (const Acc& acc : state_) n += acc.aggs.empty() ? 0 : 1;
+    w.PutVarint(n);
+    for (uint32_t id = 0; id < state_.size(); ++id) {
+      if (state_[id].aggs.empty()) continue;
+      w.PutString(keys_.key(id));
+      PutAcc(&w, state_[id]);
+    }
+  }
+
+  // Decodes the whole snapshot before touching any state: on error the operator stays fresh.
+  Status Restore(std::string_view in) override {
+    if (arrival_ != 0 || keys_.size() != 0)
+      return Status::Internal("Restore needs a fresh operator");
+    StateReader r(in, "running aggregate snapshot");
+    uint64_t arrival = 0, late = 0;
+    ReadPrologue(&r, kStateRunningAggregate, &arrival, &late);
+    const size_t n_aggs = def_.aggregates.size();
+    std::vector<std::pair<std::string_view, Acc>> entries(
+        r.Count(kMinKeyBytes + MinAccBytes(n_aggs)));
+    absl::flat_hash_set<std::string_view> seen;
+    for (size_t i = 0; i < entries.size() && r.ok(); ++i) {
+      entries[i].first = ReadKey(&r);
+      ReadAcc(&r, n_aggs, &entries[i].second);
+      if (r.ok() && !seen.insert(entries[i].first).second) r.Fail("has a key twice");
+    }
+    if (!r.ExpectEnd()) return r.status();
+    for (auto& [key, acc] : entries) {
+      const uint32_t id = keys_.FindOrInsert(key, HashKey(key));
+      if (id >= state_.size()) state_.resize(id + 1);
+      state_[id] = std::move(acc);
+      keys_.AddRef(id);
+    }
+    arrival_ = arrival;
+    stats_.late = late;
     return Status::OK();
   }
 

@@ -1,7 +1,9 @@
 // Session windows: per key, sessions [first event, last event + gap) that merge when an event
-// touches or bridges them.
+// touches or bridges them. Snapshot/Restore carry every key's sessions and the counters.
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "operators/keyed_stage_base.h"
@@ -56,11 +58,70 @@ class SessionOperator final : public KeyedBase {
     return Status::OK();
   }
 
+  // snapshot := prologue next_check:signed keys:count (key:string sessions:count session*)*
+  // session  := start:signed end:signed fired:u8 acc
+  // Keys in increasing byte order, each key's sessions in their list order (merges and firings
+  // walk that order, so it decides the results).
+  void Snapshot(std::string* out) const override {
+    StateWriter w(out);
+    PutPrologue(&w, kStateSessionWindow);
+    w.PutSigned(next_check_);
+    w.PutVarint(sessions_.size());
+    for (const auto& [key, list] : sessions_) {
+      w.PutString(key);
+      w.PutVarint(list.size());
+      for (const Session& s : list) {
+        w.PutSigned(s.start);
+        w.PutSigned(s.end);
+        w.PutBool(s.fired);
+        PutAcc(&w, s.acc);
+      }
+    }
+  }
+
+  // Decodes the whole snapshot before touching any state: on error the operator stays fresh.
+  Status Restore(std::string_view in) override {
+    if (arrival_ != 0 || !sessions_.empty()) {
+      return Status::Internal("Restore needs a fresh operator");
+    }
+    StateReader r(in, "session window snapshot");
+    uint64_t arrival = 0, late = 0;
+    ReadPrologue(&r, kStateSessionWindow, &arrival, &late);
+    const int64_t next_check = r.Signed();
+    const size_t n_aggs = def_.aggregates.size();
+    std::map<std::string, std::vector<Session>> sessions;
+    std::string_view prev;
+    const uint64_t n_keys = r.Count(kMinKeyBytes + 1);
+    for (uint64_t i = 0; i < n_keys && r.ok(); ++i) {
+      const std::string_view key = ReadKey(&r);
+      if (r.ok() && i > 0 && key <= prev) r.Fail("has keys out of order");
+      prev = key;
+      // A session takes at least start, end, fired and its accumulator.
+      std::vector<Session> list(r.Count(3 + MinAccBytes(n_aggs)));
+      for (size_t j = 0; j < list.size() && r.ok(); ++j) {
+        Session& s = list[j];
+        s.start = r.Signed();
+        s.end = r.Signed();
+        const uint8_t fired = r.U8();
+        if (r.ok() && fired > 1) r.Fail("has a malformed session");
+        s.fired = fired != 0;
+        ReadAcc(&r, n_aggs, &s.acc);
+      }
+      if (r.ok()) sessions.emplace_hint(sessions.end(), std::string(key), std::move(list));
+    }
+    if (!r.ExpectEnd()) return r.status();
+    sessions_ = std::move(sessions);
+    next_check_ = next_check;
+    arrival_ = arrival;
+    stats_.late = late;
+    return Status::OK();
+  }
+
  private:
   struct Session {
-    int64_t start, end;
+    int64_t start = 0, end = 0;
     Acc acc;
-    bool fired;
+    bool fired = false;
   };
 
   void FireUpTo(TimeUs w, Batch* out) {

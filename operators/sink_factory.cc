@@ -6,6 +6,7 @@
 #include "operators/jsonl_sink.h"
 #include "operators/log_sink.h"
 #include "operators/null_sink.h"
+#include "operators/projection_sink.h"
 #include "operators/stdout_sink.h"
 
 namespace sluice {
@@ -34,8 +35,16 @@ Result<std::unique_ptr<Sink>> MakeSink(const SinkSpec& spec) {
     return std::unique_ptr<Sink>(std::make_unique<CollectorSink>(spec.collector));
   }
   if (spec.type == "log") return MakeLogSink(spec);
+  if (spec.type == "projection") {
+    if (spec.name.empty()) return Status::InvalidArgument("a projection sink needs a name");
+    if (spec.path.empty()) {
+      return Status::InvalidArgument(fmt::format(
+          "projection '{}' needs checkpoints: give the pipeline a state_dir", spec.name));
+    }
+    return std::unique_ptr<Sink>(std::make_unique<ProjectionSink>(spec));
+  }
   return Status::InvalidArgument(fmt::format(
-      "unknown sink type '{}' (known: csv, jsonl, stdout, null, collector, log)", spec.type));
+      "unknown sink type '{}' (known: csv, jsonl, stdout, null, collector, log, projection)", spec.type));
 }
 
 }  // namespace sluice

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "engine/batch.h"
 #include "engine/pipeline_spec.h"
@@ -31,6 +32,21 @@ class Source {
   // batch->source_position. Sets *eof when the input is exhausted (the batch may still hold rows).
   // A row whose event-time field is missing or malformed is a dead letter.
   virtual Status Next(Batch* batch, bool* eof) = 0;
+
+  // Checkpoint support (docs/fault-tolerance.md). SavePosition appends to *out an encoding
+  // (codecs/state_codec.h) of where reading stands after the last batch Next() produced: the
+  // byte offset and next line number of a file, a log position, a generator's next event.
+  // RestorePosition, called once after Open() and before any Next(), makes the source go on from
+  // such a position, so that the rows (and dead letters, with their line numbers) that follow are
+  // exactly those an uninterrupted source would have produced after it. A position that does not
+  // fit the input (a file now shorter than the offset) is Corruption or InvalidArgument; a
+  // source that cannot resume (standard input) returns InvalidArgument from both.
+  virtual bool can_resume() const { return false; }
+  virtual Status SavePosition(std::string* out) const;
+  virtual Status RestorePosition(std::string_view in);
+  // A short human description of a saved position ("byte 1024, line 17"), for messages and
+  // `sluice query` freshness. Empty when unknown.
+  virtual std::string DescribePosition(std::string_view saved) const { return ""; }
 };
 
 // Builds the source named by spec.type ("csv", "jsonl", "generator").

@@ -9,6 +9,14 @@
 
 namespace sluice {
 
+Status Source::SavePosition(std::string* out) const {
+  return Status::InvalidArgument("this source cannot record its position for a checkpoint");
+}
+
+Status Source::RestorePosition(std::string_view in) {
+  return Status::InvalidArgument("this source cannot resume from a checkpoint");
+}
+
 Schema GeneratorSchema() {
   return Schema({{"key", Type::kInt64},
                  {"ts", Type::kTimestamp, TimeUnit::kMicros},

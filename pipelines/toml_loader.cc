@@ -26,7 +26,8 @@ constexpr int64_t kMaxBatchSize = int64_t{1} << 20;
 
 const std::vector<std::string> kTables = {"pipeline", "source", "operator", "sink"};
 const std::vector<std::string> kSourceTypes = {"csv", "jsonl", "generator", "log"};
-const std::vector<std::string> kSinkTypes = {"csv", "jsonl", "stdout", "null", "log"};
+const std::vector<std::string> kSinkTypes = {"csv", "jsonl", "stdout", "null", "log",
+                                             "projection"};
 
 const KeyOwners kSourceKeys = {{"path", {"csv", "jsonl", "log"}},
                                {"schema", {"csv", "jsonl", "log", "generator"}},
@@ -40,7 +41,9 @@ const KeyOwners kSourceKeys = {{"path", {"csv", "jsonl", "log"}},
 const KeyOwners kSinkKeys = {{"path", {"csv", "jsonl", "log"}},
                              {"format", {"stdout"}},
                              {"stream", {"log"}},
-                             {"event_type", {"log"}}};
+                             {"event_type", {"log"}},
+                             {"name", {"projection"}},
+                             {"key", {"projection"}}};
 
 Schema GeneratorSchema() {
   return Schema({{"key", Type::kInt64, TimeUnit::kMicros},
@@ -59,9 +62,11 @@ class Loader : public TomlReader {
   Status ReadPipeline(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSource(const toml::table& root, SourceSpec* src) const;
   Status ReadSchema(const toml::node& n, Schema* schema) const;
-  Status ReadSink(const toml::table& root, SinkSpec* sink) const;
+  Status ReadSinks(const toml::table& root, PipelineSpec* spec) const;
+  Status ReadSink(const toml::node& node, SinkSpec* sink) const;
 
   std::string_view doc_;  // the document; outlives the Loader
+  mutable bool checkpoints_off_ = false;
 };
 
 Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
@@ -77,7 +82,8 @@ Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
   const Table t{pn->as_table(), pn, "[pipeline]"};
   SLUICE_RETURN_IF_ERROR(CheckKeys(
       t,
-      {"name", "parallelism", "batch_size", "dead_letter_path", "late_path", "checkpoint_interval"},
+      {"name", "parallelism", "batch_size", "dead_letter_path", "late_path", "state_dir",
+       "checkpoints", "checkpoint_interval"},
       {}, ""));
   SLUICE_RETURN_IF_ERROR(GetString(t, "name", &spec->name, false));
   if (const toml::node* n = t.table->get("parallelism")) {
@@ -105,8 +111,24 @@ Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
   }
   SLUICE_RETURN_IF_ERROR(GetString(t, "dead_letter_path", &spec->dead_letter_path, false));
   SLUICE_RETURN_IF_ERROR(GetString(t, "late_path", &spec->late_path, false));
-  int64_t checkpoint_interval = 0;  // checked, not yet used: checkpoints are not implemented
-  return GetDuration(t, "checkpoint_interval", &checkpoint_interval, false, true);
+  SLUICE_RETURN_IF_ERROR(GetString(t, "state_dir", &spec->state_dir, false));
+  bool checkpoints = true;
+  if (const toml::node* n = t.table->get("checkpoints")) {
+    if (!n->is_boolean()) {
+      return Error(*n,
+                   fmt::format("'checkpoints' must be true or false, found {}", DescribeNode(*n)));
+    }
+    checkpoints = n->as_boolean()->get();
+    if (!checkpoints && t.table->get("state_dir") != nullptr) {
+      return Error(*t.table->get("state_dir"),
+                   "'state_dir' is for checkpoints, which 'checkpoints = false' turns off");
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(
+      GetDuration(t, "checkpoint_interval", &spec->checkpoint_interval, false, true));
+  if (!checkpoints) spec->state_dir.clear();
+  checkpoints_off_ = !checkpoints;
+  return Status::OK();
 }
 
 // Fields come out in the order they are written: toml++ tables are sorted maps, so they are put
@@ -240,15 +262,32 @@ Status Loader::ReadSource(const toml::table& root, SourceSpec* src) const {
   return Status::OK();
 }
 
-Status Loader::ReadSink(const toml::table& root, SinkSpec* sink) const {
+// [sink] is one table; [[sink]] an array of them, every one receiving the same rows.
+Status Loader::ReadSinks(const toml::table& root, PipelineSpec* spec) const {
   const toml::node* sn = root.get("sink");
   if (sn == nullptr) return Status::InvalidArgument(file() + ": missing [sink] table");
-  if (!sn->is_table()) {
-    return Error(
-        *sn, fmt::format("'sink' must be a table, written [sink], found {}", DescribeNode(*sn)));
+  if (sn->is_table()) return ReadSink(*sn, &spec->sink);
+  const toml::array* arr = sn->as_array();
+  if (arr == nullptr || arr->empty() || !arr->is_array_of_tables()) {
+    return Error(*sn, fmt::format("'sink' must be a table, written [sink] (or several, written "
+                                  "[[sink]]), found {}",
+                                  DescribeNode(*sn)));
   }
-  sink->loc = Loc(sn->source().begin);
-  Table t{sn->as_table(), sn, "[sink]"};
+  for (size_t i = 0; i < arr->size(); ++i) {
+    SinkSpec sink;
+    SLUICE_RETURN_IF_ERROR(ReadSink(*arr->get(i), &sink));
+    if (i == 0) {
+      spec->sink = std::move(sink);
+    } else {
+      spec->more_sinks.push_back(std::move(sink));
+    }
+  }
+  return Status::OK();
+}
+
+Status Loader::ReadSink(const toml::node& sn, SinkSpec* sink) const {
+  sink->loc = Loc(sn.source().begin);
+  Table t{sn.as_table(), &sn, "[sink]"};
   SLUICE_RETURN_IF_ERROR(GetOneOf(t, "type", kSinkTypes, "sink type", &sink->type));
   t.what = fmt::format("[sink] of type \"{}\"", sink->type);
   SLUICE_RETURN_IF_ERROR(CheckKeys(t, {"type"}, kSinkKeys, sink->type));
@@ -258,7 +297,18 @@ Status Loader::ReadSink(const toml::table& root, SinkSpec* sink) const {
     SLUICE_RETURN_IF_ERROR(GetOneOf(t, "format", {"jsonl", "csv"}, "stdout format", &sink->format));
   }
   SLUICE_RETURN_IF_ERROR(GetString(t, "stream", &sink->stream, false));
-  return GetString(t, "event_type", &sink->event_type, false);
+  SLUICE_RETURN_IF_ERROR(GetString(t, "event_type", &sink->event_type, false));
+  if (sink->type != "projection") return Status::OK();
+  SLUICE_RETURN_IF_ERROR(GetString(t, "name", &sink->name, true));
+  std::vector<const toml::node*> key;
+  SLUICE_RETURN_IF_ERROR(GetStrings(t, "key", &key, false));
+  for (const toml::node* n : key) sink->key.push_back(n->as_string()->get());
+  if (checkpoints_off_) {
+    return Error(sn, fmt::format("projection '{}' lives in the pipeline's state directory, "
+                                 "which 'checkpoints = false' turns off",
+                                 sink->name));
+  }
+  return Status::OK();
 }
 
 Result<PipelineSpec> Loader::Load() {
@@ -303,7 +353,9 @@ Result<PipelineSpec> Loader::Load() {
   SLUICE_RETURN_IF_ERROR(ReadPipeline(root, &spec));
   SLUICE_RETURN_IF_ERROR(ReadSource(root, &spec.source));
   SLUICE_RETURN_IF_ERROR(ReadOperators(*this, root, &spec.operators));
-  SLUICE_RETURN_IF_ERROR(ReadSink(root, &spec.sink));
+  SLUICE_RETURN_IF_ERROR(ReadSinks(root, &spec));
+  // Checkpoints are on unless turned off; their state lives in "<name>.state" by default.
+  if (!checkpoints_off_ && spec.state_dir.empty()) spec.state_dir = spec.name + ".state";
   return spec;
 }
 

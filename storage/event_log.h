@@ -182,6 +182,10 @@ class EventLog {
   // leave side effects outside the transaction to after Update returns.
   Status Update(const std::function<Status(LogWriteTxn*)>& fn, SyncMode sync = SyncMode::kDefault);
 
+  // Runs fn in one read transaction (a consistent snapshot; works on read-only logs). Views read
+  // through it are valid only during fn.
+  Status View(const std::function<Status(lmdb::Txn*)>& fn);
+
   // Opens (creating) a caller database in the log's environment. Names starting with "sluice."
   // are reserved. The handle stays valid while the log is open.
   Status OpenDatabase(const std::string& name, lmdb::Dbi* db);

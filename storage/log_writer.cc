@@ -283,6 +283,14 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
   }
 }
 
+Status EventLog::View(const std::function<Status(lmdb::Txn*)>& fn) {
+  lmdb::Txn txn;
+  SLUICE_RETURN_IF_ERROR(env_->BeginRead(&txn));
+  Status s = fn(&txn);
+  txn.Abort();
+  return s;
+}
+
 Status EventLog::OpenDatabase(const std::string& name, lmdb::Dbi* db) {
   if (name.empty() || name.rfind(log::kReservedPrefix, 0) == 0) {
     return Status::InvalidArgument(fmt::format(

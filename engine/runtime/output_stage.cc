@@ -2,20 +2,33 @@
 
 namespace sluice {
 
-OutputStage::OutputStage(uint32_t lanes, Sink* sink, Sink* late_sink, size_t late_fields,
-                         DeadLetterWriter* dead_letters)
+OutputStage::OutputStage(uint32_t lanes, std::vector<Sink*> sinks, Sink* late_sink,
+                         size_t late_fields, DeadLetterWriter* dead_letters)
     : lanes_(lanes),
-      sink_(sink),
+      sinks_(std::move(sinks)),
       late_sink_(late_sink),
       late_fields_(late_fields),
       dead_letters_(dead_letters) {}
 
 Result<size_t> OutputStage::Add(uint64_t seq, uint32_t lane, BatchPtr result,
-                                std::vector<DeadLetter>* dead) {
+                                std::vector<DeadLetter>* dead,
+                                std::shared_ptr<const std::string> snapshot, const Batch* barrier) {
   Pending& p = pending_[seq];
   if (p.parts.empty()) p.parts.resize(lanes_);
   p.parts[lane] = std::move(result);
   if (dead && !dead->empty()) p.dead = std::move(*dead);
+  if (snapshot || barrier) {
+    if (!p.barrier) {
+      p.barrier = std::make_unique<BarrierParts>();
+      p.barrier->operators.resize(lanes_);
+    }
+    if (snapshot) p.barrier->operators[lane] = std::move(snapshot);
+    if (barrier) {
+      p.barrier->driver_state = barrier->checkpoint_state;
+      p.barrier->last = barrier->last;
+      p.barrier->watermark = barrier->last ? kMaxTime : barrier->watermark;
+    }
+  }
   ++p.received;
   size_t completed = 0;
   for (auto it = pending_.find(next_seq_); it != pending_.end() && it->second.received == lanes_;
@@ -32,7 +45,9 @@ Status OutputStage::Write(Pending& p) {
   if (!p.dead.empty()) SLUICE_RETURN_IF_ERROR(dead_letters_->Write(p.dead));
   for (BatchPtr& part : p.parts) {
     if (!part) continue;
-    if (part->size() > 0) SLUICE_RETURN_IF_ERROR(sink_->Write(*part));
+    if (part->size() > 0) {
+      for (Sink* sink : sinks_) SLUICE_RETURN_IF_ERROR(sink->Write(*part));
+    }
     if (part->late && part->late->size() > 0) {
       late_ += part->late->size();
       if (late_sink_) {
@@ -41,6 +56,7 @@ Status OutputStage::Write(Pending& p) {
       }
     }
   }
+  if (p.barrier && on_barrier_) SLUICE_RETURN_IF_ERROR(on_barrier_(*p.barrier));
   return Status::OK();
 }
 

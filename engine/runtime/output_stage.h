@@ -1,13 +1,18 @@
 // OutputStage: the last node of every pipeline. It receives each source batch's results from
 // every lane, in any order, and writes them in source order (seq), lanes in index order: the
-// output file is the same on every run with the same parallelism. It also writes dead letters and
-// late events, and tells the source that a batch has left the pipeline (backpressure).
+// output files are the same on every run with the same parallelism. It also writes dead letters
+// and late events, tells the source that a batch has left the pipeline (backpressure), and, when
+// a checkpoint barrier's output is written, hands the barrier to the checkpoint callback: at
+// that moment every output of the batches up to the barrier has reached the sinks and none after
+// it has (docs/fault-tolerance.md).
 //
 // Not thread-safe: driven by one serial graph node.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/batch.h"
@@ -15,35 +20,53 @@
 
 namespace sluice {
 
+// What the lanes hand over at a barrier.
+struct BarrierParts {
+  std::string driver_state;  // the source driver's state after the barrier batch
+  bool last = false;         // the barrier is the input's last batch
+  TimeUs watermark = kMinTime;
+  std::vector<std::shared_ptr<const std::string>> operators;  // one snapshot per lane
+};
+
 class OutputStage {
  public:
-  // `lanes`: results expected per seq. Sinks are owned by the caller and must outlive this.
-  // `late_sink` may be null (late events are then only counted); `late_fields` is how many
-  // leading columns of a late batch are user-visible.
-  OutputStage(uint32_t lanes, Sink* sink, Sink* late_sink, size_t late_fields,
+  // `lanes`: results expected per seq. Sinks are owned by the caller and must outlive this; every
+  // sink receives every result row. `late_sink` may be null (late events are then only counted);
+  // `late_fields` is how many leading columns of a late batch are user-visible.
+  OutputStage(uint32_t lanes, std::vector<Sink*> sinks, Sink* late_sink, size_t late_fields,
               DeadLetterWriter* dead_letters);
 
+  // Called with each barrier once its batch's output is written.
+  void OnBarrier(std::function<Status(const BarrierParts&)> fn) { on_barrier_ = std::move(fn); }
+
   // Takes lane `lane`'s result for source batch `seq`; `dead` are that seq's dead letters (pass
-  // them with exactly one lane's result). Writes every seq that became complete and in order;
-  // returns how many completed (each frees one in-flight slot).
-  Result<size_t> Add(uint64_t seq, uint32_t lane, BatchPtr result,
-                     std::vector<DeadLetter>* dead);
+  // them with exactly one lane's result). `snapshot` is the lane's operator snapshot when the
+  // batch is a barrier; `barrier` (with exactly one lane's result) the source batch when it is a
+  // barrier. Writes every seq that became complete and in order; returns how many completed (each
+  // frees one in-flight slot).
+  Result<size_t> Add(uint64_t seq, uint32_t lane, BatchPtr result, std::vector<DeadLetter>* dead,
+                     std::shared_ptr<const std::string> snapshot = nullptr,
+                     const Batch* barrier = nullptr);
 
   uint64_t late() const { return late_; }
+  // Late events counted by earlier processes of a resumed run.
+  void set_late(uint64_t n) { late_ = n; }
 
  private:
   struct Pending {
     std::vector<BatchPtr> parts;
     std::vector<DeadLetter> dead;
     uint32_t received = 0;
+    std::unique_ptr<BarrierParts> barrier;
   };
   Status Write(Pending& p);
 
   const uint32_t lanes_;
-  Sink* sink_;
+  std::vector<Sink*> sinks_;
   Sink* late_sink_;
   size_t late_fields_;
   DeadLetterWriter* dead_letters_;
+  std::function<Status(const BarrierParts&)> on_barrier_;
   uint64_t next_seq_ = 0;
   std::map<uint64_t, Pending> pending_;
   uint64_t late_ = 0;

@@ -154,8 +154,8 @@ PipelineBuilder& PipelineBuilder::window(WindowKind kind, int64_t size, int64_t 
 
 PipelineBuilder& PipelineBuilder::tumbling(std::string size, std::vector<std::string> aggregates,
                                            std::string allowed_lateness) {
-  return window(WindowKind::kTumbling, Duration(size, "tumbling size"), 0, 0,
-                std::move(aggregates), allowed_lateness);
+  return window(WindowKind::kTumbling, Duration(size, "tumbling size"), 0, 0, std::move(aggregates),
+                allowed_lateness);
 }
 
 PipelineBuilder& PipelineBuilder::sliding(std::string size, std::string slide,
@@ -184,24 +184,51 @@ PipelineBuilder& PipelineBuilder::running_aggregate(std::vector<std::string> agg
 }
 
 PipelineBuilder& PipelineBuilder::Sink(std::string type, std::string path) {
-  spec_.sink.type = std::move(type);
-  spec_.sink.path = std::move(path);
+  // The first sink is spec_.sink; later ones receive the same rows.
+  SinkSpec* sink = &spec_.sink;
+  if (!spec_.sink.type.empty()) sink = &spec_.more_sinks.emplace_back();
+  sink->type = std::move(type);
+  sink->path = std::move(path);
+  last_sink_ = sink;
   return *this;
 }
 
-PipelineBuilder& PipelineBuilder::csv_sink(std::string path) { return Sink("csv", std::move(path)); }
+PipelineBuilder& PipelineBuilder::projection_sink(std::string name, std::vector<std::string> key) {
+  Sink("projection", "");
+  last_sink_->name = std::move(name);
+  last_sink_->key = std::move(key);
+  return *this;
+}
+
+PipelineBuilder& PipelineBuilder::state_dir(std::string dir) {
+  spec_.state_dir = std::move(dir);
+  return *this;
+}
+
+PipelineBuilder& PipelineBuilder::checkpoint_interval(std::string interval) {
+  const int64_t us = Duration(interval, "checkpoint_interval");
+  if (us <= 0 && error_.ok()) {
+    error_ = Status::InvalidArgument("checkpoint_interval must be greater than 0");
+  }
+  spec_.checkpoint_interval = us;
+  return *this;
+}
+
+PipelineBuilder& PipelineBuilder::csv_sink(std::string path) {
+  return Sink("csv", std::move(path));
+}
 PipelineBuilder& PipelineBuilder::jsonl_sink(std::string path) {
   return Sink("jsonl", std::move(path));
 }
 PipelineBuilder& PipelineBuilder::stdout_sink(std::string format) {
   Sink("stdout", "");
-  spec_.sink.format = std::move(format);
+  last_sink_->format = std::move(format);
   return *this;
 }
 PipelineBuilder& PipelineBuilder::null_sink() { return Sink("null", ""); }
 PipelineBuilder& PipelineBuilder::collect(std::shared_ptr<Collector> collector) {
   Sink("collector", "");
-  spec_.sink.collector = std::move(collector);
+  last_sink_->collector = std::move(collector);
   return *this;
 }
 

@@ -39,6 +39,10 @@ class PipelineBuilder {
   PipelineBuilder& batch_size(uint32_t rows);
   PipelineBuilder& dead_letter_path(std::string path);
   PipelineBuilder& late_path(std::string path);
+  // Checkpoints (docs/fault-tolerance.md): off unless a state directory is given; then taken
+  // every `interval` (default "1s") and at the end, and Run() resumes from the latest one.
+  PipelineBuilder& state_dir(std::string dir);
+  PipelineBuilder& checkpoint_interval(std::string interval);
 
   // Sources. `schema` lists (field, type name) pairs in order; type names as in TOML files.
   using SchemaList = std::vector<std::pair<std::string, std::string>>;
@@ -55,8 +59,7 @@ class PipelineBuilder {
   PipelineBuilder& map(std::string field, std::string expr);
   // `fn(const RowView&)` returning double, an integer type, bool or std::string.
   template <typename Fn>
-    requires std::is_invocable_v<Fn, const RowView&>
-  PipelineBuilder& map(std::string field, Fn fn) {
+  requires std::is_invocable_v<Fn, const RowView&> PipelineBuilder& map(std::string field, Fn fn) {
     return map_fn(std::move(field), MakeRowFunction(std::move(fn)));
   }
   PipelineBuilder& keep(std::vector<std::string> fields);
@@ -64,20 +67,22 @@ class PipelineBuilder {
   // Windows with aggregates such as "count() as n", "sum(amount) as total".
   PipelineBuilder& tumbling(std::string size, std::vector<std::string> aggregates,
                             std::string allowed_lateness = "0s");
-  PipelineBuilder& sliding(std::string size, std::string slide,
-                           std::vector<std::string> aggregates,
+  PipelineBuilder& sliding(std::string size, std::string slide, std::vector<std::string> aggregates,
                            std::string allowed_lateness = "0s");
   PipelineBuilder& session(std::string gap, std::vector<std::string> aggregates,
                            std::string allowed_lateness = "0s");
   // Running (non-windowed) keyed aggregate: one updated row per event.
   PipelineBuilder& running_aggregate(std::vector<std::string> aggregates);
 
-  // Sinks.
+  // Sinks. The first one called is the pipeline's sink; each further one receives the same rows.
   PipelineBuilder& csv_sink(std::string path);
   PipelineBuilder& jsonl_sink(std::string path);
   PipelineBuilder& stdout_sink(std::string format = "jsonl");
   PipelineBuilder& null_sink();
   PipelineBuilder& collect(std::shared_ptr<Collector> collector);
+  // A read model in the state directory, upserted by `key` (empty: the key_by fields, then
+  // window_start for windows). Needs state_dir().
+  PipelineBuilder& projection_sink(std::string name, std::vector<std::string> key = {});
 
   // The declared pipeline, or the first mistake made while declaring it.
   Result<PipelineSpec> spec() const;
@@ -119,6 +124,7 @@ class PipelineBuilder {
 
   PipelineSpec spec_;
   Status error_;
+  SinkSpec* last_sink_ = nullptr;  // the sink the last sink call added
 };
 
 }  // namespace sluice

@@ -1,12 +1,15 @@
 #include "engine/runtime/pipeline_impl.h"
 
-#include <exception>
-
 #include <fmt/format.h>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <exception>
+
 #include "engine/key.h"
+#include "engine/runtime/checkpointer.h"
+#include "engine/runtime/crash_point.h"
+#include "engine/runtime/definition.h"
 #include "engine/runtime/lane_router.h"
 #include "engine/runtime/output_stage.h"
 #include "engine/runtime/source_driver.h"
@@ -36,8 +39,9 @@ using RoutedPtr = std::shared_ptr<Routed>;
 struct Msg {
   uint64_t seq = 0;
   uint32_t lane = 0;
-  RoutedPtr routed;  // keyed, before the lanes
-  BatchPtr result;   // after the lanes (or the whole batch when unkeyed)
+  RoutedPtr routed;                             // keyed, before the lanes
+  BatchPtr result;                              // after the lanes (or the whole batch when unkeyed)
+  std::shared_ptr<const std::string> snapshot;  // the lane's operator state at a barrier
 };
 
 }  // namespace
@@ -46,7 +50,7 @@ Status Pipeline::Build(const PipelineOptions& options, const PipelineSpec& spec,
                        std::unique_ptr<Pipeline>* pipeline) {
   std::unique_ptr<Plan> plan;
   SLUICE_RETURN_IF_ERROR(BuildPlan(spec, options, &plan));
-  *pipeline = std::make_unique<PipelineImpl>(std::move(plan));
+  *pipeline = std::make_unique<PipelineImpl>(std::move(plan), options);
   return Status::OK();
 }
 
@@ -70,76 +74,230 @@ PipelineStats PipelineImpl::Stats() const {
   s.records_out = records_out_.load();
   s.late = late_.load();
   s.dead_letters = dead_letters_.load();
+  s.checkpoints = checkpoints_.load();
+  s.last_checkpoint = last_checkpoint_.load();
+  s.finalized_only = finalized_only_.load();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    s.resumed_from = resumed_from_;
+    s.resumed_position = resumed_position_;
+  }
   int64_t start = start_ns_.load(), end = end_ns_.load();
   if (start) s.elapsed_s = ((end ? end : NowNs()) - start) / 1e9;
   return s;
 }
 
 Status PipelineImpl::Run() {
-  const Plan& plan = *plan_;
   start_ns_.store(NowNs());
-  auto source = MakeSource(plan.spec.source, plan.source_options);
-  if (!source.ok()) return source.status();
-  SourceDriver driver(std::move(source).value(), plan.source_options.schema,
-                      plan.max_out_of_orderness);
-  SLUICE_RETURN_IF_ERROR(driver.Open());
+  Status s = RunOnce();
+  end_ns_.store(NowNs());
+  return s;
+}
 
-  auto sink = MakeSink(plan.spec.sink);
-  if (!sink.ok()) return sink.status();
-  SLUICE_RETURN_IF_ERROR((*sink)->Open(plan.output_schema));
-
-  std::unique_ptr<Sink> late_sink;
+Status PipelineImpl::MakeOutputs(Outputs* out) {
+  const Plan& plan = *plan_;
+  for (const SinkSpec& spec : plan.sinks) {
+    auto sink = MakeSink(spec);
+    if (!sink.ok()) return sink.status();
+    out->sinks.push_back(std::move(sink).value());
+  }
   if (!plan.late_path.empty()) {
     SinkSpec ls;
     ls.type = "jsonl";
     ls.path = plan.late_path;
     auto made = MakeSink(ls);
-    Status s = made.ok() ? Status::OK() : made.status();
-    if (s.ok()) {
-      late_sink = std::move(made).value();
-      std::vector<Field> visible(plan.pre_schema.fields().begin(),
-                                 plan.pre_schema.fields().begin() + plan.keyed_visible);
-      s = late_sink->Open(Schema(visible));
-    }
-    if (!s.ok()) {
-      (*sink)->Abort();
-      return s;
-    }
+    if (!made.ok()) return made.status();
+    out->late = std::move(made).value();
   }
-  DeadLetterWriter dead_letters(plan.dead_letter_path);
-  OutputStage output(plan.keyed ? plan.parallelism : 1, sink->get(), late_sink.get(),
-                     plan.keyed_visible, &dead_letters);
+  out->dead_letters = std::make_unique<DeadLetterWriter>(plan.dead_letter_path);
+  return Status::OK();
+}
 
-  Status s = RunGraph(&driver, &output);
-  Status dl = dead_letters.Close();
-  if (s.ok()) s = dl;
-  if (s.ok()) s = (*sink)->Close();
-  if (s.ok() && late_sink) s = late_sink->Close();
-  if (!s.ok()) {
-    (*sink)->Abort();
-    if (late_sink) late_sink->Abort();
+Schema PipelineImpl::LateSchema() const {
+  const Plan& plan = *plan_;
+  std::vector<Field> visible(plan.pre_schema.fields().begin(),
+                             plan.pre_schema.fields().begin() + plan.keyed_visible);
+  return Schema(visible);
+}
+
+// Opens every output: afresh (`resume` null) or after the checkpoint `resume`.
+Status PipelineImpl::OpenOutputs(Outputs* out, const CheckpointRecord* resume, bool checkpoints) {
+  const Plan& plan = *plan_;
+  for (size_t i = 0; i < out->sinks.size(); ++i) {
+    Sink* sink = out->sinks[i].get();
+    Status s;
+    if (!checkpoints) {
+      s = sink->Open(plan.output_schema);
+    } else if (resume == nullptr) {
+      s = sink->Resume(plan.output_schema, "");
+    } else if (i < resume->sinks.size()) {
+      s = sink->Resume(plan.output_schema, resume->sinks[i]);
+    } else {
+      s = Status::Corruption("the checkpoint records fewer sinks than the pipeline has");
+    }
+    SLUICE_RETURN_IF_ERROR(s);
   }
-  records_out_.store((*sink)->rows());
-  late_.store(output.late());
-  dead_letters_.store(dead_letters.count());
-  events_in_.store(driver.events());
-  end_ns_.store(NowNs());
+  if (out->late) {
+    if (!checkpoints) {
+      SLUICE_RETURN_IF_ERROR(out->late->Open(LateSchema()));
+    } else {
+      SLUICE_RETURN_IF_ERROR(out->late->Resume(LateSchema(), resume ? resume->late : ""));
+    }
+  }
+  if (resume) SLUICE_RETURN_IF_ERROR(out->dead_letters->Resume(resume->dead_letters));
+  return Status::OK();
+}
+
+// Leaves every output as a failed run must: rolled back, or, with checkpoints, as the last
+// checkpoint committed it (for the next run to resume).
+void PipelineImpl::AbandonOutputs(Outputs* out, bool checkpoints) {
+  for (auto& sink : out->sinks) {
+    if (checkpoints) {
+      sink->Detach();
+    } else {
+      sink->Abort();
+    }
+  }
+  if (out->late) {
+    if (checkpoints) {
+      out->late->Detach();
+    } else {
+      out->late->Abort();
+    }
+  }
+}
+
+Status PipelineImpl::CloseOutputs(Outputs* out) {
+  Status s = out->dead_letters->Close();
+  for (auto& sink : out->sinks) {
+    if (s.ok()) s = sink->Close();
+  }
+  if (s.ok() && out->late) s = out->late->Close();
   return s;
 }
 
-Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output) {
-  const Plan& plan = *plan_;
-  const uint32_t lanes = plan.parallelism;
+void PipelineImpl::PublishStats(const Outputs& out, uint64_t late, uint64_t events) {
+  records_out_.store(out.sinks.empty() ? 0 : out.sinks[0]->rows());
+  late_.store(late);
+  dead_letters_.store(out.dead_letters->count());
+  events_in_.store(events);
+}
 
-  // Keyed operator instances, one per lane, created before the graph runs.
-  std::vector<std::unique_ptr<KeyedOperator>> ops;
-  if (plan.keyed) {
-    for (uint32_t i = 0; i < lanes; ++i) {
-      auto op = MakeKeyedOperator(plan.keyed_def, plan.pre_schema);
-      if (!op.ok()) return op.status();
-      ops.push_back(std::move(op).value());
+Status PipelineImpl::RunOnce() {
+  const Plan& plan = *plan_;
+  auto source = MakeSource(plan.spec.source, plan.source_options);
+  if (!source.ok()) return source.status();
+  const bool checkpoints = plan.checkpoints;
+  const std::string name =
+      options_.checkpoint_name.empty() ? plan.spec.name : options_.checkpoint_name;
+  const uint32_t lanes = plan.keyed ? plan.parallelism : 0;
+  Checkpointer cp(plan, name,
+                  DescribeDefinition(plan.spec, lanes) +
+                      fmt::format("dead letters: {}\n", plan.dead_letter_path));
+  const CheckpointRecord* resume = nullptr;
+  if (checkpoints) {
+    SLUICE_RETURN_IF_ERROR(cp.Begin(options_.from_scratch));
+    if (cp.start() != Checkpointer::Start::kFresh) {
+      resume = &cp.resumed();
+      std::lock_guard<std::mutex> l(mu_);
+      resumed_from_ = resume->id;
+      resumed_position_ = resume->position_text;
     }
   }
+
+  Outputs outputs;
+  SLUICE_RETURN_IF_ERROR(MakeOutputs(&outputs));
+  Status s = OpenOutputs(&outputs, resume, checkpoints);
+  if (!s.ok()) {
+    AbandonOutputs(&outputs, checkpoints);
+    return s;
+  }
+  std::vector<Sink*> sinks;
+  for (auto& sink : outputs.sinks) sinks.push_back(sink.get());
+  cp.SetOutputs(sinks, outputs.late.get(), outputs.dead_letters.get());
+
+  if (cp.start() == Checkpointer::Start::kFinalize) {
+    // The input was finished and its final checkpoint committed; only the renames were lost.
+    CrashPoint("finish-before-close");
+    s = CloseOutputs(&outputs);
+    if (s.ok()) s = cp.MarkClosed();
+    if (!s.ok()) AbandonOutputs(&outputs, checkpoints);
+    PublishStats(outputs, resume->late_events, resume->events_in);
+    finalized_only_.store(true);
+    last_checkpoint_.store(resume->id);
+    return s;
+  }
+
+  SourceDriver driver(std::move(source).value(), plan.source_options.schema,
+                      plan.max_out_of_orderness);
+  s = driver.Open();
+  if (s.ok() && checkpoints) {
+    if (!driver.source().can_resume()) {
+      s = Status::InvalidArgument(
+          fmt::format("source '{}' cannot resume from a checkpoint; leave state_dir out",
+                      plan.spec.source.path));
+    } else {
+      driver.EnableCheckpoints(std::chrono::microseconds(plan.checkpoint_interval));
+      if (resume) s = driver.Restore(resume->driver);
+    }
+  }
+
+  // Keyed operator instances, one per lane, created (and restored) before the graph runs.
+  std::vector<std::unique_ptr<KeyedOperator>> ops;
+  for (uint32_t i = 0; s.ok() && i < lanes; ++i) {
+    auto op = MakeKeyedOperator(plan.keyed_def, plan.pre_schema);
+    if (!op.ok()) {
+      s = op.status();
+      break;
+    }
+    ops.push_back(std::move(op).value());
+    if (resume) {
+      s = i < resume->operators.size()
+              ? ops.back()->Restore(resume->operators[i])
+              : Status::Corruption("the checkpoint records fewer lanes than the pipeline has");
+      if (!s.ok()) s = s.WithPrefix(fmt::format("lane {}", i));
+    }
+  }
+  if (!s.ok()) {
+    AbandonOutputs(&outputs, checkpoints);
+    return s;
+  }
+
+  OutputStage output(plan.keyed ? plan.parallelism : 1, sinks, outputs.late.get(),
+                     plan.keyed_visible, outputs.dead_letters.get());
+  if (resume) output.set_late(resume->late_events);
+  if (checkpoints) {
+    output.OnBarrier([&](const BarrierParts& b) -> Status {
+      Checkpointer::Cut cut;
+      cut.driver = b.driver_state;
+      cut.position_text = driver.DescribeState(b.driver_state);
+      cut.watermark = b.watermark;
+      for (const auto& snap : b.operators) cut.operators.push_back(snap ? *snap : "");
+      if (!plan.keyed) cut.operators.clear();
+      cut.finished = b.last;
+      cut.events_in = driver.EventsOf(b.driver_state);
+      cut.late_events = output.late();
+      SLUICE_RETURN_IF_ERROR(cp.Take(cut));
+      checkpoints_.store(cp.taken());
+      last_checkpoint_.store(cp.last_id());
+      return Status::OK();
+    });
+  }
+
+  s = RunGraph(&driver, &output, &ops);
+  if (s.ok() && checkpoints) CrashPoint("finish-before-close");
+  if (s.ok()) s = CloseOutputs(&outputs);
+  if (s.ok() && checkpoints) s = cp.MarkClosed();
+  if (!s.ok()) AbandonOutputs(&outputs, checkpoints);
+  PublishStats(outputs, output.late(), driver.events());
+  return s;
+}
+
+Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
+                              std::vector<std::unique_ptr<KeyedOperator>>* ops_ptr) {
+  const Plan& plan = *plan_;
+  const uint32_t lanes = plan.parallelism;
+  std::vector<std::unique_ptr<KeyedOperator>>& ops = *ops_ptr;
 
   auto guard = [this](auto&& fn) {
     try {
@@ -212,9 +370,18 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output) {
       size_t completed = 0;
       guard([&]() -> Status {
         std::vector<DeadLetter>* dead = nullptr;
-        if (m.routed && m.lane == 0) dead = &m.routed->dead;
-        if (!m.routed && m.result) dead = &m.result->dead_letters;
-        auto r = output->Add(m.seq, m.lane, m.result, dead);
+        const Batch* source_batch = nullptr;
+        if (m.routed && m.lane == 0) {
+          dead = &m.routed->dead;
+          source_batch = m.routed->whole.get();
+        }
+        if (!m.routed && m.result) {
+          dead = &m.result->dead_letters;
+          source_batch = m.result.get();
+        }
+        const Batch* barrier =
+            source_batch && source_batch->checkpoint && !failed() ? source_batch : nullptr;
+        auto r = output->Add(m.seq, m.lane, m.result, dead, m.snapshot, barrier);
         if (!r.ok()) return r.status();
         completed = *r;
         return Status::OK();
@@ -249,6 +416,11 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output) {
                                                            routed.rows[i].size(), result.get()));
                   }
                   for (const auto& t : plan.post) SLUICE_RETURN_IF_ERROR(t->Apply(result.get()));
+                  if (in.routed->whole->checkpoint) {
+                    auto snap = std::make_shared<std::string>();
+                    op->Snapshot(snap.get());
+                    out.snapshot = std::move(snap);
+                  }
                   return Status::OK();
                 });
               }

@@ -17,12 +17,14 @@
 
 #include "engine/pipeline.h"
 #include "engine/runtime/plan.h"
+#include "operators/sink.h"
 
 namespace sluice {
 
 class PipelineImpl final : public Pipeline {
  public:
-  explicit PipelineImpl(std::unique_ptr<Plan> plan) : plan_(std::move(plan)) {}
+  PipelineImpl(std::unique_ptr<Plan> plan, const PipelineOptions& options)
+      : plan_(std::move(plan)), options_(options) {}
 
   Status Run() override;
   void Stop() override;
@@ -34,13 +36,33 @@ class PipelineImpl final : public Pipeline {
   // Records the first error; later ones are dropped. Thread-safe.
   void Fail(const Status& s);
   bool failed() const { return stop_.load(std::memory_order_relaxed); }
-  Status RunGraph(class SourceDriver* driver, class OutputStage* output);
+  // Every sink of a run, the late-event sink (or null) and the dead-letter file.
+  struct Outputs {
+    std::vector<std::unique_ptr<Sink>> sinks;
+    std::unique_ptr<Sink> late;
+    std::unique_ptr<DeadLetterWriter> dead_letters;
+  };
+  Status RunOnce();
+  Status MakeOutputs(Outputs* out);
+  Status OpenOutputs(Outputs* out, const struct CheckpointRecord* resume, bool checkpoints);
+  void AbandonOutputs(Outputs* out, bool checkpoints);
+  Status CloseOutputs(Outputs* out);
+  void PublishStats(const Outputs& out, uint64_t late, uint64_t events);
+  Schema LateSchema() const;
+  Status RunGraph(class SourceDriver* driver, class OutputStage* output,
+                  std::vector<std::unique_ptr<KeyedOperator>>* ops);
 
   std::unique_ptr<Plan> plan_;
+  const PipelineOptions options_;
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  Status error_;  // GUARDED_BY(mu_)
+  mutable std::mutex mu_;
+  Status error_;                  // GUARDED_BY(mu_)
   bool stopped_by_user_ = false;  // GUARDED_BY(mu_)
+  uint64_t resumed_from_ = 0;     // GUARDED_BY(mu_)
+  std::string resumed_position_;  // GUARDED_BY(mu_)
+  std::atomic<uint64_t> checkpoints_{0};
+  std::atomic<uint64_t> last_checkpoint_{0};
+  std::atomic<bool> finalized_only_{false};
 
   std::atomic<uint64_t> events_in_{0};
   std::atomic<uint64_t> records_out_{0};

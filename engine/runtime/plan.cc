@@ -1,10 +1,10 @@
 #include "engine/runtime/plan.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "engine/expr/expr.h"
 #include "operators/filter.h"
@@ -39,7 +39,8 @@ Status ExprError(const Status& s, const SourceLoc& loc, std::string_view what) {
     return Status::InvalidArgument(fmt::format("{}{}: {}", at.Prefix(), what, rest));
   }
   if (col > 0) {
-    return Status::InvalidArgument(fmt::format("{}{}: at column {}: {}", loc.Prefix(), what, col, rest));
+    return Status::InvalidArgument(
+        fmt::format("{}{}: at column {}: {}", loc.Prefix(), what, col, rest));
   }
   return Status::InvalidArgument(fmt::format("{}{}: {}", loc.Prefix(), what, m));
 }
@@ -47,11 +48,21 @@ Status ExprError(const Status& s, const SourceLoc& loc, std::string_view what) {
 std::string OpName(const OperatorSpec& op, size_t i) {
   const char* kind = "?";
   switch (op.kind) {
-    case OpKind::kFilter: kind = "filter"; break;
-    case OpKind::kMap: kind = "map"; break;
-    case OpKind::kKeyBy: kind = "key_by"; break;
-    case OpKind::kWindow: kind = "window"; break;
-    case OpKind::kAggregate: kind = "aggregate"; break;
+    case OpKind::kFilter:
+      kind = "filter";
+      break;
+    case OpKind::kMap:
+      kind = "map";
+      break;
+    case OpKind::kKeyBy:
+      kind = "key_by";
+      break;
+    case OpKind::kWindow:
+      kind = "window";
+      break;
+    case OpKind::kAggregate:
+      kind = "aggregate";
+      break;
   }
   return fmt::format("operator #{} ({})", i + 1, kind);
 }
@@ -104,8 +115,8 @@ Status PlanStateless(const OperatorSpec& op, size_t index, Schema* schema,
   for (const Assignment& a : op.set) {
     const SourceLoc& loc = a.loc.known() ? a.loc : op.loc;
     if (!ValidFieldName(a.field)) {
-      return Error(loc, fmt::format("{}: '{}' is not a valid field name (letters, digits, _)",
-                                    name, a.field));
+      return Error(loc, fmt::format("{}: '{}' is not a valid field name (letters, digits, _)", name,
+                                    a.field));
     }
     Map::Step step;
     step.input = *schema;
@@ -213,7 +224,8 @@ Status PlanAggregates(const OperatorSpec& op, const std::string& name, Plan* pla
     agg.output = *field;
     def->aggregates.push_back(std::move(agg));
   }
-  if (!hidden.empty()) plan->pre.push_back(std::make_unique<Map>(std::move(hidden), std::vector<int>{}));
+  if (!hidden.empty())
+    plan->pre.push_back(std::make_unique<Map>(std::move(hidden), std::vector<int>{}));
   return Status::OK();
 }
 
@@ -261,15 +273,16 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
     for (const char* w : {"window_start", "window_end"}) {
       if (!names.insert(w).second) {
         return Error(op.loc, fmt::format("{}: key field '{}' clashes with the window's own "
-                                         "'{}' column; rename it with a map first", name, w, w));
+                                         "'{}' column; rename it with a map first",
+                                         name, w, w));
       }
     }
   }
   for (const AggregateDef& a : def.aggregates) {
     if (!names.insert(a.output.name).second) {
       return Error(op.loc, fmt::format("{}: output field '{}' appears twice; give the "
-                                       "aggregates distinct aliases with 'as'", name,
-                                       a.output.name));
+                                       "aggregates distinct aliases with 'as'",
+                                       name, a.output.name));
     }
   }
   auto keyed = MakeKeyedOperator(def, plan->pre_schema);
@@ -285,7 +298,8 @@ Status PlanSource(const PipelineSpec& spec, Plan* plan) {
   static const std::set<std::string> kTypes = {"csv", "jsonl", "generator", "log"};
   if (!kTypes.count(src.type)) {
     return Error(src.loc, fmt::format("unknown source type '{}' (expected csv, jsonl, generator, "
-                                      "log)", src.type));
+                                      "log)",
+                                      src.type));
   }
   so.schema = src.type == "generator" ? GeneratorSchema() : src.schema;
   if (so.schema.size() == 0) return Error(src.loc, "the source needs a schema");
@@ -302,14 +316,60 @@ Status PlanSource(const PipelineSpec& spec, Plan* plan) {
     }
     Type t = so.schema.field(i).type;
     if (t != Type::kTimestamp && t != Type::kInt64) {
-      return Error(src.loc, fmt::format("event_time '{}' must be a timestamp or int64 field, not {}",
-                                        et, TypeName(t)));
+      return Error(src.loc,
+                   fmt::format("event_time '{}' must be a timestamp or int64 field, not {}", et,
+                               TypeName(t)));
     }
     so.event_time_index = i;
   }
   if (src.max_out_of_orderness < 0) return Error(src.loc, "max_out_of_orderness must be >= 0");
   plan->max_out_of_orderness = src.max_out_of_orderness;
   so.name = src.type == "generator" ? "generator" : src.path;
+  return Status::OK();
+}
+
+Status PlanSink(const PipelineSpec& spec, const Plan& plan, SinkSpec* sink) {
+  static const std::set<std::string> kSinks = {"csv",       "jsonl", "stdout",    "null",
+                                               "collector", "log",   "projection"};
+  if (!kSinks.count(sink->type)) {
+    return Error(sink->loc, fmt::format("unknown sink type '{}' (expected csv, jsonl, stdout, "
+                                        "null, log, projection)",
+                                        sink->type));
+  }
+  if ((sink->type == "csv" || sink->type == "jsonl" || sink->type == "log") && sink->path.empty()) {
+    return Error(sink->loc, fmt::format("a {} sink needs a path", sink->type));
+  }
+  if (sink->type == "collector" && !sink->collector) {
+    return Error(sink->loc, "a collector sink needs a Collector");
+  }
+  if (sink->type != "projection") return Status::OK();
+  if (sink->name.empty()) return Error(sink->loc, "a projection sink needs a name");
+  if (sink->name.find('\0') != std::string::npos) {
+    return Error(sink->loc, "a projection name cannot hold a NUL character");
+  }
+  sink->path = spec.state_dir;
+  sink->pipeline = spec.name;
+  const Schema& out = plan.output_schema;
+  if (sink->key.empty()) {
+    if (!plan.keyed) {
+      return Error(sink->loc, fmt::format("projection '{}': an unkeyed pipeline must name the "
+                                          "projection's key fields (key = [...])",
+                                          sink->name));
+    }
+    for (size_t k = 0; k < plan.keyed_def.key_columns.size(); ++k) {
+      sink->key.push_back(out.field(k).name);
+    }
+    if (plan.keyed_def.kind == OpKind::kWindow && out.IndexOf("window_start") >= 0) {
+      sink->key.push_back("window_start");
+    }
+  }
+  for (const std::string& k : sink->key) {
+    if (out.IndexOf(k) < 0) {
+      return Error(sink->loc, fmt::format("projection '{}': key field '{}' is not an output "
+                                          "field (fields: {})",
+                                          sink->name, k, FieldList(out)));
+    }
+  }
   return Status::OK();
 }
 
@@ -328,10 +388,10 @@ Status BuildPlan(const PipelineSpec& spec, const PipelineOptions& options,
     return Error(spec.loc, "batch_size must be between 1 and 1048576");
   }
   plan->max_in_flight = options.max_in_flight ? options.max_in_flight : 4 * p + 4;
-  plan->dead_letter_path = spec.dead_letter_path.empty()
-                               ? fmt::format("{}/{}.dlq.jsonl", options.default_dead_letter_dir,
-                                             spec.name)
-                               : spec.dead_letter_path;
+  plan->dead_letter_path =
+      spec.dead_letter_path.empty()
+          ? fmt::format("{}/{}.dlq.jsonl", options.default_dead_letter_dir, spec.name)
+          : spec.dead_letter_path;
   plan->late_path = spec.late_path;
 
   SLUICE_RETURN_IF_ERROR(PlanSource(spec, plan.get()));
@@ -353,7 +413,8 @@ Status BuildPlan(const PipelineSpec& spec, const PipelineOptions& options,
           if (have_key_by) {
             return Error(op.loc, fmt::format("{}: between key_by and its window/aggregate only "
                                              "the window or aggregate may come; move this "
-                                             "operator before the key_by", name));
+                                             "operator before the key_by",
+                                             name));
           }
           SLUICE_RETURN_IF_ERROR(PlanStateless(op, i, &plan->pre_schema, &plan->pre));
         }
@@ -361,7 +422,8 @@ Status BuildPlan(const PipelineSpec& spec, const PipelineOptions& options,
       case OpKind::kKeyBy: {
         if (plan->keyed || have_key_by) {
           return Error(op.loc, fmt::format("{}: only one keyed stage (key_by then window or "
-                                           "aggregate) per pipeline is supported", name));
+                                           "aggregate) per pipeline is supported",
+                                           name));
         }
         if (op.fields.empty()) return Error(op.loc, name + ": key_by needs at least one field");
         std::set<std::string> seen;
@@ -382,12 +444,16 @@ Status BuildPlan(const PipelineSpec& spec, const PipelineOptions& options,
       case OpKind::kAggregate:
         if (plan->keyed) {
           return Error(op.loc, fmt::format("{}: only one window or aggregate per pipeline is "
-                                           "supported", name));
+                                           "supported",
+                                           name));
         }
         if (!have_key_by) {
-          return Error(op.loc, fmt::format(
-              "{} needs a key_by before it; to aggregate all events together, add a map with "
-              "set = [\"all = 1\"] and key_by [\"all\"]", name));
+          return Error(
+              op.loc,
+              fmt::format(
+                  "{} needs a key_by before it; to aggregate all events together, add a map with "
+                  "set = [\"all = 1\"] and key_by [\"all\"]",
+                  name));
         }
         SLUICE_RETURN_IF_ERROR(PlanKeyed(op, i, key_columns, plan.get()));
         break;
@@ -398,17 +464,36 @@ Status BuildPlan(const PipelineSpec& spec, const PipelineOptions& options,
   }
   if (!plan->keyed) plan->output_schema = plan->pre_schema;
 
-  const SinkSpec& sink = spec.sink;
-  static const std::set<std::string> kSinks = {"csv", "jsonl", "stdout", "null", "collector", "log"};
-  if (!kSinks.count(sink.type)) {
-    return Error(sink.loc, fmt::format("unknown sink type '{}' (expected csv, jsonl, stdout, null, "
-                                       "log)", sink.type));
+  std::vector<SinkSpec> sinks = {spec.sink};
+  sinks.insert(sinks.end(), spec.more_sinks.begin(), spec.more_sinks.end());
+  std::set<std::string> paths;
+  for (SinkSpec& sink : sinks) {
+    SLUICE_RETURN_IF_ERROR(PlanSink(spec, *plan, &sink));
+    if ((sink.type == "csv" || sink.type == "jsonl") && !paths.insert(sink.path).second) {
+      return Error(sink.loc, fmt::format("two sinks write '{}'", sink.path));
+    }
+    if (sink.type == "projection" && !paths.insert("projection:" + sink.name).second) {
+      return Error(sink.loc, fmt::format("two sinks write projection '{}'", sink.name));
+    }
   }
-  if ((sink.type == "csv" || sink.type == "jsonl" || sink.type == "log") && sink.path.empty()) {
-    return Error(sink.loc, fmt::format("a {} sink needs a path", sink.type));
+  plan->sinks = std::move(sinks);
+
+  plan->state_dir = spec.state_dir;
+  plan->checkpoint_interval = spec.checkpoint_interval;
+  if (!plan->state_dir.empty() && plan->checkpoint_interval <= 0) {
+    return Error(spec.loc, "checkpoint_interval must be greater than 0");
   }
-  if (sink.type == "collector" && !sink.collector) {
-    return Error(sink.loc, "a collector sink needs a Collector");
+  // Standard input cannot be read again: such a pipeline runs without checkpoints.
+  plan->checkpoints = !plan->state_dir.empty() && spec.source.path != "-";
+  for (const SinkSpec& sink : plan->sinks) {
+    if (sink.type == "projection" && !plan->checkpoints) {
+      return Error(
+          sink.loc,
+          fmt::format(
+              "projection '{}' lives in the pipeline's state directory, so it needs checkpoints: "
+              "set [pipeline] state_dir{}",
+              sink.name, spec.source.path == "-" ? " and read a file, not standard input" : ""));
+    }
   }
   *out = std::move(plan);
   return Status::OK();

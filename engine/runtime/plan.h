@@ -32,10 +32,19 @@ struct Plan {
   Schema pre_schema;                            // schema after `pre`
 
   bool keyed = false;
-  KeyedStageDef keyed_def;     // key columns and aggregate inputs index pre_schema
-  size_t keyed_visible = 0;    // fields of pre_schema the user can see (hidden ones follow)
+  KeyedStageDef keyed_def;   // key columns and aggregate inputs index pre_schema
+  size_t keyed_visible = 0;  // fields of pre_schema the user can see (hidden ones follow)
   std::vector<std::unique_ptr<Transform>> post;  // after the keyed stage, per lane
   Schema output_schema;                          // what the sink receives
+
+  // Every sink, in declaration order (spec.sink first), with projection sinks resolved (their
+  // state directory, pipeline and key fields filled in).
+  std::vector<SinkSpec> sinks;
+
+  // Checkpoints: on when the spec names a state directory and the source can be read again.
+  bool checkpoints = false;
+  std::string state_dir;
+  int64_t checkpoint_interval = 0;  // us
 };
 
 // Validates `spec` and builds its plan. Errors are InvalidArgument, prefixed with

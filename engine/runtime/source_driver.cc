@@ -1,5 +1,7 @@
 #include "engine/runtime/source_driver.h"
 
+#include "codecs/state_codec.h"
+
 namespace sluice {
 
 SourceDriver::SourceDriver(std::unique_ptr<Source> source, Schema schema,
@@ -29,7 +31,68 @@ Status SourceDriver::Next(Batch* out, bool* done) {
   out->last = eof;
   if (eof) finished_ = true;
   events_.fetch_add(n, std::memory_order_relaxed);
+  if (checkpoints_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (eof || now - last_barrier_ >= interval_) {
+      last_barrier_ = now;
+      out->checkpoint = true;
+      SLUICE_RETURN_IF_ERROR(SaveState(&out->checkpoint_state));
+    }
+  }
   return Status::OK();
+}
+
+Status SourceDriver::SaveState(std::string* out) const {
+  StateWriter w(out);
+  w.PutHeader(kStateSourceDriver, 1);
+  w.PutSigned(max_ts_);
+  w.PutVarint(events());
+  std::string position;
+  SLUICE_RETURN_IF_ERROR(source_->SavePosition(&position));
+  w.PutString(position);
+  return Status::OK();
+}
+
+Status SourceDriver::Restore(std::string_view state) {
+  StateReader r(state, "source driver checkpoint");
+  uint32_t version = 0;
+  r.ReadHeader(kStateSourceDriver, 1, &version);
+  const TimeUs max_ts = r.Signed();
+  const uint64_t events = r.Varint();
+  const std::string_view position = r.String();
+  r.ExpectEnd();
+  SLUICE_RETURN_IF_ERROR(r.status());
+  SLUICE_RETURN_IF_ERROR(source_->RestorePosition(position));
+  max_ts_ = max_ts;
+  events_.store(events);
+  return Status::OK();
+}
+
+std::string SourceDriver::DescribeState(std::string_view state) const {
+  StateReader r(state, "source driver checkpoint");
+  uint32_t version = 0;
+  r.ReadHeader(kStateSourceDriver, 1, &version);
+  r.Signed();
+  r.Varint();
+  const std::string_view position = r.String();
+  return r.ok() ? source_->DescribePosition(position) : "";
+}
+
+uint64_t SourceDriver::EventsOf(std::string_view state) const {
+  StateReader r(state, "source driver checkpoint");
+  uint32_t version = 0;
+  r.ReadHeader(kStateSourceDriver, 1, &version);
+  r.Signed();
+  const uint64_t events = r.Varint();
+  return r.ok() ? events : 0;
+}
+
+TimeUs SourceDriver::WatermarkOf(std::string_view state) const {
+  StateReader r(state, "source driver checkpoint");
+  uint32_t version = 0;
+  r.ReadHeader(kStateSourceDriver, 1, &version);
+  const TimeUs max_ts = r.Signed();
+  return r.ok() ? WatermarkFor(max_ts) : kMinTime;
 }
 
 }  // namespace sluice

@@ -216,7 +216,7 @@ TEST_CASE("sink factory rejects unknown types and stdout formats") {
   auto made = MakeSink(spec);
   CHECK(made.status().IsInvalidArgument());
   CHECK(made.status().message() ==
-        "unknown sink type 'parquet' (known: csv, jsonl, stdout, null, collector, log)");
+        "unknown sink type 'parquet' (known: csv, jsonl, stdout, null, collector, log, projection)");
   spec.type = "stdout";
   spec.format = "xml";
   CHECK(MakeSink(spec).status().IsInvalidArgument());

@@ -104,7 +104,7 @@ TEST_CASE("[pipeline] errors") {
         "clicks.toml:2:1: unknown key 'nme' in [pipeline] (did you mean 'name'?)");
   CHECK(ErrorOf(Edit("parallelism = 2", "colour = \"red\"")) ==
         "clicks.toml:3:1: unknown key 'colour' in [pipeline] (expected name, parallelism, "
-        "batch_size, dead_letter_path, late_path, checkpoint_interval)");
+        "batch_size, dead_letter_path, late_path, state_dir, checkpoints, checkpoint_interval)");
   CHECK(ErrorOf(Edit("[pipeline]", "[[pipeline]]")) ==
         "clicks.toml:1:1: 'pipeline' must be a table, written [pipeline], found an array");
 }
@@ -112,7 +112,7 @@ TEST_CASE("[pipeline] errors") {
 TEST_CASE("of several unknown keys the first in the file is reported") {
   CHECK(ErrorOf(Edit("parallelism = 2", "zz_top = 1\naa_bottom = 2")) ==
         "clicks.toml:3:1: unknown key 'zz_top' in [pipeline] (expected name, parallelism, "
-        "batch_size, dead_letter_path, late_path, checkpoint_interval)");
+        "batch_size, dead_letter_path, late_path, state_dir, checkpoints, checkpoint_interval)");
 }
 
 TEST_CASE("[source] type and key errors") {
@@ -354,7 +354,7 @@ TEST_CASE("[sink] errors") {
   CHECK(ErrorOf(Edit("path = \"clicks_per_user.csv\"\n", "")) ==
         "clicks.toml:28:1: [sink] of type \"csv\" needs 'path'");
   CHECK(ErrorOf(Edit("[sink]\ntype = \"csv\"", "[sink]\ntype = \"parquet\"")) ==
-        "clicks.toml:29:8: unknown sink type 'parquet' (expected csv, jsonl, stdout, null, log)");
+        "clicks.toml:29:8: unknown sink type 'parquet' (expected csv, jsonl, stdout, null, log, projection)");
   CHECK(ErrorOf(Edit("[sink]\ntype = \"csv\"", "[sink]\ntype = \"stdout\"")) ==
         "clicks.toml:30:1: 'path' does not apply to [sink] of type \"stdout\" (only to csv, jsonl, "
         "log)");
@@ -368,5 +368,5 @@ TEST_CASE("[sink] errors") {
   CHECK(ErrorOf(Edit("[sink]\ntype = \"csv\"", "[sink]\ntype = \"csv\"\nmode = \"append\"")) ==
         "clicks.toml:30:1: unknown key 'mode' in [sink] of type \"csv\" (expected type, path)");
   CHECK(ErrorOf(Edit("[sink]\ntype = \"csv\"\n", "[sink]\n")) ==
-        "clicks.toml:28:1: [sink] needs 'type' (one of csv, jsonl, stdout, null, log)");
+        "clicks.toml:28:1: [sink] needs 'type' (one of csv, jsonl, stdout, null, log, projection)");
 }

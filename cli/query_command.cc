@@ -1,0 +1,169 @@
+#include "cli/query_command.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codecs/json.h"
+#include "engine/time_util.h"
+#include "operators/record_parse.h"
+#include "storage/projection_store.h"
+
+namespace sluice::cli {
+namespace {
+
+struct QueryArgs {
+  std::string dir;
+  std::string projection;
+  std::vector<std::string> key;
+  uint64_t limit = 0;
+  bool freshness = false;
+};
+
+std::string WatermarkText(TimeUs w) {
+  if (w == kMinTime) return "none yet";
+  if (w == kMaxTime) return "end of input";
+  return FormatIso(w);
+}
+
+std::string FreshnessJson(const ProjectionInfo& info) {
+  std::string out = "{\"projection\":";
+  AppendJsonString(info.name, &out);
+  out += ",\"table\":";
+  AppendJsonString(info.physical, &out);
+  out += ",\"pipeline\":";
+  AppendJsonString(info.pipeline, &out);
+  out +=
+      fmt::format(",\"rows\":{},\"checkpoint\":{},\"updated_at\":", info.rows, info.checkpoint_id);
+  AppendJsonString(FormatIso(info.updated_at), &out);
+  out += ",\"source_position\":";
+  AppendJsonString(info.position, &out);
+  out += ",\"watermark\":";
+  AppendJsonString(WatermarkText(info.watermark), &out);
+  out += ",\"key\":[";
+  for (size_t i = 0; i < info.key.size(); ++i) {
+    if (i) out += ",";
+    AppendJsonString(info.key[i].name, &out);
+  }
+  out += "]}";
+  return out;
+}
+
+// Encodes the given key values as a key prefix, each parsed as its key field's type.
+Status KeyPrefix(const ProjectionInfo& info, const std::vector<std::string>& values,
+                 std::string* prefix) {
+  if (values.size() > info.key.size()) {
+    std::vector<std::string> names;
+    for (const Field& f : info.key) names.push_back(f.name);
+    return Status::InvalidArgument(
+        fmt::format("projection '{}' has {} key field(s) ({}), got {} "
+                    "values",
+                    info.name, info.key.size(), fmt::join(names, ", "), values.size()));
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    const Field& f = info.key[i];
+    Value v;
+    v.type = f.type;
+    v.null = false;
+    if (f.type == Type::kString) {
+      v.s = values[i];
+    } else {
+      FieldValue fv;
+      std::string reason;
+      if (values[i].empty() || !ParseFieldText(values[i], f, &fv, &reason)) {
+        return Status::InvalidArgument(fmt::format("key value '{}' for field '{}': {}", values[i],
+                                                   f.name, reason.empty() ? "empty" : reason));
+      }
+      v.i = fv.i;
+      v.d = fv.d;
+    }
+    EncodeKeyValue(v, prefix);
+  }
+  return Status::OK();
+}
+
+int Query(const QueryArgs& args) {
+  LogOptions options;
+  options.read_only = true;
+  options.create_if_missing = false;
+  std::shared_ptr<EventLog> env;
+  Status s = EventLog::OpenShared(options, args.dir, &env);
+  std::unique_ptr<ProjectionStore> store;
+  if (s.ok()) s = ProjectionStore::Open(env.get(), &store);
+  if (!s.ok()) {
+    fmt::print(stderr, "sluice: '{}' holds no projections ({})\n", args.dir, s.message());
+    return 1;
+  }
+  if (args.projection.empty()) {
+    std::vector<ProjectionInfo> all;
+    s = store->List(&all);
+    if (!s.ok()) {
+      fmt::print(stderr, "sluice: {}\n", s.message());
+      return 1;
+    }
+    for (const ProjectionInfo& info : all) fmt::print("{}\n", FreshnessJson(info));
+    return 0;
+  }
+  ProjectionInfo info;
+  s = store->GetInfo(args.projection, &info);
+  if (!s.ok()) {
+    fmt::print(stderr, "sluice: {} in '{}'\n", s.message(), args.dir);
+    return 1;
+  }
+  if (args.freshness) {
+    fmt::print("{}\n", FreshnessJson(info));
+    return 0;
+  }
+  std::string prefix;
+  s = KeyPrefix(info, args.key, &prefix);
+  if (!s.ok()) {
+    fmt::print(stderr, "sluice: {}\n", s.message());
+    return 2;
+  }
+  fmt::print(stderr,
+             "# projection '{}' (table '{}'): {} rows, checkpoint {} of '{}' at {}, "
+             "source position {}, watermark {}\n",
+             info.name, info.physical, info.rows, info.checkpoint_id, info.pipeline,
+             FormatIso(info.updated_at), info.position.empty() ? "-" : info.position,
+             WatermarkText(info.watermark));
+  uint64_t printed = 0;
+  std::string out;
+  s = store->Scan(info.physical, prefix, [&](std::string_view, std::string_view json) {
+    out.append(json);
+    out.push_back('\n');
+    if (out.size() > (1 << 16)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+    return args.limit == 0 || ++printed < args.limit;
+  });
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (!s.ok()) {
+    fmt::print(stderr, "sluice: {}\n", s.message());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddQueryCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<QueryArgs>();
+  CLI::App* q = app.add_subcommand(
+      "query", "Read a projection from a pipeline's state directory as JSON lines");
+  q->add_option("DIR", args->dir, "The pipeline's state directory (state_dir)")->required();
+  q->add_option("PROJECTION", args->projection, "Projection name; omit to list them all");
+  q->add_option("KEY", args->key,
+                "Key values, first key field first; rows whose key starts with them");
+  q->add_option("--limit", args->limit, "Print at most this many rows (0 = all)");
+  q->add_flag("--freshness", args->freshness,
+              "Print only what the projection reflects (checkpoint, source position, "
+              "watermark) as JSON");
+  q->footer("The projection's freshness goes to stderr as a line starting with '#'.");
+  q->callback([args, exit_code] { *exit_code = Query(*args); });
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,161 @@
+#include "operators/projection_sink.h"
+
+#include <fmt/format.h>
+
+#include "codecs/state_codec.h"
+
+namespace sluice {
+
+Status ProjectionSink::Open(const Schema& schema) {
+  return Status::InvalidArgument(
+      fmt::format("projection '{}' needs checkpoints: give the pipeline a state_dir", spec_.name));
+}
+
+Status ProjectionSink::Resume(const Schema& schema, std::string_view state) {
+  schema_ = schema;
+  key_columns_.clear();
+  for (const std::string& k : spec_.key) {
+    const int i = schema.IndexOf(k);
+    if (i < 0) {
+      return Status::InvalidArgument(
+          fmt::format("projection '{}': key field '{}' is not an output "
+                      "field ({})",
+                      spec_.name, k, schema.ToString()));
+    }
+    key_columns_.push_back(i);
+  }
+  if (key_columns_.empty()) {
+    return Status::InvalidArgument(fmt::format("projection '{}' needs a key", spec_.name));
+  }
+  encoder_ = std::make_unique<JsonlEncoder>(schema);
+  Status s = EventLog::OpenShared(LogOptions{}, spec_.path, &env_);
+  if (!s.ok()) return s.WithPrefix(fmt::format("projection '{}'", spec_.name));
+  SLUICE_RETURN_IF_ERROR(ProjectionStore::Open(env_.get(), &store_));
+
+  ProjectionInfo current;
+  Status got = store_->GetInfo(spec_.name, &current);
+  if (!got.ok() && !got.IsNotFound()) return got;
+  const std::string serving = got.ok() ? current.physical : spec_.name;
+  if (state.empty()) {
+    if (!spec_.into.empty() && spec_.into == serving) {
+      return Status::InvalidArgument(
+          fmt::format("projection '{}' is served by table '{}' already; replay into another name",
+                      spec_.name, serving));
+    }
+    physical_ = spec_.into.empty() ? serving : spec_.into;
+    old_physical_ = serving;
+    clear_first_ = true;
+    stored_rows_ = 0;
+    rows_ = 0;
+    return Status::OK();
+  }
+  StateReader r(state, "projection sink checkpoint");
+  uint32_t version = 0;
+  r.ReadHeader(kStateProjectionSink, 1, &version);
+  physical_ = std::string(r.String());
+  old_physical_ = std::string(r.String());
+  rows_ = r.Varint();
+  r.ExpectEnd();
+  SLUICE_RETURN_IF_ERROR(r.status());
+  // The table's row count was committed with the checkpoint, in its info.
+  ProjectionInfo table;
+  const bool building = physical_ != old_physical_;
+  Status t = building ? store_->GetInfo(physical_, &table) : got;
+  if (building && t.ok()) {
+    stored_rows_ = table.rows;
+  } else if (!building && t.ok()) {
+    stored_rows_ = current.rows;
+  } else {
+    stored_rows_ = 0;
+  }
+  if (spec_.into.empty() && physical_ != serving) {
+    return Status::InvalidArgument(
+        fmt::format("projection '{}' is now served by table '{}' (switched by a replay), but this "
+                    "pipeline's checkpoint wrote table '{}'; run with --from-scratch",
+                    spec_.name, serving, physical_));
+  }
+  clear_first_ = false;
+  return Status::OK();
+}
+
+Status ProjectionSink::Write(const Batch& batch) {
+  if (!encoder_) return Status::Aborted("projection sink is not open");
+  const size_t n = batch.size();
+  for (size_t r = 0; r < n; ++r) {
+    for (int c : key_columns_) EncodeKeyColumn(batch.columns[c], r, &keys_);
+    key_ends_.push_back(static_cast<uint32_t>(keys_.size()));
+    line_.clear();
+    encoder_->AppendRows(batch, r, r + 1, &line_);
+    if (!line_.empty() && line_.back() == '\n') line_.pop_back();
+    values_.append(line_);
+    value_ends_.push_back(static_cast<uint32_t>(values_.size()));
+  }
+  rows_ += n;
+  return Status::OK();
+}
+
+Status ProjectionSink::PrepareCheckpoint(std::string* state) {
+  if (!encoder_) return Status::Aborted("projection sink is not open");
+  StateWriter w(state);
+  w.PutHeader(kStateProjectionSink, 1);
+  w.PutString(physical_);
+  w.PutString(old_physical_);
+  w.PutVarint(rows_);
+  return Status::OK();
+}
+
+Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark& mark) {
+  uint64_t rows = stored_rows_;
+  if (clear_first_) {
+    SLUICE_RETURN_IF_ERROR(store_->Clear(txn, physical_));
+    rows = 0;
+  }
+  uint32_t kb = 0, vb = 0;
+  for (size_t i = 0; i < key_ends_.size(); ++i) {
+    bool inserted = false;
+    SLUICE_RETURN_IF_ERROR(
+        store_->PutRow(txn, physical_, std::string_view(keys_).substr(kb, key_ends_[i] - kb),
+                       std::string_view(values_).substr(vb, value_ends_[i] - vb), &inserted));
+    rows += inserted;
+    kb = key_ends_[i];
+    vb = value_ends_[i];
+  }
+  pending_rows_ = rows;
+  ProjectionInfo info;
+  info.name = spec_.name;
+  info.physical = physical_;
+  info.pipeline = mark.pipeline;
+  for (int c : key_columns_) info.key.push_back(schema_.field(c));
+  info.columns = schema_.fields();
+  info.checkpoint_id = mark.id;
+  info.position = mark.position;
+  info.watermark = mark.watermark;
+  info.rows = rows;
+  info.updated_at = mark.taken_at;
+  const bool building = physical_ != old_physical_;  // a replay into another table
+  if (!building) return store_->PutInfo(txn, info);
+  ProjectionInfo table = info;
+  table.name = physical_;
+  if (!mark.finished) return store_->PutInfo(txn, table);
+  // The final checkpoint of a replay: switch the name over and drop the table it served.
+  SLUICE_RETURN_IF_ERROR(store_->PutInfo(txn, info));
+  SLUICE_RETURN_IF_ERROR(store_->PutInfo(txn, table));
+  SLUICE_RETURN_IF_ERROR(store_->Clear(txn, old_physical_));
+  if (old_physical_ != spec_.name) SLUICE_RETURN_IF_ERROR(store_->RemoveInfo(txn, old_physical_));
+  return Status::OK();
+}
+
+void ProjectionSink::CheckpointCommitted() {
+  stored_rows_ = pending_rows_;
+  clear_first_ = false;
+  ClearPending();
+}
+
+void ProjectionSink::ClearPending() {
+  keys_.clear();
+  values_.clear();
+  key_ends_.clear();
+  value_ends_.clear();
+}
+
+}  // namespace sluice

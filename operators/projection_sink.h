@@ -1,0 +1,64 @@
+// ProjectionSink: a read model (CQRS projection) kept in the pipeline's state directory
+// (storage/projection_store.h): each result row is upserted under its key, so the table holds the
+// latest row per key (running aggregates) or one row per key and window (windows).
+//
+// Rows are buffered between checkpoints and written inside the checkpoint's own transaction, so
+// the table always matches the source position and watermark recorded with it: a crash loses the
+// buffered rows and the checkpoint together, and the resumed run writes them again. It therefore
+// needs a checkpointed run (Resume); Open() alone is refused.
+//
+// A fresh run (Resume with no state) clears the table in its first checkpoint. With spec.into
+// (`sluice replay --into NAME`) the rows go to table NAME while the name keeps serving its old
+// table; the final checkpoint switches the name to NAME and drops the old table, atomically.
+// Driven by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "operators/jsonl_sink.h"
+#include "operators/sink.h"
+#include "storage/projection_store.h"
+
+namespace sluice {
+
+class ProjectionSink final : public Sink {
+ public:
+  explicit ProjectionSink(const SinkSpec& spec) : spec_(spec) {}
+
+  Status Open(const Schema& schema) override;
+  Status Write(const Batch& batch) override;
+  Status Close() override { return Status::OK(); }
+  void Abort() override { ClearPending(); }
+  uint64_t rows() const override { return rows_; }
+
+  bool exactly_once() const override { return true; }
+  Status PrepareCheckpoint(std::string* state) override;
+  Status WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark& mark) override;
+  void CheckpointCommitted() override;
+  Status Resume(const Schema& schema, std::string_view state) override;
+  void Detach() override { ClearPending(); }
+
+ private:
+  void ClearPending();
+
+  const SinkSpec spec_;
+  Schema schema_;
+  std::vector<int> key_columns_;
+  std::unique_ptr<JsonlEncoder> encoder_;
+  std::shared_ptr<EventLog> env_;
+  std::unique_ptr<ProjectionStore> store_;
+  std::string physical_;       // the table written
+  std::string old_physical_;   // replay: the table the name served when the run started
+  bool clear_first_ = false;   // a fresh run: empty the table in the next checkpoint
+  uint64_t stored_rows_ = 0;   // rows in the table after the last checkpoint
+  uint64_t pending_rows_ = 0;  // rows in the table if the running transaction commits
+  // Rows since the last checkpoint: keys and JSON objects back to back.
+  std::string keys_, values_;
+  std::vector<uint32_t> key_ends_, value_ends_;
+  std::string line_;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace sluice

@@ -284,6 +284,20 @@ Status PipelineImpl::RunOnce() {
     });
   }
 
+  if (checkpoints && !resume) {
+    // Checkpoint 0, before any input is read: a process that dies before the first periodic
+    // checkpoint then resumes this run (with its sinks' identities, such as the log sink's event
+    // ids) instead of starting another one.
+    Checkpointer::Cut cut;
+    s = driver.SaveState(&cut.driver);
+    cut.position_text = "start of input";
+    for (auto& op : ops) op->Snapshot(&cut.operators.emplace_back());
+    if (s.ok()) s = cp.Take(cut);
+    if (!s.ok()) {
+      AbandonOutputs(&outputs, checkpoints);
+      return s;
+    }
+  }
   s = RunGraph(&driver, &output, &ops);
   if (s.ok() && checkpoints) CrashPoint("finish-before-close");
   if (s.ok()) s = CloseOutputs(&outputs);

@@ -12,7 +12,8 @@ void RowsByLane(const Batch& in, uint32_t lanes, std::vector<std::vector<uint32_
     r.reserve(n / lanes + n / (4 * lanes) + 16);
   }
   const uint64_t* hash = in.key_hash.data();
-  for (size_t r = 0; r < n; ++r) (*rows)[LaneOf(hash[r], lanes)].push_back(static_cast<uint32_t>(r));
+  for (size_t r = 0; r < n; ++r)
+    (*rows)[LaneOf(hash[r], lanes)].push_back(static_cast<uint32_t>(r));
 }
 
 }  // namespace sluice

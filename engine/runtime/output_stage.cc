@@ -24,6 +24,7 @@ Result<size_t> OutputStage::Add(uint64_t seq, uint32_t lane, BatchPtr result,
     }
     if (snapshot) p.barrier->operators[lane] = std::move(snapshot);
     if (barrier) {
+      p.barrier->have_source = true;
       p.barrier->driver_state = barrier->checkpoint_state;
       p.barrier->last = barrier->last;
       p.barrier->watermark = barrier->last ? kMaxTime : barrier->watermark;
@@ -56,7 +57,9 @@ Status OutputStage::Write(Pending& p) {
       }
     }
   }
-  if (p.barrier && on_barrier_) SLUICE_RETURN_IF_ERROR(on_barrier_(*p.barrier));
+  if (p.barrier && p.barrier->have_source && on_barrier_) {
+    SLUICE_RETURN_IF_ERROR(on_barrier_(*p.barrier));
+  }
   return Status::OK();
 }
 

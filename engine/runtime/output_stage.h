@@ -22,6 +22,7 @@ namespace sluice {
 
 // What the lanes hand over at a barrier.
 struct BarrierParts {
+  bool have_source = false;  // the source batch was handed over (driver_state, last are set)
   std::string driver_state;  // the source driver's state after the barrier batch
   bool last = false;         // the barrier is the input's last batch
   TimeUs watermark = kMinTime;

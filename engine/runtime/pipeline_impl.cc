@@ -268,6 +268,14 @@ Status PipelineImpl::RunOnce() {
   if (resume) output.set_late(resume->late_events);
   if (checkpoints) {
     output.OnBarrier([&](const BarrierParts& b) -> Status {
+      // A lane skips its work once the pipeline has failed or been stopped, so a barrier is
+      // only complete while it has not; an incomplete one is simply not taken.
+      if (failed()) return Status::OK();
+      if (plan.keyed) {
+        for (const auto& snap : b.operators) {
+          if (!snap) return Status::Internal("a checkpoint barrier lacks a lane's snapshot");
+        }
+      }
       Checkpointer::Cut cut;
       cut.driver = b.driver_state;
       cut.position_text = driver.DescribeState(b.driver_state);

@@ -1,0 +1,275 @@
+// Checkpointed runs in-process: resume after Stop(), refusal of a changed definition,
+// --from-scratch, completed runs, the lock, the checkpoint record format, projections and the
+// blue-green switch of `replay --into`. (Killing real processes: tests/crash.)
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "engine/runtime/pipeline_builder.h"
+#include "operators/projection_sink.h"
+#include "storage/checkpoint_store.h"
+#include "storage/projection_store.h"
+#include "test_util.h"
+
+using namespace sluice;
+using sluice::testing::ReadFile;
+using sluice::testing::ScratchDir;
+
+namespace {
+
+constexpr uint64_t kEvents = 1'000'000;
+
+// Sliding windows with a csv and a projection sink, checkpointing every millisecond.
+PipelineBuilder Windows(const ScratchDir& dir, const std::string& out, const std::string& size) {
+  PipelineBuilder b("windows");
+  b.parallelism(2)
+      .batch_size(1000)
+      .state_dir(dir.file("state"))
+      .checkpoint_interval("1ms")
+      .dead_letter_path(dir.file("dlq.jsonl"))
+      .generator_source(kEvents, 1000)
+      .key_by({"key"})
+      .sliding(size, "10ms", {"count() as n", "sum(value) as total", "max(value) as top"})
+      .csv_sink(dir.file(out))
+      .projection_sink("by_key");
+  return b;
+}
+
+struct Outcome {
+  Status status;
+  PipelineStats stats;
+};
+
+// Runs `b`; when stop_after > 0, calls Stop() once that many events were read.
+Outcome Run(const PipelineBuilder& b, uint64_t stop_after = 0, bool from_scratch = false) {
+  PipelineOptions options;
+  options.from_scratch = from_scratch;
+  std::unique_ptr<Pipeline> p;
+  Outcome o;
+  o.status = b.Build(&p, options);
+  if (!o.status.ok()) return o;
+  std::atomic<bool> done{false};
+  std::thread stopper([&] {
+    while (stop_after > 0 && !done.load()) {
+      if (p->Stats().events_in >= stop_after) {
+        p->Stop();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  o.status = p->Run();
+  done.store(true);
+  stopper.join();
+  o.stats = p->Stats();
+  return o;
+}
+
+std::string Projection(const std::string& state_dir, const std::string& name,
+                       ProjectionInfo* info = nullptr) {
+  std::shared_ptr<EventLog> env;
+  REQUIRE(EventLog::OpenShared(LogOptions{}, state_dir, &env).ok());
+  std::unique_ptr<ProjectionStore> store;
+  REQUIRE(ProjectionStore::Open(env.get(), &store).ok());
+  ProjectionInfo got;
+  if (!store->GetInfo(name, &got).ok()) return "<none>";
+  if (info) *info = got;
+  std::string out;
+  REQUIRE(store
+              ->Scan(got.physical, "",
+                     [&](std::string_view, std::string_view json) {
+                       out.append(json).push_back('\n');
+                       return true;
+                     })
+              .ok());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a stopped checkpointed run resumes and ends with the uninterrupted run's outputs") {
+  ScratchDir ref_dir("ckpt-ref"), dir("ckpt-resume");
+  Outcome ref = Run(Windows(ref_dir, "out.csv", "20ms"));
+  REQUIRE(ref.status.ok());
+  CHECK(ref.stats.checkpoints >= 2);  // checkpoint 0, periodic ones, the final one
+  const std::string expected_csv = ReadFile(ref_dir.file("out.csv"));
+  const std::string expected_proj = Projection(ref_dir.file("state"), "by_key");
+  REQUIRE(expected_csv.size() > 1000);
+
+  // Stop three times at different points; each new run resumes the last checkpoint.
+  uint64_t resumes = 0;
+  for (uint64_t stop_at : {200'000u, 500'000u, 800'000u}) {
+    Outcome o = Run(Windows(dir, "out.csv", "20ms"), stop_at);
+    if (o.status.ok()) break;  // finished before the stop landed
+    INFO(o.status.ToString());
+    CHECK(o.status.code() == Status::Code::kAborted);
+    CHECK(!std::filesystem::exists(dir.file("out.csv")));  // not committed under the final name
+    CHECK(std::filesystem::exists(dir.file("out.csv.inprogress")));
+    resumes += o.stats.resumed_from > 0;
+  }
+  Outcome last = Run(Windows(dir, "out.csv", "20ms"));
+  REQUIRE(last.status.ok());
+  CHECK(last.stats.resumed_from > 0);
+  CHECK(last.stats.events_in == kEvents);  // counts include the earlier processes
+  CHECK(last.stats.records_out == ref.stats.records_out);
+  CHECK(resumes >= 1);
+  CHECK(ReadFile(dir.file("out.csv")) == expected_csv);
+  CHECK(Projection(dir.file("state"), "by_key") == expected_proj);
+  CHECK(!std::filesystem::exists(dir.file("out.csv.inprogress")));
+}
+
+TEST_CASE("a changed definition is refused with the change named; from_scratch starts over") {
+  ScratchDir dir("ckpt-changed");
+  Outcome stopped = Run(Windows(dir, "out.csv", "20ms"), 300'000);
+  REQUIRE(stopped.status.code() == Status::Code::kAborted);
+  Outcome changed = Run(Windows(dir, "out.csv", "30ms"));
+  REQUIRE(changed.status.IsInvalidArgument());
+  CHECK(changed.status.message().find("changed since its checkpoint") != std::string::npos);
+  CHECK(changed.status.message().find("size=20000us") != std::string::npos);
+  CHECK(changed.status.message().find("size=30000us") != std::string::npos);
+  CHECK(changed.status.message().find("--from-scratch") != std::string::npos);
+
+  Outcome fresh = Run(Windows(dir, "out.csv", "30ms"), 0, /*from_scratch=*/true);
+  REQUIRE(fresh.status.ok());
+  CHECK(fresh.stats.resumed_from == 0);
+  ScratchDir ref_dir("ckpt-changed-ref");
+  REQUIRE(Run(Windows(ref_dir, "out.csv", "30ms")).status.ok());
+  CHECK(ReadFile(dir.file("out.csv")) == ReadFile(ref_dir.file("out.csv")));
+}
+
+TEST_CASE("a completed run is not resumed: the next run starts from the beginning") {
+  ScratchDir dir("ckpt-complete");
+  Outcome first = Run(Windows(dir, "out.csv", "20ms"));
+  REQUIRE(first.status.ok());
+  const std::string csv = ReadFile(dir.file("out.csv"));
+  Outcome second = Run(Windows(dir, "out.csv", "20ms"));
+  REQUIRE(second.status.ok());
+  CHECK(second.stats.resumed_from == 0);
+  CHECK(second.stats.events_in == kEvents);
+  CHECK(ReadFile(dir.file("out.csv")) == csv);
+}
+
+TEST_CASE("a resume refuses an in-progress part that lost committed bytes") {
+  ScratchDir dir("ckpt-short");
+  Outcome stopped = Run(Windows(dir, "out.csv", "20ms"), 400'000);
+  REQUIRE(stopped.status.code() == Status::Code::kAborted);
+  std::filesystem::resize_file(dir.file("out.csv.inprogress"), 10);
+  Outcome o = Run(Windows(dir, "out.csv", "20ms"));
+  CHECK(o.status.IsCorruption());
+  CHECK(o.status.message().find("out.csv") != std::string::npos);
+}
+
+TEST_CASE("one state directory serves one run of a pipeline at a time") {
+  ScratchDir dir("ckpt-lock");
+  std::unique_ptr<CheckpointStore> a, b;
+  REQUIRE(CheckpointStore::Open(dir.file("state"), &a).ok());
+  REQUIRE(a->Lock("p").ok());
+  REQUIRE(CheckpointStore::Open(dir.file("state"), &b).ok());
+  Status s = b->Lock("p");
+  CHECK(s.IsConflict());
+  CHECK(s.message().find("already running") != std::string::npos);
+  CHECK(b->Lock("q").ok());  // another pipeline in the same directory
+  a.reset();
+  CHECK(b->Lock("p").ok());
+}
+
+TEST_CASE("checkpoint records round-trip and garbled ones are Corruption") {
+  CheckpointRecord r;
+  r.id = 7;
+  r.taken_at = 123456789;
+  r.finished = true;
+  r.definition = "source: x\nlanes: 2\n";
+  r.lanes = 2;
+  r.driver = std::string("\0\1\2", 3);
+  r.position_text = "byte 10, line 2";
+  r.watermark = -5;
+  r.operators = {"a", "", "bc"};
+  r.sinks = {"s1", "s2"};
+  r.dead_letters = "d";
+  r.late = "l";
+  r.events_in = 1;
+  r.records_out = 2;
+  r.late_events = 3;
+  r.dead_letter_count = 4;
+  const std::string bytes = EncodeCheckpoint(r);
+  CheckpointRecord back;
+  REQUIRE(DecodeCheckpoint(bytes, &back).ok());
+  CHECK(EncodeCheckpoint(back) == bytes);
+  CHECK(back.operators == r.operators);
+  CHECK(back.position_text == r.position_text);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    CheckpointRecord partial;
+    CHECK(DecodeCheckpoint(bytes.substr(0, n), &partial).IsCorruption());
+  }
+  CHECK(DecodeCheckpoint(bytes + "x", &back).IsCorruption());
+}
+
+TEST_CASE("a projection holds one row per key and window, consistent with its checkpoint") {
+  ScratchDir dir("ckpt-proj");
+  Outcome o = Run(Windows(dir, "out.csv", "20ms"));
+  REQUIRE(o.status.ok());
+  ProjectionInfo info;
+  const std::string rows = Projection(dir.file("state"), "by_key", &info);
+  CHECK(info.physical == "by_key");
+  CHECK(info.pipeline == "windows");
+  CHECK(info.watermark == kMaxTime);  // the final checkpoint: end of input
+  CHECK(info.checkpoint_id == o.stats.last_checkpoint);
+  REQUIRE(info.key.size() == 2);
+  CHECK(info.key[0].name == "key");
+  CHECK(info.key[1].name == "window_start");
+  // Every window result is one row (keys and windows are unique), so rows == results.
+  CHECK(info.rows == o.stats.records_out);
+  CHECK(static_cast<uint64_t>(std::count(rows.begin(), rows.end(), '\n')) == info.rows);
+}
+
+TEST_CASE("a replay builds another table and switches the name over at its final checkpoint") {
+  ScratchDir dir("ckpt-bluegreen");
+  REQUIRE(Run(Windows(dir, "out.csv", "20ms")).status.ok());
+  const std::string before = Projection(dir.file("state"), "by_key");
+
+  // A sink building table "v2" directly, checkpoint by checkpoint.
+  SinkSpec spec;
+  spec.type = "projection";
+  spec.name = "by_key";
+  spec.key = {"k"};
+  spec.into = "v2";
+  spec.path = dir.file("state");
+  ProjectionSink sink(spec);
+  Schema schema({{"k", Type::kInt64}, {"v", Type::kDouble}});
+  REQUIRE(sink.Resume(schema, "").ok());
+  Batch b;
+  b.reset(schema);
+  b.columns[0].push_int(1);
+  b.columns[1].push_double(2.5);
+  b.ts.push_back(0);
+  b.wm.push_back(0);
+  REQUIRE(sink.Write(b).ok());
+  std::unique_ptr<CheckpointStore> store;
+  REQUIRE(CheckpointStore::Open(dir.file("state"), &store).ok());
+  auto commit = [&](bool finished) {
+    std::string state;
+    REQUIRE(sink.PrepareCheckpoint(&state).ok());
+    CheckpointMark mark;
+    mark.pipeline = "windows#replay:v2";
+    mark.id = finished ? 2 : 1;
+    mark.finished = finished;
+    CheckpointRecord rec;
+    REQUIRE(
+        store
+            ->Commit("replay", rec, [&](LogWriteTxn* t) { return sink.WriteInCheckpoint(t, mark); })
+            .ok());
+    sink.CheckpointCommitted();
+  };
+  commit(false);
+  ProjectionInfo info;
+  CHECK(Projection(dir.file("state"), "by_key", &info) == before);  // old table still serves
+  CHECK(info.physical == "by_key");
+  CHECK(Projection(dir.file("state"), "v2") == "{\"k\":1,\"v\":2.5}\n");  // progress readable
+  commit(true);
+  CHECK(Projection(dir.file("state"), "by_key", &info) == "{\"k\":1,\"v\":2.5}\n");
+  CHECK(info.physical == "v2");
+  CHECK(info.rows == 1);
+}

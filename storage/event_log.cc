@@ -121,8 +121,11 @@ Status EventLog::OpenShared(const LogOptions& options, const std::string& dir,
                             std::shared_ptr<EventLog>* out) {
   static std::mutex mu;
   static std::map<std::string, std::weak_ptr<EventLog>> open_logs;
+  // Absolute first: weakly_canonical leaves a relative path that does not exist yet relative,
+  // which would give one directory two keys before and after its creation.
   std::error_code ec;
-  std::filesystem::path p = std::filesystem::weakly_canonical(dir, ec);
+  std::filesystem::path p = std::filesystem::absolute(dir, ec);
+  if (!ec) p = std::filesystem::weakly_canonical(p, ec);
   std::string key = ec ? dir : p.string();
   std::lock_guard<std::mutex> l(mu);
   if (auto existing = open_logs[key].lock()) {

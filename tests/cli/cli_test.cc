@@ -1,6 +1,5 @@
 // Runs the real `sluice` binary: exit codes, messages, outputs and the JSON summary.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -8,31 +7,16 @@
 #include <string>
 
 #include "../runtime/test_util.h"
+#include "cli_util.h"
 
+using sluice::testing::Outcome;
 using sluice::testing::ReadFile;
 using sluice::testing::ReadLines;
 using sluice::testing::ScratchDir;
+using sluice::testing::Sluice;
 using sluice::testing::WriteFile;
 
 namespace {
-
-struct Outcome {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome Sluice(const std::string& args, const std::string& cwd = ".") {
-  std::string cmd = "cd '" + cwd + "' && '" SLUICE_BINARY_DIR "/bin/sluice' " + args + " 2>&1";
-  Outcome o;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return o;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) o.output.append(buf, n);
-  int status = pclose(p);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
 
 const char* kGood = R"([pipeline]
 name = "per-key"
@@ -165,9 +149,10 @@ TEST_CASE("replaying the event log through a pipeline gives the same rows as the
   from_log.replace(from_log.find(csv_sink), csv_sink.size(), "path = \"replay.csv\"");
   WriteFile(dir.file("replay.toml"), from_log);
 
-  Outcome ingest = Sluice("log append events --stream clicks --type click --format csv "
-                          "--schema user:string,ts:timestamp_ms,amount:double --event-time ts in.csv",
-                          dir.file(""));
+  Outcome ingest = Sluice(
+      "log append events --stream clicks --type click --format csv "
+      "--schema user:string,ts:timestamp_ms,amount:double --event-time ts in.csv",
+      dir.file(""));
   INFO(ingest.output);
   REQUIRE(ingest.code == 0);
   Outcome direct = Sluice("run p.toml", dir.file(""));

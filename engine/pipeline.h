@@ -30,9 +30,13 @@ struct PipelineStats {
   uint64_t checkpoints = 0;      // checkpoints taken by this process
   uint64_t last_checkpoint = 0;  // id of the latest committed checkpoint (0 = none)
   uint64_t resumed_from = 0;     // id of the checkpoint this run resumed from (0 = fresh)
+  uint64_t events_before = 0;    // of events_in, those that earlier processes read
   std::string resumed_position;  // its source position, for people
   bool finalized_only = false;   // the input had been finished; this run only committed output
-  double events_per_s() const { return elapsed_s > 0 ? events_in / elapsed_s : 0; }
+  // Events this process read per second (a resumed run does not count earlier processes').
+  double events_per_s() const {
+    return elapsed_s > 0 ? (events_in - events_before) / elapsed_s : 0;
+  }
 };
 
 class Pipeline {

@@ -81,6 +81,7 @@ PipelineStats PipelineImpl::Stats() const {
     std::lock_guard<std::mutex> l(mu_);
     s.resumed_from = resumed_from_;
     s.resumed_position = resumed_position_;
+    s.events_before = events_before_;
   }
   int64_t start = start_ns_.load(), end = end_ns_.load();
   if (start) s.elapsed_s = ((end ? end : NowNs()) - start) / 1e9;
@@ -202,6 +203,7 @@ Status PipelineImpl::RunOnce() {
       std::lock_guard<std::mutex> l(mu_);
       resumed_from_ = resume->id;
       resumed_position_ = resume->position_text;
+      events_before_ = resume->events_in;
     }
   }
 
@@ -301,6 +303,8 @@ Status PipelineImpl::RunOnce() {
     cut.position_text = "start of input";
     for (auto& op : ops) op->Snapshot(&cut.operators.emplace_back());
     if (s.ok()) s = cp.Take(cut);
+    checkpoints_.store(cp.taken());
+    last_checkpoint_.store(cp.last_id());
     if (!s.ok()) {
       AbandonOutputs(&outputs, checkpoints);
       return s;

@@ -60,6 +60,7 @@ class PipelineImpl final : public Pipeline {
   bool stopped_by_user_ = false;  // GUARDED_BY(mu_)
   uint64_t resumed_from_ = 0;     // GUARDED_BY(mu_)
   std::string resumed_position_;  // GUARDED_BY(mu_)
+  uint64_t events_before_ = 0;    // GUARDED_BY(mu_)
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> last_checkpoint_{0};
   std::atomic<bool> finalized_only_{false};

@@ -21,7 +21,7 @@
 namespace sluice::testing {
 
 struct SpawnOptions {
-  std::string cwd = ".";             // the child's working directory
+  std::string cwd = ".";               // the child's working directory
   std::string out_path = "/dev/null";  // its stdout (truncated); stdin is always /dev/null
   std::string err_path = "/dev/null";  // its stderr (truncated)
   std::string crash_at;  // SLUICE_CRASH_AT for the child; empty: unset, whatever ours is
@@ -32,11 +32,13 @@ struct ExitStatus {
   bool exited = false;
   int code = -1;
   int signal = 0;
+  std::string error;  // why the program could not be started
 
   bool Success() const { return exited && code == 0; }
   bool KilledBy(int sig) const { return !exited && signal == sig; }
   std::string ToString() const {
-    return exited ? "exit " + std::to_string(code) : "signal " + std::to_string(signal);
+    std::string s = exited ? "exit " + std::to_string(code) : "signal " + std::to_string(signal);
+    return error.empty() ? s : s + " (" + error + ")";
   }
 };
 
@@ -47,10 +49,10 @@ class ChildProcess {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, options.out_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, options.err_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 1, options.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&fa, 2, options.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     posix_spawn_file_actions_addchdir_np(&fa, options.cwd.c_str());
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) {
@@ -62,8 +64,10 @@ class ChildProcess {
     for (const std::string& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
     cargv.push_back(nullptr);
     cenv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0].c_str(), &fa, nullptr, cargv.data(), cenv.data()) != 0) {
+    const int err = posix_spawn(&pid_, argv[0].c_str(), &fa, nullptr, cargv.data(), cenv.data());
+    if (err != 0) {
       pid_ = -1;
+      status_.error = std::string("cannot start ") + argv[0] + ": " + std::strerror(err);
       status_.exited = true;
       status_.code = 127;  // as a shell reports a program it cannot start
     }
@@ -73,7 +77,7 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // False when the program could not be started (status() then says "exit 127").
+  // False when the program could not be started (status() then says "exit 127" and why).
   bool started() const { return pid_ > 0; }
   bool ended() const { return !started() || reaped_; }
 

@@ -22,6 +22,7 @@
 //                          [--only null|csv|big|size]
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,7 +101,8 @@ struct Workload {
 
 struct RunResult {
   bool ok = false;
-  double seconds = 0;  // Run() wall time
+  double seconds = 0;      // Run() wall time
+  double cpu_seconds = 0;  // user + system CPU time of the whole child (all threads)
   uint64_t events = 0, results = 0, checkpoints = 0, out_bytes = 0;
 };
 
@@ -139,6 +141,10 @@ RunResult RunOnce(const Workload& w, const Mode& mode, uint32_t p, const std::st
     r.checkpoints = st.checkpoints;
     std::error_code ec;
     if (w.csv) r.out_bytes = fs::file_size(out_path, ec);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    r.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+                    ru.ru_stime.tv_usec / 1e6;
   }
   pipeline.reset();
   std::error_code ec;
@@ -340,9 +346,9 @@ int main(int argc, char** argv) {
 
   double csv_bytes_per_s = 0;
   if (!workloads.empty()) {
-    fmt::print("{:<18} {:<10} {:>11} {:>8} {:>8} {:>9} {:>6} {:>9} {:>9} {:>9}\n", "workload",
-               "mode", "events", "median s", "best s", "M ev/s", "ckpts", "overhead", "(best)",
-               "per ckpt");
+    fmt::print("{:<18} {:<10} {:>11} {:>8} {:>8} {:>9} {:>6} {:>9} {:>9} {:>9} {:>7} {:>8}\n",
+               "workload", "mode", "events", "median s", "best s", "M ev/s", "ckpts", "overhead",
+               "(best)", "per ckpt", "cpu s", "cpu ovh");
   }
   for (const Workload& w : workloads) {
     if (w.name == "W2 null") {
@@ -360,24 +366,27 @@ int main(int argc, char** argv) {
       }
     }
     struct Summary {
-      double median = 0, best = 0, ckpts = 0;
+      double median = 0, best = 0, ckpts = 0, cpu = 0;
     };
     std::vector<Summary> sum(modes.size());
     for (size_t m = 0; m < modes.size(); ++m) {
-      std::vector<double> secs, ckpts;
+      std::vector<double> secs, ckpts, cpu;
       for (const RunResult& r : runs[m]) {
         if (!r.ok) continue;
         secs.push_back(r.seconds);
+        cpu.push_back(r.cpu_seconds);
         ckpts.push_back(static_cast<double>(r.checkpoints));
       }
       if (secs.empty()) {
         fmt::print("{:<18} {:<10} FAILED\n", w.name, modes[m].name);
         continue;
       }
-      sum[m] = {Median(secs), *std::min_element(secs.begin(), secs.end()), Median(ckpts)};
+      sum[m] = {Median(secs), *std::min_element(secs.begin(), secs.end()), Median(ckpts),
+                Median(cpu)};
       const Summary& base = sum[0];
-      std::string overhead, overhead_best, per;
+      std::string overhead, overhead_best, per, cpu_overhead;
       if (m > 0 && base.median > 0) {
+        cpu_overhead = fmt::format("{:+.1f}%", (sum[m].cpu / base.cpu - 1) * 100);
         overhead = fmt::format("{:+.1f}%", (sum[m].median / base.median - 1) * 100);
         overhead_best = fmt::format("{:+.1f}%", (sum[m].best / base.best - 1) * 100);
       }
@@ -398,9 +407,12 @@ int main(int argc, char** argv) {
           if (r.ok) csv_bytes_per_s = std::max(csv_bytes_per_s, r.out_bytes / r.seconds);
         }
       }
-      fmt::print("{:<18} {:<10} {:>11} {:>8.2f} {:>8.2f} {:>9.1f} {:>6.0f} {:>9} {:>9} {:>9}{}\n",
-                 w.name, modes[m].name, w.events, sum[m].median, sum[m].best,
-                 w.events / sum[m].median / 1e6, sum[m].ckpts, overhead, overhead_best, per, check);
+      fmt::print(
+          "{:<18} {:<10} {:>11} {:>8.2f} {:>8.2f} {:>9.1f} {:>6.0f} {:>9} {:>9} {:>9} {:>7.2f} "
+          "{:>8}{}\n",
+          w.name, modes[m].name, w.events, sum[m].median, sum[m].best,
+          w.events / sum[m].median / 1e6, sum[m].ckpts, overhead, overhead_best, per, sum[m].cpu,
+          cpu_overhead, check);
     }
     fmt::print("\n");
   }

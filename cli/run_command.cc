@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "engine/pipeline.h"
+#include "engine/time_util.h"
 #include "pipelines/toml_loader.h"
 
 namespace sluice::cli {
@@ -215,8 +216,15 @@ int Validate(const std::string& file) {
     if (!fields.empty()) fields += ", ";
     fields += fmt::format("{} {}", f.name, TypeName(f));
   }
-  fmt::print("{}: ok: pipeline '{}', {} operator(s), {} lane(s); output: {}\n", file, spec->name,
-             spec->operators.size(), pipeline->parallelism(), fields);
+  std::string checkpoints = "checkpoints off";
+  if (!spec->state_dir.empty() && spec->source.path != "-") {
+    checkpoints = fmt::format("checkpoints every {} in '{}'",
+                              FormatDuration(spec->checkpoint_interval), spec->state_dir);
+  } else if (!spec->state_dir.empty()) {
+    checkpoints = "checkpoints off (standard input cannot be read again)";
+  }
+  fmt::print("{}: ok: pipeline '{}', {} operator(s), {} lane(s), {}; output: {}\n", file,
+             spec->name, spec->operators.size(), pipeline->parallelism(), checkpoints, fields);
   return 0;
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <xxhash.h>
+
 #include "codecs/state_codec.h"
 
 namespace sluice {
@@ -60,7 +62,10 @@ Status LogSink::PrepareCheckpoint(std::string* state) {
 Status LogSink::Resume(const Schema& schema, std::string_view state) {
   SLUICE_RETURN_IF_ERROR(Open(schema));
   if (state.empty()) {
-    run_id_ = EventId::Generate().hi | 1;  // never 0
+    // A fresh value per run (Generate's high half alone repeats within a millisecond).
+    const EventId g = EventId::Generate();
+    const uint64_t parts[2] = {g.hi, g.lo};
+    run_id_ = XXH3_64bits(parts, sizeof(parts)) | 1;  // never 0
     return Status::OK();
   }
   StateReader r(state, "log sink checkpoint");

@@ -9,6 +9,7 @@
 //   SLUICE_CRASH_KILLS   real kills in all, shared among the pipelines (default 30, at least 20)
 //   SLUICE_CRASH_EVENTS  clickstream events in the input log (default 1,000,000)
 //   SLUICE_CRASH_SEED    seed of the kill schedule (default random; printed, and in failures)
+//   SLUICE_CRASH_VERBOSE when set, also one line per round listing its attempts
 // One summary line per pipeline goes to stdout.
 #include <doctest/doctest.h>
 
@@ -50,12 +51,14 @@ struct Config {
   int kills = kDefaultKills;
   long events = kDefaultEvents;
   uint64_t seed = 0;
+  bool verbose = false;
 };
 
 Config ReadConfig() {
   Config c;
   if (const char* v = std::getenv("SLUICE_CRASH_KILLS")) c.kills = std::max(1, std::atoi(v));
   if (const char* v = std::getenv("SLUICE_CRASH_EVENTS")) c.events = std::max(1L, std::atol(v));
+  c.verbose = std::getenv("SLUICE_CRASH_VERBOSE") != nullptr;
   const char* seed = std::getenv("SLUICE_CRASH_SEED");
   c.seed = seed != nullptr && *seed != '\0' ? std::strtoull(seed, nullptr, 10)
                                             : std::random_device{}() % 1'000'000;
@@ -373,6 +376,8 @@ TEST_CASE(
         break;
       }
       INFO("round " << t.rounds << ": " << t.history);
+      if (cfg.verbose)
+        std::printf("  %s round %d: %s\n", c.name.c_str(), t.rounds, t.history.c_str());
       const Outputs got = Collect(dir, c.log_sink);
       for (size_t k = 0; k < want.size(); ++k) {
         const std::string diff = FirstDifference(want[k].second, got[k].second);

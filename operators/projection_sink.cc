@@ -82,13 +82,13 @@ Status ProjectionSink::Write(const Batch& batch) {
   if (!encoder_) return Status::Aborted("projection sink is not open");
   const size_t n = batch.size();
   for (size_t r = 0; r < n; ++r) {
-    for (int c : key_columns_) EncodeKeyColumn(batch.columns[c], r, &keys_);
-    key_ends_.push_back(static_cast<uint32_t>(keys_.size()));
+    key_.clear();
+    for (int c : key_columns_) EncodeKeyColumn(batch.columns[c], r, &key_);
     line_.clear();
     encoder_->AppendRows(batch, r, r + 1, &line_);
     if (!line_.empty() && line_.back() == '\n') line_.pop_back();
-    values_.append(line_);
-    value_ends_.push_back(static_cast<uint32_t>(values_.size()));
+    auto [it, inserted] = pending_.try_emplace(key_);
+    it->second.assign(line_);  // a later row of the same key replaces the earlier one
   }
   rows_ += n;
   return Status::OK();
@@ -110,15 +110,10 @@ Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark&
     SLUICE_RETURN_IF_ERROR(store_->Clear(txn, physical_));
     rows = 0;
   }
-  uint32_t kb = 0, vb = 0;
-  for (size_t i = 0; i < key_ends_.size(); ++i) {
+  for (const auto& [key, json] : pending_) {
     bool inserted = false;
-    SLUICE_RETURN_IF_ERROR(
-        store_->PutRow(txn, physical_, std::string_view(keys_).substr(kb, key_ends_[i] - kb),
-                       std::string_view(values_).substr(vb, value_ends_[i] - vb), &inserted));
+    SLUICE_RETURN_IF_ERROR(store_->PutRow(txn, physical_, key, json, &inserted));
     rows += inserted;
-    kb = key_ends_[i];
-    vb = value_ends_[i];
   }
   pending_rows_ = rows;
   ProjectionInfo info;
@@ -151,11 +146,6 @@ void ProjectionSink::CheckpointCommitted() {
   ClearPending();
 }
 
-void ProjectionSink::ClearPending() {
-  keys_.clear();
-  values_.clear();
-  key_ends_.clear();
-  value_ends_.clear();
-}
+void ProjectionSink::ClearPending() { pending_.clear(); }
 
 }  // namespace sluice

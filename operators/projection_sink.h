@@ -2,16 +2,18 @@
 // (storage/projection_store.h): each result row is upserted under its key, so the table holds the
 // latest row per key (running aggregates) or one row per key and window (windows).
 //
-// Rows are buffered between checkpoints and written inside the checkpoint's own transaction, so
-// the table always matches the source position and watermark recorded with it: a crash loses the
-// buffered rows and the checkpoint together, and the resumed run writes them again. It therefore
-// needs a checkpointed run (Resume); Open() alone is refused.
+// Rows are buffered between checkpoints (the latest per key) and written inside the checkpoint's
+// own transaction, so the table always matches the source position and watermark recorded with
+// it: a crash loses the buffered rows and the checkpoint together, and the resumed run writes them
+// again. It therefore needs a checkpointed run (Resume); Open() alone is refused.
 //
 // A fresh run (Resume with no state) clears the table in its first checkpoint. With spec.into
 // (`sluice replay --into NAME`) the rows go to table NAME while the name keeps serving its old
 // table; the final checkpoint switches the name to NAME and drops the old table, atomically.
 // Driven by one thread at a time.
 #pragma once
+
+#include <absl/container/flat_hash_map.h>
 
 #include <memory>
 #include <string>
@@ -54,10 +56,10 @@ class ProjectionSink final : public Sink {
   bool clear_first_ = false;   // a fresh run: empty the table in the next checkpoint
   uint64_t stored_rows_ = 0;   // rows in the table after the last checkpoint
   uint64_t pending_rows_ = 0;  // rows in the table if the running transaction commits
-  // Rows since the last checkpoint: keys and JSON objects back to back.
-  std::string keys_, values_;
-  std::vector<uint32_t> key_ends_, value_ends_;
-  std::string line_;
+  // Rows since the last checkpoint, the latest per key: memory is bounded by the keys written
+  // in one checkpoint interval, however many updates they get.
+  absl::flat_hash_map<std::string, std::string> pending_;
+  std::string key_, line_;
   uint64_t rows_ = 0;
 };
 

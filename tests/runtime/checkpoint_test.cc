@@ -6,9 +6,11 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "engine/runtime/pipeline_builder.h"
+#include "operators/generator_source.h"
 #include "operators/projection_sink.h"
 #include "storage/checkpoint_store.h"
 #include "storage/projection_store.h"
@@ -272,4 +274,29 @@ TEST_CASE("a replay builds another table and switches the name over at its final
   CHECK(Projection(dir.file("state"), "by_key", &info) == "{\"k\":1,\"v\":2.5}\n");
   CHECK(info.physical == "v2");
   CHECK(info.rows == 1);
+}
+
+TEST_CASE("a running aggregate's projection holds each key's latest totals") {
+  ScratchDir dir("ckpt-running");
+  constexpr uint64_t kRunEvents = 50'000, kKeys = 17;
+  PipelineBuilder b("running");
+  b.parallelism(2)
+      .state_dir(dir.file("state"))
+      .checkpoint_interval("1ms")
+      .generator_source(kRunEvents, kKeys)
+      .key_by({"key"})
+      .running_aggregate({"count() as n"})
+      .null_sink()
+      .projection_sink("totals");
+  REQUIRE(Run(b).status.ok());
+  std::map<int64_t, int64_t> expected;
+  for (uint64_t i = 0; i < kRunEvents; ++i)
+    ++expected[static_cast<int64_t>(GeneratorKey(i, kKeys))];
+  std::string want;
+  for (const auto& [key, n] : expected) {
+    want += "{\"key\":" + std::to_string(key) + ",\"n\":" + std::to_string(n) + "}\n";
+  }
+  ProjectionInfo info;
+  CHECK(Projection(dir.file("state"), "totals", &info) == want);  // key order: numeric
+  CHECK(info.rows == kKeys);
 }

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "codecs/json.h"
-#include "codecs/state_codec.h"
+#include "operators/file_sink.h"
 #include "operators/sink.h"
 
 namespace sluice {
@@ -54,21 +54,13 @@ Status DeadLetterWriter::Sync(std::string* state) {
     return Status::IOError(
         fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));
   }
-  StateWriter w(state);
-  w.PutHeader(kStateFileSink, 1);
-  w.PutVarint(bytes_);
-  w.PutVarint(count_);
+  EncodeFileCommit(bytes_, count_, state);
   return Status::OK();
 }
 
 Status DeadLetterWriter::Resume(std::string_view state) {
-  StateReader r(state, "dead-letter checkpoint");
-  uint32_t version = 0;
-  r.ReadHeader(kStateFileSink, 1, &version);
-  const uint64_t bytes = r.Varint();
-  const uint64_t count = r.Varint();
-  r.ExpectEnd();
-  SLUICE_RETURN_IF_ERROR(r.status());
+  uint64_t bytes = 0, count = 0;
+  SLUICE_RETURN_IF_ERROR(DecodeFileCommit(state, &bytes, &count));
   if (count == 0) return Status::OK();  // the next record starts the file afresh
   struct stat st;
   if (::stat(path_.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) < bytes) {

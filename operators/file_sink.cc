@@ -12,6 +12,23 @@ constexpr size_t kRowsPerChunk = 1024;
 
 }  // namespace
 
+void EncodeFileCommit(uint64_t bytes, uint64_t rows, std::string* state) {
+  StateWriter w(state);
+  w.PutHeader(kStateFileSink, 1);
+  w.PutVarint(bytes);
+  w.PutVarint(rows);
+}
+
+Status DecodeFileCommit(std::string_view state, uint64_t* bytes, uint64_t* rows) {
+  StateReader r(state, "file checkpoint");
+  uint32_t version = 0;
+  r.ReadHeader(kStateFileSink, 1, &version);
+  *bytes = r.Varint();
+  *rows = r.Varint();
+  r.ExpectEnd();
+  return r.status();
+}
+
 Status FileSink::Open(const Schema& schema) {
   SLUICE_RETURN_IF_ERROR(file_.Open());
   SetSchema(schema);
@@ -56,22 +73,14 @@ Status FileSink::PrepareCheckpoint(std::string* state) {
   if (!buffer_.empty()) SLUICE_RETURN_IF_ERROR(FlushBuffer());
   uint64_t bytes = 0;
   SLUICE_RETURN_IF_ERROR(file_.Sync(&bytes));
-  StateWriter w(state);
-  w.PutHeader(kStateFileSink, 1);
-  w.PutVarint(bytes);
-  w.PutVarint(rows_);
+  EncodeFileCommit(bytes, rows_, state);
   return Status::OK();
 }
 
 Status FileSink::Resume(const Schema& schema, std::string_view state) {
   if (state.empty()) return Open(schema);
-  StateReader r(state, "file sink checkpoint");
-  uint32_t version = 0;
-  r.ReadHeader(kStateFileSink, 1, &version);
-  const uint64_t bytes = r.Varint();
-  const uint64_t rows = r.Varint();
-  r.ExpectEnd();
-  SLUICE_RETURN_IF_ERROR(r.status());
+  uint64_t bytes = 0, rows = 0;
+  SLUICE_RETURN_IF_ERROR(DecodeFileCommit(state, &bytes, &rows));
   SLUICE_RETURN_IF_ERROR(file_.Resume(bytes));
   SetSchema(schema);
   buffer_.reserve(kFlushBytes + kFlushBytes / 4);

@@ -16,6 +16,10 @@
 
 namespace sluice {
 
+// The commit point of an append-only output file: its committed length and rows (or records).
+void EncodeFileCommit(uint64_t bytes, uint64_t rows, std::string* state);
+Status DecodeFileCommit(std::string_view state, uint64_t* bytes, uint64_t* rows);
+
 class FileSink : public Sink {
  public:
   explicit FileSink(std::string path) : file_(std::move(path)) {}

@@ -53,46 +53,39 @@ Status SourceDriver::SaveState(std::string* out) const {
   return Status::OK();
 }
 
-Status SourceDriver::Restore(std::string_view state) {
+Status SourceDriver::Parse(std::string_view state, Saved* out) {
   StateReader r(state, "source driver checkpoint");
   uint32_t version = 0;
   r.ReadHeader(kStateSourceDriver, 1, &version);
-  const TimeUs max_ts = r.Signed();
-  const uint64_t events = r.Varint();
-  const std::string_view position = r.String();
+  out->max_ts = r.Signed();
+  out->events = r.Varint();
+  out->position = r.String();
   r.ExpectEnd();
-  SLUICE_RETURN_IF_ERROR(r.status());
-  SLUICE_RETURN_IF_ERROR(source_->RestorePosition(position));
-  max_ts_ = max_ts;
-  events_.store(events);
+  return r.status();
+}
+
+Status SourceDriver::Restore(std::string_view state) {
+  Saved saved;
+  SLUICE_RETURN_IF_ERROR(Parse(state, &saved));
+  SLUICE_RETURN_IF_ERROR(source_->RestorePosition(saved.position));
+  max_ts_ = saved.max_ts;
+  events_.store(saved.events);
   return Status::OK();
 }
 
 std::string SourceDriver::DescribeState(std::string_view state) const {
-  StateReader r(state, "source driver checkpoint");
-  uint32_t version = 0;
-  r.ReadHeader(kStateSourceDriver, 1, &version);
-  r.Signed();
-  r.Varint();
-  const std::string_view position = r.String();
-  return r.ok() ? source_->DescribePosition(position) : "";
+  Saved saved;
+  return Parse(state, &saved).ok() ? source_->DescribePosition(saved.position) : "";
 }
 
 uint64_t SourceDriver::EventsOf(std::string_view state) const {
-  StateReader r(state, "source driver checkpoint");
-  uint32_t version = 0;
-  r.ReadHeader(kStateSourceDriver, 1, &version);
-  r.Signed();
-  const uint64_t events = r.Varint();
-  return r.ok() ? events : 0;
+  Saved saved;
+  return Parse(state, &saved).ok() ? saved.events : 0;
 }
 
 TimeUs SourceDriver::WatermarkOf(std::string_view state) const {
-  StateReader r(state, "source driver checkpoint");
-  uint32_t version = 0;
-  r.ReadHeader(kStateSourceDriver, 1, &version);
-  const TimeUs max_ts = r.Signed();
-  return r.ok() ? WatermarkFor(max_ts) : kMinTime;
+  Saved saved;
+  return Parse(state, &saved).ok() ? WatermarkFor(saved.max_ts) : kMinTime;
 }
 
 }  // namespace sluice

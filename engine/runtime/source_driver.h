@@ -55,6 +55,14 @@ class SourceDriver {
   const Source& source() const { return *source_; }
 
  private:
+  // A saved state's parts; `position` points into the state.
+  struct Saved {
+    TimeUs max_ts = kMinTime;
+    uint64_t events = 0;
+    std::string_view position;
+  };
+  static Status Parse(std::string_view state, Saved* out);
+
   TimeUs WatermarkFor(TimeUs max_ts) const {
     if (max_ts == kMinTime) return kMinTime;
     TimeUs w;

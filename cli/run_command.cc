@@ -151,7 +151,12 @@ int Run(const RunArgs& args) {
     }
     return ExitCodeFor(s);
   }
-  if (!args.quiet && st.resumed_from > 0) {
+  if (!args.quiet && st.already_complete) {
+    fmt::print(stderr,
+               "{}: already complete at checkpoint {}; nothing to do (`sluice {} {} "
+               "--from-scratch` runs it again)\n",
+               spec->name, st.last_checkpoint, args.into.empty() ? "run" : "replay", args.file);
+  } else if (!args.quiet && st.resumed_from > 0) {
     fmt::print(stderr, "{}: {} checkpoint {}{}\n", spec->name,
                st.finalized_only ? "completed the run that had finished at" : "resumed from",
                st.resumed_from,

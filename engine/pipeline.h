@@ -33,6 +33,7 @@ struct PipelineStats {
   uint64_t events_before = 0;    // of events_in, those that earlier processes read
   std::string resumed_position;  // its source position, for people
   bool finalized_only = false;   // the input had been finished; this run only committed output
+  bool already_complete = false;  // the same pipeline had completed: nothing was done
   // Events this process read per second (a resumed run does not count earlier processes').
   double events_per_s() const {
     return elapsed_s > 0 ? (events_in - events_before) / elapsed_s : 0;
@@ -56,7 +57,8 @@ class Pipeline {
   // (no partial output is left behind as if complete) and the first error is returned. A
   // checkpointed pipeline (PipelineSpec::state_dir) instead resumes from its latest checkpoint
   // when there is one, and on failure keeps what its last checkpoint committed for the next run
-  // (docs/fault-tolerance.md).
+  // (docs/fault-tolerance.md). When the same pipeline already ran to completion there, Run()
+  // does nothing (Stats().already_complete); PipelineOptions::from_scratch runs it again.
   virtual Status Run() = 0;
   // Asks a running pipeline to stop soon; Run() then returns Aborted.
   virtual void Stop() = 0;

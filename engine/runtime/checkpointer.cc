@@ -32,8 +32,16 @@ Status Checkpointer::Begin(bool from_scratch) {
         plan_.state_dir));
   }
   const std::optional<CheckpointRecord>& rec = *loaded;
+  const std::string change = rec ? DefinitionChange(rec->definition, definition_) : "";
+  if (rec && !from_scratch && rec->finished && rec->closed && change.empty()) {
+    // A kill can land after the run marked itself complete and before it exited: running it
+    // again must not redo it (a log sink would append everything twice).
+    resumed_ = *rec;
+    last_ = *rec;
+    start_ = Start::kComplete;
+    return Status::OK();
+  }
   if (rec && !from_scratch && !(rec->finished && rec->closed)) {
-    const std::string change = DefinitionChange(rec->definition, definition_);
     if (!change.empty()) {
       return Status::InvalidArgument(
           fmt::format("{}pipeline '{}' changed since its checkpoint {} (taken {}): {}; run with "
@@ -46,6 +54,7 @@ Status Checkpointer::Begin(bool from_scratch) {
     start_ = rec->finished ? Start::kFinalize : Start::kResume;
     return Status::OK();
   }
+  // No checkpoint, --from-scratch, or a completed run of another definition: a new run.
   start_ = Start::kFresh;
   if (rec) SLUICE_RETURN_IF_ERROR(store_->Remove(name_));
   return Status::OK();

@@ -2,12 +2,16 @@
 //
 // Begin() opens the pipeline's checkpoint store, locks it against a second process, loads the
 // latest checkpoint and decides how the run starts:
-//   kFresh     no checkpoint, --from-scratch, or the last run completed: start from the input's
-//              beginning (the old checkpoint is removed first);
+//   kFresh     no checkpoint, --from-scratch, or a completed run of another definition: start
+//              from the input's beginning (the old checkpoint is removed first);
 //   kResume    an unfinished checkpoint of the same definition: restore it and go on;
 //   kFinalize  the input was finished but the process died before the outputs were renamed into
-//              place: only finish that.
-// A checkpoint of a different definition is refused (InvalidArgument naming the change).
+//              place: only finish that;
+//   kComplete  the same definition already ran to completion: nothing to do (a process killed
+//              right after completing is indistinguishable from a finished one, and must not
+//              redo its work).
+// An unfinished checkpoint of a different definition is refused (InvalidArgument naming the
+// change).
 //
 // Take() runs on the output stage's thread right after the barrier batch's output was written:
 // sinks make their output durable and report commit points, then one LMDB transaction stores
@@ -26,7 +30,7 @@ namespace sluice {
 
 class Checkpointer {
  public:
-  enum class Start { kFresh, kResume, kFinalize };
+  enum class Start { kFresh, kResume, kFinalize, kComplete };
 
   // `name`: the checkpoint's key (the pipeline name, or a replay's own); `definition`: the
   // canonical text of the pipeline (engine/runtime/definition.h).
@@ -34,7 +38,7 @@ class Checkpointer {
 
   Status Begin(bool from_scratch);
   Start start() const { return start_; }
-  // The checkpoint resumed from (kResume, kFinalize).
+  // The checkpoint resumed from (kResume, kFinalize, kComplete).
   const CheckpointRecord& resumed() const { return resumed_; }
 
   // The outputs taking part. Pointers must stay live while the checkpointer is used; `late`

@@ -72,7 +72,12 @@ std::string DescribeDefinition(const PipelineSpec& spec, uint32_t lanes) {
           out += "aggregate";
         }
         for (const AggregateSpec& a : op.aggregates) {
-          out += fmt::format(" {}({}) as {}", a.func, Expr(a.arg, a.arg_fn.valid()), a.alias);
+          // Files give the aggregate as text; the C++ builder may give its parts instead.
+          if (!a.text.empty() && a.func.empty()) {
+            out += fmt::format(" [{}]", a.text);
+          } else {
+            out += fmt::format(" [{}({}) as {}]", a.func, Expr(a.arg, a.arg_fn.valid()), a.alias);
+          }
         }
         break;
       }

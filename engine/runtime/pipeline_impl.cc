@@ -77,6 +77,7 @@ PipelineStats PipelineImpl::Stats() const {
   s.checkpoints = checkpoints_.load();
   s.last_checkpoint = last_checkpoint_.load();
   s.finalized_only = finalized_only_.load();
+  s.already_complete = already_complete_.load();
   {
     std::lock_guard<std::mutex> l(mu_);
     s.resumed_from = resumed_from_;
@@ -205,6 +206,16 @@ Status PipelineImpl::RunOnce() {
       resumed_position_ = resume->position_text;
       events_before_ = resume->events_in;
     }
+  }
+
+  if (cp.start() == Checkpointer::Start::kComplete) {
+    records_out_.store(resume->records_out);
+    late_.store(resume->late_events);
+    dead_letters_.store(resume->dead_letter_count);
+    events_in_.store(resume->events_in);
+    last_checkpoint_.store(resume->id);
+    already_complete_.store(true);
+    return Status::OK();
   }
 
   Outputs outputs;

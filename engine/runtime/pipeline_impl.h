@@ -64,6 +64,7 @@ class PipelineImpl final : public Pipeline {
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> last_checkpoint_{0};
   std::atomic<bool> finalized_only_{false};
+  std::atomic<bool> already_complete_{false};
 
   std::atomic<uint64_t> events_in_{0};
   std::atomic<uint64_t> records_out_{0};

@@ -88,6 +88,20 @@ TEST_CASE("sluice run resumes after a crash at a checkpoint and ends with the sa
   CHECK(ReadFile(late.file("out.csv")) == ReadFile(ref.file("out.csv")));
 }
 
+TEST_CASE("sluice run does nothing for a completed pipeline; --from-scratch runs it again") {
+  ScratchDir dir("cli-ckpt-complete");
+  Prepare(dir);
+  REQUIRE(Sluice("run p.toml", dir.file("")).code == 0);
+  Outcome again = Sluice("run p.toml", dir.file(""));
+  INFO(again.output);
+  CHECK(again.code == 0);
+  CHECK(again.output.find("spend: already complete at checkpoint") != std::string::npos);
+  CHECK(again.output.find("--from-scratch") != std::string::npos);
+  Outcome fresh = Sluice("run p.toml --from-scratch", dir.file(""));
+  CHECK(fresh.code == 0);
+  CHECK(fresh.output.find("already complete") == std::string::npos);
+}
+
 TEST_CASE("sluice run refuses a changed pipeline and --from-scratch starts over") {
   ScratchDir dir("cli-ckpt-changed");
   Prepare(dir);
@@ -103,6 +117,16 @@ TEST_CASE("sluice run refuses a changed pipeline and --from-scratch starts over"
         std::string::npos);
   CHECK(refused.output.find("size=20000000us") != std::string::npos);
   CHECK(refused.output.find("--from-scratch") != std::string::npos);
+  // Renaming an aggregate's output is a change too.
+  std::string renamed = kPipeline;
+  renamed.replace(renamed.find("as total"), 8, "as revenue");
+  WriteFile(dir.file("p.toml"), renamed);
+  Outcome rename = Sluice("run p.toml", dir.file(""));
+  INFO(rename.output);
+  CHECK(rename.code == 2);
+  CHECK(rename.output.find("[sum(amount) as revenue]") != std::string::npos);
+
+  WriteFile(dir.file("p.toml"), changed);
   Outcome fresh = Sluice("run p.toml --from-scratch", dir.file(""));
   INFO(fresh.output);
   CHECK(fresh.code == 0);
@@ -170,8 +194,11 @@ TEST_CASE("sluice replay --into rebuilds a projection in a new table and switche
   CHECK(ReadFile(dir.file("out.csv")) == csv);  // replay writes projections only
 
   Outcome again = Sluice("replay p.toml --into v2", dir.file(""));
-  CHECK(again.code == 2);
-  CHECK(again.output.find("served by table 'v2' already") != std::string::npos);
+  CHECK(again.code == 0);
+  CHECK(again.output.find("already complete at checkpoint") != std::string::npos);
+  Outcome onto = Sluice("replay p.toml --into v2 --from-scratch", dir.file(""));
+  CHECK(onto.code == 2);
+  CHECK(onto.output.find("served by table 'v2' already") != std::string::npos);
 }
 
 TEST_CASE("sluice validate explains projection mistakes with file and line") {

@@ -6,7 +6,7 @@
 // log. See docs/reliability.md.
 //
 // Environment (scripts/crash-test sets these for the long version):
-//   SLUICE_CRASH_KILLS   real kills in all, shared among the pipelines (default 30, at least 20)
+//   SLUICE_CRASH_KILLS   real kills in all, shared among the pipelines (default 30; CI needs 20)
 //   SLUICE_CRASH_EVENTS  clickstream events in the input log (default 1,000,000)
 //   SLUICE_CRASH_SEED    seed of the kill schedule (default random; printed, and in failures)
 //   SLUICE_CRASH_VERBOSE when set, also one line per round listing its attempts
@@ -17,7 +17,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -25,18 +24,12 @@
 #include <vector>
 
 #include "crash/child_process.h"
-#include "runtime/test_util.h"
+#include "crash/pipeline_outputs.h"
 
-namespace fs = std::filesystem;
-using sluice::testing::ChildProcess;
-using sluice::testing::ExitStatus;
-using sluice::testing::ReadFile;
-using sluice::testing::RunToEnd;
-using sluice::testing::ScratchDir;
-using sluice::testing::SpawnOptions;
-using sluice::testing::WriteFile;
-
+namespace sluice::crash {
 namespace {
+
+using testing::ChildProcess;
 
 constexpr int kDefaultKills = 30;
 static_assert(kDefaultKills >= 20, "CI must deliver at least 20 real kills");
@@ -65,161 +58,11 @@ Config ReadConfig() {
   return c;
 }
 
-std::string SluiceBin() { return SLUICE_BINARY_DIR "/bin/sluice"; }
-
-// Runs `sluice args...` in `cwd` to its end, REQUIREs exit 0 and returns its stdout.
-std::string SluiceOk(std::vector<std::string> args, const std::string& cwd) {
-  args.insert(args.begin(), SluiceBin());
-  SpawnOptions o;
-  o.cwd = cwd;
-  o.out_path = cwd + "/.sluice.stdout";
-  o.err_path = cwd + "/.sluice.stderr";
-  ExitStatus st = RunToEnd(args, o);
-  std::string command;
-  for (const std::string& a : args) command += a + " ";
-  INFO(command << "-> " << st.ToString() << ": " << ReadFile(o.err_path));
-  REQUIRE(st.Success());
-  std::string out = ReadFile(o.out_path);
-  fs::remove(o.out_path);
-  fs::remove(o.err_path);
-  return out;
-}
-
-// The input of every pipeline: `events` clickstream events in one log, appended in four slices
-// with two undecodable events (amount is a string) after each of the first three, so that dead
-// letters arrive throughout a run. Built once per process; returns the log directory.
-const std::string& InputLog(long events) {
-  static ScratchDir dir("crash-input");
-  static const std::string log = [&] {
-    const std::string csv = dir.file("clicks.csv");
-    SluiceOk({"generate", "clickstream", "--out", csv, "--events", std::to_string(events), "--seed",
-              "3"},
-             dir.file(""));
-    const std::vector<std::string> lines = sluice::testing::ReadLines(csv);
-    REQUIRE(lines.size() > 1);
-    const std::string header = lines[0] + "\n";
-    const size_t slice = (lines.size() - 1 + 3) / 4;
-    for (size_t k = 0; k < 4; ++k) {
-      std::string text = header;
-      for (size_t i = 1 + k * slice; i < std::min(lines.size(), 1 + (k + 1) * slice); ++i) {
-        text += lines[i] + "\n";
-      }
-      WriteFile(dir.file("slice.csv"), text);
-      SluiceOk({"log", "append", "log", "--stream", "clicks", "--type", "Click", "--schema",
-                "user:string,page:string,ts:timestamp_ms,amount:double", "--event-time", "ts",
-                "slice.csv"},
-               dir.file(""));
-      if (k == 3) break;
-      const std::string u = "u" + std::to_string(k);
-      WriteFile(dir.file("bad.csv"),
-                header + u + ",/bad,1714521600000,n/a\n" + u + ",/bad,1714521601000,none\n");
-      SluiceOk({"log", "append", "log", "--stream", "clicks", "--type", "Click", "--schema",
-                "user:string,page:string,ts:timestamp_ms,amount:string", "--event-time", "ts",
-                "bad.csv"},
-               dir.file(""));
-    }
-    return dir.file("log");
-  }();
-  return log;
-}
-
-struct Case {
-  std::string name;
-  std::string window;  // the window operator's kind and extent, as TOML lines
-  bool log_sink;       // also a log sink (the slowest sink, so only one case has it)
-};
-
 const std::vector<Case> kCases = {
     {"tumbling", "kind = \"tumbling\"\nsize = \"10s\"\n", true},
     {"sliding", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", false},
     {"session", "kind = \"session\"\ngap = \"5s\"\n", false},
 };
-
-// The pipeline file of `c`: every output (and the state) under the directory `out`.
-std::string PipelineToml(const Case& c, const std::string& log, const std::string& out) {
-  std::string t = "[pipeline]\nname = \"" + c.name +
-                  "\"\nparallelism = 2\ncheckpoint_interval = \"100ms\"\n"
-                  "state_dir = \"" +
-                  out + "/state\"\nlate_path = \"" + out + "/late.jsonl\"\ndead_letter_path = \"" +
-                  out + "/dlq.jsonl\"\n\n";
-  t += "[source]\ntype = \"log\"\npath = \"" + log +
-       "\"\nschema = { user = \"string\", page = \"string\", ts = \"timestamp_ms\", amount = "
-       "\"double\" }\nevent_time = \"ts\"\nmax_out_of_orderness = \"2s\"\n\n";
-  t += "[[operator]]\ntype = \"key_by\"\nfields = [\"user\"]\n\n[[operator]]\ntype = \"window\"\n" +
-       c.window +
-       "aggregates = [\"count() as n\", \"sum(amount) as total\", \"max(page) as top\", "
-       "\"count_distinct(page) as pages\"]\n\n";
-  t += "[[sink]]\ntype = \"csv\"\npath = \"" + out + "/windows.csv\"\n\n";
-  t += "[[sink]]\ntype = \"projection\"\nname = \"by_user\"\n\n";
-  if (c.log_sink) {
-    t += "[[sink]]\ntype = \"log\"\npath = \"" + out +
-         "/results\"\nstream = \"windows\"\nevent_type = \"Window\"\n";
-  }
-  return t;
-}
-
-// A fresh directory `dir` holding the pipeline file p.toml of `c`.
-void PreparePipelineDir(const Case& c, const std::string& log, const std::string& dir) {
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  WriteFile(dir + "/p.toml", PipelineToml(c, log, dir));
-}
-
-// The log sink's events as `sluice log read` prints them, reduced to their payloads (ids and
-// append times differ between runs by design).
-std::string Payloads(const std::string& events) {
-  std::string out;
-  size_t start = 0;
-  while (start < events.size()) {
-    size_t end = events.find('\n', start);
-    if (end == std::string::npos) end = events.size();
-    const size_t p = events.find("\"payload\":", start);
-    // Each line is one object ending in `"payload":{...}}`: drop the object's own brace.
-    out += p < end ? events.substr(p + 10, end - p - 11) : "<no payload>";
-    out += '\n';
-    start = end + 1;
-  }
-  return out;
-}
-
-// What a run leaves in `dir` that must not depend on how often it was killed: (what, content).
-using Outputs = std::vector<std::pair<std::string, std::string>>;
-
-Outputs Collect(const std::string& dir, bool log_sink) {
-  Outputs o;
-  for (const auto& [what, name] : std::vector<std::pair<std::string, std::string>>{
-           {"csv", "windows.csv"}, {"late events", "late.jsonl"}, {"dead letters", "dlq.jsonl"}}) {
-    const std::string path = dir + "/" + name;
-    o.emplace_back(what, fs::exists(path) ? ReadFile(path) : "<no file>");
-  }
-  o.emplace_back("projection", SluiceOk({"query", dir + "/state", "by_user"}, dir));
-  if (log_sink) {
-    o.emplace_back("log payloads", Payloads(SluiceOk({"log", "read", dir + "/results"}, dir)));
-  }
-  std::string unfinished;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.path().extension() == ".inprogress") unfinished += e.path().filename().string() + " ";
-  }
-  o.emplace_back("files left in progress", unfinished);
-  return o;
-}
-
-// Empty when equal; else the first differing line of each, cut to 160 characters.
-std::string FirstDifference(const std::string& want, const std::string& got) {
-  if (want == got) return "";
-  const size_t i =
-      std::mismatch(want.begin(), want.begin() + std::min(want.size(), got.size()), got.begin())
-          .first -
-      want.begin();
-  const size_t start = i == 0 ? 0 : want.rfind('\n', i - 1) + 1;  // npos + 1 == 0
-  auto line = [&](const std::string& s) {
-    return start >= s.size() ? std::string("<end>")
-                             : s.substr(start, std::min<size_t>(160, s.find('\n', start) - start));
-  };
-  return "line " + std::to_string(std::count(want.begin(), want.begin() + start, '\n') + 1) +
-         ": reference `" + line(want) + "` (" + std::to_string(want.size()) +
-         " bytes), this run `" + line(got) + "` (" + std::to_string(got.size()) + " bytes)";
-}
 
 // What one attempt does: kill itself at a crash point, or be killed from outside after `delay`.
 struct Attempt {
@@ -229,8 +72,9 @@ struct Attempt {
   std::string crash_at() const { return point.empty() ? "" : point + ":" + std::to_string(n); }
 };
 
-// The seeded sequence of attempts. A seed repeats the decisions, not the instants the kills land
-// at in the run (those depend on the machine's speed).
+// The seeded sequence of attempts. A seed repeats the draws (delays, crash points, n), not their
+// effect: which run of which round a draw falls to, and how far a run got before its kill, depend
+// on the machine's speed.
 class Schedule {
  public:
   Schedule(uint64_t seed, double run_seconds) : rng_(seed), run_us_(run_seconds * 1e6) {}
@@ -266,17 +110,29 @@ struct Tally {
   int rounds = 0;
   std::map<std::string, int> points;  // crash point -> times it fired
   std::string history;                // the current round's attempts, for failure messages
+  bool failed = false;                // a run failed or hung: the rounds stopped there
+  int differing_rounds = 0;           // rounds whose outputs were not the reference's
+  std::set<std::string> differing;    // the outputs that differed
 
-  std::string Summary(const std::string& name, long events, double seconds, bool identical) const {
+  std::string Result() const {
+    if (failed) return "A RUN FAILED";
+    if (differing_rounds == 0) return "all outputs identical";
+    std::string what;
+    for (const std::string& d : differing) what += (what.empty() ? "" : ", ") + d;
+    return "OUTPUTS DIFFER in " + std::to_string(differing_rounds) + " of " +
+           std::to_string(rounds) + " rounds (" + what + ")";
+  }
+
+  std::string Summary(const std::string& name, long events, double seconds) const {
     std::string hits;
     for (const auto& [p, n] : points)
       hits += (hits.empty() ? "" : ", ") + p + " x" + std::to_string(n);
     char buf[512];
     std::snprintf(buf, sizeof(buf),
-                  "crash %s: %d kills, %d crash points (%s), %d runs (%d restarts), %d rounds, "
+                  "crash %s: %d kills, %d crash points hit (%s), %d runs (%d restarts), %d rounds, "
                   "%ld events, %.1f s, %s",
                   name.c_str(), kills, self_kills, hits.c_str(), runs, runs - rounds, rounds,
-                  events, seconds, identical ? "all outputs identical" : "OUTPUTS DIFFER");
+                  events, seconds, Result().c_str());
     return buf;
   }
 };
@@ -300,17 +156,28 @@ bool CrashRound(const Case& c, const std::string& log, const std::string& dir,
     ++t->runs;
     const bool killer = a.point.empty();
     if (!child.WaitFor(killer ? a.delay : hang_guard)) {
-      if (killer && child.Kill()) {
+      if (!killer) {
+        child.Kill();
+        FAIL_CHECK(c.name << " run " << attempt + 1 << " of round " << t->rounds << " ("
+                          << o.crash_at << ") hung after " << t->history);
+        return false;
+      }
+      if (child.Kill()) {
         ++t->kills;
-        t->history += "kill@" + std::to_string(a.delay.count() / 1000) + "ms ";
+        t->history += "kill@" + std::to_string(a.delay.count() / 1000) + "ms";
+        // Killed while the csv was in place under its final name (renamed at the end of a run).
+        t->history += fs::exists(dir + "/windows.csv") ? "[renamed] " : " ";
         continue;
       }
-      if (!killer) child.Kill();
-      if (!killer) t->history += "HUNG ";
     }
     const ExitStatus& st = child.status();
     if (st.Success()) {
+      // How the last run began: resumed, only completed a finished run, or started afresh.
+      const std::string err = ReadFile(o.err_path);
       t->history += (killer ? "" : o.crash_at + "-not-reached ") + std::string("done");
+      t->history += err.find("resumed from") != std::string::npos        ? "(resumed)"
+                    : err.find("completed the run") != std::string::npos ? "(completed)"
+                                                                         : "(fresh)";
       return true;
     }
     if (!killer && st.KilledBy(SIGKILL)) {
@@ -338,7 +205,7 @@ TEST_CASE(
     "pipelines killed at random moments and at every crash point leave the outputs of an "
     "uninterrupted run") {
   const Config cfg = ReadConfig();
-  INFO("seed " << cfg.seed << " (SLUICE_CRASH_SEED=" << cfg.seed << " repeats the schedule)");
+  INFO("seed " << cfg.seed << " (SLUICE_CRASH_SEED=" << cfg.seed << " repeats the draws)");
   std::printf("crash test: seed %llu, %d kills wanted, %ld events\n",
               static_cast<unsigned long long>(cfg.seed), cfg.kills, cfg.events);
   std::fflush(stdout);
@@ -346,6 +213,7 @@ TEST_CASE(
   ScratchDir scratch("crash");
   std::set<std::string> unhit(kCrashPoints.begin(), kCrashPoints.end());
   int total_kills = 0;
+  bool any_failed = false;
   for (size_t i = 0; i < kCases.size(); ++i) {
     const Case& c = kCases[i];
     CAPTURE(c.name);
@@ -368,32 +236,40 @@ TEST_CASE(
     const auto hang_guard =
         std::chrono::microseconds(static_cast<int64_t>(60e6 + 20e6 * run_seconds));
     Tally t;
-    bool identical = true;
+    std::set<std::string> reported;  // one failed check per output and pipeline; then counts
     const std::string dir = scratch.file(c.name);
-    while (identical && (t.kills < wanted || (last && !unhit.empty()))) {
+    while (t.kills < wanted || (last && !unhit.empty())) {
       if (!CrashRound(c, log, dir, hang_guard, &schedule, &unhit, &t)) {
-        identical = false;
+        t.failed = any_failed = true;
         break;
       }
       INFO("round " << t.rounds << ": " << t.history);
-      if (cfg.verbose)
+      if (cfg.verbose) {
         std::printf("  %s round %d: %s\n", c.name.c_str(), t.rounds, t.history.c_str());
+      }
       const Outputs got = Collect(dir, c.log_sink);
+      bool identical = true;
       for (size_t k = 0; k < want.size(); ++k) {
         const std::string diff = FirstDifference(want[k].second, got[k].second);
-        CHECK_MESSAGE(diff.empty(), c.name << ": " << want[k].first << " differs, " << diff);
-        identical = identical && diff.empty();
+        if (diff.empty()) continue;
+        identical = false;
+        t.differing.insert(want[k].first);
+        if (reported.insert(want[k].first).second) {
+          FAIL_CHECK(c.name << ": " << want[k].first << " differs, " << diff);
+        }
       }
+      if (!identical) ++t.differing_rounds;
     }
-    std::printf("%s\n", t.Summary(c.name, cfg.events, SecondsSince(t0), identical).c_str());
+    std::printf("%s\n", t.Summary(c.name, cfg.events, SecondsSince(t0)).c_str());
     std::fflush(stdout);
     total_kills += t.kills;
   }
+  if (any_failed) return;  // reported; the rounds stopped early
   std::string missed;
   for (const std::string& p : unhit) missed += p + " ";
   CHECK_MESSAGE(unhit.empty(), "crash points never reached: " << missed);
   CHECK(total_kills >= cfg.kills);
-  if (cfg.kills >= kDefaultKills) CHECK(total_kills >= 20);
+  if (cfg.kills >= kDefaultKills) CHECK(total_kills >= 20);  // CI's minimum
 }
 
 TEST_CASE("a definition changed after a kill is refused, and --from-scratch runs the new one") {
@@ -448,3 +324,5 @@ TEST_CASE("a definition changed after a kill is refused, and --from-scratch runs
   CHECK(got[3].second != old[3].second);  // the projection too
   CHECK(got[2].second == old[2].second);  // the same dead letters
 }
+
+}  // namespace sluice::crash

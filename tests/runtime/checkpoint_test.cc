@@ -142,16 +142,29 @@ TEST_CASE("a changed definition is refused with the change named; from_scratch s
   CHECK(ReadFile(dir.file("out.csv")) == ReadFile(ref_dir.file("out.csv")));
 }
 
-TEST_CASE("a completed run is not resumed: the next run starts from the beginning") {
+TEST_CASE("a completed run is not run again, unless from scratch or redefined") {
   ScratchDir dir("ckpt-complete");
   Outcome first = Run(Windows(dir, "out.csv", "20ms"));
   REQUIRE(first.status.ok());
   const std::string csv = ReadFile(dir.file("out.csv"));
+  std::filesystem::remove(dir.file("out.csv"));
+  // A kill right after the run completed looks like this: the next run must not redo it.
   Outcome second = Run(Windows(dir, "out.csv", "20ms"));
   REQUIRE(second.status.ok());
-  CHECK(second.stats.resumed_from == 0);
+  CHECK(second.stats.already_complete);
   CHECK(second.stats.events_in == kEvents);
+  CHECK(second.stats.records_out == first.stats.records_out);
+  CHECK(!std::filesystem::exists(dir.file("out.csv")));  // nothing was written
+  Outcome third = Run(Windows(dir, "out.csv", "20ms"), 0, /*from_scratch=*/true);
+  REQUIRE(third.status.ok());
+  CHECK(!third.stats.already_complete);
+  CHECK(third.stats.resumed_from == 0);
   CHECK(ReadFile(dir.file("out.csv")) == csv);
+  // Another definition under the same name is a new pipeline: it runs.
+  Outcome other = Run(Windows(dir, "out.csv", "30ms"));
+  REQUIRE(other.status.ok());
+  CHECK(!other.stats.already_complete);
+  CHECK(ReadFile(dir.file("out.csv")) != csv);
 }
 
 TEST_CASE("a resume refuses an in-progress part that lost committed bytes") {

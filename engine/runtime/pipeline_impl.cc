@@ -306,7 +306,7 @@ Status PipelineImpl::RunOnce() {
   }
 
   if (checkpoints && !resume) {
-    // Checkpoint 0, before any input is read: a process that dies before the first periodic
+    // The first checkpoint (id 1), before any input is read: a process that dies before the first periodic
     // checkpoint then resumes this run (with its sinks' identities, such as the log sink's event
     // ids) instead of starting another one.
     Checkpointer::Cut cut;

@@ -81,8 +81,8 @@ class Schedule {
 
   // A quarter of the attempts stop at a crash point: the first not yet hit, else any; the finish
   // points are reached once per run, so n = 1 for them. The others are killed after a delay:
-  // a fifth of them within 30 ms of the start (before or during checkpoint 0), the rest anywhere
-  // in the first 60% of an uninterrupted run's length.
+  // a fifth of them within 30 ms of the start (before or during the first checkpoint, taken before
+  // any input is read), the rest anywhere in the first 60% of an uninterrupted run's length.
   Attempt Next(const std::set<std::string>& unhit) {
     Attempt a;
     if (Uniform(0, 1) < 0.25) {

@@ -96,7 +96,7 @@ TEST_CASE("a stopped checkpointed run resumes and ends with the uninterrupted ru
   ScratchDir ref_dir("ckpt-ref"), dir("ckpt-resume");
   Outcome ref = Run(Windows(ref_dir, "out.csv", "20ms"));
   REQUIRE(ref.status.ok());
-  CHECK(ref.stats.checkpoints >= 2);  // checkpoint 0, periodic ones, the final one
+  CHECK(ref.stats.checkpoints >= 2);  // the first (before any input), periodic ones, the final one
   const std::string expected_csv = ReadFile(ref_dir.file("out.csv"));
   const std::string expected_proj = Projection(ref_dir.file("state"), "by_key");
   REQUIRE(expected_csv.size() > 1000);

@@ -4,8 +4,8 @@
 // csv sink into a temporary file (so each checkpoint also fdatasyncs the output), and with a null
 // sink at 100,000 keys (a larger snapshot), each in four modes:
 //   none       no state directory: no checkpoints at all;
-//   start+end  a state directory with interval 1h: only the first and the final checkpoint, i.e. the
-//              fixed cost of a checkpointed run (opening LMDB, transactional sinks);
+//   start+end  a state directory with interval 1h: only the first and the final checkpoint,
+//              i.e. the fixed cost of a checkpointed run (opening LMDB, transactional sinks);
 //   1s, 100ms  periodic checkpoints.
 // A hand-written single-threaded loop computing the same result without checkpoints is printed
 // first; every run's result count must equal its count (a MISMATCH is printed otherwise).

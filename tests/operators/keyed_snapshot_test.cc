@@ -21,16 +21,7 @@ using namespace sluice::wintest;
 
 namespace {
 
-// k string, g int64, v int64, d double, s string, t timestamp(ms), b bool.
-Schema SnapSchema() {
-  return Schema({{"k", Type::kString},
-                 {"g", Type::kInt64},
-                 {"v", Type::kInt64},
-                 {"d", Type::kDouble},
-                 {"s", Type::kString},
-                 {"t", Type::kTimestamp, TimeUnit::kMillis},
-                 {"b", Type::kBool}});
-}
+Schema SnapSchema() { return MixedSchema(); }
 
 int64_t Uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
   return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
@@ -38,23 +29,8 @@ int64_t Uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
 
 // Every aggregate function over every input type it accepts (count() and count(col) included).
 std::vector<AggregateDef> AllAggregates(const Schema& schema) {
-  struct Choice {
-    AggFunc func;
-    int input;
-  };
-  std::vector<Choice> choices = {{AggFunc::kCount, -1}, {AggFunc::kCount, 2}, {AggFunc::kCount, 4}};
-  for (int c : {2, 3}) {
-    choices.push_back({AggFunc::kSum, c});
-    choices.push_back({AggFunc::kAvg, c});
-  }
-  for (int c : {2, 3, 4, 5, 6}) {
-    for (AggFunc f : {AggFunc::kMin, AggFunc::kMax, AggFunc::kFirst, AggFunc::kLast}) {
-      choices.push_back({f, c});
-    }
-  }
-  for (int c : {2, 3, 4, 6}) choices.push_back({AggFunc::kCountDistinct, c});
   std::vector<AggregateDef> out;
-  for (const Choice& c : choices) {
+  for (const AggChoice& c : AllAggregateChoices()) {
     auto field = AggregateResultField(c.func, c.input >= 0 ? &schema.field(c.input) : nullptr,
                                       "a" + std::to_string(out.size()));
     REQUIRE(field.ok());

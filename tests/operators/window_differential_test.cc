@@ -17,16 +17,7 @@ using namespace sluice::wintest;
 
 namespace {
 
-// k string, g int64, v int64, d double, s string, t timestamp(ms), b bool.
-Schema DiffSchema() {
-  return Schema({{"k", Type::kString},
-                 {"g", Type::kInt64},
-                 {"v", Type::kInt64},
-                 {"d", Type::kDouble},
-                 {"s", Type::kString},
-                 {"t", Type::kTimestamp, TimeUnit::kMillis},
-                 {"b", Type::kBool}});
-}
+Schema DiffSchema() { return MixedSchema(); }
 
 template <typename T>
 T Pick(std::mt19937_64& rng, const std::vector<T>& options) {
@@ -58,24 +49,10 @@ KeyedStageDef RandomDef(std::mt19937_64& rng, const Schema& schema, Stage stage)
   def.time_unit = Pick(rng, std::vector<TimeUnit>{TimeUnit::kMicros, TimeUnit::kMillis,
                                                   TimeUnit::kSeconds, TimeUnit::kIso});
   def.key_columns = Pick(rng, std::vector<std::vector<int>>{{0}, {0}, {1, 0}, {1}});
-  struct Choice {
-    AggFunc func;
-    int input;
-  };
-  std::vector<Choice> choices = {{AggFunc::kCount, -1}, {AggFunc::kCount, 2}, {AggFunc::kCount, 4}};
-  for (int c : {2, 3}) {
-    choices.push_back({AggFunc::kSum, c});
-    choices.push_back({AggFunc::kAvg, c});
-  }
-  for (int c : {2, 3, 4, 5, 6}) {
-    for (AggFunc f : {AggFunc::kMin, AggFunc::kMax, AggFunc::kFirst, AggFunc::kLast}) {
-      choices.push_back({f, c});
-    }
-  }
-  for (int c : {2, 3, 4, 6}) choices.push_back({AggFunc::kCountDistinct, c});
+  const std::vector<AggChoice> choices = AllAggregateChoices();
   const int n = static_cast<int>(Uniform(rng, 1, 6));
   for (int i = 0; i < n; ++i) {
-    const Choice c = Pick(rng, choices);
+    const AggChoice c = Pick(rng, choices);
     auto field = AggregateResultField(c.func, c.input >= 0 ? &schema.field(c.input) : nullptr,
                                       "a" + std::to_string(i));
     REQUIRE(field.ok());

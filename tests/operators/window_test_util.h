@@ -30,6 +30,40 @@ struct StringMaker<std::vector<std::string>> {
 
 namespace sluice::wintest {
 
+// The schema of the differential and snapshot tests:
+// k string, g int64, v int64, d double, s string, t timestamp(ms), b bool.
+inline Schema MixedSchema() {
+  return Schema({{"k", Type::kString},
+                 {"g", Type::kInt64},
+                 {"v", Type::kInt64},
+                 {"d", Type::kDouble},
+                 {"s", Type::kString},
+                 {"t", Type::kTimestamp, TimeUnit::kMillis},
+                 {"b", Type::kBool}});
+}
+
+// Every aggregate function over every MixedSchema() column it accepts (count() and count(col)
+// included).
+struct AggChoice {
+  AggFunc func;
+  int input;  // -1 for count()
+};
+inline std::vector<AggChoice> AllAggregateChoices() {
+  std::vector<AggChoice> choices = {
+      {AggFunc::kCount, -1}, {AggFunc::kCount, 2}, {AggFunc::kCount, 4}};
+  for (int c : {2, 3}) {
+    choices.push_back({AggFunc::kSum, c});
+    choices.push_back({AggFunc::kAvg, c});
+  }
+  for (int c : {2, 3, 4, 5, 6}) {
+    for (AggFunc f : {AggFunc::kMin, AggFunc::kMax, AggFunc::kFirst, AggFunc::kLast}) {
+      choices.push_back({f, c});
+    }
+  }
+  for (int c : {2, 3, 4, 6}) choices.push_back({AggFunc::kCountDistinct, c});
+  return choices;
+}
+
 // Input rows in source order with W before each row = (largest earlier event time) - bound - 1.
 class Feed {
  public:

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/checkpoints_command.h"
 #include "cli/generate_command.h"
 #include "cli/log_commands.h"
 #include "cli/query_command.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   sluice::cli::AddGenerateCommand(app, &exit_code);
   sluice::cli::AddLogCommands(app, &exit_code);
   sluice::cli::AddQueryCommand(app, &exit_code);
+  sluice::cli::AddCheckpointsCommand(app, &exit_code);
   app.footer(
       "Examples:\n"
       "  sluice validate pipelines/examples/clicks-per-user.toml\n"

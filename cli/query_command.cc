@@ -94,7 +94,14 @@ int Query(const QueryArgs& args) {
   std::unique_ptr<ProjectionStore> store;
   if (s.ok()) s = ProjectionStore::Open(env.get(), &store);
   if (!s.ok()) {
-    fmt::print(stderr, "sluice: '{}' holds no projections ({})\n", args.dir, s.message());
+    if (s.IsNotFound()) {
+      fmt::print(stderr,
+                 "sluice: '{}' holds no projections (not a pipeline's state directory, "
+                 "or none of its pipelines has a projection sink)\n",
+                 args.dir);
+    } else {
+      fmt::print(stderr, "sluice: cannot read projections in '{}': {}\n", args.dir, s.message());
+    }
     return 1;
   }
   if (args.projection.empty()) {

@@ -89,6 +89,10 @@ Status CheckpointStore::OpenReadOnly(const std::string& dir,
   options.create_if_missing = false;
   std::shared_ptr<EventLog> env;
   Status s = EventLog::OpenShared(options, dir, &env);
+  if (s.IsNotFound()) {
+    return Status::NotFound(
+        fmt::format("'{}' is not a state directory (no checkpoints there)", dir));
+  }
   if (!s.ok()) return s.WithPrefix(fmt::format("state directory '{}'", dir));
   lmdb::Dbi db = 0;
   s = env->OpenDatabase(kDbName, &db);

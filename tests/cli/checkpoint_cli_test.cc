@@ -68,11 +68,19 @@ TEST_CASE("sluice run resumes after a crash at a checkpoint and ends with the sa
   Outcome crashed = Sluice("run p.toml", dir.file(""), "SLUICE_CRASH_AT=checkpoint-after-commit:5");
   CHECK(crashed.code == 137);  // killed by SIGKILL
   CHECK(!std::filesystem::exists(dir.file("out.csv")));
+  Outcome listed = Sluice("checkpoints spend.state", dir.file(""), "", true);
+  CHECK(listed.code == 0);
+  CHECK(listed.output.find("{\"pipeline\":\"spend\",\"checkpoint\":5,") == 0);
+  CHECK(listed.output.find("\"state\":\"running or interrupted\"") != std::string::npos);
+  CHECK(listed.output.find("\"source_position\":\"byte ") != std::string::npos);
+  CHECK(Sluice("checkpoints no-such.state", dir.file("")).code == 1);
   Outcome resumed = Sluice("run p.toml", dir.file(""));
   INFO(resumed.output);
   REQUIRE(resumed.code == 0);
   CHECK(resumed.output.find("spend: resumed from checkpoint 5 (byte ") != std::string::npos);
   CHECK(ReadFile(dir.file("out.csv")) == ReadFile(ref.file("out.csv")));
+  CHECK(Sluice("checkpoints spend.state", dir.file(""), "", true)
+            .output.find("\"state\":\"complete\"") != std::string::npos);
   CHECK(Sluice("query spend.state by_user", dir.file(""), "", true).output ==
         Sluice("query spend.state by_user", ref.file(""), "", true).output);
 

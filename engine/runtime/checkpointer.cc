@@ -33,7 +33,12 @@ Status Checkpointer::Begin(bool from_scratch) {
   }
   const std::optional<CheckpointRecord>& rec = *loaded;
   const std::string change = rec ? DefinitionChange(rec->definition, definition_) : "";
-  if (rec && !from_scratch && rec->finished && rec->closed && change.empty()) {
+  // Output that a new run would print again (stdout) or drop is nothing to protect.
+  bool keeps_output = false;
+  for (const SinkSpec& sink : plan_.sinks) {
+    keeps_output |= sink.type != "stdout" && sink.type != "null" && sink.type != "collector";
+  }
+  if (rec && !from_scratch && rec->finished && rec->closed && change.empty() && keeps_output) {
     // A kill can land after the run marked itself complete and before it exited: running it
     // again must not redo it (a log sink would append everything twice).
     resumed_ = *rec;

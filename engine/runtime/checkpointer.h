@@ -7,9 +7,10 @@
 //   kResume    an unfinished checkpoint of the same definition: restore it and go on;
 //   kFinalize  the input was finished but the process died before the outputs were renamed into
 //              place: only finish that;
-//   kComplete  the same definition already ran to completion: nothing to do (a process killed
-//              right after completing is indistinguishable from a finished one, and must not
-//              redo its work).
+//   kComplete  the same definition already ran to completion and wrote output that stays
+//              (files, a log, projections): nothing to do (a process killed right after
+//              completing is indistinguishable from a finished one, and must not redo its work;
+//              a pipeline that only prints or discards its rows just runs again).
 // An unfinished checkpoint of a different definition is refused (InvalidArgument naming the
 // change).
 //

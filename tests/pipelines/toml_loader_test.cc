@@ -273,6 +273,7 @@ TEST_CASE("the example pipelines load and plan") {
 TEST_CASE("a TOML pipeline and the same pipeline built in C++ give the same rows") {
   auto spec = LoadPipelineString(R"toml([pipeline]
 parallelism = 2
+checkpoints = false
 [source]
 type = "generator"
 events = 50000

@@ -18,9 +18,8 @@ Status ProjectionSink::Resume(const Schema& schema, std::string_view state) {
     const int i = schema.IndexOf(k);
     if (i < 0) {
       return Status::InvalidArgument(
-          fmt::format("projection '{}': key field '{}' is not an output "
-                      "field ({})",
-                      spec_.name, k, schema.ToString()));
+          fmt::format("projection '{}': key field '{}' is not an output field ({})", spec_.name, k,
+                      schema.ToString()));
     }
     key_columns_.push_back(i);
   }
@@ -57,16 +56,13 @@ Status ProjectionSink::Resume(const Schema& schema, std::string_view state) {
   rows_ = r.Varint();
   r.ExpectEnd();
   SLUICE_RETURN_IF_ERROR(r.status());
-  // The table's row count was committed with the checkpoint, in its info.
-  ProjectionInfo table;
-  const bool building = physical_ != old_physical_;
-  Status t = building ? store_->GetInfo(physical_, &table) : got;
-  if (building && t.ok()) {
-    stored_rows_ = table.rows;
-  } else if (!building && t.ok()) {
-    stored_rows_ = current.rows;
+  // The table's row count was committed with the checkpoint, in its info (a replay's table has
+  // an info of its own until the switch).
+  if (building()) {
+    ProjectionInfo table;
+    stored_rows_ = store_->GetInfo(physical_, &table).ok() ? table.rows : 0;
   } else {
-    stored_rows_ = 0;
+    stored_rows_ = got.ok() ? current.rows : 0;
   }
   if (spec_.into.empty() && physical_ != serving) {
     return Status::InvalidArgument(
@@ -127,8 +123,7 @@ Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark&
   info.watermark = mark.watermark;
   info.rows = rows;
   info.updated_at = mark.taken_at;
-  const bool building = physical_ != old_physical_;  // a replay into another table
-  if (!building) return store_->PutInfo(txn, info);
+  if (!building()) return store_->PutInfo(txn, info);
   ProjectionInfo table = info;
   table.name = physical_;
   if (!mark.finished) return store_->PutInfo(txn, table);

@@ -44,6 +44,8 @@ class ProjectionSink final : public Sink {
 
  private:
   void ClearPending();
+  // A replay writing another table than the one the name served.
+  bool building() const { return physical_ != old_physical_; }
 
   const SinkSpec spec_;
   Schema schema_;

@@ -210,19 +210,6 @@ Status ProjectionStore::Clear(LogWriteTxn* txn, const std::string& physical, uin
   return Status::OK();
 }
 
-Status ProjectionStore::CountRows(lmdb::Txn* txn, const std::string& physical, uint64_t* rows) {
-  const std::string prefix = RowPrefix(physical);
-  lmdb::Cursor c;
-  SLUICE_RETURN_IF_ERROR(c.Open(txn, rows_db_));
-  uint64_t n = 0;
-  for (bool ok = c.Seek(prefix); ok && c.key().substr(0, prefix.size()) == prefix; ok = c.Next()) {
-    ++n;
-  }
-  SLUICE_RETURN_IF_ERROR(c.status());
-  *rows = n;
-  return Status::OK();
-}
-
 Status ProjectionStore::Scan(
     const std::string& physical, std::string_view key_prefix,
     const std::function<bool(std::string_view key, std::string_view json)>& fn) {

@@ -71,8 +71,6 @@ class ProjectionStore {
                 std::string_view json, bool* inserted = nullptr);
   // Removes every row of `physical`; *removed (optional) counts them.
   Status Clear(LogWriteTxn* txn, const std::string& physical, uint64_t* removed = nullptr);
-  // Rows of `physical` currently stored.
-  Status CountRows(lmdb::Txn* txn, const std::string& physical, uint64_t* rows);
 
   // Calls fn(key, json) for each row of `physical` whose key starts with `key_prefix`, in key
   // order, in one read snapshot; fn returns false to stop.

@@ -153,20 +153,9 @@ Status PipelineImpl::OpenOutputs(Outputs* out, const CheckpointRecord* resume, b
 // Leaves every output as a failed run must: rolled back, or, with checkpoints, as the last
 // checkpoint committed it (for the next run to resume).
 void PipelineImpl::AbandonOutputs(Outputs* out, bool checkpoints) {
-  for (auto& sink : out->sinks) {
-    if (checkpoints) {
-      sink->Detach();
-    } else {
-      sink->Abort();
-    }
-  }
-  if (out->late) {
-    if (checkpoints) {
-      out->late->Detach();
-    } else {
-      out->late->Abort();
-    }
-  }
+  auto abandon = [checkpoints](Sink* sink) { checkpoints ? sink->Detach() : sink->Abort(); };
+  for (auto& sink : out->sinks) abandon(sink.get());
+  if (out->late) abandon(out->late.get());
 }
 
 Status PipelineImpl::CloseOutputs(Outputs* out) {
@@ -279,43 +268,43 @@ Status PipelineImpl::RunOnce() {
   OutputStage output(plan.keyed ? plan.parallelism : 1, sinks, outputs.late.get(),
                      plan.keyed_visible, outputs.dead_letters.get());
   if (resume) output.set_late(resume->late_events);
+  auto take = [&](const Checkpointer::Cut& cut) {
+    Status t = cp.Take(cut);
+    checkpoints_.store(cp.taken());
+    last_checkpoint_.store(cp.last_id());
+    return t;
+  };
   if (checkpoints) {
     output.OnBarrier([&](const BarrierParts& b) -> Status {
       // A lane skips its work once the pipeline has failed or been stopped, so a barrier is
       // only complete while it has not; an incomplete one is simply not taken.
       if (failed()) return Status::OK();
+      Checkpointer::Cut cut;
       if (plan.keyed) {
         for (const auto& snap : b.operators) {
           if (!snap) return Status::Internal("a checkpoint barrier lacks a lane's snapshot");
+          cut.operators.push_back(*snap);
         }
       }
-      Checkpointer::Cut cut;
       cut.driver = b.driver_state;
       cut.position_text = driver.DescribeState(b.driver_state);
       cut.watermark = b.watermark;
-      for (const auto& snap : b.operators) cut.operators.push_back(snap ? *snap : "");
-      if (!plan.keyed) cut.operators.clear();
       cut.finished = b.last;
       cut.events_in = driver.EventsOf(b.driver_state);
       cut.late_events = output.late();
-      SLUICE_RETURN_IF_ERROR(cp.Take(cut));
-      checkpoints_.store(cp.taken());
-      last_checkpoint_.store(cp.last_id());
-      return Status::OK();
+      return take(cut);
     });
   }
 
   if (checkpoints && !resume) {
-    // The first checkpoint (id 1), before any input is read: a process that dies before the first periodic
-    // checkpoint then resumes this run (with its sinks' identities, such as the log sink's event
-    // ids) instead of starting another one.
+    // The first checkpoint (id 1), before any input is read: a process that dies before the
+    // first periodic checkpoint then resumes this run (with its sinks' identities, such as the
+    // log sink's event ids) instead of starting another one.
     Checkpointer::Cut cut;
     s = driver.SaveState(&cut.driver);
     cut.position_text = "start of input";
     for (auto& op : ops) op->Snapshot(&cut.operators.emplace_back());
-    if (s.ok()) s = cp.Take(cut);
-    checkpoints_.store(cp.taken());
-    last_checkpoint_.store(cp.last_id());
+    if (s.ok()) s = take(cut);
     if (!s.ok()) {
       AbandonOutputs(&outputs, checkpoints);
       return s;
@@ -416,8 +405,7 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
           dead = &m.result->dead_letters;
           source_batch = m.result.get();
         }
-        const Batch* barrier =
-            source_batch && source_batch->checkpoint && !failed() ? source_batch : nullptr;
+        const Batch* barrier = source_batch && source_batch->checkpoint ? source_batch : nullptr;
         auto r = output->Add(m.seq, m.lane, m.result, dead, m.snapshot, barrier);
         if (!r.ok()) return r.status();
         completed = *r;

@@ -83,9 +83,4 @@ uint64_t SourceDriver::EventsOf(std::string_view state) const {
   return Parse(state, &saved).ok() ? saved.events : 0;
 }
 
-TimeUs SourceDriver::WatermarkOf(std::string_view state) const {
-  Saved saved;
-  return Parse(state, &saved).ok() ? WatermarkFor(saved.max_ts) : kMinTime;
-}
-
 }  // namespace sluice

@@ -47,11 +47,8 @@ class SourceDriver {
   std::string DescribeState(std::string_view state) const;
   // The event count inside a saved state.
   uint64_t EventsOf(std::string_view state) const;
-  // The watermark inside a saved state.
-  TimeUs WatermarkOf(std::string_view state) const;
 
   uint64_t events() const { return events_.load(std::memory_order_relaxed); }
-  TimeUs watermark() const { return WatermarkFor(max_ts_); }
   const Source& source() const { return *source_; }
 
  private:

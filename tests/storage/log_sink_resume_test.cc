@@ -24,14 +24,7 @@ Batch Rows(int from, int count, int tag) {
 }
 
 std::unique_ptr<Sink> NewSink(const std::string& dir) {
-  SinkSpec spec;
-  spec.type = "log";
-  spec.path = dir;
-  spec.stream = "results";
-  spec.event_type = "Row";
-  auto sink = MakeLogSink(spec);
-  REQUIRE(sink.ok());
-  return std::move(sink).value();
+  return testing::NewLogSink(dir, "results", "Row");
 }
 
 std::vector<std::string> Stored(const std::string& dir) {

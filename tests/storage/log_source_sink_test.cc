@@ -35,17 +35,11 @@ Batch ClickBatch(int from, int n) {
 }
 
 void WriteClicks(const std::string& dir, const std::string& stream, int batches, int per) {
-  SinkSpec spec;
-  spec.type = "log";
-  spec.path = dir;
-  spec.stream = stream;
-  spec.event_type = "Click";
-  auto sink = MakeLogSink(spec);
-  REQUIRE(sink.ok());
-  REQUIRE((*sink)->Open(ClickSchema()).ok());
-  for (int b = 0; b < batches; ++b) REQUIRE((*sink)->Write(ClickBatch(b * per, per)).ok());
-  CHECK((*sink)->rows() == uint64_t(batches * per));
-  REQUIRE((*sink)->Close().ok());
+  auto sink = testing::NewLogSink(dir, stream, "Click");
+  REQUIRE(sink->Open(ClickSchema()).ok());
+  for (int b = 0; b < batches; ++b) REQUIRE(sink->Write(ClickBatch(b * per, per)).ok());
+  CHECK(sink->rows() == uint64_t(batches * per));
+  REQUIRE(sink->Close().ok());
 }
 
 std::unique_ptr<Source> OpenSource(SourceSpec spec, Schema schema, int event_time_index,

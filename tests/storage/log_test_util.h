@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "operators/log_sink.h"
 #include "storage/event_log.h"
 
 namespace sluice::testing {
@@ -32,6 +33,19 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A log sink appending events of `type` to `stream` of the log in `dir`; not yet opened.
+inline std::unique_ptr<Sink> NewLogSink(const std::string& dir, const std::string& stream,
+                                        const std::string& type) {
+  SinkSpec spec;
+  spec.type = "log";
+  spec.path = dir;
+  spec.stream = stream;
+  spec.event_type = type;
+  auto sink = MakeLogSink(spec);
+  REQUIRE(sink.ok());
+  return std::move(sink).value();
+}
 
 inline std::unique_ptr<EventLog> OpenLog(const std::string& dir, LogOptions options = {}) {
   std::unique_ptr<EventLog> log;

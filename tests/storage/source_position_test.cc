@@ -408,26 +408,21 @@ Schema ClickSchema() {
   return Schema({{"user", Type::kString}, {"ts", Type::kTimestamp, TimeUnit::kMillis}});
 }
 
-// Appends rows user<i>, ts = 1000 + i ms (event time too), for i in [from, from + n).
+// Appends rows user = fmt::format(user_format, i), ts = 1000 + i ms (event time too), for i in
+// [from, from + n).
 void Append(const std::string& dir, const std::string& stream, const std::string& type, int from,
-            int n) {
-  SinkSpec spec;
-  spec.type = "log";
-  spec.path = dir;
-  spec.stream = stream;
-  spec.event_type = type;
-  auto sink = MakeLogSink(spec);
-  REQUIRE(sink.ok());
-  REQUIRE((*sink)->Open(ClickSchema()).ok());
+            int n, const char* user_format = "user{}") {
+  auto sink = testing::NewLogSink(dir, stream, type);
+  REQUIRE(sink->Open(ClickSchema()).ok());
   Batch b;
   b.reset(ClickSchema());
   for (int i = from; i < from + n; ++i) {
-    b.columns[0].push_string("user" + std::to_string(i));
+    b.columns[0].push_string(fmt::format(fmt::runtime(user_format), i));
     b.columns[1].push_int(1000 + i);
     b.ts.push_back((1000 + i) * 1000);
   }
-  REQUIRE((*sink)->Write(b).ok());
-  REQUIRE((*sink)->Close().ok());
+  REQUIRE(sink->Write(b).ok());
+  REQUIRE(sink->Close().ok());
 }
 
 // Two streams, two record types, opaque payloads (dead letters) and, at the end, events older
@@ -507,28 +502,9 @@ TEST_CASE("log source: resuming at every batch boundary, in global order and by 
 // dead letter).
 void MakeCorruptLog(const TempDir& dir, const std::vector<int>& victims, const std::string& bad) {
   const std::string good = dir.sub("good-" + bad);
-  auto append = [&](const std::string& stream, int from, int n) {
-    SinkSpec spec;
-    spec.type = "log";
-    spec.path = good;
-    spec.stream = stream;
-    spec.event_type = "Click";
-    auto sink = MakeLogSink(spec);
-    REQUIRE(sink.ok());
-    REQUIRE((*sink)->Open(ClickSchema()).ok());
-    Batch b;
-    b.reset(ClickSchema());
-    for (int i = from; i < from + n; ++i) {
-      b.columns[0].push_string(fmt::format("MARKER-{:04}", i));
-      b.columns[1].push_int(1000 + i);
-      b.ts.push_back((1000 + i) * 1000);
-    }
-    REQUIRE((*sink)->Write(b).ok());
-    REQUIRE((*sink)->Close().ok());
-  };
-  append("s", 0, 4);
-  append("t", 4, 2);
-  append("s", 6, 4);
+  Append(good, "s", "Click", 0, 4, "MARKER-{:04}");
+  Append(good, "t", "Click", 4, 2, "MARKER-{:04}");
+  Append(good, "s", "Click", 6, 4, "MARKER-{:04}");
   std::string bytes = testing::ReadFile(good + "/data.mdb");
   for (int victim : victims) {
     // Every copy: pages that earlier transactions left behind hold older copies of the record.

@@ -73,9 +73,11 @@ Status KeyPrefix(const ProjectionInfo& info, const std::vector<std::string>& val
     } else {
       FieldValue fv;
       std::string reason;
-      if (values[i].empty() || !ParseFieldText(values[i], f, &fv, &reason)) {
-        return Status::InvalidArgument(fmt::format("key value '{}' for field '{}': {}", values[i],
-                                                   f.name, reason.empty() ? "empty" : reason));
+      if (values[i].empty()) {
+        return Status::InvalidArgument(fmt::format("key value for field '{}' is empty", f.name));
+      }
+      if (!ParseFieldText(values[i], f, &fv, &reason)) {
+        return Status::InvalidArgument("bad key value: " + reason);
       }
       v.i = fv.i;
       v.d = fv.d;

@@ -44,6 +44,16 @@ struct Msg {
   std::shared_ptr<const std::string> snapshot;  // the lane's operator state at a barrier
 };
 
+// A checkpoint whose state no longer fits the input or the outputs: say how to start over.
+Status WithStartOverHint(const Status& s) {
+  constexpr std::string_view kHint =
+      "; run with --from-scratch to discard the checkpoint and start over";
+  if (s.message().find("--from-scratch") != std::string::npos) return s;
+  if (s.IsCorruption()) return Status::Corruption(s.message() + std::string(kHint));
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(s.message() + std::string(kHint));
+  return s;
+}
+
 }  // namespace
 
 Status Pipeline::Build(const PipelineOptions& options, const PipelineSpec& spec,
@@ -212,7 +222,7 @@ Status PipelineImpl::RunOnce() {
   Status s = OpenOutputs(&outputs, resume, checkpoints);
   if (!s.ok()) {
     AbandonOutputs(&outputs, checkpoints);
-    return s;
+    return resume ? WithStartOverHint(s) : s;
   }
   std::vector<Sink*> sinks;
   for (auto& sink : outputs.sinks) sinks.push_back(sink.get());
@@ -262,7 +272,7 @@ Status PipelineImpl::RunOnce() {
   }
   if (!s.ok()) {
     AbandonOutputs(&outputs, checkpoints);
-    return s;
+    return resume ? WithStartOverHint(s) : s;
   }
 
   OutputStage output(plan.keyed ? plan.parallelism : 1, sinks, outputs.late.get(),

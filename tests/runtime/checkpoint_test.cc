@@ -175,6 +175,7 @@ TEST_CASE("a resume refuses an in-progress part that lost committed bytes") {
   Outcome o = Run(Windows(dir, "out.csv", "20ms"));
   CHECK(o.status.IsCorruption());
   CHECK(o.status.message().find("out.csv") != std::string::npos);
+  CHECK(o.status.message().find("--from-scratch") != std::string::npos);
 }
 
 TEST_CASE("one state directory serves one run of a pipeline at a time") {

@@ -138,9 +138,10 @@ int Query(const QueryArgs& args) {
              info.name, info.physical, info.rows, info.checkpoint_id, info.pipeline,
              FormatIso(info.updated_at), info.position.empty() ? "-" : info.position,
              WatermarkText(info.watermark));
-  uint64_t printed = 0;
+  uint64_t printed = 0, scanned = 0;
   std::string out;
   s = store->Scan(info.physical, prefix, [&](std::string_view, std::string_view json) {
+    ++scanned;
     out.append(json);
     out.push_back('\n');
     if (out.size() > (1 << 16)) {
@@ -152,6 +153,15 @@ int Query(const QueryArgs& args) {
   std::fwrite(out.data(), 1, out.size(), stdout);
   if (!s.ok()) {
     fmt::print(stderr, "sluice: {}\n", s.message());
+    return 1;
+  }
+  // A whole table read is checked against the count committed with it.
+  if (prefix.empty() && args.limit == 0 && scanned != info.rows) {
+    fmt::print(stderr,
+               "sluice: projection '{}' (table '{}') holds {} rows, but its last checkpoint "
+               "recorded {} (the state directory is damaged; rebuild the projection with sluice "
+               "replay --into, or sluice run --from-scratch)\n",
+               info.name, info.physical, scanned, info.rows);
     return 1;
   }
   return 0;

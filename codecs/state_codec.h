@@ -9,6 +9,11 @@
 // the bytes left: a truncated or garbled snapshot makes the reader fail (ok() false), never
 // reads out of bounds. New fields go at the end of a record with a version bump; readers of a
 // newer version keep reading older ones.
+//
+// Records stored on their own (checkpoints, projection infos) end with a checksum: PutChecksum()
+// appends the masked CRC32C of every byte the writer wrote, and the reader checks it with
+// VerifyChecksum() right after the header, before it trusts any other field. A damaged record is
+// refused, never read as other values.
 #pragma once
 
 #include <fmt/format.h>
@@ -18,6 +23,8 @@
 #include <string>
 #include <string_view>
 
+#include "codecs/coding.h"
+#include "codecs/crc32c.h"
 #include "engine/status.h"
 
 namespace sluice {
@@ -25,7 +32,7 @@ namespace sluice {
 class StateWriter {
  public:
   // Appends to *out, which must outlive the writer.
-  explicit StateWriter(std::string* out) : out_(out) {}
+  explicit StateWriter(std::string* out) : out_(out), start_(out->size()) {}
 
   void PutHeader(uint8_t tag, uint32_t version) {
     PutU8(tag);
@@ -52,9 +59,16 @@ class StateWriter {
     PutVarint(s.size());
     out_->append(s);
   }
+  // Appends the masked CRC32C (4 bytes, little-endian) of everything written so far. The last
+  // call on a writer.
+  void PutChecksum() {
+    const uint32_t crc = crc32c::Value(out_->data() + start_, out_->size() - start_);
+    PutFixed32(out_, crc32c::Mask(crc));
+  }
 
  private:
   std::string* out_;
+  size_t start_;  // where this writer's record begins in *out_
 };
 
 // Reads what a StateWriter wrote. After the first failed read ok() is false and every later read
@@ -62,7 +76,7 @@ class StateWriter {
 class StateReader {
  public:
   // `what` names the state in error messages ("pane window snapshot").
-  StateReader(std::string_view in, std::string_view what) : in_(in), what_(what) {}
+  StateReader(std::string_view in, std::string_view what) : in_(in), whole_(in), what_(what) {}
 
   // Reads the header written by PutHeader; fails unless the tag matches and the version is at
   // most `max_version`. *version receives the version read.
@@ -130,6 +144,20 @@ class StateReader {
     return n;
   }
 
+  // Checks the trailer written by PutChecksum against the whole record and leaves it out of what
+  // is read next. Call right after ReadHeader.
+  bool VerifyChecksum() {
+    if (!ok_) return false;
+    if (whole_.size() < 4 || in_.size() < 4) return Fail("is truncated (no checksum)");
+    const size_t body = whole_.size() - 4;
+    const uint32_t stored = crc32c::Unmask(DecodeFixed32(whole_.data() + body));
+    if (crc32c::Value(whole_.data(), body) != stored) {
+      return Fail("fails its checksum (the record is damaged)");
+    }
+    in_.remove_suffix(4);
+    return true;
+  }
+
   bool ok() const { return ok_; }
   bool done() const { return in_.empty(); }
   // Fails unless every byte was read.
@@ -159,6 +187,7 @@ class StateReader {
   }
 
   std::string_view in_;
+  std::string_view whole_;  // the record as given, for VerifyChecksum
   std::string_view what_;
   bool ok_ = true;
   std::string error_;

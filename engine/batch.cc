@@ -22,6 +22,18 @@ void Column::clear() {
   valid.clear();
 }
 
+void Column::truncate(size_t rows) {
+  switch (type) {
+    case Type::kDouble: f64.resize(rows); break;
+    case Type::kString:
+      chars.resize(offsets[rows]);
+      offsets.resize(rows + 1);
+      break;
+    default: i64.resize(rows); break;
+  }
+  if (!valid.empty()) valid.resize(rows);
+}
+
 void Column::reserve(size_t rows) {
   switch (type) {
     case Type::kDouble: f64.reserve(rows); break;

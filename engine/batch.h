@@ -57,6 +57,8 @@ struct Column {
   void push_from(const Column& other, size_t r);
   Value get(size_t r) const;
 
+  // Keeps the first `rows` rows. REQUIRES: rows <= size().
+  void truncate(size_t rows);
   // Keeps only the rows whose sel[r] is non-zero, in order. sel has size() entries.
   void compact(const uint8_t* sel, size_t kept);
 

@@ -36,8 +36,9 @@ Result<int64_t> ParseDuration(std::string_view text) {
     else if (unit.empty()) return bad("missing unit");
     else return bad(fmt::format("unknown unit '{}'", unit));
     int64_t part;
-    if (__builtin_mul_overflow(n, mult, &part) || __builtin_add_overflow(total, part, &total)) {
-      return bad("too large");
+    if (__builtin_mul_overflow(n, mult, &part) || __builtin_add_overflow(total, part, &total) ||
+        total > kMaxDuration) {
+      return bad("too large (at most 10,000 years)");
     }
   }
   return total;
@@ -50,6 +51,12 @@ std::string FormatDuration(int64_t us) {
   if (us % 1'000'000 == 0) return fmt::format("{}s", us / 1'000'000);
   if (us % 1'000 == 0) return fmt::format("{}ms", us / 1'000);
   return fmt::format("{}us", us);
+}
+
+std::string EventTimeRangeReason(std::string_view field, std::string_view value,
+                                 std::string_view unit) {
+  return fmt::format("event time '{}' = {}{}{} is out of range (0001-01-01 to 9999-12-31 UTC)",
+                     field, value, unit.empty() ? "" : " ", unit);
 }
 
 int64_t MicrosToRaw(int64_t us, TimeUnit unit) { return FloorDiv(us, MicrosPerUnit(unit)); }

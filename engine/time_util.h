@@ -28,6 +28,23 @@ inline int64_t RawToMicros(int64_t raw, TimeUnit unit) {
   if (__builtin_mul_overflow(raw, m, &out)) return raw < 0 ? kMinTime + 1 : kMaxTime - 1;
   return out;
 }
+// The event times sluice accepts: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z, the range
+// of ISO-8601 with four-digit years. Sources send a row whose event time overflows or falls
+// outside it to the dead-letter file ("out of range"), so that window arithmetic (start + size +
+// lateness, watermark - bound) never overflows and one absurd time never drags the watermark.
+constexpr TimeUs kMinEventTime = -62'135'596'800'000'000;
+constexpr TimeUs kMaxEventTime = 253'402'300'799'999'999;
+// Durations (window sizes, bounds, lateness, intervals) are at most 10,000 years.
+constexpr int64_t kMaxDuration = int64_t{10'000} * 366 * 86'400'000'000;
+inline bool InEventTimeRange(TimeUs us) { return us >= kMinEventTime && us <= kMaxEventTime; }
+// Converts a raw timestamp of `unit` to event-time microseconds: false when the conversion
+// overflows or the time is out of range.
+inline bool EventTimeFromRaw(int64_t raw, TimeUnit unit, TimeUs* us) {
+  return !__builtin_mul_overflow(raw, MicrosPerUnit(unit), us) && InEventTimeRange(*us);
+}
+// "event time 'ts' = 9223372036854775 ms is out of range (0001-01-01 to 9999-12-31 UTC)".
+std::string EventTimeRangeReason(std::string_view field, std::string_view value,
+                                 std::string_view unit);
 // Converts event-time microseconds to the unit's raw value (floor division).
 int64_t MicrosToRaw(int64_t us, TimeUnit unit);
 // ISO-8601 text in UTC with microseconds only when non-zero: "2024-05-01T12:00:00.25Z".

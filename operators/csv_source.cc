@@ -130,6 +130,11 @@ bool CsvSource::AddRow(uint64_t line, Batch* batch) {
       return false;
     }
   }
+  TimeUs ts = 0;
+  if (et >= 0 && !EventMicros(values_[et], schema.field(et), &ts, &reason)) {
+    Reject(line, std::move(reason), batch);
+    return false;
+  }
   for (size_t c = 0; c < values_.size(); ++c) {
     const CsvField& f = record_.fields[column_[c]];
     Column* column = &batch->columns[c];
@@ -141,7 +146,7 @@ bool CsvSource::AddRow(uint64_t line, Batch* batch) {
       AppendFieldValue(values_[c], column->type, column);
     }
   }
-  batch->ts.push_back(et >= 0 ? EventMicros(values_[et], schema.field(et)) : 0);
+  batch->ts.push_back(ts);
   return true;
 }
 

@@ -122,10 +122,14 @@ bool JsonlSource::AddRow(std::string_view text, uint64_t line, Batch* batch) {
     }
     if (!Convert(in[c], schema.field(c), &values_[c], &reason_)) return reject(std::move(reason_));
   }
+  TimeUs ts = 0;
+  if (et >= 0 && !EventMicros(values_[et], schema.field(et), &ts, &reason_)) {
+    return reject(std::move(reason_));
+  }
   for (size_t c = 0; c < values_.size(); ++c) {
     AppendFieldValue(values_[c], schema.field(c).type, &batch->columns[c]);
   }
-  batch->ts.push_back(et >= 0 ? EventMicros(values_[et], schema.field(et)) : 0);
+  batch->ts.push_back(ts);
   return true;
 }
 

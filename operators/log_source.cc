@@ -97,16 +97,29 @@ void LogSource::AddEvent(const EnvelopeView& e, Batch* b) {
     return;
   }
   TimeUs ts = e.event_time_us;
+  bool in_range = InEventTimeRange(ts);
   const int et = options_.event_time_index;
   if (et >= 0) {
     Column& c = b->columns[et];
-    const TimeUnit unit = options_.schema.field(et).unit;
+    const Field& field = options_.schema.field(et);
     if (c.is_valid(row)) {
-      ts = RawToMicros(c.i64[row], unit);
-    } else {
-      c.i64[row] = MicrosToRaw(e.event_time_us, unit);
+      const TimeUnit unit = field.type == Type::kTimestamp ? field.unit : TimeUnit::kMicros;
+      in_range = EventTimeFromRaw(c.i64[row], unit, &ts);
+    } else if (in_range) {
+      c.i64[row] = MicrosToRaw(e.event_time_us, field.unit);
       c.valid[row] = 1;
     }
+  }
+  if (!in_range) {
+    for (Column& c : b->columns) c.truncate(row);
+    raw_.clear();
+    if (!RecordToJson(e.payload, &raw_).ok()) raw_.assign(e.payload.substr(0, 256));
+    const std::string& field = et >= 0 ? options_.schema.field(et).name : "event_time";
+    b->dead_letters.push_back(
+        {name, e.global_position,
+         fmt::format("event time '{}' is out of range (0001-01-01 to 9999-12-31 UTC)", field),
+         raw_});
+    return;
   }
   b->ts.push_back(ts);
 }

@@ -44,7 +44,6 @@ Status ProjectionSink::Resume(const Schema& schema, std::string_view state) {
     physical_ = spec_.into.empty() ? serving : spec_.into;
     old_physical_ = serving;
     clear_first_ = true;
-    stored_rows_ = 0;
     rows_ = 0;
     return Status::OK();
   }
@@ -56,14 +55,6 @@ Status ProjectionSink::Resume(const Schema& schema, std::string_view state) {
   rows_ = r.Varint();
   r.ExpectEnd();
   SLUICE_RETURN_IF_ERROR(r.status());
-  // The table's row count was committed with the checkpoint, in its info (a replay's table has
-  // an info of its own until the switch).
-  if (building()) {
-    ProjectionInfo table;
-    stored_rows_ = store_->GetInfo(physical_, &table).ok() ? table.rows : 0;
-  } else {
-    stored_rows_ = got.ok() ? current.rows : 0;
-  }
   if (spec_.into.empty() && physical_ != serving) {
     return Status::InvalidArgument(
         fmt::format("projection '{}' is now served by table '{}' (switched by a replay), but this "
@@ -101,7 +92,20 @@ Status ProjectionSink::PrepareCheckpoint(std::string* state) {
 }
 
 Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark& mark) {
-  uint64_t rows = stored_rows_;
+  // The stored row count is read in this transaction, not remembered: the count that commits is
+  // the table's true one even if something else wrote the table since the last checkpoint.
+  uint64_t rows = 0;
+  {
+    ProjectionInfo stored;
+    Status g = store_->GetInfo(txn->txn(), building() ? physical_ : spec_.name, &stored);
+    if (!g.ok() && !g.IsNotFound()) return g;
+    if (g.ok() && !building() && stored.physical != physical_) {
+      return Status::Conflict(fmt::format(
+          "projection '{}' was switched to table '{}' while this run wrote table '{}'",
+          spec_.name, stored.physical, physical_));
+    }
+    if (g.ok()) rows = stored.rows;
+  }
   if (clear_first_) {
     SLUICE_RETURN_IF_ERROR(store_->Clear(txn, physical_));
     rows = 0;
@@ -111,7 +115,6 @@ Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark&
     SLUICE_RETURN_IF_ERROR(store_->PutRow(txn, physical_, key, json, &inserted));
     rows += inserted;
   }
-  pending_rows_ = rows;
   ProjectionInfo info;
   info.name = spec_.name;
   info.physical = physical_;
@@ -136,7 +139,6 @@ Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark&
 }
 
 void ProjectionSink::CheckpointCommitted() {
-  stored_rows_ = pending_rows_;
   clear_first_ = false;
   ClearPending();
 }

@@ -56,8 +56,6 @@ class ProjectionSink final : public Sink {
   std::string physical_;       // the table written
   std::string old_physical_;   // replay: the table the name served when the run started
   bool clear_first_ = false;   // a fresh run: empty the table in the next checkpoint
-  uint64_t stored_rows_ = 0;   // rows in the table after the last checkpoint
-  uint64_t pending_rows_ = 0;  // rows in the table if the running transaction commits
   // Rows since the last checkpoint, the latest per key: memory is bounded by the keys written
   // in one checkpoint interval, however many updates they get.
   absl::flat_hash_map<std::string, std::string> pending_;

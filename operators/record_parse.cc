@@ -13,6 +13,33 @@
 
 namespace sluice {
 
+bool EventMicros(const FieldValue& v, const Field& field, TimeUs* us, std::string* reason) {
+  bool ok = false;
+  std::string text;
+  std::string_view unit = "us";
+  if (field.type == Type::kDouble) {
+    ok = std::isfinite(v.d) && v.d >= static_cast<double>(kMinEventTime) &&
+         v.d <= static_cast<double>(kMaxEventTime);
+    if (ok) *us = static_cast<TimeUs>(v.d);
+    text = fmt::format("{}", v.d);
+  } else if (field.type == Type::kTimestamp) {
+    ok = EventTimeFromRaw(v.i, field.unit, us);
+    if (field.unit == TimeUnit::kIso) {
+      text = FormatIso(v.i);
+      unit = "";
+    } else {
+      text = fmt::format("{}", v.i);
+      unit = field.unit == TimeUnit::kSeconds ? "s" : field.unit == TimeUnit::kMillis ? "ms" : "us";
+    }
+  } else {
+    *us = v.i;
+    ok = InEventTimeRange(v.i);
+    text = fmt::format("{}", v.i);
+  }
+  if (!ok) *reason = EventTimeRangeReason(field.name, text, unit);
+  return ok;
+}
+
 // ---- BlockReader ----
 
 BlockReader::BlockReader(std::string path) : path_(std::move(path)) {}

@@ -111,12 +111,10 @@ inline void AppendFieldValue(const FieldValue& v, Type type, Column* column) {
   }
 }
 
-// Event time in microseconds of a non-null value of `field`.
-inline int64_t EventMicros(const FieldValue& v, const Field& field) {
-  if (field.type == Type::kDouble) return static_cast<int64_t>(v.d);
-  if (field.type == Type::kTimestamp) return RawToMicros(v.i, field.unit);
-  return v.i;
-}
+// Event time in microseconds of a non-null value of `field` (int64 and double fields count
+// microseconds). False, with *reason, when it overflows or lies outside the supported range
+// (kMinEventTime..kMaxEventTime, engine/time_util.h): such a row is a dead letter.
+bool EventMicros(const FieldValue& v, const Field& field, TimeUs* us, std::string* reason);
 
 // An output file written as "<path>.inprogress" and renamed to `path` by Commit(), so a reader
 // never sees a partial file under the final name. Discard() (and the destructor, unless committed

@@ -15,7 +15,8 @@ namespace sluice {
 namespace {
 
 constexpr char kDbName[] = "checkpoints";
-constexpr uint32_t kFormatVersion = 1;
+// Version 2 added the checksum trailer; version 1 records (no checksum) still load.
+constexpr uint32_t kFormatVersion = 2;
 
 }  // namespace
 
@@ -42,13 +43,16 @@ std::string EncodeCheckpoint(const CheckpointRecord& c) {
   w.PutVarint(c.records_out);
   w.PutVarint(c.late_events);
   w.PutVarint(c.dead_letter_count);
+  w.PutChecksum();
   return out;
 }
 
 Status DecodeCheckpoint(std::string_view bytes, CheckpointRecord* c) {
   StateReader r(bytes, "checkpoint record");
   uint32_t version = 0;
-  r.ReadHeader(kStateCheckpoint, kFormatVersion, &version);
+  if (r.ReadHeader(kStateCheckpoint, kFormatVersion, &version) && version >= 2) {
+    r.VerifyChecksum();
+  }
   c->id = r.Varint();
   c->taken_at = r.Signed();
   c->finished = r.Bool();
@@ -116,7 +120,8 @@ Status CheckpointStore::Lock(const std::string& pipeline) {
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
     return Status::Conflict(fmt::format(
-        "pipeline '{}' is already running (lock '{}' is held by another process)", pipeline, path));
+        "pipeline '{}' is already running or replaying (lock '{}' is held by another process)",
+        pipeline, path));
   }
   if (lock_fd_ >= 0) ::close(lock_fd_);
   lock_fd_ = fd;

@@ -2,16 +2,20 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstring>
 
 #include "codecs/coding.h"
+#include "codecs/crc32c.h"
 #include "codecs/state_codec.h"
 
 namespace sluice {
 namespace {
 
 constexpr uint8_t kInfoTag = 50;
-constexpr uint32_t kInfoVersion = 1;
+// Version 2: the info ends with a checksum, and every row of its table too. Tables written by
+// version 1 (no checksums) are refused: a projection is rebuilt by replay.
+constexpr uint32_t kInfoVersion = 2;
 
 std::string RowPrefix(const std::string& physical) {
   std::string p = physical;
@@ -82,13 +86,21 @@ std::string EncodeProjectionInfo(const ProjectionInfo& i) {
   w.PutSigned(i.watermark);
   w.PutVarint(i.rows);
   w.PutSigned(i.updated_at);
+  w.PutChecksum();
   return out;
 }
 
 Status DecodeProjectionInfo(std::string_view bytes, ProjectionInfo* i) {
   StateReader r(bytes, "projection info");
   uint32_t version = 0;
-  r.ReadHeader(kInfoTag, kInfoVersion, &version);
+  if (r.ReadHeader(kInfoTag, kInfoVersion, &version)) {
+    if (version < 2) {
+      return Status::Corruption(
+          "projection info was written by an older sluice without checksums; rebuild the "
+          "projection (sluice replay --into, or sluice run --from-scratch)");
+    }
+    r.VerifyChecksum();
+  }
   i->name = std::string(r.String());
   i->physical = std::string(r.String());
   i->pipeline = std::string(r.String());
@@ -137,6 +149,24 @@ void EncodeKeyValue(const Value& v, std::string* out) {
       PutOrdered64(FlipInt(v.i), out);
       break;
   }
+}
+
+Status CheckRow(std::string_view key, std::string_view stored, std::string_view* json) {
+  if (stored.size() >= 4) {
+    const size_t n = stored.size() - 4;
+    if (crc32c::Unmask(DecodeFixed32(stored.data() + n)) == crc32c::Value(stored.data(), n)) {
+      *json = stored.substr(0, n);
+      return Status::OK();
+    }
+  }
+  std::string shown;
+  for (unsigned char ch : key.substr(0, 64)) {
+    shown += std::isprint(ch) ? std::string(1, static_cast<char>(ch)) : fmt::format("\\x{:02x}", ch);
+  }
+  return Status::Corruption(fmt::format(
+      "projection row with key '{}' fails its checksum (the state directory is damaged; rebuild "
+      "the projection with sluice replay --into, or sluice run --from-scratch)",
+      shown));
 }
 
 Status ProjectionStore::Open(EventLog* env, std::unique_ptr<ProjectionStore>* store) {
@@ -193,7 +223,9 @@ Status ProjectionStore::PutRow(LogWriteTxn* txn, const std::string& physical, st
     if (!g.ok() && !g.IsNotFound()) return g;
     *inserted = g.IsNotFound();
   }
-  return txn->Put(rows_db_, key_, json);
+  row_.assign(json);
+  PutFixed32(&row_, crc32c::Mask(crc32c::Value(json.data(), json.size())));
+  return txn->Put(rows_db_, key_, row_);
 }
 
 Status ProjectionStore::Clear(LogWriteTxn* txn, const std::string& physical, uint64_t* removed) {
@@ -221,7 +253,9 @@ Status ProjectionStore::Scan(
     SLUICE_RETURN_IF_ERROR(c.Open(t, rows_db_));
     for (bool ok = c.Seek(prefix); ok && c.key().substr(0, prefix.size()) == prefix;
          ok = c.Next()) {
-      if (!fn(c.key().substr(skip), c.value())) break;
+      std::string_view json;
+      SLUICE_RETURN_IF_ERROR(CheckRow(c.key().substr(skip), c.value(), &json));
+      if (!fn(c.key().substr(skip), json)) break;
     }
     return c.status();
   });

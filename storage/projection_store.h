@@ -6,7 +6,8 @@
 //   "projections"      logical name -> ProjectionInfo (which physical table serves it, its key
 //                      and columns, and its freshness: the checkpoint, source position and
 //                      watermark its rows reflect)
-//   "projection_rows"  physical name, 0x00, encoded key -> the row as one JSON object
+//   "projection_rows"  physical name, 0x00, encoded key -> the row as one JSON object, then the
+//                      masked CRC32C of the JSON (4 bytes, little-endian)
 // A name is served by one physical table at a time; `sluice replay --into` builds another and
 // switches the name over in one transaction (blue-green).
 //
@@ -53,6 +54,9 @@ void EncodeKeyColumn(const Column& column, size_t r, std::string* out);
 // The same for a boxed value.
 void EncodeKeyValue(const Value& v, std::string* out);
 
+// The JSON of a stored row, after checking its checksum (Corruption naming the key if it fails).
+Status CheckRow(std::string_view key, std::string_view stored, std::string_view* json);
+
 class ProjectionStore {
  public:
   // `env` must outlive the store.
@@ -72,7 +76,7 @@ class ProjectionStore {
   // Removes every row of `physical`; *removed (optional) counts them.
   Status Clear(LogWriteTxn* txn, const std::string& physical, uint64_t* removed = nullptr);
 
-  // Calls fn(key, json) for each row of `physical` whose key starts with `key_prefix`, in key
+  // Calls fn(key, json) for each row (Corruption when a row fails its checksum) of `physical` whose key starts with `key_prefix`, in key
   // order, in one read snapshot; fn returns false to stop.
   Status Scan(const std::string& physical, std::string_view key_prefix,
               const std::function<bool(std::string_view key, std::string_view json)>& fn);
@@ -83,7 +87,7 @@ class ProjectionStore {
 
   EventLog* env_;
   lmdb::Dbi info_db_, rows_db_;
-  std::string key_;  // PutRow's buffer
+  std::string key_, row_;  // PutRow's buffers
 };
 
 }  // namespace sluice

@@ -24,8 +24,15 @@ Checkpointer::Checkpointer(const Plan& plan, std::string name, std::string defin
 
 Status Checkpointer::Begin(bool from_scratch) {
   SLUICE_RETURN_IF_ERROR(CheckpointStore::Open(plan_.state_dir, &store_));
-  SLUICE_RETURN_IF_ERROR(store_->Lock(name_));
+  // The lock is the pipeline's, not the checkpoint key's: a replay writes the same projections
+  // as the live run, so the two must never run at once.
+  SLUICE_RETURN_IF_ERROR(store_->Lock(plan_.spec.name));
   auto loaded = store_->Load(name_);
+  if (!loaded.ok() && from_scratch && loaded.status().IsCorruption()) {
+    // A damaged checkpoint is what --from-scratch is for: discard it unread.
+    SLUICE_RETURN_IF_ERROR(store_->Remove(name_));
+    loaded = std::optional<CheckpointRecord>();
+  }
   if (!loaded.ok()) {
     return loaded.status().WithPrefix(fmt::format(
         "cannot read the checkpoint of '{}' in '{}' (run with --from-scratch to discard it)", name_,

@@ -120,7 +120,9 @@ TEST_CASE("compat: a version-1 running-aggregate snapshot restores and continues
   CheckFixture("running_aggregate_v1.bin", OpKind::kAggregate, WindowKind::kTumbling);
 }
 
-TEST_CASE("compat: a version-1 checkpoint record decodes to its fields") {
+namespace {
+
+CheckpointRecord FixtureRecord() {
   CheckpointRecord r;
   r.id = 42;
   r.taken_at = 1'764'000'000'000'000;
@@ -136,11 +138,10 @@ TEST_CASE("compat: a version-1 checkpoint record decodes to its fields") {
   r.records_out = 77;
   r.late_events = 3;
   r.dead_letter_count = 2;
-  if (Writing()) Store("checkpoint_record_v1.bin", EncodeCheckpoint(r));
-  const std::string fixture = Load("checkpoint_record_v1.bin");
-  REQUIRE(!fixture.empty());
-  CheckpointRecord back;
-  REQUIRE(DecodeCheckpoint(fixture, &back).ok());
+  return r;
+}
+
+void CheckFixtureFields(const CheckpointRecord& back, const CheckpointRecord& r) {
   CHECK(back.id == 42);
   CHECK(back.definition == r.definition);
   CHECK(back.operators == r.operators);
@@ -148,5 +149,28 @@ TEST_CASE("compat: a version-1 checkpoint record decodes to its fields") {
   CHECK(back.position_text == r.position_text);
   CHECK(back.watermark == r.watermark);
   CHECK(back.records_out == 77);
+}
+
+}  // namespace
+
+// Version 1 (no checksum) is no longer written, only read.
+TEST_CASE("compat: a version-1 checkpoint record decodes to its fields") {
+  const std::string fixture = Load("checkpoint_record_v1.bin");
+  REQUIRE(!fixture.empty());
+  CHECK(fixture[1] == 1);  // the format version
+  CheckpointRecord back;
+  REQUIRE(DecodeCheckpoint(fixture, &back).ok());
+  CheckFixtureFields(back, FixtureRecord());
+}
+
+TEST_CASE("compat: a version-2 checkpoint record decodes to its fields and is what this build writes") {
+  const CheckpointRecord r = FixtureRecord();
+  if (Writing()) Store("checkpoint_record_v2.bin", EncodeCheckpoint(r));
+  const std::string fixture = Load("checkpoint_record_v2.bin");
+  REQUIRE(!fixture.empty());
+  CHECK(fixture[1] == 2);
+  CheckpointRecord back;
+  REQUIRE(DecodeCheckpoint(fixture, &back).ok());
+  CheckFixtureFields(back, r);
   CHECK(EncodeCheckpoint(r) == fixture);
 }

@@ -221,6 +221,16 @@ TEST_CASE("checkpoint records round-trip and garbled ones are Corruption") {
     CHECK(DecodeCheckpoint(bytes.substr(0, n), &partial).IsCorruption());
   }
   CHECK(DecodeCheckpoint(bytes + "x", &back).IsCorruption());
+  // The checksum refuses any damaged byte, wherever it is and whatever it became.
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    for (int mask : {0x01, 0x80, 0xff, 0x5a}) {
+      std::string damaged = bytes;
+      damaged[i] = static_cast<char>(damaged[i] ^ mask);
+      CheckpointRecord garbled;
+      INFO("byte " << i << " xor " << mask);
+      CHECK(DecodeCheckpoint(damaged, &garbled).IsCorruption());
+    }
+  }
 }
 
 TEST_CASE("a projection holds one row per key and window, consistent with its checkpoint") {

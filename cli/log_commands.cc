@@ -291,9 +291,20 @@ int RunStats(const std::string& dir) {
 }
 
 int RunVerify(const std::string& dir) {
-  int code = 0;
-  auto log = OpenOrReport(dir, true, &code);
-  if (!log) return code;
+  LogOptions o;
+  o.read_only = true;
+  std::unique_ptr<EventLog> log;
+  Status open = EventLog::Open(o, dir, &log);
+  if (open.IsCorruption()) {
+    // LMDB's own pages are damaged (or the file is cut short): no record can be checked.
+    fmt::print(stderr,
+               "sluice: log '{}' is corrupt: {}\nhint: the damage is below the records, so "
+               "`sluice log truncate` cannot repair it; restore the log from a backup "
+               "(`mdb_copy -c` takes one while writers run)\n",
+               dir, open.message());
+    return kExitFailure;
+  }
+  if (!open.ok()) return Fail(open);
   uint64_t checked = 0;
   Status s = log->Verify(
       [](uint64_t pos, const Status& problem) {

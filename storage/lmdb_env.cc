@@ -22,6 +22,32 @@ unsigned int ToMdbFlags(uint32_t flags) {
   return f;
 }
 
+// Reading a page past the end of the data file through the map raises SIGBUS, so a file cut
+// short (a truncated copy, a full disk during a copy) must be refused before any read. The meta
+// pages themselves were read with pread by mdb_env_open, which fails on a file too short for them.
+Status CheckDataFileSize(MDB_env* env, const std::string& dir) {
+  MDB_envinfo info;
+  MDB_stat st;
+  mdb_filehandle_t fd;
+  SLUICE_RETURN_IF_ERROR(FromLmdb(mdb_env_info(env, &info), "mdb_env_info"));
+  SLUICE_RETURN_IF_ERROR(FromLmdb(mdb_env_stat(env, &st), "mdb_env_stat"));
+  SLUICE_RETURN_IF_ERROR(FromLmdb(mdb_env_get_fd(env, &fd), "mdb_env_get_fd"));
+  struct stat sb;
+  if (::fstat(fd, &sb) != 0) {
+    return Status::IOError(
+        fmt::format("cannot stat '{}/data.mdb': {}", dir, std::strerror(errno)));
+  }
+  const uint64_t need = (uint64_t{info.me_last_pgno} + 1) * st.ms_psize;
+  const uint64_t have = static_cast<uint64_t>(sb.st_size);
+  if (have < need) {
+    return Status::Corruption(fmt::format(
+        "'{}/data.mdb' is truncated: it has {} bytes, but its committed pages need {} ({} pages "
+        "of {} bytes); it cannot be read. Restore the directory from a copy",
+        dir, have, need, uint64_t{info.me_last_pgno} + 1, st.ms_psize));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status FromLmdb(int rc, std::string_view what) {
@@ -67,6 +93,7 @@ Status Env::Open(const std::string& dir, const EnvOptions& options, std::unique_
   if (rc != MDB_SUCCESS) {
     return FromLmdb(rc, fmt::format("cannot open log '{}'", dir));
   }
+  SLUICE_RETURN_IF_ERROR(CheckDataFileSize(env->env_, dir));
   *out = std::move(env);
   return Status::OK();
 }

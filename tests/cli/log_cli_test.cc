@@ -1,0 +1,65 @@
+// Runs `sluice log ...` and `sluice schema check`: outputs and exit codes, on good and on damaged
+// logs.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../runtime/test_util.h"
+#include "cli_util.h"
+
+using sluice::testing::Outcome;
+using sluice::testing::ReadFile;
+using sluice::testing::ReadLines;
+using sluice::testing::ScratchDir;
+using sluice::testing::Sluice;
+using sluice::testing::WriteFile;
+
+namespace {
+
+const char* kSchema = "--schema user:string,ts:timestamp_ms,amount:double --event-time ts";
+
+// A csv file of `rows` good rows (user u<i % 7>, ts 1000 + i, amount i), with a header.
+std::string Csv(int rows, int start = 0) {
+  std::string csv = "user,ts,amount\n";
+  for (int i = start; i < start + rows; ++i) {
+    csv += "u" + std::to_string(i % 7) + "," + std::to_string(1000 + i) + "," + std::to_string(i) +
+           "\n";
+  }
+  return csv;
+}
+
+Outcome Append(const ScratchDir& dir, const std::string& input, const std::string& stream = "s",
+               const std::string& extra = "") {
+  return Sluice("log append log --stream " + stream + " --type T " + kSchema + " " + extra + " " +
+                    input,
+                dir.file(""));
+}
+
+// Copies dir/log to dir/<name> with data.mdb cut to `keep` of its size.
+void TruncatedCopy(const ScratchDir& dir, const std::string& name, double keep) {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir.file(name));
+  fs::copy_file(dir.file("log/data.mdb"), dir.file(name + "/data.mdb"));
+  const auto size = fs::file_size(dir.file(name + "/data.mdb"));
+  fs::resize_file(dir.file(name + "/data.mdb"), static_cast<uintmax_t>(size * keep));
+}
+
+}  // namespace
+
+TEST_CASE("sluice log verify, stats and read report a truncated data file and exit 1") {
+  ScratchDir dir("cli-log-trunc");
+  WriteFile(dir.file("in.csv"), Csv(20000));
+  REQUIRE(Append(dir, "in.csv").code == 0);
+  TruncatedCopy(dir, "cut", 0.5);
+  for (const char* cmd : {"verify", "stats", "read"}) {
+    Outcome o = Sluice(std::string("log ") + cmd + " cut", dir.file(""));
+    INFO(cmd << ": " << o.output);
+    CHECK(o.code == 1);  // -1 would be a signal (SIGBUS)
+    CHECK(o.output.find("data.mdb' is truncated") != std::string::npos);
+  }
+  Outcome v = Sluice("log verify cut", dir.file(""));
+  CHECK(v.output.find("is corrupt") != std::string::npos);
+  CHECK(v.output.find("restore") != std::string::npos);
+}

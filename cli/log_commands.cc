@@ -106,7 +106,9 @@ int RunAppend(const AppendArgs& a) {
   auto log = OpenOrReport(a.log, false, &code);
   if (!log) return code;
 
-  DeadLetterWriter dlq(a.dead_letter.empty() ? a.log + ".dlq.jsonl" : a.dead_letter);
+  // Appended to, never replaced: earlier runs' and concurrent appenders' dead letters stay.
+  DeadLetterWriter dlq(a.dead_letter.empty() ? a.log + ".dlq.jsonl" : a.dead_letter,
+                       DeadLetterWriter::Mode::kAppend);
   RecordEncoder encoder(*schema);
   std::string arena;
   std::vector<uint32_t> ends;
@@ -366,7 +368,7 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
       ->required();
   append->add_option("--event-time", ap->event_time, "Timestamp field holding event time");
   append->add_option("--dead-letter", ap->dead_letter,
-                     "Where malformed records go (default LOG.dlq.jsonl)");
+                     "Where malformed records go, appended (default LOG.dlq.jsonl)");
   append->callback([ap, exit_code] { *exit_code = RunAppend(*ap); });
 
   auto rd = std::make_shared<ReadArgs>();

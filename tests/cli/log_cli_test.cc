@@ -2,6 +2,7 @@
 // logs.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -46,6 +47,12 @@ void TruncatedCopy(const ScratchDir& dir, const std::string& name, double keep) 
   fs::resize_file(dir.file(name + "/data.mdb"), static_cast<uintmax_t>(size * keep));
 }
 
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE("sluice log verify, stats and read report a truncated data file and exit 1") {
@@ -62,4 +69,40 @@ TEST_CASE("sluice log verify, stats and read report a truncated data file and ex
   Outcome v = Sluice("log verify cut", dir.file(""));
   CHECK(v.output.find("is corrupt") != std::string::npos);
   CHECK(v.output.find("restore") != std::string::npos);
+}
+
+TEST_CASE("sluice log append adds to the dead-letter file of earlier and concurrent runs") {
+  ScratchDir dir("cli-log-dlq");
+  auto bad_csv = [](const std::string& tag, int n) {
+    std::string csv = Csv(50);
+    for (int i = 0; i < n; ++i) csv += tag + "-broken-" + std::to_string(i) + "\n";
+    return csv;
+  };
+  WriteFile(dir.file("a.csv"), bad_csv("a", 3));
+  WriteFile(dir.file("b.csv"), bad_csv("b", 2));
+  REQUIRE(Append(dir, "a.csv").code == 0);
+  REQUIRE(Append(dir, "b.csv").code == 0);
+  std::string dlq = ReadFile(dir.file("log.dlq.jsonl"));
+  CHECK(Count(dlq, "a-broken-") == 3);
+  CHECK(Count(dlq, "b-broken-") == 2);
+
+  // Two appenders at once, each with many dead letters: every line of both is kept whole.
+  WriteFile(dir.file("c.csv"), bad_csv("c", 3000));
+  WriteFile(dir.file("d.csv"), bad_csv("d", 3000));
+  const std::string bin = SLUICE_BINARY_DIR "/bin/sluice";
+  std::string cmd = "cd '" + dir.file("") + "' && { ";
+  for (const char* f : {"c.csv", "d.csv"}) {
+    cmd += "'" + bin + "' log append log --stream " + f + " --type T " + kSchema + " " + f +
+           " > " + f + ".out 2>&1 & ";
+  }
+  cmd += "wait; }";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  auto lines = ReadLines(dir.file("log.dlq.jsonl"));
+  INFO(ReadFile(dir.file("c.csv.out")) << ReadFile(dir.file("d.csv.out")));
+  CHECK(lines.size() == 3 + 2 + 3000 + 3000);
+  for (const std::string& line : lines) {
+    INFO(line);
+    CHECK(Count(line, "{\"source\":") == 1);
+    CHECK(line.back() == '}');
+  }
 }

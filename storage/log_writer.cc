@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <condition_variable>
+#include <map>
 
 #include "storage/event_log.h"
 #include "storage/log_internal.h"
@@ -37,7 +38,7 @@ Status PutPreferAppend(lmdb::Txn* txn, lmdb::Dbi db, std::string_view key, std::
 }
 
 Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db, lmdb::Dbi ids_db,
-                   std::string_view stream, std::span<const EventData> events,
+                   lmdb::Dbi meta_db, std::string_view stream, std::span<const EventData> events,
                    const AppendOptions& options, AppendResult* result) {
   if (stream.empty() || stream.find('\0') != std::string_view::npos) {
     return Status::InvalidArgument("stream id must be non-empty and free of NUL bytes");
@@ -70,7 +71,7 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
     ++result->duplicates;
   }
   uint64_t version = 0;
-  SLUICE_RETURN_IF_ERROR(ReadStreamVersion(txn, streams_db, stream, &version));
+  SLUICE_RETURN_IF_ERROR(ReadStreamVersion(txn, streams_db, meta_db, stream, &version));
   if (n > 0 && result->duplicates == n) {
     result->stream_version = version;  // a retried append: nothing to do
     return Status::OK();
@@ -250,7 +251,7 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
         w->status = (*w->fn)(&t);
         if (!w->status.ok()) group_status = w->status;
       } else {
-        w->status = AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, w->stream, w->events,
+        w->status = AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, meta_db_, w->stream, w->events,
                                 w->options, w->result);
         if (!w->status.ok() && !w->status.IsConflict() && !w->status.IsInvalidArgument()) {
           group_status = w->status;
@@ -316,6 +317,7 @@ Status EventLog::Truncate(uint64_t before, uint64_t* removed) {
       count = 0;
       more = false;
       lmdb::Txn* txn = t->txn();
+      std::map<std::string, uint64_t> removed_versions;  // stream -> last version removed
       const uint64_t limit = std::min(before, t->ctx_->next_position);
       {
         lmdb::Cursor c;
@@ -331,6 +333,8 @@ Status EventLog::Truncate(uint64_t before, uint64_t* removed) {
           EnvelopeView e;
           // A corrupt record is removed too; its index entries (if any) cannot be found and stay.
           if (DecodeRecord(pos, c.value(), &e).ok()) {
+            uint64_t& last = removed_versions[std::string(e.stream_id)];
+            last = std::max(last, e.stream_version);
             log::StreamKey(e.stream_id, e.stream_version, &key);
             Status d = txn->Del(streams_db_, key);
             if (!d.ok() && !d.IsNotFound()) return d;
@@ -341,6 +345,16 @@ Status EventLog::Truncate(uint64_t before, uint64_t* removed) {
           ++count;
         }
         SLUICE_RETURN_IF_ERROR(c.status());
+      }
+      // Versions, like positions, are never reused: a stream left without events keeps its last
+      // version in the metadata, and its next append continues from there.
+      for (const auto& [stream, last] : removed_versions) {
+        uint64_t left = 0;
+        SLUICE_RETURN_IF_ERROR(ReadIndexedStreamVersion(txn, streams_db_, stream, &left));
+        if (left == 0) {
+          SLUICE_RETURN_IF_ERROR(
+              txn->Put(meta_db_, log::LastVersionKey(stream), BigEndianKey(last).view()));
+        }
       }
       std::string_view cur;
       uint64_t first = 1;
@@ -365,7 +379,7 @@ Status LogWriteTxn::Append(std::string_view stream, std::span<const EventData> e
                            const AppendOptions& options, AppendResult* result) {
   AppendResult scratch;
   EventLog* log = ctx_->log;
-  return AppendInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, stream, events, options,
+  return AppendInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, log->meta_db_, stream, events, options,
                      result ? result : &scratch);
 }
 

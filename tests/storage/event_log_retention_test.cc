@@ -102,6 +102,38 @@ TEST_CASE("event log: truncating everything keeps positions growing across reope
   CHECK(r.positions[0] == 5);
 }
 
+TEST_CASE("event log: a stream emptied by truncation goes on from its last version") {
+  TempDir dir;
+  {
+    auto log = OpenLog(dir.path());
+    Events a(4, "A"), b(3, "B");
+    REQUIRE(log->Append("a", a.data).ok());
+    REQUIRE(log->Append("b", b.data).ok());
+    REQUIRE(log->Truncate(5).ok());  // every event of "a", none of "b"
+    CHECK(*log->StreamVersion("a") == 4);
+    CHECK(*log->StreamVersion("b") == 3);
+    // Optimistic concurrency sees the kept version, not an empty stream.
+    Events one(1, "A", 20);
+    CHECK(log->Append("a", one.data, {.expected_version = 0}).IsConflict());
+    AppendResult r;
+    REQUIRE(log->Append("a", one.data, {.expected_version = 4}, &r).ok());
+    CHECK(r.versions[0] == 5);
+    REQUIRE(log->Truncate(100).ok());  // everything, twice emptied
+  }
+  auto log = OpenLog(dir.path());
+  CHECK(*log->StreamVersion("a") == 5);
+  CHECK(*log->StreamVersion("b") == 3);
+  CHECK(*log->StreamVersion("never") == 0);
+  Events more(2, "A", 30);
+  AppendResult r;
+  REQUIRE(log->Append("a", more.data, {}, &r).ok());
+  CHECK(r.versions == std::vector<uint64_t>{6, 7});
+  ReadOptions ro;
+  ro.stream = "a";
+  CHECK(ReadPayloads(log.get(), ro) == std::vector<std::string>{"p30", "p31"});
+  CHECK(log->Verify(nullptr).ok());
+}
+
 TEST_CASE("event log: stats count events and streams and report times") {
   TempDir dir;
   auto log = OpenLog(dir.path());

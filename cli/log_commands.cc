@@ -10,12 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "cli/log_append.h"
 #include "codecs/envelope.h"
 #include "codecs/json.h"
 #include "codecs/record_codec.h"
 #include "engine/time_util.h"
-#include "operators/sink.h"
-#include "operators/source.h"
 #include "storage/event_log.h"
 
 namespace sluice::cli {
@@ -31,32 +30,6 @@ int Fail(const Status& s) {
   return s.IsInvalidArgument() ? kExitUsage : kExitFailure;
 }
 
-// "user:string, ts:timestamp_ms" -> Schema.
-Result<Schema> ParseSchemaText(const std::string& text) {
-  std::vector<Field> fields;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    std::string item = text.substr(start, end - start);
-    auto trim = [](std::string s) {
-      size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
-      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-    };
-    item = trim(item);
-    size_t colon = item.find(':');
-    if (colon == std::string::npos) {
-      return Status::InvalidArgument(
-          fmt::format("--schema: '{}' is not name:type (e.g. amount:double)", item));
-    }
-    SLUICE_ASSIGN_OR_RETURN(
-        Field f, ParseFieldType(trim(item.substr(0, colon)), trim(item.substr(colon + 1))));
-    fields.push_back(std::move(f));
-    start = end + 1;
-  }
-  return Schema(std::move(fields));
-}
-
 std::unique_ptr<EventLog> OpenOrReport(const std::string& dir, bool read_only, int* code) {
   LogOptions o;
   o.read_only = read_only;
@@ -64,99 +37,6 @@ std::unique_ptr<EventLog> OpenOrReport(const std::string& dir, bool read_only, i
   Status s = EventLog::Open(o, dir, &log);
   if (!s.ok()) *code = Fail(s);
   return log;
-}
-
-// ---- log append ----
-
-struct AppendArgs {
-  std::string log, stream, type, format, schema, event_time, dead_letter, input = "-";
-};
-
-int RunAppend(const AppendArgs& a) {
-  Result<Schema> schema = ParseSchemaText(a.schema);
-  if (!schema.ok()) return Fail(schema.status());
-  std::string format = a.format;
-  if (format.empty()) {
-    format = a.input.size() > 4 && a.input.substr(a.input.size() - 4) == ".csv" ? "csv" : "jsonl";
-  }
-  if (format != "csv" && format != "jsonl") {
-    return Fail(
-        Status::InvalidArgument(fmt::format("--format must be csv or jsonl, not '{}'", format)));
-  }
-  SourceSpec spec;
-  spec.type = format;
-  spec.path = a.input;
-  spec.schema = *schema;
-  spec.event_time = a.event_time;
-  SourceOptions so;
-  so.schema = *schema;
-  so.name = a.input;
-  if (!a.event_time.empty()) {
-    so.event_time_index = schema->IndexOf(a.event_time);
-    if (so.event_time_index < 0 || schema->field(so.event_time_index).type != Type::kTimestamp) {
-      return Fail(Status::InvalidArgument(
-          fmt::format("--event-time '{}' is not a timestamp field of --schema", a.event_time)));
-    }
-  }
-  auto source = MakeSource(spec, so);
-  if (!source.ok()) return Fail(source.status());
-  Status s = (*source)->Open();
-  if (!s.ok()) return Fail(s);
-  int code = 0;
-  auto log = OpenOrReport(a.log, false, &code);
-  if (!log) return code;
-
-  // Appended to, never replaced: earlier runs' and concurrent appenders' dead letters stay.
-  DeadLetterWriter dlq(a.dead_letter.empty() ? a.log + ".dlq.jsonl" : a.dead_letter,
-                       DeadLetterWriter::Mode::kAppend);
-  RecordEncoder encoder(*schema);
-  std::string arena;
-  std::vector<uint32_t> ends;
-  std::vector<EventData> events;
-  uint64_t appended = 0, first = 0, last = 0;
-  Batch batch;
-  for (bool eof = false; !eof;) {
-    batch.reset(*schema);
-    s = (*source)->Next(&batch, &eof);
-    if (!s.ok()) return Fail(s);
-    if (!batch.dead_letters.empty()) {
-      s = dlq.Write(batch.dead_letters);
-      if (!s.ok()) return Fail(s);
-    }
-    const size_t n = batch.size();
-    if (n == 0) continue;
-    arena.clear();
-    ends.clear();
-    for (size_t r = 0; r < n; ++r) {
-      arena.append(encoder.Encode(batch, r));
-      ends.push_back(static_cast<uint32_t>(arena.size()));
-    }
-    events.assign(n, EventData{});
-    for (size_t r = 0, begin = 0; r < n; begin = ends[r], ++r) {
-      events[r].type = a.type;
-      events[r].event_time = batch.ts[r];
-      events[r].content_type = kRecordContentType;
-      events[r].payload = std::string_view(arena).substr(begin, ends[r] - begin);
-    }
-    AppendResult result;
-    s = log->Append(a.stream, events, {}, &result);
-    if (!s.ok()) return Fail(s);
-    if (first == 0) first = result.positions.front();
-    last = result.positions.back();
-    appended += result.appended;
-  }
-  s = dlq.Close();
-  if (!s.ok()) return Fail(s);
-  if (appended > 0) {
-    fmt::print(stderr, "appended {} events to stream '{}' (positions {}..{})\n", appended, a.stream,
-               first, last);
-  } else {
-    fmt::print(stderr, "appended no events\n");
-  }
-  if (dlq.count() > 0) {
-    fmt::print(stderr, "{} malformed records written to {}\n", dlq.count(), dlq.path());
-  }
-  return 0;
 }
 
 // ---- log read ----
@@ -369,6 +249,8 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   append->add_option("--event-time", ap->event_time, "Timestamp field holding event time");
   append->add_option("--dead-letter", ap->dead_letter,
                      "Where malformed records go, appended (default LOG.dlq.jsonl)");
+  append->add_flag("--from-scratch", ap->from_scratch,
+                   "Append the whole file, ignoring how far earlier appends of it got");
   append->callback([ap, exit_code] { *exit_code = RunAppend(*ap); });
 
   auto rd = std::make_shared<ReadArgs>();

@@ -1,6 +1,7 @@
 // `sluice log ...` and `sluice schema check`: manage event logs from the command line.
 //
-//   sluice log append LOG --stream S --type T --schema "user:string,ts:timestamp_ms" [FILE|-]
+//   sluice log append LOG --stream S --type T --schema "user:string,ts:timestamp_ms"
+//                     [--from-scratch] [FILE|-]                        (cli/log_append.h)
 //   sluice log read LOG [--from N|TIME] [--stream S] [--type T]... [--limit N] [--follow]
 //   sluice log stats LOG
 //   sluice log verify LOG

@@ -30,9 +30,11 @@ int Fail(const Status& s) {
   return s.IsInvalidArgument() ? kExitUsage : kExitFailure;
 }
 
+// Opens an existing log (never creates one).
 std::unique_ptr<EventLog> OpenOrReport(const std::string& dir, bool read_only, int* code) {
   LogOptions o;
   o.read_only = read_only;
+  o.create_if_missing = false;
   std::unique_ptr<EventLog> log;
   Status s = EventLog::Open(o, dir, &log);
   if (!s.ok()) *code = Fail(s);
@@ -202,12 +204,36 @@ int RunVerify(const std::string& dir) {
   return 0;
 }
 
-int RunTruncate(const std::string& dir, uint64_t before) {
+struct TruncateArgs {
+  std::string log;
+  uint64_t before = 0;  // 0 = not given
+  bool all = false;
+};
+
+// Removing every event takes --all: a --before past the end is refused, since a mistyped
+// position would otherwise empty the log without a word.
+int RunTruncate(const TruncateArgs& a) {
+  if ((a.before == 0) == !a.all) {
+    return Fail(Status::InvalidArgument(
+        "log truncate: give either --before N (the first position to keep) or --all"));
+  }
   int code = 0;
-  auto log = OpenOrReport(dir, false, &code);
+  auto log = OpenOrReport(a.log, false, &code);
   if (!log) return code;
+  LogStats st;
+  Status s = log->GetStats(&st);
+  if (!s.ok()) return Fail(s);
+  if (!a.all && st.events > 0 && a.before > st.last_position) {
+    fmt::print(stderr,
+               "sluice: refusing to truncate: --before {} is past the last position ({}), so all "
+               "{} events would be removed. To remove every event, run `sluice log truncate {} "
+               "--all`\n",
+               a.before, st.last_position, st.events, a.log);
+    return kExitUsage;
+  }
+  const uint64_t before = a.all ? st.next_position : a.before;
   uint64_t removed = 0;
-  Status s = log->Truncate(before, &removed);
+  s = log->Truncate(before, &removed);
   if (!s.ok()) return Fail(s);
   fmt::print("removed {} events before position {}\n", removed, before);
   return 0;
@@ -276,13 +302,15 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   verify->add_option("LOG", *vdir, "Log directory")->required();
   verify->callback([vdir, exit_code] { *exit_code = RunVerify(*vdir); });
 
-  auto tdir = std::make_shared<std::string>();
-  auto before = std::make_shared<uint64_t>(0);
+  auto ta = std::make_shared<TruncateArgs>();
   CLI::App* trunc = logcmd->add_subcommand(
-      "truncate", "Remove events before a position (retention); positions are not reused");
-  trunc->add_option("LOG", *tdir, "Log directory")->required();
-  trunc->add_option("--before", *before, "First position to keep")->required();
-  trunc->callback([tdir, before, exit_code] { *exit_code = RunTruncate(*tdir, *before); });
+      "truncate",
+      "Remove events before a position (retention); positions and versions are not reused");
+  trunc->add_option("LOG", ta->log, "Log directory")->required();
+  trunc->add_option("--before", ta->before,
+                    "First position to keep (refused when past the last event: use --all)");
+  trunc->add_flag("--all", ta->all, "Remove every event");
+  trunc->callback([ta, exit_code] { *exit_code = RunTruncate(*ta); });
 
   CLI::App* schema = app.add_subcommand("schema", "FlatBuffers schema tools");
   schema->require_subcommand(1);

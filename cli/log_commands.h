@@ -5,7 +5,7 @@
 //   sluice log read LOG [--from N|TIME] [--stream S] [--type T]... [--limit N] [--follow]
 //   sluice log stats LOG
 //   sluice log verify LOG
-//   sluice log truncate LOG --before N
+//   sluice log truncate LOG --before N | --all
 //   sluice schema check OLD.fbs NEW.fbs
 //
 // Exit codes: 0 ok, 1 failure (I/O, corruption found, incompatible schema), 2 bad usage.

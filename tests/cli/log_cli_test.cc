@@ -195,3 +195,32 @@ TEST_CASE("sluice log append goes on with a grown input and refuses a changed on
   CHECK(piped.code == 0);
   CHECK(ReadAmounts(dir).size() == 340);
 }
+
+TEST_CASE("sluice log truncate refuses to remove every event without --all") {
+  ScratchDir dir("cli-log-truncate");
+  WriteFile(dir.file("in.csv"), Csv(10));
+  REQUIRE(Append(dir, "in.csv").code == 0);
+  Outcome past = Sluice("log truncate log --before 11", dir.file(""));
+  CHECK(past.code == 2);
+  CHECK(past.output.find("--all") != std::string::npos);
+  CHECK(ReadAmounts(dir).size() == 10);
+  CHECK(Sluice("log truncate log", dir.file("")).code == 2);  // neither --before nor --all
+
+  Outcome some = Sluice("log truncate log --before 4", dir.file(""));
+  CHECK(some.code == 0);
+  CHECK(some.output.find("removed 3 events") != std::string::npos);
+  CHECK(ReadAmounts(dir) == Range(3, 10));
+  Outcome all = Sluice("log truncate log --all", dir.file(""));
+  CHECK(all.code == 0);
+  CHECK(all.output.find("removed 7 events") != std::string::npos);
+  CHECK(ReadAmounts(dir).empty());
+  // An empty log has nothing to lose.
+  CHECK(Sluice("log truncate log --before 100", dir.file("")).code == 0);
+
+  // Versions go on after the stream was emptied; positions too.
+  WriteFile(dir.file("more.csv"), Csv(2, 50));
+  REQUIRE(Append(dir, "more.csv").code == 0);
+  Outcome read = Sluice("log read log", dir.file(""), "", true);
+  CHECK(read.output.find("\"position\":11,\"stream\":\"s\",\"version\":11") != std::string::npos);
+  CHECK(Sluice("log truncate missing-log --all", dir.file("")).code == 1);
+}

@@ -1,5 +1,6 @@
 // The write path of EventLog: group commit (leveldb BuildBatchGroup style), appends inside a
 // transaction, Update, OpenDatabase and Truncate.
+#include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 
 #include <cassert>
@@ -37,6 +38,24 @@ Status PutPreferAppend(lmdb::Txn* txn, lmdb::Dbi db, std::string_view key, std::
   return s;
 }
 
+// Conflict unless `e`, bound for `stream`, is the event already stored (at `where`) under its id.
+Status CheckSameEvent(const EventData& e, std::string_view stream, std::string_view stored_stream,
+                      std::string_view stored_payload, const std::string& where) {
+  if (stored_stream != stream) {
+    return Status::Conflict(fmt::format(
+        "event id {} is already used by an event of stream '{}' ({}); the append to stream '{}' "
+        "reuses it for another event",
+        e.id.ToString(), stored_stream, where, stream));
+  }
+  if (stored_payload != e.payload) {
+    return Status::Conflict(fmt::format(
+        "event id {} is already used by an event of stream '{}' ({}) with another payload ({} "
+        "bytes, this one {}); an id names one event",
+        e.id.ToString(), stream, where, stored_payload.size(), e.payload.size()));
+  }
+  return Status::OK();
+}
+
 Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db, lmdb::Dbi ids_db,
                    lmdb::Dbi meta_db, std::string_view stream, std::span<const EventData> events,
                    const AppendOptions& options, AppendResult* result) {
@@ -55,9 +74,12 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
   result->versions.assign(n, 0);
   result->duplicate.assign(n, 0);
 
-  // Duplicates of events stored by earlier transactions.
+  // Duplicates of events stored by earlier transactions (or earlier in this one). An id names one
+  // event: the same id with another stream or payload is a conflict, found before any write.
+  bool has_ids = false;
   for (size_t i = 0; i < n; ++i) {
     if (events[i].id.empty()) continue;
+    has_ids = true;
     std::string_view v;
     Status s = txn->Get(ids_db, log::IdKey(events[i].id).view(), &v);
     if (s.IsNotFound()) continue;
@@ -65,10 +87,22 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
     EnvelopeView stored;
     uint64_t pos = log::DecodePosition(v);
     SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, pos, &stored));
+    SLUICE_RETURN_IF_ERROR(CheckSameEvent(events[i], stream, stored.stream_id, stored.payload,
+                                          fmt::format("position {}", pos)));
     result->positions[i] = pos;
     result->versions[i] = stored.stream_version;
     result->duplicate[i] = 1;
     ++result->duplicates;
+  }
+  if (has_ids && n > 1) {
+    absl::flat_hash_map<std::pair<uint64_t, uint64_t>, size_t> first_with_id;
+    for (size_t i = 0; i < n; ++i) {
+      if (events[i].id.empty() || result->duplicate[i]) continue;
+      auto [it, added] = first_with_id.try_emplace({events[i].id.hi, events[i].id.lo}, i);
+      if (added) continue;
+      SLUICE_RETURN_IF_ERROR(CheckSameEvent(events[i], stream, stream, events[it->second].payload,
+                                            fmt::format("event {} of this append", it->second)));
+    }
   }
   uint64_t version = 0;
   SLUICE_RETURN_IF_ERROR(ReadStreamVersion(txn, streams_db, meta_db, stream, &version));

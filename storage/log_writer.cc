@@ -248,8 +248,10 @@ void EventLog::BuildGroup(std::vector<Writer*>* group) {
 Status EventLog::Grow() {
   uint64_t now = env_->map_size();
   if (now >= options_.max_map_size) {
-    return Status::IOError(fmt::format("log '{}' is full: the map reached max_map_size ({} bytes)",
-                                       dir_, options_.max_map_size));
+    return Status::IOError(fmt::format(
+        "map size limit reached: '{}/data.mdb' fills its map of max_map_size ({} bytes); nothing "
+        "of the failed transaction was committed. Raise max_map_size or truncate old events",
+        dir_, options_.max_map_size));
   }
   uint64_t next = std::min(options_.max_map_size, now * 2);
   return env_->SetMapSize(next);
@@ -285,8 +287,8 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
         w->status = (*w->fn)(&t);
         if (!w->status.ok()) group_status = w->status;
       } else {
-        w->status = AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, meta_db_, w->stream, w->events,
-                                w->options, w->result);
+        w->status = AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, meta_db_, w->stream,
+                                w->events, w->options, w->result);
         if (!w->status.ok() && !w->status.IsConflict() && !w->status.IsInvalidArgument()) {
           group_status = w->status;
         }
@@ -413,8 +415,8 @@ Status LogWriteTxn::Append(std::string_view stream, std::span<const EventData> e
                            const AppendOptions& options, AppendResult* result) {
   AppendResult scratch;
   EventLog* log = ctx_->log;
-  return AppendInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, log->meta_db_, stream, events, options,
-                     result ? result : &scratch);
+  return AppendInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, log->meta_db_, stream,
+                     events, options, result ? result : &scratch);
 }
 
 Status LogWriteTxn::Put(lmdb::Dbi db, std::string_view key, std::string_view value) {

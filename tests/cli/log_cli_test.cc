@@ -33,9 +33,9 @@ std::string Csv(int rows, int start = 0) {
 
 Outcome Append(const ScratchDir& dir, const std::string& input, const std::string& stream = "s",
                const std::string& extra = "") {
-  return Sluice("log append log --stream " + stream + " --type T " + kSchema + " " + extra + " " +
-                    input,
-                dir.file(""));
+  return Sluice(
+      "log append log --stream " + stream + " --type T " + kSchema + " " + extra + " " + input,
+      dir.file(""));
 }
 
 // Copies dir/log to dir/<name> with data.mdb cut to `keep` of its size.
@@ -92,8 +92,8 @@ TEST_CASE("sluice log append adds to the dead-letter file of earlier and concurr
   const std::string bin = SLUICE_BINARY_DIR "/bin/sluice";
   std::string cmd = "cd '" + dir.file("") + "' && { ";
   for (const char* f : {"c.csv", "d.csv"}) {
-    cmd += "'" + bin + "' log append log --stream " + f + " --type T " + kSchema + " " + f +
-           " > " + f + ".out 2>&1 & ";
+    cmd += "'" + bin + "' log append log --stream " + f + " --type T " + kSchema + " " + f + " > " +
+           f + ".out 2>&1 & ";
   }
   cmd += "wait; }";
   REQUIRE(std::system(cmd.c_str()) == 0);
@@ -189,11 +189,33 @@ TEST_CASE("sluice log append goes on with a grown input and refuses a changed on
   REQUIRE(Append(dir, "in.csv", "s", "--from-scratch").code == 0);
   CHECK(ReadAmounts(dir).size() == 320);
   // Standard input is not resumable: each run appends what it reads.
-  Outcome piped = Sluice("log append log --stream p --type T --format csv " + std::string(kSchema) +
-                             " - < in.csv",
-                         dir.file(""));
+  Outcome piped = Sluice(
+      "log append log --stream p --type T --format csv " + std::string(kSchema) + " - < in.csv",
+      dir.file(""));
   CHECK(piped.code == 0);
   CHECK(ReadAmounts(dir).size() == 340);
+}
+
+TEST_CASE("sluice log append on a full file names the cause and how much was committed") {
+  ScratchDir dir("cli-log-full");
+  WriteFile(dir.file("in.csv"), Csv(30000));
+  // A 2 MiB file size limit, with SIGXFSZ ignored so that it surfaces as a write error.
+  const std::string cmd = "cd '" + dir.file("") + "' && bash -c \"ulimit -f 2048; trap '' XFSZ; '" +
+                          SLUICE_BINARY_DIR "/bin/sluice' log append log --stream s --type T " +
+                          kSchema + " in.csv\" > out.txt 2>&1";
+  int status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  std::string out = ReadFile(dir.file("out.txt"));
+  INFO(out);
+  CHECK(out.find("file size limit reached") != std::string::npos);
+  CHECK(out.find("log/data.mdb") != std::string::npos);
+  CHECK(out.find("Input/output error") == std::string::npos);
+  CHECK(out.find("events of this run were committed") != std::string::npos);
+  // What was committed is intact, and a run without the limit appends the rest once.
+  CHECK(Sluice("log verify log", dir.file("")).code == 0);
+  REQUIRE(Append(dir, "in.csv").code == 0);
+  CHECK(ReadAmounts(dir) == Range(0, 30000));
 }
 
 TEST_CASE("sluice log truncate refuses to remove every event without --all") {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cerrno>
+
 #include "storage/log_test_util.h"
 
 namespace sluice {
@@ -46,9 +48,28 @@ TEST_CASE("event log: appends fail cleanly when the map reaches its maximum") {
   Status s = log->Append("s", batch);
   CHECK(s.IsIOError());
   CHECK(s.message().find("max_map_size") != std::string::npos);
+  CHECK(s.message().find("map size limit reached") != std::string::npos);
+  CHECK(s.message().find(dir.path() + "/data.mdb") != std::string::npos);
   CHECK(*log->LastPosition() == 0);
   Events small(1, "T");
   CHECK(log->Append("s", small.data).ok());
+}
+
+TEST_CASE("event log: write errors name their cause and the data file") {
+  const std::string dir = "/var/lib/app/log";
+  struct Case {
+    int err;
+    const char* cause;
+  };
+  for (Case c : {Case{ENOSPC, "disk full"}, Case{EDQUOT, "disk full"},
+                 Case{EFBIG, "file size limit reached"}}) {
+    Status s = lmdb::DescribeWriteError(c.err, dir, "mdb_txn_commit");
+    INFO(s.ToString());
+    CHECK(s.IsIOError());
+    CHECK(s.message().find(c.cause) != std::string::npos);
+    CHECK(s.message().find("'/var/lib/app/log/data.mdb'") != std::string::npos);
+    CHECK(s.message().find("Input/output error") == std::string::npos);
+  }
 }
 
 TEST_CASE("event log: truncation removes old events and their index entries") {

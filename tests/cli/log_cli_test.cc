@@ -246,3 +246,55 @@ TEST_CASE("sluice log truncate refuses to remove every event without --all") {
   CHECK(read.output.find("\"position\":11,\"stream\":\"s\",\"version\":11") != std::string::npos);
   CHECK(Sluice("log truncate missing-log --all", dir.file("")).code == 1);
 }
+
+TEST_CASE("sluice log stats and verify report on good and damaged logs") {
+  ScratchDir dir("cli-log-verify");
+  std::string csv = Csv(200);
+  csv += "MARKERXYZ,5000,1\n";
+  WriteFile(dir.file("in.csv"), csv);
+  REQUIRE(Append(dir, "in.csv").code == 0);
+  Outcome stats = Sluice("log stats log", dir.file(""));
+  CHECK(stats.code == 0);
+  CHECK(stats.output.find("events            201") != std::string::npos);
+  CHECK(stats.output.find("last position     201") != std::string::npos);
+  Outcome ok = Sluice("log verify log", dir.file(""));
+  CHECK(ok.code == 0);
+  CHECK(ok.output.find("ok: 201 records checked") != std::string::npos);
+
+  // A flipped byte inside the last record's payload: verify names it and exits 1.
+  std::filesystem::create_directories(dir.file("bad"));
+  std::string bytes = ReadFile(dir.file("log/data.mdb"));
+  size_t at = bytes.find("MARKERXYZ");
+  REQUIRE(at != std::string::npos);
+  bytes[at + 2] ^= 0x20;
+  WriteFile(dir.file("bad/data.mdb"), bytes);
+  Outcome bad = Sluice("log verify bad", dir.file(""));
+  INFO(bad.output);
+  CHECK(bad.code == 1);
+  CHECK(bad.output.find("position 201") != std::string::npos);
+  CHECK(bad.output.find("is corrupt") != std::string::npos);
+  CHECK(Sluice("log read bad", dir.file("")).code == 1);
+  CHECK(Sluice("log stats bad", dir.file("")).code == 0);  // stats reads no record body
+
+  CHECK(Sluice("log verify no-such-log", dir.file("")).code == 1);
+  CHECK(Sluice("log stats no-such-log", dir.file("")).code == 1);
+  std::filesystem::create_directories(dir.file("garbage"));
+  WriteFile(dir.file("garbage/data.mdb"), std::string(20000, 'g'));
+  CHECK(Sluice("log verify garbage", dir.file("")).code == 1);
+  CHECK(Sluice("log stats garbage", dir.file("")).code == 1);
+}
+
+TEST_CASE("sluice schema check exits 0 when compatible, 1 when not, 2 on bad files") {
+  const std::string data = std::string(SLUICE_SOURCE_DIR) + "/tests/data/log/";
+  const std::string current = std::string(SLUICE_SOURCE_DIR) + "/codecs/schema/envelope.fbs";
+  Outcome ok = Sluice("schema check " + data + "envelope_v1.fbs " + current);
+  CHECK(ok.code == 0);
+  CHECK(ok.output.find("compatible:") != std::string::npos);
+  Outcome bad =
+      Sluice("schema check " + data + "envelope_v1.fbs " + data + "envelope_incompatible.fbs");
+  CHECK(bad.code == 1);
+  CHECK(bad.output.find("incompatible") != std::string::npos);
+  CHECK(bad.output.find("stream_version") != std::string::npos);
+  CHECK(Sluice("schema check " + data + "no-such.fbs " + current).code == 2);
+  CHECK(Sluice("schema check " + data + "envelope_v1.json " + current).code == 2);
+}

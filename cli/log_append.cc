@@ -61,7 +61,7 @@ Result<Schema> ParseSchemaText(const std::string& text) {
 struct InputRecord {
   uint64_t head_bytes = 0;  // the fingerprint covers the input's first head_bytes bytes
   uint64_t head_hash = 0;
-  uint64_t events = 0;  // appended from this input, over all runs
+  uint64_t events = 0;   // appended from this input, over all runs
   std::string position;  // Source::SavePosition after the last committed batch
 };
 

@@ -1,6 +1,6 @@
 // DeadLetterWriter (declared in operators/sink.h).
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

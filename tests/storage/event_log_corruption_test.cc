@@ -120,7 +120,8 @@ void MakeTruncatedCopy(const TempDir& dir, double keep) {
   std::string bytes = ReadFile(dir.sub("good") + "/data.mdb");
   REQUIRE(bytes.size() > 100000);
   std::filesystem::create_directories(dir.sub("bad"));
-  WriteFile(dir.sub("bad") + "/data.mdb", bytes.substr(0, static_cast<size_t>(bytes.size() * keep)));
+  WriteFile(dir.sub("bad") + "/data.mdb",
+            bytes.substr(0, static_cast<size_t>(bytes.size() * keep)));
 }
 
 TEST_CASE("event log corruption: a truncated data file is refused at open, not read") {

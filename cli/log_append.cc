@@ -1,11 +1,14 @@
 #include "cli/log_append.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <span>
 #include <string>
@@ -24,7 +27,6 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr const char* kInputsDb = "append.inputs";
-constexpr size_t kFingerprintBytes = 64 * 1024;  // of the input's head
 constexpr uint32_t kInputRecordVersion = 1;
 
 int Fail(const Status& s) {
@@ -59,18 +61,18 @@ Result<Schema> ParseSchemaText(const std::string& text) {
 
 // How far earlier runs appended one input (the value in kInputsDb).
 struct InputRecord {
-  uint64_t head_bytes = 0;  // the fingerprint covers the input's first head_bytes bytes
-  uint64_t head_hash = 0;
-  uint64_t events = 0;   // appended from this input, over all runs
-  std::string position;  // Source::SavePosition after the last committed batch
+  uint64_t prefix_bytes = 0;  // bytes of the input read by the committed batches
+  uint64_t prefix_hash = 0;   // XXH3-64 of those bytes
+  uint64_t events = 0;        // appended from this input, over all runs
+  std::string position;       // Source::SavePosition after the last committed batch
 };
 
 std::string EncodeInputRecord(const InputRecord& r) {
   std::string out;
   StateWriter w(&out);
   w.PutHeader(kStateLogAppendInput, kInputRecordVersion);
-  w.PutVarint(r.head_bytes);
-  w.PutVarint(r.head_hash);
+  w.PutVarint(r.prefix_bytes);
+  w.PutVarint(r.prefix_hash);
   w.PutVarint(r.events);
   w.PutString(r.position);
   return out;
@@ -80,23 +82,61 @@ Status DecodeInputRecord(std::string_view in, InputRecord* r) {
   StateReader rd(in, "append input record");
   uint32_t version = 0;
   rd.ReadHeader(kStateLogAppendInput, kInputRecordVersion, &version);
-  r->head_bytes = rd.Varint();
-  r->head_hash = rd.Varint();
+  r->prefix_bytes = rd.Varint();
+  r->prefix_hash = rd.Varint();
   r->events = rd.Varint();
   r->position = std::string(rd.String());
   rd.ExpectEnd();
   return rd.status();
 }
 
-// Hash of the first `bytes` bytes of `path`; false when the file is shorter or unreadable.
-bool HashHead(const std::string& path, uint64_t bytes, uint64_t* hash) {
-  std::ifstream in(path, std::ios::binary);
-  std::string buf(bytes, '\0');
-  in.read(buf.data(), static_cast<std::streamsize>(bytes));
-  if (static_cast<uint64_t>(in.gcount()) != bytes) return false;
-  *hash = XXH3_64bits(buf.data(), buf.size());
-  return true;
-}
+// A running hash of an input file's first bytes, read through its own descriptor.
+class PrefixHash {
+ public:
+  PrefixHash() : state_(XXH3_createState()) { Reset(); }
+  ~PrefixHash() {
+    XXH3_freeState(state_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  PrefixHash(const PrefixHash&) = delete;
+  PrefixHash& operator=(const PrefixHash&) = delete;
+
+  Status Open(const std::string& path) {
+    path_ = path;
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      return Status::IOError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+    }
+    return Status::OK();
+  }
+  void Reset() {
+    XXH3_64bits_reset(state_);
+    hashed_ = 0;
+  }
+  // Hashes on up to byte `end`; false when the file ends before it.
+  Result<bool> ExtendTo(uint64_t end) {
+    char buf[1 << 16];
+    while (hashed_ < end) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof(buf), end - hashed_));
+      const ssize_t n = ::pread(fd_, buf, want, static_cast<off_t>(hashed_));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        return Status::IOError(fmt::format("cannot read '{}': {}", path_, std::strerror(errno)));
+      }
+      if (n == 0) return false;
+      XXH3_64bits_update(state_, buf, static_cast<size_t>(n));
+      hashed_ += static_cast<uint64_t>(n);
+    }
+    return true;
+  }
+  uint64_t digest() const { return XXH3_64bits_digest(state_); }
+
+ private:
+  XXH3_state_t* state_;
+  std::string path_;
+  int fd_ = -1;
+  uint64_t hashed_ = 0;
+};
 
 // The resumption state of one run over a file input (see log_append.h).
 class InputProgress {
@@ -104,13 +144,14 @@ class InputProgress {
   InputProgress(EventLog* log, const AppendArgs& a, Source* source)
       : log_(log), args_(a), source_(source) {}
 
-  // Finds what earlier runs recorded and moves the source past it. *note (may be empty) tells
-  // the user where the run resumes.
+  // Finds what earlier runs recorded and moves the source past it when the input still starts
+  // with the bytes they read. *note (may be empty) tells the user what the run does.
   Status Start(std::string* note) {
     std::error_code ec;
     std::filesystem::path p = std::filesystem::absolute(args_.input, ec);
     if (!ec) p = std::filesystem::weakly_canonical(p, ec);
     key_ = args_.stream + '\0' + args_.type + '\0' + (ec ? args_.input : p.string());
+    SLUICE_RETURN_IF_ERROR(hash_.Open(args_.input));
     SLUICE_RETURN_IF_ERROR(log_->OpenDatabase(kInputsDb, &db_));
     SLUICE_RETURN_IF_ERROR(log_->View([&](lmdb::Txn* txn) {
       std::string_view v;
@@ -118,46 +159,49 @@ class InputProgress {
       if (s.ok()) stored_ = std::string(v);
       return s.IsNotFound() ? Status::OK() : s;
     }));
-    if (!stored_.empty() && !args_.from_scratch) {
-      SLUICE_RETURN_IF_ERROR(DecodeInputRecord(stored_, &record_));
-      const std::string where = source_->DescribePosition(record_.position);
-      uint64_t hash = 0;
-      if (!HashHead(args_.input, record_.head_bytes, &hash) || hash != record_.head_hash) {
-        return Status::Aborted(fmt::format(
-            "input '{}' has changed since an earlier append to stream '{}' read it up to {}: its "
-            "first {} bytes differ. To append the whole file as a new input, add --from-scratch",
-            args_.input, args_.stream, where, record_.head_bytes));
-      }
-      Status s = source_->RestorePosition(record_.position);
-      if (!s.ok()) {
-        return s.WithPrefix(fmt::format(
-            "cannot go on from {}, where an earlier append of '{}' to stream '{}' stopped (add "
-            "--from-scratch to append the whole file again)",
-            where, args_.input, args_.stream));
-      }
-      *note = fmt::format("going on after {} of '{}', where earlier runs stopped ({} events)",
-                          where, args_.input, record_.events);
-      resumed_ = true;
+    if (stored_.empty() || args_.from_scratch) return Status::OK();
+    InputRecord earlier;
+    SLUICE_RETURN_IF_ERROR(DecodeInputRecord(stored_, &earlier));
+    const std::string where = source_->DescribePosition(earlier.position);
+    SLUICE_ASSIGN_OR_RETURN(bool long_enough, hash_.ExtendTo(earlier.prefix_bytes));
+    if (!long_enough || hash_.digest() != earlier.prefix_hash) {
+      // Another file under the same name: it is a new input, appended whole.
+      hash_.Reset();
+      *note = fmt::format(
+          "'{}' does not start with the {} bytes earlier appends to stream '{}' read from it "
+          "(up to {}): appending it whole, as a new input",
+          args_.input, earlier.prefix_bytes, args_.stream, where);
       return Status::OK();
     }
-    // A new input (or --from-scratch): fingerprint its head.
-    record_ = InputRecord();
-    std::error_code size_ec;
-    const uint64_t size = std::filesystem::file_size(args_.input, size_ec);
-    record_.head_bytes = size_ec ? 0 : std::min<uint64_t>(size, kFingerprintBytes);
-    if (!HashHead(args_.input, record_.head_bytes, &record_.head_hash)) {
-      return Status::IOError(fmt::format("cannot read input '{}'", args_.input));
+    Status s = source_->RestorePosition(earlier.position);
+    if (!s.ok()) {
+      return s.WithPrefix(fmt::format(
+          "cannot go on from {}, where an earlier append of '{}' to stream '{}' stopped (add "
+          "--from-scratch to append the whole file again)",
+          where, args_.input, args_.stream));
     }
+    *note = fmt::format("going on after {} of '{}', where earlier runs stopped ({} events)", where,
+                        args_.input, earlier.events);
+    record_ = std::move(earlier);
+    resumed_ = true;
     return Status::OK();
   }
 
-  // Appends `events` and records the source's position after them, in one transaction. Conflict
-  // when another run of the same input committed meanwhile (nothing is written then).
-  Status Commit(std::span<const EventData> events, AppendResult* result) {
+  // Appends `events` and records the source's position after them (`consumed` bytes of the
+  // input), in one transaction. Conflict when another run of the same input committed meanwhile
+  // (nothing is written then).
+  Status Commit(std::span<const EventData> events, uint64_t consumed, AppendResult* result) {
     InputRecord next = record_;
     next.events += events.size();
     next.position.clear();
     SLUICE_RETURN_IF_ERROR(source_->SavePosition(&next.position));
+    SLUICE_ASSIGN_OR_RETURN(bool read, hash_.ExtendTo(consumed));
+    if (!read) {
+      return Status::IOError(
+          fmt::format("input '{}' became shorter while it was being appended", args_.input));
+    }
+    next.prefix_bytes = consumed;
+    next.prefix_hash = hash_.digest();
     std::string value = EncodeInputRecord(next);
     SLUICE_RETURN_IF_ERROR(log_->Update([&](LogWriteTxn* t) -> Status {
       std::string_view now;
@@ -184,10 +228,11 @@ class InputProgress {
   EventLog* log_;
   const AppendArgs& args_;
   Source* source_;
+  PrefixHash hash_;  // of the bytes the source consumed
   lmdb::Dbi db_ = 0;
   std::string key_;
   std::string stored_;  // the record as last read or written; empty when none
-  InputRecord record_;
+  InputRecord record_;  // what this input's committed batches read, as of the last commit
   bool resumed_ = false;
 };
 
@@ -291,7 +336,8 @@ int RunAppend(const AppendArgs& a) {
     }
     AppendResult result;
     CrashPoint("log-append-before-commit");
-    s = resumable ? progress.Commit(events, &result) : log->Append(a.stream, events, {}, &result);
+    s = resumable ? progress.Commit(events, batch.source_position, &result)
+                  : log->Append(a.stream, events, {}, &result);
     if (!s.ok()) return fail(s);
     CrashPoint("log-append-after-commit");
     if (n == 0) continue;

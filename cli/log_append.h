@@ -2,10 +2,11 @@
 //
 // Resumable: the transaction that appends a batch of events also records how far the input was
 // read, in the log's "append.inputs" database, under (stream, event type, absolute input path),
-// with a fingerprint of the input's first bytes. A run that finds such a record for its input
-// goes on from there, so an append that was killed or failed and is run again stores each record
-// once, and a run over an input that grew appends only the new records. Standard input cannot be
-// resumed: when such an append fails it says how much it committed.
+// with a hash of the bytes read so far. A run that finds such a record, over an input that still
+// starts with those bytes, goes on from there: an append that was killed or failed and is run
+// again stores each record once, and a run over an input that grew appends only the new records.
+// A file that does not start with them is another input under the same name, appended whole.
+// Standard input cannot be resumed: when such an append fails it says how much it committed.
 #pragma once
 
 #include <string>

@@ -165,7 +165,7 @@ TEST_CASE("sluice log append killed at any batch and run again stores every row 
   }
 }
 
-TEST_CASE("sluice log append goes on with a grown input and refuses a changed one") {
+TEST_CASE("sluice log append goes on with a grown input and appends a rewritten one whole") {
   ScratchDir dir("cli-log-resume");
   WriteFile(dir.file("in.csv"), Csv(100));
   REQUIRE(Append(dir, "in.csv").code == 0);
@@ -179,21 +179,26 @@ TEST_CASE("sluice log append goes on with a grown input and refuses a changed on
   // The same file into another stream is another input.
   REQUIRE(Append(dir, "in.csv", "t").code == 0);
   CHECK(ReadAmounts(dir).size() == 300);
-  // Changed: refused, nothing stored, and --from-scratch appends it whole.
-  WriteFile(dir.file("in.csv"), Csv(20, 1000));
+  // Rewritten, even with the same length: another file under the same name, appended whole.
+  std::string other = Csv(150);
+  other[other.find("u3,1003,3")] = 'v';
+  WriteFile(dir.file("in.csv"), other);
   Outcome changed = Append(dir, "in.csv");
-  CHECK(changed.code == 1);
-  CHECK(changed.output.find("has changed") != std::string::npos);
-  CHECK(changed.output.find("--from-scratch") != std::string::npos);
-  CHECK(ReadAmounts(dir).size() == 300);
+  INFO(changed.output);
+  CHECK(changed.code == 0);
+  CHECK(changed.output.find("as a new input") != std::string::npos);
+  CHECK(changed.output.find("appended 150 events") != std::string::npos);
+  CHECK(ReadAmounts(dir).size() == 450);
+  CHECK(Append(dir, "in.csv").output.find("appended no events") != std::string::npos);
+  // --from-scratch appends the same file again.
   REQUIRE(Append(dir, "in.csv", "s", "--from-scratch").code == 0);
-  CHECK(ReadAmounts(dir).size() == 320);
+  CHECK(ReadAmounts(dir).size() == 600);
   // Standard input is not resumable: each run appends what it reads.
   Outcome piped = Sluice(
       "log append log --stream p --type T --format csv " + std::string(kSchema) + " - < in.csv",
       dir.file(""));
   CHECK(piped.code == 0);
-  CHECK(ReadAmounts(dir).size() == 340);
+  CHECK(ReadAmounts(dir).size() == 750);
 }
 
 TEST_CASE("sluice log append on a full file names the cause and how much was committed") {

@@ -303,3 +303,48 @@ TEST_CASE("sluice schema check exits 0 when compatible, 1 when not, 2 on bad fil
   CHECK(Sluice("schema check " + data + "no-such.fbs " + current).code == 2);
   CHECK(Sluice("schema check " + data + "envelope_v1.json " + current).code == 2);
 }
+
+TEST_CASE("a state directory with a truncated data file is reported, not read") {
+  ScratchDir dir("cli-state-trunc");
+  WriteFile(dir.file("p.toml"), R"([pipeline]
+name = "spend"
+state_dir = "state"
+
+[source]
+type = "csv"
+path = "clicks.csv"
+schema = { user = "string", page = "string", ts = "timestamp_ms", amount = "double" }
+event_time = "ts"
+
+[[operator]]
+type = "key_by"
+fields = ["user"]
+
+[[operator]]
+type = "window"
+kind = "tumbling"
+size = "10s"
+aggregates = ["count() as n"]
+
+[[sink]]
+type = "projection"
+name = "by_user"
+)");
+  REQUIRE(
+      Sluice("generate clickstream --out clicks.csv --events 50000 --seed 5", dir.file("")).code ==
+      0);
+  REQUIRE(Sluice("run p.toml", dir.file("")).code == 0);
+  namespace fs = std::filesystem;
+  fs::create_directories(dir.file("cut"));
+  fs::copy_file(dir.file("state/data.mdb"), dir.file("cut/data.mdb"));
+  fs::resize_file(dir.file("cut/data.mdb"), fs::file_size(dir.file("cut/data.mdb")) / 2);
+  std::string pipeline = ReadFile(dir.file("p.toml"));
+  pipeline.replace(pipeline.find("\"state\""), 7, "\"cut\"");
+  WriteFile(dir.file("cut.toml"), pipeline);
+  for (const char* cmd : {"run cut.toml", "checkpoints cut", "query cut by_user"}) {
+    Outcome o = Sluice(cmd, dir.file(""));
+    INFO(cmd << ": " << o.output);
+    CHECK(o.code == 1);
+    CHECK(o.output.find("data.mdb' is truncated") != std::string::npos);
+  }
+}

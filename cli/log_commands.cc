@@ -10,12 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "cli/log_append.h"
 #include "codecs/envelope.h"
 #include "codecs/json.h"
 #include "codecs/record_codec.h"
 #include "engine/time_util.h"
-#include "operators/sink.h"
-#include "operators/source.h"
 #include "storage/event_log.h"
 
 namespace sluice::cli {
@@ -31,130 +30,15 @@ int Fail(const Status& s) {
   return s.IsInvalidArgument() ? kExitUsage : kExitFailure;
 }
 
-// "user:string, ts:timestamp_ms" -> Schema.
-Result<Schema> ParseSchemaText(const std::string& text) {
-  std::vector<Field> fields;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    std::string item = text.substr(start, end - start);
-    auto trim = [](std::string s) {
-      size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
-      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-    };
-    item = trim(item);
-    size_t colon = item.find(':');
-    if (colon == std::string::npos) {
-      return Status::InvalidArgument(
-          fmt::format("--schema: '{}' is not name:type (e.g. amount:double)", item));
-    }
-    SLUICE_ASSIGN_OR_RETURN(
-        Field f, ParseFieldType(trim(item.substr(0, colon)), trim(item.substr(colon + 1))));
-    fields.push_back(std::move(f));
-    start = end + 1;
-  }
-  return Schema(std::move(fields));
-}
-
+// Opens an existing log (never creates one).
 std::unique_ptr<EventLog> OpenOrReport(const std::string& dir, bool read_only, int* code) {
   LogOptions o;
   o.read_only = read_only;
+  o.create_if_missing = false;
   std::unique_ptr<EventLog> log;
   Status s = EventLog::Open(o, dir, &log);
   if (!s.ok()) *code = Fail(s);
   return log;
-}
-
-// ---- log append ----
-
-struct AppendArgs {
-  std::string log, stream, type, format, schema, event_time, dead_letter, input = "-";
-};
-
-int RunAppend(const AppendArgs& a) {
-  Result<Schema> schema = ParseSchemaText(a.schema);
-  if (!schema.ok()) return Fail(schema.status());
-  std::string format = a.format;
-  if (format.empty()) {
-    format = a.input.size() > 4 && a.input.substr(a.input.size() - 4) == ".csv" ? "csv" : "jsonl";
-  }
-  if (format != "csv" && format != "jsonl") {
-    return Fail(
-        Status::InvalidArgument(fmt::format("--format must be csv or jsonl, not '{}'", format)));
-  }
-  SourceSpec spec;
-  spec.type = format;
-  spec.path = a.input;
-  spec.schema = *schema;
-  spec.event_time = a.event_time;
-  SourceOptions so;
-  so.schema = *schema;
-  so.name = a.input;
-  if (!a.event_time.empty()) {
-    so.event_time_index = schema->IndexOf(a.event_time);
-    if (so.event_time_index < 0 || schema->field(so.event_time_index).type != Type::kTimestamp) {
-      return Fail(Status::InvalidArgument(
-          fmt::format("--event-time '{}' is not a timestamp field of --schema", a.event_time)));
-    }
-  }
-  auto source = MakeSource(spec, so);
-  if (!source.ok()) return Fail(source.status());
-  Status s = (*source)->Open();
-  if (!s.ok()) return Fail(s);
-  int code = 0;
-  auto log = OpenOrReport(a.log, false, &code);
-  if (!log) return code;
-
-  DeadLetterWriter dlq(a.dead_letter.empty() ? a.log + ".dlq.jsonl" : a.dead_letter);
-  RecordEncoder encoder(*schema);
-  std::string arena;
-  std::vector<uint32_t> ends;
-  std::vector<EventData> events;
-  uint64_t appended = 0, first = 0, last = 0;
-  Batch batch;
-  for (bool eof = false; !eof;) {
-    batch.reset(*schema);
-    s = (*source)->Next(&batch, &eof);
-    if (!s.ok()) return Fail(s);
-    if (!batch.dead_letters.empty()) {
-      s = dlq.Write(batch.dead_letters);
-      if (!s.ok()) return Fail(s);
-    }
-    const size_t n = batch.size();
-    if (n == 0) continue;
-    arena.clear();
-    ends.clear();
-    for (size_t r = 0; r < n; ++r) {
-      arena.append(encoder.Encode(batch, r));
-      ends.push_back(static_cast<uint32_t>(arena.size()));
-    }
-    events.assign(n, EventData{});
-    for (size_t r = 0, begin = 0; r < n; begin = ends[r], ++r) {
-      events[r].type = a.type;
-      events[r].event_time = batch.ts[r];
-      events[r].content_type = kRecordContentType;
-      events[r].payload = std::string_view(arena).substr(begin, ends[r] - begin);
-    }
-    AppendResult result;
-    s = log->Append(a.stream, events, {}, &result);
-    if (!s.ok()) return Fail(s);
-    if (first == 0) first = result.positions.front();
-    last = result.positions.back();
-    appended += result.appended;
-  }
-  s = dlq.Close();
-  if (!s.ok()) return Fail(s);
-  if (appended > 0) {
-    fmt::print(stderr, "appended {} events to stream '{}' (positions {}..{})\n", appended, a.stream,
-               first, last);
-  } else {
-    fmt::print(stderr, "appended no events\n");
-  }
-  if (dlq.count() > 0) {
-    fmt::print(stderr, "{} malformed records written to {}\n", dlq.count(), dlq.path());
-  }
-  return 0;
 }
 
 // ---- log read ----
@@ -291,9 +175,20 @@ int RunStats(const std::string& dir) {
 }
 
 int RunVerify(const std::string& dir) {
-  int code = 0;
-  auto log = OpenOrReport(dir, true, &code);
-  if (!log) return code;
+  LogOptions o;
+  o.read_only = true;
+  std::unique_ptr<EventLog> log;
+  Status open = EventLog::Open(o, dir, &log);
+  if (open.IsCorruption()) {
+    // LMDB's own pages are damaged (or the file is cut short): no record can be checked.
+    fmt::print(stderr,
+               "sluice: log '{}' is corrupt: {}\nhint: the damage is below the records, so "
+               "`sluice log truncate` cannot repair it; restore the log from a backup "
+               "(`mdb_copy -c` takes one while writers run)\n",
+               dir, open.message());
+    return kExitFailure;
+  }
+  if (!open.ok()) return Fail(open);
   uint64_t checked = 0;
   Status s = log->Verify(
       [](uint64_t pos, const Status& problem) {
@@ -309,12 +204,36 @@ int RunVerify(const std::string& dir) {
   return 0;
 }
 
-int RunTruncate(const std::string& dir, uint64_t before) {
+struct TruncateArgs {
+  std::string log;
+  uint64_t before = 0;  // 0 = not given
+  bool all = false;
+};
+
+// Removing every event takes --all: a --before past the end is refused, since a mistyped
+// position would otherwise empty the log without a word.
+int RunTruncate(const TruncateArgs& a) {
+  if ((a.before == 0) == !a.all) {
+    return Fail(Status::InvalidArgument(
+        "log truncate: give either --before N (the first position to keep) or --all"));
+  }
   int code = 0;
-  auto log = OpenOrReport(dir, false, &code);
+  auto log = OpenOrReport(a.log, false, &code);
   if (!log) return code;
+  LogStats st;
+  Status s = log->GetStats(&st);
+  if (!s.ok()) return Fail(s);
+  if (!a.all && st.events > 0 && a.before > st.last_position) {
+    fmt::print(stderr,
+               "sluice: refusing to truncate: --before {} is past the last position ({}), so all "
+               "{} events would be removed. To remove every event, run `sluice log truncate {} "
+               "--all`\n",
+               a.before, st.last_position, st.events, a.log);
+    return kExitUsage;
+  }
+  const uint64_t before = a.all ? st.next_position : a.before;
   uint64_t removed = 0;
-  Status s = log->Truncate(before, &removed);
+  s = log->Truncate(before, &removed);
   if (!s.ok()) return Fail(s);
   fmt::print("removed {} events before position {}\n", removed, before);
   return 0;
@@ -355,7 +274,9 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
       ->required();
   append->add_option("--event-time", ap->event_time, "Timestamp field holding event time");
   append->add_option("--dead-letter", ap->dead_letter,
-                     "Where malformed records go (default LOG.dlq.jsonl)");
+                     "Where malformed records go, appended (default LOG.dlq.jsonl)");
+  append->add_flag("--from-scratch", ap->from_scratch,
+                   "Append the whole file, ignoring how far earlier appends of it got");
   append->callback([ap, exit_code] { *exit_code = RunAppend(*ap); });
 
   auto rd = std::make_shared<ReadArgs>();
@@ -381,13 +302,15 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   verify->add_option("LOG", *vdir, "Log directory")->required();
   verify->callback([vdir, exit_code] { *exit_code = RunVerify(*vdir); });
 
-  auto tdir = std::make_shared<std::string>();
-  auto before = std::make_shared<uint64_t>(0);
+  auto ta = std::make_shared<TruncateArgs>();
   CLI::App* trunc = logcmd->add_subcommand(
-      "truncate", "Remove events before a position (retention); positions are not reused");
-  trunc->add_option("LOG", *tdir, "Log directory")->required();
-  trunc->add_option("--before", *before, "First position to keep")->required();
-  trunc->callback([tdir, before, exit_code] { *exit_code = RunTruncate(*tdir, *before); });
+      "truncate",
+      "Remove events before a position (retention); positions and versions are not reused");
+  trunc->add_option("LOG", ta->log, "Log directory")->required();
+  trunc->add_option("--before", ta->before,
+                    "First position to keep (refused when past the last event: use --all)");
+  trunc->add_flag("--all", ta->all, "Remove every event");
+  trunc->callback([ta, exit_code] { *exit_code = RunTruncate(*ta); });
 
   CLI::App* schema = app.add_subcommand("schema", "FlatBuffers schema tools");
   schema->require_subcommand(1);

@@ -1,10 +1,11 @@
 // `sluice log ...` and `sluice schema check`: manage event logs from the command line.
 //
-//   sluice log append LOG --stream S --type T --schema "user:string,ts:timestamp_ms" [FILE|-]
+//   sluice log append LOG --stream S --type T --schema "user:string,ts:timestamp_ms"
+//                     [--from-scratch] [FILE|-]                        (cli/log_append.h)
 //   sluice log read LOG [--from N|TIME] [--stream S] [--type T]... [--limit N] [--follow]
 //   sluice log stats LOG
 //   sluice log verify LOG
-//   sluice log truncate LOG --before N
+//   sluice log truncate LOG --before N | --all
 //   sluice schema check OLD.fbs NEW.fbs
 //
 // Exit codes: 0 ok, 1 failure (I/O, corruption found, incompatible schema), 2 bad usage.

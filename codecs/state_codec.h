@@ -202,6 +202,7 @@ enum StateTag : uint8_t {
   kStateJsonlSource = 11,
   kStateGeneratorSource = 12,
   kStateLogSource = 13,
+  kStateLogAppendInput = 14,  // how far `sluice log append` read an input (cli/log_append.h)
   kStateSourceDriver = 20,
   kStateFileSink = 30,
   kStateLogSink = 31,

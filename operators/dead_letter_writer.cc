@@ -1,4 +1,5 @@
 // DeadLetterWriter (declared in operators/sink.h).
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,18 +13,22 @@
 
 namespace sluice {
 
-DeadLetterWriter::DeadLetterWriter(std::string path) : path_(std::move(path)) {}
+DeadLetterWriter::DeadLetterWriter(std::string path, Mode mode)
+    : path_(std::move(path)), mode_(mode) {}
 
 DeadLetterWriter::~DeadLetterWriter() {
-  if (file_ != nullptr) std::fclose(file_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 Status DeadLetterWriter::Write(const std::vector<DeadLetter>& records) {
   if (records.empty()) return Status::OK();
-  if (file_ == nullptr) {
-    // The first record truncates a file left by an earlier run; after Close() we append.
-    file_ = std::fopen(path_.c_str(), count_ == 0 ? "wb" : "ab");
-    if (file_ == nullptr) {
+  if (fd_ < 0) {
+    // kReplace: the first record truncates a file left by an earlier run; after Close() (or a
+    // Resume) we append.
+    const bool replace = mode_ == Mode::kReplace && count_ == 0;
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (replace ? O_TRUNC : O_APPEND),
+                 0644);
+    if (fd_ < 0) {
       return Status::IOError(
           fmt::format("cannot create dead-letter file '{}': {}", path_, std::strerror(errno)));
     }
@@ -40,9 +45,14 @@ Status DeadLetterWriter::Write(const std::vector<DeadLetter>& records) {
     AppendJsonString(d.raw, &out);
     out.append("}\n");
   }
-  if (std::fwrite(out.data(), 1, out.size(), file_) != out.size()) {
-    return Status::IOError(
-        fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));
+  for (size_t done = 0; done < out.size();) {
+    ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return Status::IOError(
+          fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));
+    }
+    done += static_cast<size_t>(n);
   }
   count_ += records.size();
   bytes_ += out.size();
@@ -50,7 +60,7 @@ Status DeadLetterWriter::Write(const std::vector<DeadLetter>& records) {
 }
 
 Status DeadLetterWriter::Sync(std::string* state) {
-  if (file_ != nullptr && (std::fflush(file_) != 0 || ::fdatasync(::fileno(file_)) != 0)) {
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0) {
     return Status::IOError(
         fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));
   }
@@ -78,9 +88,9 @@ Status DeadLetterWriter::Resume(std::string_view state) {
 }
 
 Status DeadLetterWriter::Close() {
-  if (file_ == nullptr) return Status::OK();
-  int rc = std::fclose(file_);
-  file_ = nullptr;
+  if (fd_ < 0) return Status::OK();
+  int rc = ::close(fd_);
+  fd_ = -1;
   if (rc != 0) {
     return Status::IOError(
         fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));

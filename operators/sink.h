@@ -67,11 +67,16 @@ Result<std::unique_ptr<Sink>> MakeSink(const SinkSpec& spec);
 // Appends dead letters to a JSON-lines file, one object per record:
 //   {"source":"clicks.csv","line":17,"reason":"...","raw":"..."}
 // The file is created on the first record only (no empty file when input is clean).
-// Checkpointed runs: Sync() makes the records durable and appends the commit point (length and
-// count) to *state; Resume() in a later process cuts the file back to such a point.
+// kReplace (pipelines): the first record replaces a file left by an earlier run. Checkpointed
+// runs: Sync() makes the records durable and appends the commit point (length and count) to
+// *state; Resume() in a later process cuts the file back to such a point.
+// kAppend (`sluice log append`): records are added after whatever the file holds, each Write in
+// one write(2) to a file opened with O_APPEND, so concurrent writers never overwrite each other's
+// records or split a line.
 class DeadLetterWriter {
  public:
-  explicit DeadLetterWriter(std::string path);
+  enum class Mode { kReplace, kAppend };
+  explicit DeadLetterWriter(std::string path, Mode mode = Mode::kReplace);
   ~DeadLetterWriter();
   Status Write(const std::vector<DeadLetter>& records);
   Status Close();
@@ -82,9 +87,10 @@ class DeadLetterWriter {
 
  private:
   std::string path_;
-  std::FILE* file_ = nullptr;
+  Mode mode_;
+  int fd_ = -1;
   uint64_t count_ = 0;
-  uint64_t bytes_ = 0;  // length of the file
+  uint64_t bytes_ = 0;  // length of the file (kReplace)
 };
 
 }  // namespace sluice

@@ -43,8 +43,8 @@ Status ReadEventAt(lmdb::Txn* txn, lmdb::Dbi events_db, uint64_t position, Envel
   return DecodeRecord(position, value, out);
 }
 
-Status ReadStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, std::string_view stream,
-                         uint64_t* version) {
+Status ReadIndexedStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, std::string_view stream,
+                                uint64_t* version) {
   lmdb::Cursor c;
   SLUICE_RETURN_IF_ERROR(c.Open(txn, streams_db));
   std::string key;
@@ -52,6 +52,18 @@ Status ReadStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, std::string_view 
   bool found = c.Seek(key) ? c.Prev() : c.Last();
   SLUICE_RETURN_IF_ERROR(c.status());
   *version = found ? log::VersionOfStreamKey(c.key(), stream) : 0;
+  return Status::OK();
+}
+
+Status ReadStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, lmdb::Dbi meta_db,
+                         std::string_view stream, uint64_t* version) {
+  SLUICE_RETURN_IF_ERROR(ReadIndexedStreamVersion(txn, streams_db, stream, version));
+  if (*version > 0) return Status::OK();
+  std::string_view v;
+  Status s = txn->Get(meta_db, log::LastVersionKey(stream), &v);
+  if (s.IsNotFound()) return Status::OK();
+  SLUICE_RETURN_IF_ERROR(s);
+  *version = log::DecodePosition(v);
   return Status::OK();
 }
 
@@ -162,7 +174,7 @@ Result<uint64_t> EventLog::StreamVersion(std::string_view stream) {
   lmdb::Txn txn;
   SLUICE_RETURN_IF_ERROR(env_->BeginRead(&txn));
   uint64_t v = 0;
-  SLUICE_RETURN_IF_ERROR(ReadStreamVersion(&txn, streams_db_, stream, &v));
+  SLUICE_RETURN_IF_ERROR(ReadStreamVersion(&txn, streams_db_, meta_db_, stream, &v));
   return v;
 }
 

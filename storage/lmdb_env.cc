@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 #include <lmdb.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
 #include <chrono>
@@ -22,7 +24,83 @@ unsigned int ToMdbFlags(uint32_t flags) {
   return f;
 }
 
+bool IsWriteError(int rc) { return rc == ENOSPC || rc == EDQUOT || rc == EFBIG || rc == EIO; }
+
+// Reading a page past the end of the data file through the map raises SIGBUS, so a file cut
+// short (a truncated copy, a full disk during a copy) must be refused before any read. The meta
+// pages themselves were read with pread by mdb_env_open, which fails on a file too short for them.
+Status CheckDataFileSize(MDB_env* env, const std::string& dir) {
+  MDB_envinfo info;
+  MDB_stat st;
+  mdb_filehandle_t fd;
+  SLUICE_RETURN_IF_ERROR(FromLmdb(mdb_env_info(env, &info), "mdb_env_info"));
+  SLUICE_RETURN_IF_ERROR(FromLmdb(mdb_env_stat(env, &st), "mdb_env_stat"));
+  SLUICE_RETURN_IF_ERROR(FromLmdb(mdb_env_get_fd(env, &fd), "mdb_env_get_fd"));
+  struct stat sb;
+  if (::fstat(fd, &sb) != 0) {
+    return Status::IOError(fmt::format("cannot stat '{}/data.mdb': {}", dir, std::strerror(errno)));
+  }
+  const uint64_t need = (uint64_t{info.me_last_pgno} + 1) * st.ms_psize;
+  const uint64_t have = static_cast<uint64_t>(sb.st_size);
+  if (have < need) {
+    return Status::Corruption(fmt::format(
+        "'{}/data.mdb' is truncated: it has {} bytes, but its committed pages need {} ({} pages "
+        "of {} bytes); it cannot be read. Restore the directory from a copy",
+        dir, have, need, uint64_t{info.me_last_pgno} + 1, st.ms_psize));
+  }
+  return Status::OK();
+}
+
+// LMDB reports a short write (the disk filled up, or the file reached the size limit, part way
+// through a write) as EIO: look for the cause.
+int ShortWriteCause(const std::string& dir) {
+  constexpr uint64_t kSlack = uint64_t{1} << 20;  // a write that failed for space left less
+  const std::string file = dir + "/data.mdb";
+  struct stat sb;
+  struct rlimit rl;
+  if (::stat(file.c_str(), &sb) == 0 && ::getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
+      rl.rlim_cur != RLIM_INFINITY && static_cast<uint64_t>(sb.st_size) + kSlack > rl.rlim_cur) {
+    return EFBIG;
+  }
+  struct statvfs vfs;
+  if (::statvfs(dir.c_str(), &vfs) == 0 &&
+      static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize < kSlack) {
+    return ENOSPC;
+  }
+  return EIO;
+}
+
 }  // namespace
+
+Status DescribeWriteError(int err, const std::string& dir, std::string_view what) {
+  const std::string file = dir + "/data.mdb";
+  if (err == EIO) err = ShortWriteCause(dir);
+  switch (err) {
+    case ENOSPC:
+      return Status::IOError(
+          fmt::format("{}: disk full: no space left on the device of '{}'; nothing of the failed "
+                      "transaction was committed. Free space and run again",
+                      what, file));
+    case EDQUOT:
+      return Status::IOError(fmt::format(
+          "{}: disk full: the disk quota of the owner of '{}' is used up; nothing of the failed "
+          "transaction was committed. Free space or raise the quota and run again",
+          what, file));
+    case EFBIG:
+      return Status::IOError(fmt::format(
+          "{}: file size limit reached: '{}' cannot grow past the process's file size limit "
+          "(ulimit -f); nothing of the failed transaction was committed. Raise the limit and run "
+          "again",
+          what, file));
+    case MDB_MAP_FULL:
+      return Status::IOError(fmt::format(
+          "{}: map size limit reached: '{}' fills its LMDB map; nothing of the failed transaction "
+          "was committed",
+          what, file));
+    default:
+      return FromLmdb(err, fmt::format("{}: '{}'", what, file));
+  }
+}
 
 Status FromLmdb(int rc, std::string_view what) {
   if (rc == MDB_SUCCESS) return Status::OK();
@@ -64,9 +142,13 @@ Status Env::Open(const std::string& dir, const EnvOptions& options, std::unique_
   if (options.read_only) flags |= MDB_RDONLY;
   if (options.no_sync) flags |= MDB_NOSYNC;
   int rc = mdb_env_open(env->env_, dir.c_str(), flags, 0644);
+  if (!options.read_only && IsWriteError(rc)) {
+    return DescribeWriteError(rc, dir, fmt::format("cannot open log '{}'", dir));
+  }
   if (rc != MDB_SUCCESS) {
     return FromLmdb(rc, fmt::format("cannot open log '{}'", dir));
   }
+  SLUICE_RETURN_IF_ERROR(CheckDataFileSize(env->env_, dir));
   *out = std::move(env);
   return Status::OK();
 }
@@ -148,7 +230,11 @@ Status Env::SetNoSync(bool no_sync) {
   return FromLmdb(mdb_env_set_flags(env_, MDB_NOSYNC, no_sync ? 1 : 0), "mdb_env_set_flags");
 }
 
-Status Env::Sync() { return FromLmdb(mdb_env_sync(env_, 1), "mdb_env_sync"); }
+Status Env::Sync() {
+  int rc = mdb_env_sync(env_, 1);
+  return IsWriteError(rc) ? DescribeWriteError(rc, dir_, "mdb_env_sync")
+                          : FromLmdb(rc, "mdb_env_sync");
+}
 
 // ---- Txn ----
 
@@ -173,6 +259,7 @@ Txn& Txn::operator=(Txn&& o) noexcept {
 
 Status Txn::Check(int rc, const char* what) {
   if (rc == MDB_MAP_FULL) map_full_ = true;
+  if (!read_only_ && IsWriteError(rc)) return DescribeWriteError(rc, env_->dir(), what);
   return FromLmdb(rc, what);
 }
 

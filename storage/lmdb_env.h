@@ -176,4 +176,10 @@ class Cursor {
 // Converts an LMDB return code into a Status whose message starts with `what`.
 Status FromLmdb(int rc, std::string_view what);
 
+// The IOError for a failed write to the data file of the environment in `dir`, naming the cause
+// and the file: "disk full" (ENOSPC, EDQUOT), "file size limit reached" (EFBIG), "map size limit
+// reached" (MDB_MAP_FULL). EIO, which LMDB returns for a short write, is traced back to a full
+// disk or the file size limit when one of them is the cause.
+Status DescribeWriteError(int err, const std::string& dir, std::string_view what);
+
 }  // namespace sluice::lmdb

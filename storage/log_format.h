@@ -29,6 +29,8 @@ constexpr const char* kReservedPrefix = "sluice.";  // user databases may not st
 
 constexpr const char* kMetaFormatVersion = "format_version";  // "1"
 constexpr const char* kMetaFirstPosition = "first_position";  // BE64: lowest live position
+// + stream id -> BE64: the last version of a stream whose events truncation removed, all of them
+constexpr const char* kMetaLastVersionPrefix = "last_version:";
 constexpr uint32_t kFormatVersion = 1;
 
 }  // namespace sluice::log

@@ -19,9 +19,13 @@ struct WriteContext {
   std::string key;  // scratch
 };
 
-// The stream's version (0 = no events) as seen by `txn`.
-Status ReadStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, std::string_view stream,
-                         uint64_t* version);
+// The stream's version as seen by `txn`: that of its newest event, or, when truncation removed
+// every event, the last version it had (kept in the metadata); 0 when it never had an event.
+Status ReadStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, lmdb::Dbi meta_db,
+                         std::string_view stream, uint64_t* version);
+// Only the stream index: the version of the newest stored event (0 when none is stored).
+Status ReadIndexedStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, std::string_view stream,
+                                uint64_t* version);
 
 // Reads and checks the event at `position`: frame CRC, FlatBuffers verification and the
 // position stored inside. NotFound when absent; Corruption naming the position otherwise.

@@ -7,6 +7,7 @@
 
 #include "codecs/coding.h"
 #include "codecs/envelope.h"
+#include "storage/log_format.h"
 
 namespace sluice::log {
 
@@ -25,6 +26,13 @@ inline uint64_t VersionOfStreamKey(std::string_view key, std::string_view stream
     return 0;
   }
   return DecodeBigEndian64(key.data() + stream.size() + 1);
+}
+
+// Metadata key keeping the last version of a stream that truncation emptied.
+inline std::string LastVersionKey(std::string_view stream) {
+  std::string key = kMetaLastVersionPrefix;
+  key.append(stream);
+  return key;
 }
 
 struct IdKey {

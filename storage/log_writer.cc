@@ -1,9 +1,11 @@
 // The write path of EventLog: group commit (leveldb BuildBatchGroup style), appends inside a
 // transaction, Update, OpenDatabase and Truncate.
+#include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 
 #include <cassert>
 #include <condition_variable>
+#include <map>
 
 #include "storage/event_log.h"
 #include "storage/log_internal.h"
@@ -36,8 +38,26 @@ Status PutPreferAppend(lmdb::Txn* txn, lmdb::Dbi db, std::string_view key, std::
   return s;
 }
 
+// Conflict unless `e`, bound for `stream`, is the event already stored (at `where`) under its id.
+Status CheckSameEvent(const EventData& e, std::string_view stream, std::string_view stored_stream,
+                      std::string_view stored_payload, const std::string& where) {
+  if (stored_stream != stream) {
+    return Status::Conflict(fmt::format(
+        "event id {} is already used by an event of stream '{}' ({}); the append to stream '{}' "
+        "reuses it for another event",
+        e.id.ToString(), stored_stream, where, stream));
+  }
+  if (stored_payload != e.payload) {
+    return Status::Conflict(fmt::format(
+        "event id {} is already used by an event of stream '{}' ({}) with another payload ({} "
+        "bytes, this one {}); an id names one event",
+        e.id.ToString(), stream, where, stored_payload.size(), e.payload.size()));
+  }
+  return Status::OK();
+}
+
 Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db, lmdb::Dbi ids_db,
-                   std::string_view stream, std::span<const EventData> events,
+                   lmdb::Dbi meta_db, std::string_view stream, std::span<const EventData> events,
                    const AppendOptions& options, AppendResult* result) {
   if (stream.empty() || stream.find('\0') != std::string_view::npos) {
     return Status::InvalidArgument("stream id must be non-empty and free of NUL bytes");
@@ -54,9 +74,12 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
   result->versions.assign(n, 0);
   result->duplicate.assign(n, 0);
 
-  // Duplicates of events stored by earlier transactions.
+  // Duplicates of events stored by earlier transactions (or earlier in this one). An id names one
+  // event: the same id with another stream or payload is a conflict, found before any write.
+  bool has_ids = false;
   for (size_t i = 0; i < n; ++i) {
     if (events[i].id.empty()) continue;
+    has_ids = true;
     std::string_view v;
     Status s = txn->Get(ids_db, log::IdKey(events[i].id).view(), &v);
     if (s.IsNotFound()) continue;
@@ -64,13 +87,25 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
     EnvelopeView stored;
     uint64_t pos = log::DecodePosition(v);
     SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, pos, &stored));
+    SLUICE_RETURN_IF_ERROR(CheckSameEvent(events[i], stream, stored.stream_id, stored.payload,
+                                          fmt::format("position {}", pos)));
     result->positions[i] = pos;
     result->versions[i] = stored.stream_version;
     result->duplicate[i] = 1;
     ++result->duplicates;
   }
+  if (has_ids && n > 1) {
+    absl::flat_hash_map<std::pair<uint64_t, uint64_t>, size_t> first_with_id;
+    for (size_t i = 0; i < n; ++i) {
+      if (events[i].id.empty() || result->duplicate[i]) continue;
+      auto [it, added] = first_with_id.try_emplace({events[i].id.hi, events[i].id.lo}, i);
+      if (added) continue;
+      SLUICE_RETURN_IF_ERROR(CheckSameEvent(events[i], stream, stream, events[it->second].payload,
+                                            fmt::format("event {} of this append", it->second)));
+    }
+  }
   uint64_t version = 0;
-  SLUICE_RETURN_IF_ERROR(ReadStreamVersion(txn, streams_db, stream, &version));
+  SLUICE_RETURN_IF_ERROR(ReadStreamVersion(txn, streams_db, meta_db, stream, &version));
   if (n > 0 && result->duplicates == n) {
     result->stream_version = version;  // a retried append: nothing to do
     return Status::OK();
@@ -213,8 +248,10 @@ void EventLog::BuildGroup(std::vector<Writer*>* group) {
 Status EventLog::Grow() {
   uint64_t now = env_->map_size();
   if (now >= options_.max_map_size) {
-    return Status::IOError(fmt::format("log '{}' is full: the map reached max_map_size ({} bytes)",
-                                       dir_, options_.max_map_size));
+    return Status::IOError(fmt::format(
+        "map size limit reached: '{}/data.mdb' fills its map of max_map_size ({} bytes); nothing "
+        "of the failed transaction was committed. Raise max_map_size or truncate old events",
+        dir_, options_.max_map_size));
   }
   uint64_t next = std::min(options_.max_map_size, now * 2);
   return env_->SetMapSize(next);
@@ -250,8 +287,8 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
         w->status = (*w->fn)(&t);
         if (!w->status.ok()) group_status = w->status;
       } else {
-        w->status = AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, w->stream, w->events,
-                                w->options, w->result);
+        w->status = AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, meta_db_, w->stream,
+                                w->events, w->options, w->result);
         if (!w->status.ok() && !w->status.IsConflict() && !w->status.IsInvalidArgument()) {
           group_status = w->status;
         }
@@ -316,6 +353,7 @@ Status EventLog::Truncate(uint64_t before, uint64_t* removed) {
       count = 0;
       more = false;
       lmdb::Txn* txn = t->txn();
+      std::map<std::string, uint64_t> removed_versions;  // stream -> last version removed
       const uint64_t limit = std::min(before, t->ctx_->next_position);
       {
         lmdb::Cursor c;
@@ -331,6 +369,8 @@ Status EventLog::Truncate(uint64_t before, uint64_t* removed) {
           EnvelopeView e;
           // A corrupt record is removed too; its index entries (if any) cannot be found and stay.
           if (DecodeRecord(pos, c.value(), &e).ok()) {
+            uint64_t& last = removed_versions[std::string(e.stream_id)];
+            last = std::max(last, e.stream_version);
             log::StreamKey(e.stream_id, e.stream_version, &key);
             Status d = txn->Del(streams_db_, key);
             if (!d.ok() && !d.IsNotFound()) return d;
@@ -341,6 +381,16 @@ Status EventLog::Truncate(uint64_t before, uint64_t* removed) {
           ++count;
         }
         SLUICE_RETURN_IF_ERROR(c.status());
+      }
+      // Versions, like positions, are never reused: a stream left without events keeps its last
+      // version in the metadata, and its next append continues from there.
+      for (const auto& [stream, last] : removed_versions) {
+        uint64_t left = 0;
+        SLUICE_RETURN_IF_ERROR(ReadIndexedStreamVersion(txn, streams_db_, stream, &left));
+        if (left == 0) {
+          SLUICE_RETURN_IF_ERROR(
+              txn->Put(meta_db_, log::LastVersionKey(stream), BigEndianKey(last).view()));
+        }
       }
       std::string_view cur;
       uint64_t first = 1;
@@ -365,8 +415,8 @@ Status LogWriteTxn::Append(std::string_view stream, std::span<const EventData> e
                            const AppendOptions& options, AppendResult* result) {
   AppendResult scratch;
   EventLog* log = ctx_->log;
-  return AppendInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, stream, events, options,
-                     result ? result : &scratch);
+  return AppendInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, log->meta_db_, stream,
+                     events, options, result ? result : &scratch);
 }
 
 Status LogWriteTxn::Put(lmdb::Dbi db, std::string_view key, std::string_view value) {

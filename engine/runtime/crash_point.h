@@ -6,6 +6,8 @@
 //   checkpoint-after-commit   the checkpoint committed, sinks not yet told
 //   finish-before-close       the final checkpoint committed, output files not yet renamed
 //   finish-before-mark        output files renamed, the run not yet marked complete
+//   log-append-before-commit  `sluice log append`: a batch is encoded, its transaction not begun
+//   log-append-after-commit   `sluice log append`: a batch and the input position committed
 // Unset (the normal case), CrashPoint costs one relaxed load.
 #pragma once
 

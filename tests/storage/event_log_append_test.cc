@@ -113,6 +113,8 @@ TEST_CASE("event log: an event whose id is stored is a duplicate and not stored 
   mixed.data[0].id = EventId{42, 2};
   mixed.data[1].id = EventId{42, 9};
   mixed.data[2].id = EventId{42, 9};
+  mixed.data[0].payload = ev.data[1].payload;  // a duplicate is the same event: same payload
+  mixed.data[2].payload = mixed.data[1].payload;
   AppendResult r;
   REQUIRE(log->Append("s", mixed.data, {}, &r).ok());
   CHECK(r.appended == 1);
@@ -120,6 +122,38 @@ TEST_CASE("event log: an event whose id is stored is a duplicate and not stored 
   CHECK(r.duplicate == std::vector<uint8_t>{1, 0, 1});
   CHECK(r.positions == std::vector<uint64_t>{2, 4, 4});
   CHECK(ReadPayloads(log.get()) == std::vector<std::string>{"p0", "p1", "p2", "p51"});
+}
+
+TEST_CASE("event log: an id stored with another stream or payload is a conflict, not a duplicate") {
+  TempDir dir;
+  auto log = OpenLog(dir.path());
+  Events ev(2, "T");
+  ev.data[0].id = EventId{7, 1};
+  ev.data[1].id = EventId{7, 2};
+  REQUIRE(log->Append("s", ev.data).ok());
+
+  // The same id and payload in another stream.
+  Status s = log->Append("other", {ev.data.data(), 1});
+  INFO(s.ToString());
+  CHECK(s.IsConflict());
+  CHECK(s.message().find("stream 's'") != std::string::npos);
+  // The same stream, another payload; the new event of the append is not stored either.
+  Events changed(2, "T", 10);
+  changed.data[1].id = EventId{7, 2};
+  s = log->Append("s", changed.data);
+  CHECK(s.IsConflict());
+  CHECK(s.message().find("another payload") != std::string::npos);
+  // One id twice in one append with two payloads.
+  Events twice(2, "T", 20);
+  twice.data[0].id = twice.data[1].id = EventId{7, 3};
+  CHECK(log->Append("s", twice.data).IsConflict());
+
+  CHECK(ReadPayloads(log.get()) == std::vector<std::string>{"p0", "p1"});
+  CHECK(*log->StreamVersion("other") == 0);
+  // A true retry is still a duplicate.
+  AppendResult r;
+  REQUIRE(log->Append("s", ev.data, {}, &r).ok());
+  CHECK(r.duplicates == 2);
 }
 
 TEST_CASE("event log: bad stream ids and untyped events are rejected") {

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "codecs/coding.h"
+#include "storage/checkpoint_store.h"
 #include "storage/log_format.h"
 #include "storage/log_record.h"
 #include "storage/log_test_util.h"
@@ -101,6 +102,53 @@ TEST_CASE("event log corruption: a record with a valid CRC but a bad envelope is
   CHECK(it->status().IsCorruption());
   CHECK(it->status().message().find("position 1") != std::string::npos);
   CHECK(log->Verify(nullptr).IsCorruption());
+}
+
+// Writes enough events to fill many pages, then copies the directory with data.mdb cut to
+// `keep` of its size (as `truncate -s` on a copy does).
+void MakeTruncatedCopy(const TempDir& dir, double keep) {
+  {
+    auto log = OpenLog(dir.sub("good"));
+    std::string payload(1000, 'x');
+    std::vector<EventData> data(400);
+    for (EventData& e : data) {
+      e.type = "T";
+      e.payload = payload;
+    }
+    REQUIRE(log->Append("s", data).ok());
+  }
+  std::string bytes = ReadFile(dir.sub("good") + "/data.mdb");
+  REQUIRE(bytes.size() > 100000);
+  std::filesystem::create_directories(dir.sub("bad"));
+  WriteFile(dir.sub("bad") + "/data.mdb",
+            bytes.substr(0, static_cast<size_t>(bytes.size() * keep)));
+}
+
+TEST_CASE("event log corruption: a truncated data file is refused at open, not read") {
+  TempDir dir;
+  MakeTruncatedCopy(dir, 0.5);
+  for (bool read_only : {true, false}) {
+    LogOptions o;
+    o.read_only = read_only;
+    std::unique_ptr<EventLog> log;
+    Status s = EventLog::Open(o, dir.sub("bad"), &log);
+    INFO(s.ToString());
+    CHECK(s.IsCorruption());
+    CHECK(s.message().find("data.mdb' is truncated") != std::string::npos);
+    CHECK(log == nullptr);
+  }
+}
+
+TEST_CASE("event log corruption: a state directory with a truncated data file is refused") {
+  TempDir dir;
+  MakeTruncatedCopy(dir, 0.3);
+  std::unique_ptr<CheckpointStore> store;
+  Status s = CheckpointStore::Open(dir.sub("bad"), &store);
+  INFO(s.ToString());
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("state directory") != std::string::npos);
+  CHECK(s.message().find("truncated") != std::string::npos);
+  CHECK(CheckpointStore::OpenReadOnly(dir.sub("bad"), &store).IsCorruption());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cerrno>
+
 #include "storage/log_test_util.h"
 
 namespace sluice {
@@ -46,9 +48,28 @@ TEST_CASE("event log: appends fail cleanly when the map reaches its maximum") {
   Status s = log->Append("s", batch);
   CHECK(s.IsIOError());
   CHECK(s.message().find("max_map_size") != std::string::npos);
+  CHECK(s.message().find("map size limit reached") != std::string::npos);
+  CHECK(s.message().find(dir.path() + "/data.mdb") != std::string::npos);
   CHECK(*log->LastPosition() == 0);
   Events small(1, "T");
   CHECK(log->Append("s", small.data).ok());
+}
+
+TEST_CASE("event log: write errors name their cause and the data file") {
+  const std::string dir = "/var/lib/app/log";
+  struct Case {
+    int err;
+    const char* cause;
+  };
+  for (Case c : {Case{ENOSPC, "disk full"}, Case{EDQUOT, "disk full"},
+                 Case{EFBIG, "file size limit reached"}}) {
+    Status s = lmdb::DescribeWriteError(c.err, dir, "mdb_txn_commit");
+    INFO(s.ToString());
+    CHECK(s.IsIOError());
+    CHECK(s.message().find(c.cause) != std::string::npos);
+    CHECK(s.message().find("'/var/lib/app/log/data.mdb'") != std::string::npos);
+    CHECK(s.message().find("Input/output error") == std::string::npos);
+  }
 }
 
 TEST_CASE("event log: truncation removes old events and their index entries") {
@@ -100,6 +121,38 @@ TEST_CASE("event log: truncating everything keeps positions growing across reope
   AppendResult r;
   REQUIRE(log->Append("a", more.data, {}, &r).ok());
   CHECK(r.positions[0] == 5);
+}
+
+TEST_CASE("event log: a stream emptied by truncation goes on from its last version") {
+  TempDir dir;
+  {
+    auto log = OpenLog(dir.path());
+    Events a(4, "A"), b(3, "B");
+    REQUIRE(log->Append("a", a.data).ok());
+    REQUIRE(log->Append("b", b.data).ok());
+    REQUIRE(log->Truncate(5).ok());  // every event of "a", none of "b"
+    CHECK(*log->StreamVersion("a") == 4);
+    CHECK(*log->StreamVersion("b") == 3);
+    // Optimistic concurrency sees the kept version, not an empty stream.
+    Events one(1, "A", 20);
+    CHECK(log->Append("a", one.data, {.expected_version = 0}).IsConflict());
+    AppendResult r;
+    REQUIRE(log->Append("a", one.data, {.expected_version = 4}, &r).ok());
+    CHECK(r.versions[0] == 5);
+    REQUIRE(log->Truncate(100).ok());  // everything, twice emptied
+  }
+  auto log = OpenLog(dir.path());
+  CHECK(*log->StreamVersion("a") == 5);
+  CHECK(*log->StreamVersion("b") == 3);
+  CHECK(*log->StreamVersion("never") == 0);
+  Events more(2, "A", 30);
+  AppendResult r;
+  REQUIRE(log->Append("a", more.data, {}, &r).ok());
+  CHECK(r.versions == std::vector<uint64_t>{6, 7});
+  ReadOptions ro;
+  ro.stream = "a";
+  CHECK(ReadPayloads(log.get(), ro) == std::vector<std::string>{"p30", "p31"});
+  CHECK(log->Verify(nullptr).ok());
 }
 
 TEST_CASE("event log: stats count events and streams and report times") {

@@ -1,0 +1,368 @@
+#include "cli/log_append.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "codecs/record_codec.h"
+#include "codecs/state_codec.h"
+#include "engine/runtime/crash_point.h"
+#include "operators/sink.h"
+#include "operators/source.h"
+#include "storage/event_log.h"
+
+namespace sluice::cli {
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr const char* kInputsDb = "append.inputs";
+constexpr uint32_t kInputRecordVersion = 1;
+
+int Fail(const Status& s) {
+  fmt::print(stderr, "sluice: {}\n", s.ToString());
+  return s.IsInvalidArgument() ? kExitUsage : kExitFailure;
+}
+
+// "user:string, ts:timestamp_ms" -> Schema.
+Result<Schema> ParseSchemaText(const std::string& text) {
+  std::vector<Field> fields;
+  size_t start = 0;
+  auto trim = [](std::string s) {
+    size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+  };
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = trim(text.substr(start, end - start));
+    size_t colon = item.find(':');
+    if (colon == std::string::npos) {
+      return Status::InvalidArgument(
+          fmt::format("--schema: '{}' is not name:type (e.g. amount:double)", item));
+    }
+    SLUICE_ASSIGN_OR_RETURN(
+        Field f, ParseFieldType(trim(item.substr(0, colon)), trim(item.substr(colon + 1))));
+    fields.push_back(std::move(f));
+    start = end + 1;
+  }
+  return Schema(std::move(fields));
+}
+
+// How far earlier runs appended one input (the value in kInputsDb).
+struct InputRecord {
+  uint64_t prefix_bytes = 0;  // bytes of the input read by the committed batches
+  uint64_t prefix_hash = 0;   // XXH3-64 of those bytes
+  uint64_t events = 0;        // appended from this input, over all runs
+  std::string position;       // Source::SavePosition after the last committed batch
+};
+
+std::string EncodeInputRecord(const InputRecord& r) {
+  std::string out;
+  StateWriter w(&out);
+  w.PutHeader(kStateLogAppendInput, kInputRecordVersion);
+  w.PutVarint(r.prefix_bytes);
+  w.PutVarint(r.prefix_hash);
+  w.PutVarint(r.events);
+  w.PutString(r.position);
+  return out;
+}
+
+Status DecodeInputRecord(std::string_view in, InputRecord* r) {
+  StateReader rd(in, "append input record");
+  uint32_t version = 0;
+  rd.ReadHeader(kStateLogAppendInput, kInputRecordVersion, &version);
+  r->prefix_bytes = rd.Varint();
+  r->prefix_hash = rd.Varint();
+  r->events = rd.Varint();
+  r->position = std::string(rd.String());
+  rd.ExpectEnd();
+  return rd.status();
+}
+
+// A running hash of an input file's first bytes, read through its own descriptor.
+class PrefixHash {
+ public:
+  PrefixHash() : state_(XXH3_createState()) { Reset(); }
+  ~PrefixHash() {
+    XXH3_freeState(state_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  PrefixHash(const PrefixHash&) = delete;
+  PrefixHash& operator=(const PrefixHash&) = delete;
+
+  Status Open(const std::string& path) {
+    path_ = path;
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      return Status::IOError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+    }
+    return Status::OK();
+  }
+  void Reset() {
+    XXH3_64bits_reset(state_);
+    hashed_ = 0;
+  }
+  // Hashes on up to byte `end`; false when the file ends before it.
+  Result<bool> ExtendTo(uint64_t end) {
+    char buf[1 << 16];
+    while (hashed_ < end) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof(buf), end - hashed_));
+      const ssize_t n = ::pread(fd_, buf, want, static_cast<off_t>(hashed_));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        return Status::IOError(fmt::format("cannot read '{}': {}", path_, std::strerror(errno)));
+      }
+      if (n == 0) return false;
+      XXH3_64bits_update(state_, buf, static_cast<size_t>(n));
+      hashed_ += static_cast<uint64_t>(n);
+    }
+    return true;
+  }
+  uint64_t digest() const { return XXH3_64bits_digest(state_); }
+
+ private:
+  XXH3_state_t* state_;
+  std::string path_;
+  int fd_ = -1;
+  uint64_t hashed_ = 0;
+};
+
+// The resumption state of one run over a file input (see log_append.h).
+class InputProgress {
+ public:
+  InputProgress(EventLog* log, const AppendArgs& a, Source* source)
+      : log_(log), args_(a), source_(source) {}
+
+  // Finds what earlier runs recorded and moves the source past it when the input still starts
+  // with the bytes they read. *note (may be empty) tells the user what the run does.
+  Status Start(std::string* note) {
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::absolute(args_.input, ec);
+    if (!ec) p = std::filesystem::weakly_canonical(p, ec);
+    key_ = args_.stream + '\0' + args_.type + '\0' + (ec ? args_.input : p.string());
+    SLUICE_RETURN_IF_ERROR(hash_.Open(args_.input));
+    SLUICE_RETURN_IF_ERROR(log_->OpenDatabase(kInputsDb, &db_));
+    SLUICE_RETURN_IF_ERROR(log_->View([&](lmdb::Txn* txn) {
+      std::string_view v;
+      Status s = txn->Get(db_, key_, &v);
+      if (s.ok()) stored_ = std::string(v);
+      return s.IsNotFound() ? Status::OK() : s;
+    }));
+    if (stored_.empty() || args_.from_scratch) return Status::OK();
+    InputRecord earlier;
+    SLUICE_RETURN_IF_ERROR(DecodeInputRecord(stored_, &earlier));
+    const std::string where = source_->DescribePosition(earlier.position);
+    SLUICE_ASSIGN_OR_RETURN(bool long_enough, hash_.ExtendTo(earlier.prefix_bytes));
+    if (!long_enough || hash_.digest() != earlier.prefix_hash) {
+      // Another file under the same name: it is a new input, appended whole.
+      hash_.Reset();
+      *note = fmt::format(
+          "'{}' does not start with the {} bytes earlier appends to stream '{}' read from it "
+          "(up to {}): appending it whole, as a new input",
+          args_.input, earlier.prefix_bytes, args_.stream, where);
+      return Status::OK();
+    }
+    Status s = source_->RestorePosition(earlier.position);
+    if (!s.ok()) {
+      return s.WithPrefix(fmt::format(
+          "cannot go on from {}, where an earlier append of '{}' to stream '{}' stopped (add "
+          "--from-scratch to append the whole file again)",
+          where, args_.input, args_.stream));
+    }
+    *note = fmt::format("going on after {} of '{}', where earlier runs stopped ({} events)", where,
+                        args_.input, earlier.events);
+    record_ = std::move(earlier);
+    resumed_ = true;
+    return Status::OK();
+  }
+
+  // Appends `events` and records the source's position after them (`consumed` bytes of the
+  // input), in one transaction. Conflict when another run of the same input committed meanwhile
+  // (nothing is written then).
+  Status Commit(std::span<const EventData> events, uint64_t consumed, AppendResult* result) {
+    InputRecord next = record_;
+    next.events += events.size();
+    next.position.clear();
+    SLUICE_RETURN_IF_ERROR(source_->SavePosition(&next.position));
+    SLUICE_ASSIGN_OR_RETURN(bool read, hash_.ExtendTo(consumed));
+    if (!read) {
+      return Status::IOError(
+          fmt::format("input '{}' became shorter while it was being appended", args_.input));
+    }
+    next.prefix_bytes = consumed;
+    next.prefix_hash = hash_.digest();
+    std::string value = EncodeInputRecord(next);
+    SLUICE_RETURN_IF_ERROR(log_->Update([&](LogWriteTxn* t) -> Status {
+      std::string_view now;
+      Status s = t->Get(db_, key_, &now);
+      if (!s.ok() && !s.IsNotFound()) return s;
+      if (s.IsNotFound() ? !stored_.empty() : now != stored_) {
+        return Status::Conflict(fmt::format(
+            "another `sluice log append` of '{}' to stream '{}' committed while this one ran; "
+            "nothing of this batch was stored. Run the command again to go on from where the "
+            "input stands now",
+            args_.input, args_.stream));
+      }
+      if (!events.empty()) SLUICE_RETURN_IF_ERROR(t->Append(args_.stream, events, {}, result));
+      return t->Put(db_, key_, value);
+    }));
+    record_ = std::move(next);
+    stored_ = std::move(value);
+    return Status::OK();
+  }
+
+  bool resumed() const { return resumed_; }
+
+ private:
+  EventLog* log_;
+  const AppendArgs& args_;
+  Source* source_;
+  PrefixHash hash_;  // of the bytes the source consumed
+  lmdb::Dbi db_ = 0;
+  std::string key_;
+  std::string stored_;  // the record as last read or written; empty when none
+  InputRecord record_;  // what this input's committed batches read, as of the last commit
+  bool resumed_ = false;
+};
+
+}  // namespace
+
+int RunAppend(const AppendArgs& a) {
+  Result<Schema> schema = ParseSchemaText(a.schema);
+  if (!schema.ok()) return Fail(schema.status());
+  std::string format = a.format;
+  if (format.empty()) {
+    format = a.input.size() > 4 && a.input.substr(a.input.size() - 4) == ".csv" ? "csv" : "jsonl";
+  }
+  if (format != "csv" && format != "jsonl") {
+    return Fail(
+        Status::InvalidArgument(fmt::format("--format must be csv or jsonl, not '{}'", format)));
+  }
+  SourceSpec spec;
+  spec.type = format;
+  spec.path = a.input;
+  spec.schema = *schema;
+  spec.event_time = a.event_time;
+  SourceOptions so;
+  so.schema = *schema;
+  so.name = a.input;
+  if (!a.event_time.empty()) {
+    so.event_time_index = schema->IndexOf(a.event_time);
+    if (so.event_time_index < 0 || schema->field(so.event_time_index).type != Type::kTimestamp) {
+      return Fail(Status::InvalidArgument(
+          fmt::format("--event-time '{}' is not a timestamp field of --schema", a.event_time)));
+    }
+  }
+  auto made = MakeSource(spec, so);
+  if (!made.ok()) return Fail(made.status());
+  std::unique_ptr<Source> source = std::move(made).value();
+  Status s = source->Open();
+  if (!s.ok()) return Fail(s);
+  LogOptions lo;
+  std::unique_ptr<EventLog> log;
+  s = EventLog::Open(lo, a.log, &log);
+  if (!s.ok()) return Fail(s);
+
+  const bool resumable = source->can_resume();
+  InputProgress progress(log.get(), a, source.get());
+  if (resumable) {
+    std::string note;
+    s = progress.Start(&note);
+    if (!s.ok()) return Fail(s);
+    if (!note.empty()) fmt::print(stderr, "{}\n", note);
+  }
+
+  // Appended to, never replaced: earlier runs' and concurrent appenders' dead letters stay.
+  DeadLetterWriter dlq(a.dead_letter.empty() ? a.log + ".dlq.jsonl" : a.dead_letter,
+                       DeadLetterWriter::Mode::kAppend);
+  RecordEncoder encoder(*schema);
+  std::string arena;
+  std::vector<uint32_t> ends;
+  std::vector<EventData> events;
+  uint64_t appended = 0, first = 0, last = 0, committed_bytes = 0;
+  // A failure after some batches committed says what is stored and how to go on.
+  auto fail = [&](const Status& error) {
+    int code = Fail(error);
+    if (appended == 0) {
+      fmt::print(stderr, "no events of this run were committed\n");
+    } else if (resumable) {
+      fmt::print(stderr,
+                 "{} events of this run were committed (positions {}..{}); running the same "
+                 "command again appends the rest\n",
+                 appended, first, last);
+    } else {
+      fmt::print(stderr,
+                 "{} events of this run were committed (positions {}..{}), from the first {} "
+                 "bytes of standard input, which cannot be resumed\n",
+                 appended, first, last, committed_bytes);
+    }
+    return code;
+  };
+  Batch batch;
+  for (bool eof = false; !eof;) {
+    batch.reset(*schema);
+    s = source->Next(&batch, &eof);
+    if (!s.ok()) return fail(s);
+    // Before the commit: a crash in between writes them again on the next run, never loses them.
+    if (!batch.dead_letters.empty()) {
+      s = dlq.Write(batch.dead_letters);
+      if (!s.ok()) return fail(s);
+    }
+    const size_t n = batch.size();
+    if (n == 0 && !resumable) continue;
+    arena.clear();
+    ends.clear();
+    for (size_t r = 0; r < n; ++r) {
+      arena.append(encoder.Encode(batch, r));
+      ends.push_back(static_cast<uint32_t>(arena.size()));
+    }
+    events.assign(n, EventData{});
+    for (size_t r = 0, begin = 0; r < n; begin = ends[r], ++r) {
+      events[r].type = a.type;
+      events[r].event_time = batch.ts[r];
+      events[r].content_type = kRecordContentType;
+      events[r].payload = std::string_view(arena).substr(begin, ends[r] - begin);
+    }
+    AppendResult result;
+    CrashPoint("log-append-before-commit");
+    s = resumable ? progress.Commit(events, batch.source_position, &result)
+                  : log->Append(a.stream, events, {}, &result);
+    if (!s.ok()) return fail(s);
+    CrashPoint("log-append-after-commit");
+    if (n == 0) continue;
+    if (first == 0) first = result.positions.front();
+    last = result.positions.back();
+    appended += result.appended;
+    committed_bytes = batch.source_position;
+  }
+  s = dlq.Close();
+  if (!s.ok()) return fail(s);
+  if (appended > 0) {
+    fmt::print(stderr, "appended {} events to stream '{}' (positions {}..{})\n", appended, a.stream,
+               first, last);
+  } else if (progress.resumed()) {
+    fmt::print(stderr,
+               "appended no events: earlier runs appended all of '{}' (add --from-scratch to "
+               "append it again)\n",
+               a.input);
+  } else {
+    fmt::print(stderr, "appended no events\n");
+  }
+  if (dlq.count() > 0) {
+    fmt::print(stderr, "{} malformed records written to {}\n", dlq.count(), dlq.path());
+  }
+  return 0;
+}
+
+}  // namespace sluice::cli

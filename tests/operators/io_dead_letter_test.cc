@@ -32,6 +32,16 @@ TEST_CASE("dead-letter writer writes one escaped JSON object per record") {
         "{\"source\":\"in.csv\",\"line\":10,\"reason\":\"y\",\"raw\":\"\"}\n");
 }
 
+TEST_CASE("dead-letter lines of binary input are valid JSON") {
+  ScratchDir dir("dlq4");
+  DeadLetterWriter w(dir.file("d.jsonl"));
+  REQUIRE(w.Write({{"in.csv", 3, "expected 2 fields, found 1", std::string("\xff\xfe\x00\x80ok\xc3", 7)}}).ok());
+  REQUIRE(w.Close().ok());
+  CHECK(ReadFile(dir.file("d.jsonl")) ==
+        "{\"source\":\"in.csv\",\"line\":3,\"reason\":\"expected 2 fields, found 1\","
+        "\"raw\":\"\xEF\xBF\xBD\xEF\xBF\xBD\\u0000\xEF\xBF\xBDok\xEF\xBF\xBD\"}\n");
+}
+
 TEST_CASE("dead-letter writer fails when its file cannot be created") {
   ScratchDir dir("dlq3");
   DeadLetterWriter w(dir.file("no/d.jsonl"));

@@ -89,6 +89,25 @@ TEST_CASE("jsonl sink writes keys in order, escapes and nulls exactly") {
         "\"ms\":null}\n");
 }
 
+TEST_CASE("jsonl sink output of invalid UTF-8 is valid JSON, with U+FFFD for the bad bytes") {
+  ScratchDir dir("jsonlutf8");
+  Batch b = MixedBatch();
+  b.columns[0] = Column(Type::kString);
+  b.columns[0].push_string("caf\xc3\xa9 \xff\xfe");
+  b.columns[0].push_string(std::string("\x00\x80\xc3", 3));
+  b.columns[0].push_string("\xed\xa0\x80");
+  WriteAll("jsonl", dir.file("out.jsonl"), b);
+  std::string text = ReadFile(dir.file("out.jsonl"));
+  const std::string r = "\xEF\xBF\xBD";
+  CHECK(text.find("{\"name\":\"caf\xc3\xa9 " + r + r + "\",") == 0);
+  CHECK(text.find("{\"name\":\"\\u0000" + r + r + "\",") != std::string::npos);
+  CHECK(text.find("{\"name\":\"" + r + r + r + "\",") != std::string::npos);
+  SourceRun run = RunSource("jsonl", dir.file("out.jsonl"), Mixed(), -1);
+  CHECK(run.batch.dead_letters.empty());
+  REQUIRE(run.batch.size() == 3);
+  CHECK(run.batch.columns[0].str(0) == "caf\xc3\xa9 " + r + r);
+}
+
 TEST_CASE("csv sink output reads back through the csv source") {
   ScratchDir dir("roundtrip");
   Batch b = MixedBatch();

@@ -18,6 +18,8 @@ class RunningAggregate final : public KeyedBase {
  public:
   using KeyedBase::KeyedBase;
 
+  uint64_t keys() const override { return keys_.size(); }
+
   Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) override {
     for (size_t i = 0; i < n; ++i) {
       const size_t r = rows ? rows[i] : i;

@@ -256,6 +256,9 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
         if (op.slide <= 0 || op.slide > op.size) {
           return Error(op.loc, name + ": a sliding window needs 0 < slide <= size");
         }
+        if (std::string e = SlidingRatioError(op.size, op.slide); !e.empty()) {
+          return Error(op.loc, name + ": " + e);
+        }
         def.size = op.size;
         def.slide = op.slide;
         break;

@@ -20,6 +20,7 @@ std::string Status::ToString() const {
     case Code::kAborted: name = "Aborted"; break;
     case Code::kInternal: name = "Internal error"; break;
     case Code::kResourceExhausted: name = "Resource exhausted"; break;
+    case Code::kOutOfRange: name = "Out of range"; break;
   }
   return fmt::format("{}: {}", name, state_->message);
 }

@@ -99,7 +99,7 @@ class PaneWindowOperator final : public KeyedBase {
     flush(n);
     FireUpTo(in.watermark, out);
     if (in.last) FireUpTo(kMaxTime, out);
-    return Status::OK();
+    return TakeEmitError();
   }
 
   // snapshot := prologue panes:count pane* pending:count end:signed*  (increasing)

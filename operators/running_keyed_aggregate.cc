@@ -34,7 +34,7 @@ class RunningAggregate final : public KeyedBase {
       agg_.Update(&acc, in, r, arrival_++);
       EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], out);
     }
-    return Status::OK();
+    return TakeEmitError();
   }
 
   // snapshot := prologue keys:count (key:string acc)*   (keys in first-seen order)

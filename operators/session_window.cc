@@ -57,7 +57,7 @@ class SessionOperator final : public KeyedBase {
     }
     FireUpTo(in.watermark, out);
     if (in.last) FireUpTo(kMaxTime, out);
-    return Status::OK();
+    return TakeEmitError();
   }
 
   // snapshot := prologue next_check:signed keys:count (key:string sessions:count session*)*

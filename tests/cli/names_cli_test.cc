@@ -1,4 +1,5 @@
-// Names and paths given by the user: two sinks that write one file under different spellings.
+// Names and paths given by the user: two sinks that write one file under different spellings,
+// and table names of `sluice replay --into`.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -85,4 +86,21 @@ TEST_CASE("two sinks that write one file under different spellings are refused")
   CHECK(o.code == 2);
   CHECK(o.output.find("p.toml:1:1: dead_letter_path './out/b.csv' is also written by a sink "
                       "('out/b.csv'); give it a file of its own") != std::string::npos);
+}
+
+TEST_CASE("sluice replay --into refuses names that are not table names") {
+  ScratchDir dir("cli-into-names");
+  WriteFile(dir.file("p.toml"), TwoSinks("out/a.csv", "out/b.csv"));
+  for (const char* bad : {"\"\"", "\"a b/../c\"", ".", "..", "a/b", "\"tab\tle\""}) {
+    Outcome o = Sluice(std::string("replay p.toml --into ") + bad, dir.file(""));
+    INFO(bad, o.output);
+    CHECK(o.code == 2);
+    CHECK(o.output.find("is not a table name: use 1 to 128 of the characters A-Z a-z 0-9 _ . -") !=
+          std::string::npos);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("p.state")));
+  Outcome ok = Sluice("replay p.toml --into by_key-v2.1", dir.file(""));
+  INFO(ok.output);
+  CHECK(ok.code == 0);
+  CHECK(ok.output.find("projections now served by table 'by_key-v2.1'") != std::string::npos);
 }

@@ -67,8 +67,9 @@ Result<std::unique_ptr<Sink>> MakeSink(const SinkSpec& spec);
 // Appends dead letters to a JSON-lines file, one object per record:
 //   {"source":"clicks.csv","line":17,"reason":"...","raw":"..."}
 // The file is created on the first record only (no empty file when input is clean).
-// Checkpointed runs: Sync() makes the records durable and appends the commit point (length and
-// count) to *state; Resume() in a later process cuts the file back to such a point.
+// Checkpointed runs: Sync() makes the records durable and appends the commit point (length,
+// count and checksum) to *state; Resume() in a later process checks the committed bytes against
+// the checksum and cuts the file back to such a point.
 class DeadLetterWriter {
  public:
   explicit DeadLetterWriter(std::string path);
@@ -85,6 +86,7 @@ class DeadLetterWriter {
   std::FILE* file_ = nullptr;
   uint64_t count_ = 0;
   uint64_t bytes_ = 0;  // length of the file
+  uint32_t crc_ = 0;    // crc32c of its bytes_ bytes
 };
 
 }  // namespace sluice

@@ -50,3 +50,34 @@ TEST_CASE("dead-letter writer fails when its file cannot be created") {
   CHECK(s.IsIOError());
   CHECK(s.message().find(dir.file("no/d.jsonl")) != std::string::npos);
 }
+
+TEST_CASE("dead-letter writer refuses to resume when committed records were overwritten") {
+  ScratchDir dir("dlq5");
+  std::string state;
+  {
+    DeadLetterWriter w(dir.file("d.jsonl"));
+    REQUIRE(w.Write({{"in.csv", 1, "r", "one"}, {"in.csv", 2, "r", "two"}}).ok());
+    REQUIRE(w.Sync(&state).ok());
+    REQUIRE(w.Write({{"in.csv", 3, "r", "three"}}).ok());  // after the checkpoint
+    REQUIRE(w.Close().ok());
+  }
+  {
+    DeadLetterWriter w(dir.file("d.jsonl"));
+    REQUIRE(w.Resume(state).ok());  // intact: cut back to the two committed records
+    REQUIRE(w.Write({{"in.csv", 3, "r", "three"}}).ok());
+    std::string again;
+    REQUIRE(w.Sync(&again).ok());
+    REQUIRE(w.Close().ok());
+    DeadLetterWriter v(dir.file("d.jsonl"));
+    CHECK(v.Resume(again).ok());  // the checksum goes on across the resume
+  }
+  std::string text = ReadFile(dir.file("d.jsonl"));
+  text[20] = '#';
+  WriteFile(dir.file("d.jsonl"), text);
+  DeadLetterWriter w(dir.file("d.jsonl"));
+  Status s = w.Resume(state);
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("cannot resume: the ") == 0);
+  CHECK(s.message().find(" bytes of dead-letter file '" + dir.file("d.jsonl") +
+                         "' that the checkpoint committed were changed since") != std::string::npos);
+}

@@ -220,7 +220,7 @@ class Aggregator {
           break;
         case AggFunc::kAvg:
           if (s.n == 0) c.push_null();
-          else c.push_double(OneNaN((in_types_[j] == Type::kDouble ? s.dsum : static_cast<double>(s.isum)) / s.n));
+          else c.push_double(OneNaN(Total(s, in_types_[j]) / s.n));
           break;
         default:
           if (!s.has) c.push_null();
@@ -234,7 +234,13 @@ class Aggregator {
   }
 
   // NaN results are printed alike, whatever sign the arithmetic gave them (inf + -inf is -nan).
-  static double OneNaN(double v) { return std::isnan(v) ? std::numeric_limits<double>::quiet_NaN() : v; }
+  static double OneNaN(double v) {
+    return std::isnan(v) ? std::numeric_limits<double>::quiet_NaN() : v;
+  }
+  // The sum as a double (of an exact int sum, the nearest double).
+  static double Total(const AggState& s, Type input) {
+    return input == Type::kDouble ? s.dsum : static_cast<double>(s.isum);
+  }
 
   static bool FitsInt64(__int128 v) {
     return v >= std::numeric_limits<int64_t>::min() && v <= std::numeric_limits<int64_t>::max();
@@ -253,7 +259,8 @@ class Aggregator {
  private:
   static bool Better(const Column& c, size_t r, const AggState& s, bool want_less) {
     switch (c.type) {
-      case Type::kDouble: return want_less ? DoubleLess(c.f64[r], s.bd) : DoubleLess(s.bd, c.f64[r]);
+      case Type::kDouble:
+        return want_less ? DoubleLess(c.f64[r], s.bd) : DoubleLess(s.bd, c.f64[r]);
       case Type::kString: return want_less ? c.str(r) < s.bs : c.str(r) > s.bs;
       default: return want_less ? c.i64[r] < s.bi : c.i64[r] > s.bi;
     }

@@ -35,7 +35,8 @@ TEST_CASE("dead-letter writer writes one escaped JSON object per record") {
 TEST_CASE("dead-letter lines of binary input are valid JSON") {
   ScratchDir dir("dlq4");
   DeadLetterWriter w(dir.file("d.jsonl"));
-  REQUIRE(w.Write({{"in.csv", 3, "expected 2 fields, found 1", std::string("\xff\xfe\x00\x80ok\xc3", 7)}}).ok());
+  const std::string raw("\xff\xfe\x00\x80ok\xc3", 7);
+  REQUIRE(w.Write({{"in.csv", 3, "expected 2 fields, found 1", raw}}).ok());
   REQUIRE(w.Close().ok());
   CHECK(ReadFile(dir.file("d.jsonl")) ==
         "{\"source\":\"in.csv\",\"line\":3,\"reason\":\"expected 2 fields, found 1\","
@@ -79,5 +80,6 @@ TEST_CASE("dead-letter writer refuses to resume when committed records were over
   CHECK(s.IsCorruption());
   CHECK(s.message().find("cannot resume: the ") == 0);
   CHECK(s.message().find(" bytes of dead-letter file '" + dir.file("d.jsonl") +
-                         "' that the checkpoint committed were changed since") != std::string::npos);
+                         "' that the checkpoint committed were changed since") !=
+        std::string::npos);
 }

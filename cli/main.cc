@@ -1,6 +1,7 @@
 // The sluice command: run and validate pipelines, manage event logs, generate demo data.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <new>
 
 #include "cli/checkpoints_command.h"
 #include "cli/generate_command.h"
@@ -34,6 +35,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  } catch (const std::bad_alloc&) {
+    // The pipeline reports its own out-of-memory errors, naming the stage; this is for the
+    // rest (reading a log, a query), so that the process still ends with a message and exit 1.
+    std::fputs("sluice: out of memory\n", stderr);
+    return 1;
   }
   return exit_code;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "engine/pipeline.h"
@@ -71,6 +73,7 @@ Status PrepareReplay(const std::string& into, PipelineSpec* spec, PipelineOption
 struct RunArgs {
   std::string file;
   bool from_scratch = false;
+  bool replay = false;
   std::string into;  // replay: the table to rebuild the projections in
   uint32_t parallelism = 0;
   uint32_t batch_size = 0;
@@ -89,7 +92,7 @@ int Run(const RunArgs& args) {
   options.parallelism = args.parallelism;
   options.from_scratch = args.from_scratch;
   if (args.batch_size) spec->batch_size = args.batch_size;
-  if (!args.into.empty()) {
+  if (args.replay) {
     Status r = PrepareReplay(args.into, &*spec, &options);
     if (!r.ok()) {
       fmt::print(stderr, "sluice: {}\n", r.message());
@@ -155,7 +158,7 @@ int Run(const RunArgs& args) {
     fmt::print(stderr,
                "{}: already complete at checkpoint {}; nothing to do (`sluice {} {} "
                "--from-scratch` runs it again)\n",
-               spec->name, st.last_checkpoint, args.into.empty() ? "run" : "replay", args.file);
+               spec->name, st.last_checkpoint, args.replay ? "replay" : "run", args.file);
   } else if (!args.quiet && st.resumed_from > 0) {
     fmt::print(stderr, "{}: {} checkpoint {}{}\n", spec->name,
                st.finalized_only ? "completed the run that had finished at" : "resumed from",
@@ -163,7 +166,7 @@ int Run(const RunArgs& args) {
                st.resumed_position.empty() ? "" : " (" + st.resumed_position + ")");
   }
   if (!args.quiet) fmt::print(stderr, "{}\n", SummaryLine(spec->name, st, dlq));
-  if (!args.quiet && !args.into.empty()) {
+  if (!args.quiet && args.replay) {
     fmt::print(stderr, "{}: projections now served by table '{}'\n", spec->name, args.into);
   }
   if (!args.summary_json.empty()) {
@@ -176,10 +179,30 @@ int Run(const RunArgs& args) {
   return 0;
 }
 
+// Table names (`replay --into`): 1 to kMaxTableName characters of [A-Za-z0-9_.-], not "." or
+// "..", so that a name is one plain word in messages, checkpoint keys and file listings.
+constexpr size_t kMaxTableName = 128;
+
+Status CheckTableName(std::string_view name) {
+  auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '-';
+  };
+  if (!name.empty() && name.size() <= kMaxTableName && name != "." && name != ".." &&
+      std::all_of(name.begin(), name.end(), allowed)) {
+    return Status::OK();
+  }
+  return Status::InvalidArgument(fmt::format(
+      "--into '{}' is not a table name: use 1 to {} of the characters A-Z a-z 0-9 _ . - "
+      "(and not '.' or '..'), for example --into by_user_v2",
+      name, kMaxTableName));
+}
+
 // Rewrites a pipeline for `sluice replay --into NAME`: read the whole input once (no follow),
 // write only the projection sinks, into table NAME, under a checkpoint key of its own so that
 // the live pipeline's checkpoint is left alone and an interrupted replay resumes.
 Status PrepareReplay(const std::string& into, PipelineSpec* spec, PipelineOptions* options) {
+  SLUICE_RETURN_IF_ERROR(CheckTableName(into));
   if (spec->state_dir.empty()) {
     return Status::InvalidArgument(
         "replay rebuilds projections, which live in the state directory; this pipeline has "
@@ -256,6 +279,7 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   run->callback([args, exit_code] { *exit_code = Run(*args); });
 
   auto rargs = std::make_shared<RunArgs>();
+  rargs->replay = true;
   CLI::App* replay = app.add_subcommand(
       "replay", "Rebuild a pipeline's projections from the start of its input into a new table");
   replay->add_option("FILE", rargs->file, "Pipeline file (.toml)")->required();

@@ -10,12 +10,59 @@ namespace sluice {
 
 static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING, "padding must satisfy simdjson");
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i], or, when the bytes there are ill-formed,
+// minus the length of its maximal subpart (at least 1): the bytes one U+FFFD replaces (Unicode
+// 15, section 3.9, "U+FFFD Substitution of Maximal Subparts").
+// REQUIRES: s[i] >= 0x80.
+int Utf8SequenceAt(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  int need;                            // continuation bytes
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the first continuation byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    need = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    if (c == 0xE0) lo = 0xA0;  // no overlong forms
+    if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    if (c == 0xF0) lo = 0x90;  // no overlong forms
+    if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    return -1;  // a continuation byte, C0, C1 or F5..FF: never a lead byte
+  }
+  for (int k = 1; k <= need; ++k) {
+    if (i + k >= s.size()) return -k;
+    unsigned char b = static_cast<unsigned char>(s[i + k]);
+    if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return -k;
+  }
+  return need + 1;
+}
+
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
+
+}  // namespace
+
 void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run = 0;  // start of the pending run of bytes that need no escape
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      int n = Utf8SequenceAt(s, i);
+      if (n > 0) {
+        i += n - 1;  // well-formed: copied with the run
+        continue;
+      }
+      out->append(s.data() + run, i - run);
+      out->append(kReplacementCharacter);
+      i += -n - 1;
+      run = i + 1;
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(s.data() + run, i - run);
     run = i + 1;

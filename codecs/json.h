@@ -15,7 +15,9 @@ namespace sluice {
 constexpr size_t kJsonPadding = 64;
 
 // Appends `s` as a quoted JSON string: quote, backslash and control characters escaped (\n, \r,
-// \t, \b, \f, others as \u00XX). Other bytes, UTF-8 included, are copied as they are.
+// \t, \b, \f, others as \u00XX). Well-formed UTF-8 is copied as it is; each maximal ill-formed
+// subsequence (a stray byte, a truncated or overlong sequence, a surrogate) becomes one U+FFFD, so
+// the output is always valid JSON, whatever bytes came in.
 void AppendJsonString(std::string_view s, std::string* out);
 // Appends the shortest text that reads back as `v`; NaN and infinities become null.
 void AppendJsonDouble(double v, std::string* out);

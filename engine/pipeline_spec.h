@@ -75,6 +75,20 @@ struct Assignment {
   SourceLoc loc;
 };
 
+// A sliding window puts every event in ceil(size / slide) windows, and every one of them emits a
+// row; past this many (10 s sliding by 1 ms), a pipeline is refused rather than left to run out
+// of memory. Larger ratios are better served by a tumbling window of the slide's length whose
+// rows are combined downstream.
+constexpr int64_t kMaxWindowsPerEvent = 10'000;
+
+// The windows a sliding window of `size` and `slide` puts each event in: ceil(size / slide).
+// REQUIRES: 0 < slide <= size.
+inline int64_t WindowsPerEvent(int64_t size, int64_t slide) { return (size - 1) / slide + 1; }
+
+// The error message for a sliding window with more than kMaxWindowsPerEvent windows per event,
+// or "" when it is within the limit. REQUIRES: 0 < slide <= size.
+std::string SlidingRatioError(int64_t size, int64_t slide);
+
 struct OperatorSpec {
   OpKind kind = OpKind::kFilter;
   SourceLoc loc;

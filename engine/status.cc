@@ -19,6 +19,8 @@ std::string Status::ToString() const {
     case Code::kConflict: name = "Conflict"; break;
     case Code::kAborted: name = "Aborted"; break;
     case Code::kInternal: name = "Internal error"; break;
+    case Code::kResourceExhausted: name = "Resource exhausted"; break;
+    case Code::kOutOfRange: name = "Out of range"; break;
   }
   return fmt::format("{}: {}", name, state_->message);
 }

@@ -25,6 +25,8 @@ class Status {
     kConflict = 5,  // optimistic concurrency failure
     kAborted = 6,   // stopped on purpose (Stop(), an earlier error)
     kInternal = 7,
+    kResourceExhausted = 8,  // out of memory
+    kOutOfRange = 9,         // a value computed from the data does not fit its type
   };
 
   Status() = default;
@@ -36,6 +38,10 @@ class Status {
   static Status Conflict(std::string msg) { return Status(Code::kConflict, std::move(msg)); }
   static Status Aborted(std::string msg) { return Status(Code::kAborted, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
+  static Status ResourceExhausted(std::string msg) {
+    return Status(Code::kResourceExhausted, std::move(msg));
+  }
+  static Status OutOfRange(std::string msg) { return Status(Code::kOutOfRange, std::move(msg)); }
 
   bool ok() const { return state_ == nullptr; }
   Code code() const { return state_ ? state_->code : Code::kOk; }
@@ -45,6 +51,8 @@ class Status {
   bool IsIOError() const { return code() == Code::kIOError; }
   bool IsCorruption() const { return code() == Code::kCorruption; }
   bool IsConflict() const { return code() == Code::kConflict; }
+  bool IsResourceExhausted() const { return code() == Code::kResourceExhausted; }
+  bool IsOutOfRange() const { return code() == Code::kOutOfRange; }
 
   // "Invalid argument: <message>" etc.; "OK" for success.
   std::string ToString() const;

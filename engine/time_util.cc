@@ -96,13 +96,20 @@ bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
   return true;
 }
 
+// Days in month `mo` (1-12) of year `y` of the proleptic Gregorian calendar.
+int64_t DaysInMonth(int64_t y, int64_t mo) {
+  static constexpr int64_t kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return mo == 2 && leap ? 29 : kDays[mo - 1];
+}
+
 bool ParseIso(std::string_view s, int64_t* us) {
   int64_t y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
   if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mo) ||
       s[7] != '-' || !Digits(s, 8, 2, &d)) {
     return false;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo)) return false;
   size_t i = 10;
   int64_t offset_s = 0;
   if (i < s.size()) {
@@ -135,7 +142,7 @@ bool ParseIso(std::string_view s, int64_t* us) {
         if (!Digits(s, i + 1, 2, &oh)) return false;
         size_t j = i + 3;
         if (j < s.size() && s[j] == ':') ++j;
-        if (!Digits(s, j, 2, &om) || j + 2 != s.size()) return false;
+        if (!Digits(s, j, 2, &om) || j + 2 != s.size() || oh > 23 || om > 59) return false;
         offset_s = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
         i = s.size();
       } else {

@@ -20,7 +20,8 @@ enum AccField : uint32_t {
   kBts = 1u << 7,
   kBarr = 1u << 8,
   kDistinct = 1u << 9,  // the set exists (it may be empty)
-  kAllFields = (1u << 10) - 1,
+  kIsumHigh = 1u << 10,  // isum beyond int64: its high 64 bits, written right after isum
+  kAllFields = (1u << 11) - 1,
 };
 
 // Doubles are compared by their bits, so -0.0 and NaN payloads survive a round trip.
@@ -31,9 +32,14 @@ bool NonZero(double d) {
 }
 
 void PutState(StateWriter* w, const AggState& s) {
+  // isum = high * 2^64 + low, with low its lowest 64 bits as a signed value: a sum within int64
+  // is written as before, high only when it is not.
+  const int64_t isum_low = static_cast<int64_t>(s.isum);
+  const int64_t isum_high = static_cast<int64_t>((s.isum - isum_low) >> 64);
   uint32_t flags = 0;
   if (s.n != 0) flags |= kN;
-  if (s.isum != 0) flags |= kIsum;
+  if (isum_low != 0) flags |= kIsum;
+  if (isum_high != 0) flags |= kIsumHigh;
   if (NonZero(s.dsum)) flags |= kDsum;
   if (s.has) flags |= kHas;
   if (s.bi != 0) flags |= kBi;
@@ -44,7 +50,8 @@ void PutState(StateWriter* w, const AggState& s) {
   if (s.distinct) flags |= kDistinct;
   w->PutVarint(flags);
   if (flags & kN) w->PutSigned(s.n);
-  if (flags & kIsum) w->PutSigned(s.isum);
+  if (flags & kIsum) w->PutSigned(isum_low);
+  if (flags & kIsumHigh) w->PutSigned(isum_high);
   if (flags & kDsum) w->PutDouble(s.dsum);
   if (flags & kBi) w->PutSigned(s.bi);
   if (flags & kBd) w->PutDouble(s.bd);
@@ -69,6 +76,7 @@ bool ReadState(StateReader* r, AggState* s) {
   *s = AggState();
   if (flags & kN) s->n = r->Signed();
   if (flags & kIsum) s->isum = r->Signed();
+  if (flags & kIsumHigh) s->isum += static_cast<__int128>(r->Signed()) * (__int128{1} << 64);
   if (flags & kDsum) s->dsum = r->Double();
   s->has = (flags & kHas) != 0;
   if (flags & kBi) s->bi = r->Signed();

@@ -22,7 +22,10 @@ constexpr uint32_t kKeyedSnapshotVersion = 1;
 // Appends every field of every AggState of `acc`:
 //   acc   := state*                       (one per aggregate; the count is the operator's)
 //   state := flags:varint field*          (a field only when its flag bit is set: non-zero)
-// Flag bits, in field order: n, isum, dsum, has, bi, bd, bs, bts, barr, distinct; the distinct
+// Flag bits, in field order: n, isum, dsum, has, bi, bd, bs, bts, barr, distinct, then bit 10,
+// isum_high, whose field follows isum's: isum is the low 64 bits (signed) of the exact 128-bit
+// sum, isum_high the rest (present only when the sum is outside int64, so older snapshots read
+// as before and an older reader refuses such a state as unknown fields); the distinct
 // set is a count then its hashes sorted and delta-encoded, so equal accumulators encode to equal
 // bytes (the hash set's iteration order never leaks into a snapshot).
 void PutAcc(StateWriter* w, const Acc& acc);

@@ -3,6 +3,9 @@
 // an Acc belongs to one lane.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +21,7 @@ namespace sluice {
 // State of one aggregate for one (key, window). Mergeable.
 struct AggState {
   int64_t n = 0;       // rows (count()) or non-null inputs
-  int64_t isum = 0;    // sum of int-like inputs
+  __int128 isum = 0;   // exact sum of int-like inputs (no overflow below 2^64 rows)
   double dsum = 0;     // sum of double inputs
   bool has = false;    // best is set
   int64_t bi = 0;      // best int-like
@@ -195,8 +198,10 @@ class Aggregator {
     }
   }
 
-  // Appends the results to out->columns[first...].
-  void Emit(const Acc& acc, Batch* out, size_t first) const {
+  // Appends the results to out->columns[first...]. Returns the index of the first aggregate whose
+  // result does not fit its type (a sum of int64 values outside int64, emitted as null), or -1.
+  int Emit(const Acc& acc, Batch* out, size_t first) const {
+    int overflow = -1;
     for (size_t j = 0; j < defs_.size(); ++j) {
       const AggregateDef& d = defs_[j];
       const AggState& s = acc.aggs[j];
@@ -206,12 +211,16 @@ class Aggregator {
         case AggFunc::kCountDistinct: c.push_int(s.distinct ? s.distinct->size() : 0); break;
         case AggFunc::kSum:
           if (s.n == 0) c.push_null();
-          else if (in_types_[j] == Type::kDouble) c.push_double(s.dsum);
-          else c.push_int(s.isum);
+          else if (in_types_[j] == Type::kDouble) c.push_double(OneNaN(s.dsum));
+          else if (FitsInt64(s.isum)) c.push_int(static_cast<int64_t>(s.isum));
+          else {
+            c.push_null();
+            if (overflow < 0) overflow = static_cast<int>(j);
+          }
           break;
         case AggFunc::kAvg:
           if (s.n == 0) c.push_null();
-          else c.push_double((in_types_[j] == Type::kDouble ? s.dsum : static_cast<double>(s.isum)) / s.n);
+          else c.push_double(OneNaN(Total(s, in_types_[j]) / s.n));
           break;
         default:
           if (!s.has) c.push_null();
@@ -221,19 +230,44 @@ class Aggregator {
           break;
       }
     }
+    return overflow;
+  }
+
+  // NaN results are printed alike, whatever sign the arithmetic gave them (inf + -inf is -nan).
+  static double OneNaN(double v) {
+    return std::isnan(v) ? std::numeric_limits<double>::quiet_NaN() : v;
+  }
+  // The sum as a double (of an exact int sum, the nearest double).
+  static double Total(const AggState& s, Type input) {
+    return input == Type::kDouble ? s.dsum : static_cast<double>(s.isum);
+  }
+
+  static bool FitsInt64(__int128 v) {
+    return v >= std::numeric_limits<int64_t>::min() && v <= std::numeric_limits<int64_t>::max();
+  }
+
+  // The order of min and max over doubles, a total order so that results never depend on
+  // arrival order: -0.0 before +0.0, and NaN after every number (as in PostgreSQL), every NaN
+  // equal to every other.
+  static bool DoubleLess(double a, double b) {
+    if (std::isnan(a)) return false;
+    if (std::isnan(b)) return true;
+    if (a == b) return std::signbit(a) && !std::signbit(b);
+    return a < b;
   }
 
  private:
   static bool Better(const Column& c, size_t r, const AggState& s, bool want_less) {
     switch (c.type) {
-      case Type::kDouble: return want_less ? c.f64[r] < s.bd : c.f64[r] > s.bd;
+      case Type::kDouble:
+        return want_less ? DoubleLess(c.f64[r], s.bd) : DoubleLess(s.bd, c.f64[r]);
       case Type::kString: return want_less ? c.str(r) < s.bs : c.str(r) > s.bs;
       default: return want_less ? c.i64[r] < s.bi : c.i64[r] > s.bi;
     }
   }
   static bool Less(const AggState& a, const AggState& b, Type t) {
     switch (t) {
-      case Type::kDouble: return a.bd < b.bd;
+      case Type::kDouble: return DoubleLess(a.bd, b.bd);
       case Type::kString: return a.bs < b.bs;
       default: return a.bi < b.bi;
     }
@@ -241,7 +275,9 @@ class Aggregator {
   static void Take(const Column& c, size_t r, AggState* s) {
     s->has = true;
     switch (c.type) {
-      case Type::kDouble: s->bd = c.f64[r]; break;
+      case Type::kDouble:  // one NaN, whatever the payload or sign
+        s->bd = OneNaN(c.f64[r]);
+        break;
       case Type::kString: s->bs.assign(c.str(r)); break;
       default: s->bi = c.i64[r]; break;
     }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "codecs/crc32c.h"
 #include "codecs/json.h"
 #include "operators/file_sink.h"
 #include "operators/sink.h"
@@ -56,6 +57,7 @@ Status DeadLetterWriter::Write(const std::vector<DeadLetter>& records) {
   }
   count_ += records.size();
   bytes_ += out.size();
+  crc_ = crc32c::Extend(crc_, out.data(), out.size());
   return Status::OK();
 }
 
@@ -64,13 +66,18 @@ Status DeadLetterWriter::Sync(std::string* state) {
     return Status::IOError(
         fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));
   }
-  EncodeFileCommit(bytes_, count_, state);
+  FileCommit commit;
+  commit.bytes = bytes_;
+  commit.rows = count_;
+  commit.crc = crc_;
+  EncodeFileCommit(commit, state);
   return Status::OK();
 }
 
 Status DeadLetterWriter::Resume(std::string_view state) {
-  uint64_t bytes = 0, count = 0;
-  SLUICE_RETURN_IF_ERROR(DecodeFileCommit(state, &bytes, &count));
+  FileCommit commit;
+  SLUICE_RETURN_IF_ERROR(DecodeFileCommit(state, &commit));
+  const uint64_t bytes = commit.bytes, count = commit.rows;
   if (count == 0) return Status::OK();  // the next record starts the file afresh
   struct stat st;
   if (::stat(path_.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) < bytes) {
@@ -79,11 +86,20 @@ Status DeadLetterWriter::Resume(std::string_view state) {
         "checkpoint committed",
         path_, bytes));
   }
+  uint32_t crc = 0;
+  SLUICE_RETURN_IF_ERROR(FileCrc(path_, bytes, &crc));
+  if (commit.has_crc && crc != commit.crc) {
+    return Status::Corruption(fmt::format(
+        "cannot resume: the {} bytes of dead-letter file '{}' that the checkpoint committed were "
+        "changed since (checksum {:08x}, the checkpoint recorded {:08x})",
+        bytes, path_, crc, commit.crc));
+  }
   if (::truncate(path_.c_str(), static_cast<off_t>(bytes)) != 0) {
     return Status::IOError(fmt::format("cannot truncate '{}': {}", path_, std::strerror(errno)));
   }
   count_ = count;
   bytes_ = bytes;
+  crc_ = crc;
   return Status::OK();
 }
 

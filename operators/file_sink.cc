@@ -1,5 +1,6 @@
 #include "operators/file_sink.h"
 
+#include "codecs/crc32c.h"
 #include "codecs/state_codec.h"
 
 namespace sluice {
@@ -9,22 +10,32 @@ namespace {
 constexpr size_t kFlushBytes = 1 << 20;
 // Rows encoded between checks of the buffer size.
 constexpr size_t kRowsPerChunk = 1024;
+// 2: the commit point records the checksum of the committed bytes.
+constexpr uint32_t kFileCommitVersion = 2;
 
 }  // namespace
 
-void EncodeFileCommit(uint64_t bytes, uint64_t rows, std::string* state) {
+void EncodeFileCommit(const FileCommit& commit, std::string* state) {
   StateWriter w(state);
-  w.PutHeader(kStateFileSink, 1);
-  w.PutVarint(bytes);
-  w.PutVarint(rows);
+  w.PutHeader(kStateFileSink, kFileCommitVersion);
+  w.PutVarint(commit.bytes);
+  w.PutVarint(commit.rows);
+  w.PutVarint(crc32c::Mask(commit.crc));
 }
 
-Status DecodeFileCommit(std::string_view state, uint64_t* bytes, uint64_t* rows) {
+Status DecodeFileCommit(std::string_view state, FileCommit* commit) {
   StateReader r(state, "file checkpoint");
   uint32_t version = 0;
-  r.ReadHeader(kStateFileSink, 1, &version);
-  *bytes = r.Varint();
-  *rows = r.Varint();
+  r.ReadHeader(kStateFileSink, kFileCommitVersion, &version);
+  *commit = FileCommit();
+  commit->bytes = r.Varint();
+  commit->rows = r.Varint();
+  if (r.ok() && version >= 2) {
+    const uint64_t masked = r.Varint();
+    if (masked > UINT32_MAX) r.Fail("has a checksum wider than 32 bits");
+    commit->has_crc = true;
+    commit->crc = crc32c::Unmask(static_cast<uint32_t>(masked));
+  }
   r.ExpectEnd();
   return r.status();
 }
@@ -71,20 +82,21 @@ void FileSink::Abort() {
 
 Status FileSink::PrepareCheckpoint(std::string* state) {
   if (!buffer_.empty()) SLUICE_RETURN_IF_ERROR(FlushBuffer());
-  uint64_t bytes = 0;
-  SLUICE_RETURN_IF_ERROR(file_.Sync(&bytes));
-  EncodeFileCommit(bytes, rows_, state);
+  FileCommit commit;
+  SLUICE_RETURN_IF_ERROR(file_.Sync(&commit.bytes, &commit.crc));
+  commit.rows = rows_;
+  EncodeFileCommit(commit, state);
   return Status::OK();
 }
 
 Status FileSink::Resume(const Schema& schema, std::string_view state) {
   if (state.empty()) return Open(schema);
-  uint64_t bytes = 0, rows = 0;
-  SLUICE_RETURN_IF_ERROR(DecodeFileCommit(state, &bytes, &rows));
-  SLUICE_RETURN_IF_ERROR(file_.Resume(bytes));
+  FileCommit commit;
+  SLUICE_RETURN_IF_ERROR(DecodeFileCommit(state, &commit));
+  SLUICE_RETURN_IF_ERROR(file_.Resume(commit.bytes, commit.has_crc ? &commit.crc : nullptr));
   SetSchema(schema);
   buffer_.reserve(kFlushBytes + kFlushBytes / 4);
-  rows_ = rows;
+  rows_ = commit.rows;
   return Status::OK();
 }
 

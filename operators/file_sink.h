@@ -3,9 +3,10 @@
 // leaves no file under the final name.
 //
 // Exactly-once protocol (operators/sink.h): PrepareCheckpoint flushes and fsyncs the in-progress
-// part and records its length and row count; Resume cuts the part back to that length in a later
-// process and appends after it, so rows written after the last checkpoint are written once more,
-// never twice. Driven by one thread at a time.
+// part and records its length, row count and checksum; Resume checks the checksum of the part's
+// committed bytes, cuts the part back to that length in a later process and appends after it, so
+// rows written after the last checkpoint are written once more, never twice. Driven by one
+// thread at a time.
 #pragma once
 
 #include <string>
@@ -16,9 +17,16 @@
 
 namespace sluice {
 
-// The commit point of an append-only output file: its committed length and rows (or records).
-void EncodeFileCommit(uint64_t bytes, uint64_t rows, std::string* state);
-Status DecodeFileCommit(std::string_view state, uint64_t* bytes, uint64_t* rows);
+// The commit point of an append-only output file: its committed length, rows (or records) and
+// the CRC-32C of its committed bytes. Version 2; version 1 had no checksum.
+struct FileCommit {
+  uint64_t bytes = 0;
+  uint64_t rows = 0;
+  bool has_crc = false;  // false for a version-1 commit point
+  uint32_t crc = 0;      // crc32c of the first `bytes` bytes of the file
+};
+void EncodeFileCommit(const FileCommit& commit, std::string* state);
+Status DecodeFileCommit(std::string_view state, FileCommit* commit);
 
 class FileSink : public Sink {
  public:

@@ -69,6 +69,9 @@ class KeyedOperator {
   virtual Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) = 0;
 
   virtual KeyedStats stats() const = 0;
+  // The number of keys this instance holds state for (open panes or sessions, or running
+  // accumulators): what its memory grows with. For messages such as "out of memory".
+  virtual uint64_t keys() const = 0;
 
   // Checkpoint support. Snapshot appends to *out everything the operator holds (open windows and
   // their accumulators, sessions, running aggregates, the arrival counter, the late count,

@@ -2,6 +2,8 @@
 // aggregates), decoding keys into result rows, and routing late rows.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,9 +54,26 @@ class KeyedBase : public KeyedOperator {
       out->columns[next++].push_int(ToUnit(start));
       out->columns[next++].push_int(ToUnit(end));
     }
-    agg_.Emit(acc, out, next);
+    if (int j = agg_.Emit(acc, out, next); j >= 0 && emit_error_.ok()) {
+      emit_error_ = OverflowError(static_cast<size_t>(j), window, start, end);
+    }
     out->ts.push_back(ts);
     out->wm.push_back(wm);
+  }
+  // What ProcessRows returns: OK, or the first result that did not fit its type.
+  Status TakeEmitError() {
+    Status s = emit_error_;
+    emit_error_ = Status::OK();
+    return s;
+  }
+  Status OverflowError(size_t j, bool window, int64_t start, int64_t end) const {
+    const AggregateDef& a = def_.aggregates[j];
+    std::string where =
+        window ? fmt::format(" in the window [{}, {})", ToUnit(start), ToUnit(end)) : "";
+    return Status::OutOfRange(fmt::format(
+        "sum '{}' of int64 field '{}' is outside the int64 range{}; sum a double instead, "
+        "such as sum({} * 1.0)",
+        a.output.name, input_.field(a.input).name, where, input_.field(a.input).name));
   }
   int64_t ToUnit(int64_t us) const {
     return def_.time_unit == TimeUnit::kIso ? us : MicrosToRaw(us, def_.time_unit);
@@ -94,6 +113,7 @@ class KeyedBase : public KeyedOperator {
   KeyedStats stats_;
   uint64_t arrival_ = 0;  // rows seen by this lane: input order, for first/last ties
   mutable std::vector<Column*> key_cols_;
+  mutable Status emit_error_;  // set by EmitRow, returned by ProcessRows
 };
 
 // The three keyed operators (pane_window.cc, session_window.cc, running_keyed_aggregate.cc).

@@ -28,6 +28,8 @@ class PaneWindowOperator final : public KeyedBase {
   PaneWindowOperator(const KeyedStageDef& def, const Schema& input)
       : KeyedBase(def, input), pane_(std::gcd(def.size, def.slide)) {}
 
+  uint64_t keys() const override { return keys_.size(); }
+
   Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) override {
     const int64_t size = def_.size, slide = def_.slide, L = def_.allowed_lateness;
     const uint64_t arrival0 = arrival_;
@@ -97,7 +99,7 @@ class PaneWindowOperator final : public KeyedBase {
     flush(n);
     FireUpTo(in.watermark, out);
     if (in.last) FireUpTo(kMaxTime, out);
-    return Status::OK();
+    return TakeEmitError();
   }
 
   // snapshot := prologue panes:count pane* pending:count end:signed*  (increasing)

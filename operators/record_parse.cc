@@ -5,11 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+
+#include "codecs/crc32c.h"
 
 namespace sluice {
 
@@ -240,15 +243,61 @@ Status PendingFile::Open() {
     return Status::IOError(fmt::format("cannot create '{}': {}", path_, std::strerror(errno)));
   }
   bytes_ = 0;
+  crc_ = 0;
   committed_ = false;
   return Status::OK();
 }
 
-Status PendingFile::Resume(uint64_t bytes) {
+Status FileCrc(const std::string& path, uint64_t bytes, uint32_t* crc) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    return Status::IOError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+  }
+  uint32_t c = 0;
+  std::string buf(1 << 16, '\0');
+  uint64_t left = bytes;
+  while (left > 0) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(left, buf.size()));
+    const size_t got = std::fread(buf.data(), 1, want, f);
+    if (got == 0) break;
+    c = crc32c::Extend(c, buf.data(), got);
+    left -= got;
+  }
+  const bool failed = std::ferror(f) != 0 || left > 0;
+  const int err = errno;
+  std::fclose(f);
+  if (failed) {
+    return Status::IOError(fmt::format("cannot read '{}': {}", path,
+                                       left > 0 ? "shorter than expected" : std::strerror(err)));
+  }
+  *crc = c;
+  return Status::OK();
+}
+
+namespace {
+
+// Checks that the first `bytes` bytes of `file` (the part of `path` a checkpoint committed) have
+// checksum *want (when given); *crc receives their checksum.
+Status CheckCommitted(const std::string& path, const std::string& file, uint64_t bytes,
+                      const uint32_t* want, uint32_t* crc) {
+  SLUICE_RETURN_IF_ERROR(FileCrc(file, bytes, crc));
+  if (want != nullptr && *want != *crc) {
+    return Status::Corruption(fmt::format(
+        "cannot resume '{}': the {} bytes of '{}' that the checkpoint committed were changed "
+        "since (checksum {:08x}, the checkpoint recorded {:08x})",
+        path, bytes, file, *crc, *want));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status PendingFile::Resume(uint64_t bytes, const uint32_t* crc) {
   struct stat st;
   if (::stat(temp_.c_str(), &st) != 0) {
     if (errno == ENOENT && ::stat(path_.c_str(), &st) == 0 &&
         static_cast<uint64_t>(st.st_size) == bytes) {
+      SLUICE_RETURN_IF_ERROR(CheckCommitted(path_, path_, bytes, crc, &crc_));
       committed_ = true;
       bytes_ = bytes;
       return Status::OK();
@@ -263,6 +312,7 @@ Status PendingFile::Resume(uint64_t bytes) {
         "checkpoint committed",
         path_, st.st_size, bytes));
   }
+  SLUICE_RETURN_IF_ERROR(CheckCommitted(path_, temp_, bytes, crc, &crc_));
   if (::truncate(temp_.c_str(), static_cast<off_t>(bytes)) != 0) {
     return Status::IOError(fmt::format("cannot truncate '{}': {}", temp_, std::strerror(errno)));
   }
@@ -281,10 +331,12 @@ Status PendingFile::Write(std::string_view data) {
     return Status::IOError(fmt::format("cannot write '{}': {}", path_, std::strerror(errno)));
   }
   bytes_ += data.size();
+  crc_ = crc32c::Extend(crc_, data.data(), data.size());
   return Status::OK();
 }
 
-Status PendingFile::Sync(uint64_t* bytes) {
+Status PendingFile::Sync(uint64_t* bytes, uint32_t* crc) {
+  *crc = crc_;
   if (committed_) {
     *bytes = bytes_;
     return Status::OK();

@@ -124,6 +124,10 @@ bool EventMicros(const FieldValue& v, const Field& field, TimeUs* us, std::strin
 // durable and reports the committed length, Detach(), which closes the file but keeps it, and
 // Resume(), which reopens it in a later process, cutting off whatever was written after the
 // committed length.
+// The crc32c of the first `bytes` bytes of the file at `path`: IOError when it cannot be read
+// or is shorter.
+Status FileCrc(const std::string& path, uint64_t bytes, uint32_t* crc);
+
 class PendingFile {
  public:
   explicit PendingFile(std::string path);
@@ -134,14 +138,17 @@ class PendingFile {
   // IOError "cannot create '<path>': <reason>" when the temporary file cannot be created.
   Status Open();
   // Reopens the temporary file, keeping its first `bytes` bytes and appending after them.
-  // Corruption when it is missing or shorter than `bytes`. When it is missing because an earlier
-  // process already renamed it (the target exists with exactly `bytes` bytes), the file counts as
-  // committed: Write() is refused and Commit() succeeds at once.
-  Status Resume(uint64_t bytes);
+  // Corruption when it is missing or shorter than `bytes`, or when `crc` is given and the
+  // crc32c of those bytes differs (they were changed after the checkpoint); these bytes are read
+  // once to check them and to go on with the checksum. When the file is missing because an
+  // earlier process already renamed it (the target exists with exactly `bytes` bytes, and the
+  // checksum), the file counts as committed: Write() is refused and Commit() succeeds at once.
+  Status Resume(uint64_t bytes, const uint32_t* crc = nullptr);
   // Writes all of `data`. IOError naming the path on failure.
   Status Write(std::string_view data);
-  // Flushes and fsyncs everything written; *bytes receives the file's length.
-  Status Sync(uint64_t* bytes);
+  // Flushes and fsyncs everything written; *bytes receives the file's length and *crc the
+  // crc32c of all of it.
+  Status Sync(uint64_t* bytes, uint32_t* crc);
   // fsyncs, closes the temporary file and renames it over the target.
   Status Commit();
   void Discard();
@@ -156,6 +163,7 @@ class PendingFile {
   std::string temp_;
   std::FILE* file_ = nullptr;
   uint64_t bytes_ = 0;      // length of the temporary file
+  uint32_t crc_ = 0;        // crc32c of its bytes_ bytes
   bool committed_ = false;  // renamed by an earlier process (see Resume)
 };
 

@@ -18,6 +18,8 @@ class RunningAggregate final : public KeyedBase {
  public:
   using KeyedBase::KeyedBase;
 
+  uint64_t keys() const override { return keys_.size(); }
+
   Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) override {
     for (size_t i = 0; i < n; ++i) {
       const size_t r = rows ? rows[i] : i;
@@ -32,7 +34,7 @@ class RunningAggregate final : public KeyedBase {
       agg_.Update(&acc, in, r, arrival_++);
       EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], out);
     }
-    return Status::OK();
+    return TakeEmitError();
   }
 
   // snapshot := prologue keys:count (key:string acc)*   (keys in first-seen order)

@@ -15,6 +15,8 @@ class SessionOperator final : public KeyedBase {
  public:
   using KeyedBase::KeyedBase;
 
+  uint64_t keys() const override { return sessions_.size(); }
+
   Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) override {
     const int64_t gap = def_.gap, L = def_.allowed_lateness;
     for (size_t i = 0; i < n; ++i) {
@@ -55,7 +57,7 @@ class SessionOperator final : public KeyedBase {
     }
     FireUpTo(in.watermark, out);
     if (in.last) FireUpTo(kMaxTime, out);
-    return Status::OK();
+    return TakeEmitError();
   }
 
   // snapshot := prologue next_check:signed keys:count (key:string sessions:count session*)*

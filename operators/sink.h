@@ -68,8 +68,9 @@ Result<std::unique_ptr<Sink>> MakeSink(const SinkSpec& spec);
 //   {"source":"clicks.csv","line":17,"reason":"...","raw":"..."}
 // The file is created on the first record only (no empty file when input is clean).
 // kReplace (pipelines): the first record replaces a file left by an earlier run. Checkpointed
-// runs: Sync() makes the records durable and appends the commit point (length and count) to
-// *state; Resume() in a later process cuts the file back to such a point.
+// runs: Sync() makes the records durable and appends the commit point (length, count and
+// checksum) to *state; Resume() in a later process checks the committed bytes against the
+// checksum and cuts the file back to such a point.
 // kAppend (`sluice log append`): records are added after whatever the file holds, each Write in
 // one write(2) to a file opened with O_APPEND, so concurrent writers never overwrite each other's
 // records or split a line.
@@ -91,6 +92,7 @@ class DeadLetterWriter {
   int fd_ = -1;
   uint64_t count_ = 0;
   uint64_t bytes_ = 0;  // length of the file (kReplace)
+  uint32_t crc_ = 0;    // crc32c of its bytes_ bytes (kReplace)
 };
 
 }  // namespace sluice

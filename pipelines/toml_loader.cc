@@ -1,6 +1,7 @@
 #include "pipelines/toml_loader.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -365,19 +366,49 @@ Result<PipelineSpec> LoadPipelineString(std::string_view text, const std::string
   return Loader(file_name, text).Load();
 }
 
+namespace {
+
+// "a character device", "a socket", ...: what a path that is not a regular file names.
+std::string_view FileKind(mode_t mode) {
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "a special file";
+}
+
+}  // namespace
+
 Result<PipelineSpec> LoadPipelineFile(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     return Status::IOError(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
   }
+  struct stat st {};
+  if (::fstat(::fileno(f), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
+      !S_ISFIFO(st.st_mode)) {
+    std::fclose(f);
+    return Status::InvalidArgument(
+        fmt::format("'{}' is {}, not a pipeline file; give the path of a TOML file", path,
+                    FileKind(st.st_mode)));
+  }
+  // Read at most one byte more than the limit: a larger file (or an endless pipe) is refused
+  // without being read to its end.
   std::string text;
   char buf[1 << 14];
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
+  while (text.size() <= kMaxPipelineFileBytes && (n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
+    text.append(buf, n);
+  }
   const int read_error = std::ferror(f) ? errno : 0;
   std::fclose(f);
   if (read_error != 0) {
     return Status::IOError(fmt::format("cannot open '{}': {}", path, std::strerror(read_error)));
+  }
+  if (text.size() > kMaxPipelineFileBytes) {
+    return Status::InvalidArgument(
+        fmt::format("'{}' is larger than {} bytes (1 MiB), the limit for a pipeline file; a "
+                    "pipeline file holds its definition only, never data",
+                    path, kMaxPipelineFileBytes));
   }
   return LoadPipelineString(text, path);
 }

@@ -15,6 +15,7 @@
 // Thread-safe: calls share no state. No exception escapes.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -22,9 +23,15 @@
 
 namespace sluice {
 
+// The largest pipeline file LoadPipelineFile reads: 1 MiB, far above any real pipeline, so that
+// `sluice validate /dev/zero` or a data file given by mistake fails at once.
+constexpr size_t kMaxPipelineFileBytes = size_t{1} << 20;
+
 // Parses a pipeline file into a PipelineSpec. Shape errors (TOML syntax, unknown key, wrong type,
 // missing key, bad duration, bad schema type) are InvalidArgument "FILE:LINE:COL: message".
-// A missing/unreadable file is IOError "cannot open 'x.toml': No such file or directory".
+// A missing/unreadable file is IOError "cannot open 'x.toml': No such file or directory". A file
+// larger than kMaxPipelineFileBytes, or a path that names a device or socket, is InvalidArgument
+// (a pipe is read, up to the same limit).
 Result<PipelineSpec> LoadPipelineFile(const std::string& path);
 // The same for a document already in memory; `file_name` is used in positions and messages, and
 // its stem is the default pipeline name.

@@ -89,6 +89,9 @@ Status ReadWindow(const TomlReader& r, const Table& header, OperatorSpec* op) {
                      fmt::format("'slide' must be at most 'size' ({}), found {}",
                                  FormatDuration(op->size), FormatDuration(op->slide)));
     }
+    if (std::string e = SlidingRatioError(op->size, op->slide); !e.empty()) {
+      return r.Error(*t.table->get("slide"), e);
+    }
   } else {
     op->window = WindowKind::kSession;
     SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "gap", &op->gap, true, true));

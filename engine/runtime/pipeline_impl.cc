@@ -5,6 +5,9 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <exception>
+#include <new>
+#include <string>
+#include <string_view>
 
 #include "engine/key.h"
 #include "engine/runtime/checkpointer.h"
@@ -54,6 +57,20 @@ Status WithStartOverHint(const Status& s) {
   return s;
 }
 
+// "session window", "running aggregate", ...
+std::string_view KeyedStageName(const Plan& plan) {
+  if (plan.keyed_def.kind == OpKind::kAggregate) return "running aggregate";
+  switch (plan.keyed_def.window) {
+    case WindowKind::kTumbling:
+      return "tumbling window";
+    case WindowKind::kSliding:
+      return "sliding window";
+    case WindowKind::kSession:
+      return "session window";
+  }
+  return "window";
+}
+
 }  // namespace
 
 Status Pipeline::Build(const PipelineOptions& options, const PipelineSpec& spec,
@@ -99,9 +116,45 @@ PipelineStats PipelineImpl::Stats() const {
   return s;
 }
 
+Status PipelineImpl::OutOfMemory(std::string_view stage, const KeyedOperator* op) noexcept {
+  {
+    // Give back the reserve, so that the message can be built and the graph can drain.
+    std::lock_guard<std::mutex> l(mu_);
+    memory_reserve_.reset();
+  }
+  try {
+    std::string held =
+        op == nullptr ? std::string()
+                      : fmt::format(", holding state for {} keys in this lane", op->keys());
+    return Status::ResourceExhausted(fmt::format(
+        "out of memory in {}{}; give the process more memory, or make the state smaller (fewer "
+        "distinct keys, shorter windows or session gaps, less allowed_lateness)",
+        stage, held));
+  } catch (...) {
+    return out_of_memory_;
+  }
+}
+
 Status PipelineImpl::Run() {
   start_ns_.store(NowNs());
-  Status s = RunOnce();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    // Address space only: the reserve is never written, so it costs no memory until freed.
+    try {
+      if (!memory_reserve_) {
+        memory_reserve_ = std::make_unique_for_overwrite<char[]>(kMemoryReserveBytes);
+      }
+    } catch (const std::bad_alloc&) {
+      // Run without a reserve.
+    }
+  }
+  Status s;
+  try {
+    s = RunOnce();
+  } catch (const std::bad_alloc&) {
+    // Outside the graph: opening, restoring or closing the run's state and outputs.
+    s = OutOfMemory("the pipeline (opening, restoring or closing its state and outputs)", nullptr);
+  }
   end_ns_.store(NowNs());
   return s;
 }
@@ -335,16 +388,27 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
   const uint32_t lanes = plan.parallelism;
   std::vector<std::unique_ptr<KeyedOperator>>& ops = *ops_ptr;
 
-  auto guard = [this](auto&& fn) {
+  // Runs one node's work; an error or exception becomes the pipeline's sticky error, naming the
+  // stage (and, for a lane, the keys it holds). Unwinding has freed what the failed step held,
+  // so the message can usually be formatted after a bad_alloc; when even that fails, the
+  // exception leaves the node and the graph's wait below reports it.
+  auto guard = [this](std::string_view stage, const KeyedOperator* op, auto&& fn) {
     try {
       Status s = fn();
       if (!s.ok()) Fail(s);
+    } catch (const std::bad_alloc&) {
+      Fail(OutOfMemory(stage, op));
     } catch (const std::exception& e) {
-      Fail(Status::Internal(fmt::format("unexpected exception in the pipeline: {}", e.what())));
+      Fail(Status::Internal(fmt::format("unexpected exception in {}: {}", stage, e.what())));
     } catch (...) {
-      Fail(Status::Internal("unexpected exception in the pipeline"));
+      Fail(Status::Internal(fmt::format("unexpected exception in {}", stage)));
     }
   };
+
+  std::vector<std::string> lane_names;
+  for (uint32_t i = 0; i < lanes && plan.keyed; ++i) {
+    lane_names.push_back(fmt::format("lane {} of the keyed stage ({})", i, KeyedStageName(plan)));
+  }
 
   oneapi::tbb::task_arena arena(static_cast<int>(lanes));
   arena.execute([&] {
@@ -357,7 +421,7 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
       }
       auto batch = std::make_shared<Batch>();
       bool done = false;
-      guard([&] { return driver->Next(batch.get(), &done); });
+      guard("the source", nullptr, [&] { return driver->Next(batch.get(), &done); });
       events_in_.store(driver->events(), std::memory_order_relaxed);
       if (done || failed()) {
         fc.stop();
@@ -382,7 +446,7 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
             }
             return m;
           }
-          guard([&] {
+          guard("the stateless stage (filters, maps, key routing)", nullptr, [&] {
             for (const auto& t : plan.pre) SLUICE_RETURN_IF_ERROR(t->Apply(batch.get()));
             return Status::OK();
           });
@@ -404,7 +468,7 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
     using Merger = flow::multifunction_node<Msg, std::tuple<flow::continue_msg>>;
     Merger merger(g, flow::serial, [&](const Msg& m, Merger::output_ports_type& ports) {
       size_t completed = 0;
-      guard([&]() -> Status {
+      guard("the output stage (sinks and checkpoints)", nullptr, [&]() -> Status {
         std::vector<DeadLetter>* dead = nullptr;
         const Batch* source_batch = nullptr;
         if (m.routed && m.lane == 0) {
@@ -442,7 +506,7 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
               auto result = std::make_shared<Batch>();
               result->reset(op->output_schema());
               if (!failed()) {
-                guard([&] {
+                guard(lane_names[i], op, [&] {
                   const Routed& routed = *in.routed;
                   if (lanes == 1) {
                     SLUICE_RETURN_IF_ERROR(op->Process(*routed.whole, result.get()));
@@ -472,7 +536,15 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
     flow::make_edge(flow::output_port<0>(merger), limiter.decrementer());
 
     source.activate();
-    g.wait_for_all();
+    try {
+      g.wait_for_all();
+    } catch (const std::bad_alloc&) {
+      // An allocation outside a guarded step (a message, a node's buffer) failed; the graph
+      // was cancelled.
+      Fail(OutOfMemory("the flow graph", nullptr));
+    } catch (const std::exception& e) {
+      Fail(Status::Internal(fmt::format("unexpected exception in the flow graph: {}", e.what())));
+    }
   });
 
   std::lock_guard<std::mutex> l(mu_);

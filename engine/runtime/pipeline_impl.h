@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "engine/pipeline.h"
 #include "engine/runtime/plan.h"
@@ -51,6 +52,13 @@ class PipelineImpl final : public Pipeline {
   Schema LateSchema() const;
   Status RunGraph(class SourceDriver* driver, class OutputStage* output,
                   std::vector<std::unique_ptr<KeyedOperator>>* ops);
+  // The error of a run that ran out of memory in `stage`, naming the keys `op` (if any) holds.
+  // Frees the memory reserve first. Thread-safe; never throws.
+  Status OutOfMemory(std::string_view stage, const KeyedOperator* op) noexcept;
+
+  // Freed when an allocation fails, so that the failure can still be reported and the graph
+  // drained: the state that filled memory stays allocated until the run returns.
+  static constexpr size_t kMemoryReserveBytes = size_t{16} << 20;
 
   std::unique_ptr<Plan> plan_;
   const PipelineOptions options_;
@@ -58,6 +66,8 @@ class PipelineImpl final : public Pipeline {
   mutable std::mutex mu_;
   Status error_;                  // GUARDED_BY(mu_)
   bool stopped_by_user_ = false;  // GUARDED_BY(mu_)
+  std::unique_ptr<char[]> memory_reserve_;  // GUARDED_BY(mu_)
+  const Status out_of_memory_ = Status::ResourceExhausted("out of memory");
   uint64_t resumed_from_ = 0;     // GUARDED_BY(mu_)
   std::string resumed_position_;  // GUARDED_BY(mu_)
   uint64_t events_before_ = 0;    // GUARDED_BY(mu_)

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <filesystem>
+#include <map>
 #include <set>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "engine/expr/expr.h"
 #include "operators/filter.h"
@@ -256,6 +260,9 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
         if (op.slide <= 0 || op.slide > op.size) {
           return Error(op.loc, name + ": a sliding window needs 0 < slide <= size");
         }
+        if (std::string e = SlidingRatioError(op.size, op.slide); !e.empty()) {
+          return Error(op.loc, name + ": " + e);
+        }
         def.size = op.size;
         def.slide = op.slide;
         break;
@@ -326,6 +333,17 @@ Status PlanSource(const PipelineSpec& spec, Plan* plan) {
   plan->max_out_of_orderness = src.max_out_of_orderness;
   so.name = src.type == "generator" ? "generator" : src.path;
   return Status::OK();
+}
+
+// `path` made absolute and normal: through the file system for the part that exists (symbolic
+// links resolved), lexically for the rest.
+std::string NormalizePath(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  if (ec) p = fs::absolute(path, ec).lexically_normal();
+  if (ec) p = fs::path(path).lexically_normal();
+  return p.string();
 }
 
 Status PlanSink(const PipelineSpec& spec, const Plan& plan, SinkSpec* sink) {
@@ -466,14 +484,33 @@ Status BuildPlan(const PipelineSpec& spec, const PipelineOptions& options,
 
   std::vector<SinkSpec> sinks = {spec.sink};
   sinks.insert(sinks.end(), spec.more_sinks.begin(), spec.more_sinks.end());
-  std::set<std::string> paths;
+  // Output files by their normalized path -> the path as written, so that `out/dup.csv` and
+  // `out/./dup.csv` (or a symbolic link to the same directory) are one file.
+  std::map<std::string, std::string> files;
+  std::set<std::string> projections;
   for (SinkSpec& sink : sinks) {
     SLUICE_RETURN_IF_ERROR(PlanSink(spec, *plan, &sink));
-    if ((sink.type == "csv" || sink.type == "jsonl") && !paths.insert(sink.path).second) {
-      return Error(sink.loc, fmt::format("two sinks write '{}'", sink.path));
+    if (sink.type == "csv" || sink.type == "jsonl") {
+      auto [it, inserted] = files.emplace(NormalizePath(sink.path), sink.path);
+      if (!inserted) {
+        return Error(sink.loc, it->second == sink.path
+                                   ? fmt::format("two sinks write '{}'", sink.path)
+                                   : fmt::format("two sinks write the same file: '{}' is '{}'",
+                                                 sink.path, it->second));
+      }
     }
-    if (sink.type == "projection" && !paths.insert("projection:" + sink.name).second) {
+    if (sink.type == "projection" && !projections.insert(sink.name).second) {
       return Error(sink.loc, fmt::format("two sinks write projection '{}'", sink.name));
+    }
+  }
+  const std::pair<std::string_view, std::string> side_files[] = {
+      {"dead_letter_path", plan->dead_letter_path}, {"late_path", plan->late_path}};
+  for (const auto& [what, path] : side_files) {
+    if (path.empty()) continue;
+    if (auto it = files.find(NormalizePath(path)); it != files.end()) {
+      return Error(spec.loc, fmt::format("{} '{}' is also written by a sink ('{}'); give it a "
+                                         "file of its own",
+                                         what, path, it->second));
     }
   }
   plan->sinks = std::move(sinks);

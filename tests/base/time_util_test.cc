@@ -45,6 +45,24 @@ TEST_CASE("ISO timestamps round-trip and honour offsets") {
   CHECK_FALSE(ParseTimestamp("yesterday", TimeUnit::kIso, &us));
 }
 
+TEST_CASE("ISO dates that do not exist are refused, leap years included") {
+  int64_t us = 0;
+  for (const char* bad : {"2024-02-30", "2023-02-29", "1900-02-29", "2100-02-29T00:00:00Z",
+                          "2024-04-31", "2024-06-31T12:00:00Z", "2024-09-31", "2024-11-31",
+                          "2024-01-32", "2024-00-10", "2024-01-00",
+                          "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00+01:60"}) {
+    CHECK_MESSAGE(!ParseTimestamp(bad, TimeUnit::kIso, &us), bad);
+  }
+  for (const char* good : {"2024-02-29", "2000-02-29", "1600-02-29T23:59:59Z", "2023-02-28",
+                           "2024-04-30", "2024-12-31", "2024-01-31", "2024-01-01T00:00:00+23:59"}) {
+    CHECK_MESSAGE(ParseTimestamp(good, TimeUnit::kIso, &us), good);
+  }
+  REQUIRE(ParseTimestamp("2024-02-29", TimeUnit::kIso, &us));
+  CHECK(FormatIso(us) == "2024-02-29T00:00:00Z");
+  REQUIRE(ParseTimestamp("2024-03-01", TimeUnit::kIso, &us));
+  CHECK(FormatIso(us) == "2024-03-01T00:00:00Z");
+}
+
 TEST_CASE("integer timestamps refuse decimals and junk") {
   int64_t v = 0;
   CHECK(ParseTimestamp("1700000000123", TimeUnit::kMillis, &v));

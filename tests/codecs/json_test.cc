@@ -33,6 +33,44 @@ TEST_CASE("json strings escape quotes, backslashes and control characters") {
   CHECK(out == "\"caf\xc3\xa9\"");
 }
 
+TEST_CASE("json strings replace each ill-formed UTF-8 subsequence with one U+FFFD") {
+  const std::string r = "\xEF\xBF\xBD";
+  auto json = [](std::string_view in) {
+    std::string out;
+    AppendJsonString(in, &out);
+    return out;
+  };
+  CHECK(json("a\xffz") == "\"a" + r + "z\"");                  // never a lead byte
+  CHECK(json("\x80\xbf") == "\"" + r + r + "\"");               // stray continuation bytes
+  CHECK(json("\xc0\xaf") == "\"" + r + r + "\"");               // overlong '/'
+  CHECK(json("\xe0\x80\xaf") == "\"" + r + r + r + "\"");       // overlong three-byte form
+  CHECK(json("\xed\xa0\x80") == "\"" + r + r + r + "\"");       // a surrogate
+  CHECK(json("\xf4\x90\x80\x80") == "\"" + r + r + r + r + "\"");  // above U+10FFFF
+  CHECK(json("\xe2\x82x") == "\"" + r + "x\"");                 // truncated, then ASCII
+  CHECK(json("caf\xc3") == "\"caf" + r + "\"");                 // truncated at the end
+  CHECK(json("\xf0\x9f\x98\x80\xf0\x9f\x98") == "\"\xf0\x9f\x98\x80" + r + "\"");
+  CHECK(json("\xe2\x82\xac\xed\x9f\xbf\xf4\x8f\xbf\xbf") ==
+        "\"\xe2\x82\xac\xed\x9f\xbf\xf4\x8f\xbf\xbf\"");  // the edges that are valid
+}
+
+TEST_CASE("json strings of arbitrary bytes always parse as JSON") {
+  JsonObjectReader reader({"s"});
+  for (int seed = 0; seed < 2000; ++seed) {
+    std::string bytes;
+    uint32_t x = static_cast<uint32_t>(seed) * 2654435761u + 1;
+    for (int k = 0; k < 1 + seed % 13; ++k) {
+      x = x * 1664525u + 1013904223u;
+      bytes.push_back(static_cast<char>(x >> 24));
+    }
+    std::string text = "{\"s\":";
+    AppendJsonString(bytes, &text);
+    text += "}";
+    Padded p(text);
+    std::string error;
+    CHECK_MESSAGE(reader.Parse(p.view(), &error), error);
+  }
+}
+
 TEST_CASE("json doubles are shortest round trip and non-finite ones are null") {
   std::string out;
   AppendJsonDouble(0.1, &out);

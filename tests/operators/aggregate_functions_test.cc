@@ -2,9 +2,13 @@
 // first/last ties, merging across panes and sessions, count_distinct.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "operators/accumulators.h"
 #include "window_test_util.h"
 
 using namespace sluice;
@@ -257,4 +261,121 @@ TEST_CASE("aggregate: sum and avg of doubles and ints") {
   const Output out = Run(def, schema, feed.OneBatch());
   CHECK(out.sorted_rows() == std::vector<std::string>{"a|0|10|3|1.5|-0.75|-0.375@9/" + kMax,
                                                       "a|10|20|-4|-4|~|~@19/" + kMax});
+}
+
+namespace {
+
+// The aggregate texts of the result row of `def` that covers rows (ts 1, 2, ...) whose double
+// field d takes `values` in the given order; every batch holds one row.
+std::string DoubleAggs(const KeyedStageDef& def, const std::vector<double>& values) {
+  const Schema schema = TypedSchema();
+  const Value null = Value::Null();
+  Feed feed(schema, {0}, 1000);
+  for (size_t i = 0; i < values.size(); ++i) {
+    feed.Add(static_cast<TimeUs>(i + 1),
+             {Value::String("a"), null, Value::Double(values[i]), null, null, null});
+  }
+  const Output out = Run(def, schema, feed.CutEvery(1));
+  REQUIRE(out.rows.size() >= 1);
+  for (const std::string& row : out.rows) {
+    if (row.rfind("a|0|", 0) == 0) return AggText(row);  // the window [0, 100): every row
+  }
+  return AggText(out.rows.back());  // the session
+}
+
+}  // namespace
+
+TEST_CASE("aggregate: min and max of doubles do not depend on arrival order (NaN is greatest)") {
+  const Schema schema = TypedSchema();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  // Tumbling: updates row by row. Sliding 4/1: panes merge when the window fires. Session:
+  // sessions merge.
+  for (KeyedStageDef def : {Window(WindowKind::kTumbling, 100, 100, 0),
+                            Window(WindowKind::kSliding, 100, 1, 0),  // panes merge
+                            Window(WindowKind::kSession, 0, 0, 1000)}) {
+    AddAgg(&def, schema, AggFunc::kMin, 2);
+    AddAgg(&def, schema, AggFunc::kMax, 2);
+    std::vector<double> values = {1.0, nan, -inf, 0.0, -0.0, inf, -nan};
+    std::sort(values.begin(), values.end(), [](double a, double b) {
+      return Aggregator::DoubleLess(a, b);
+    });
+    const std::string want = DoubleAggs(def, values);
+    CHECK(want == "-inf|nan");
+    int orders = 0;
+    do {
+      if (++orders % 7 != 0) continue;  // a spread of the 5040 orders
+      CHECK_MESSAGE(DoubleAggs(def, values) == want, orders);
+    } while (std::next_permutation(values.begin(), values.end(), Aggregator::DoubleLess));
+    // NaN and every number: max is NaN, min ignores it; -0.0 is below 0.0 in both orders.
+    CHECK(DoubleAggs(def, {nan, 2.0}) == "2|nan");
+    CHECK(DoubleAggs(def, {2.0, nan}) == "2|nan");
+    CHECK(DoubleAggs(def, {nan, nan}) == "nan|nan");
+    CHECK(DoubleAggs(def, {0.0, -0.0}) == "-0|0");
+    CHECK(DoubleAggs(def, {-0.0, 0.0}) == "-0|0");
+  }
+}
+
+TEST_CASE("aggregate: sum and avg with infinities and NaN") {
+  const Schema schema = TypedSchema();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  KeyedStageDef def = Window(WindowKind::kTumbling, 100, 100, 0);
+  AddAgg(&def, schema, AggFunc::kSum, 2);
+  AddAgg(&def, schema, AggFunc::kAvg, 2);
+  CHECK(DoubleAggs(def, {inf, 1.0}) == "inf|inf");
+  CHECK(DoubleAggs(def, {1.0, inf}) == "inf|inf");
+  CHECK(DoubleAggs(def, {-inf, 1.0, -inf}) == "-inf|-inf");
+  CHECK(DoubleAggs(def, {inf, -inf}) == "nan|nan");
+  CHECK(DoubleAggs(def, {-inf, inf}) == "nan|nan");
+  CHECK(DoubleAggs(def, {1.0, nan}) == "nan|nan");
+}
+
+TEST_CASE("aggregate: int sums are exact in any order, and one outside int64 is an error") {
+  const Schema schema = TypedSchema();
+  constexpr int64_t kHi = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kLo = std::numeric_limits<int64_t>::min();
+  KeyedStageDef def = Window(WindowKind::kTumbling, 100, 100, 0);
+  AddAgg(&def, schema, AggFunc::kSum, 1);
+  AddAgg(&def, schema, AggFunc::kAvg, 1);
+  const Value null = Value::Null();
+  auto run = [&](const std::vector<int64_t>& values, std::string* text) {
+    Feed feed(schema, {0}, 1000);
+    for (size_t i = 0; i < values.size(); ++i) {
+      feed.Add(static_cast<TimeUs>(i + 1),
+               {Value::String("a"), Value::Int(values[i]), null, null, null, null});
+    }
+    auto op = Make(def, schema);
+      text->clear();
+    for (const Batch& in : feed.CutEvery(2)) {
+      Batch out;
+      out.reset(op->output_schema());
+      Status s = op->Process(in, &out);
+      if (!s.ok()) return s;
+      for (size_t r = 0; r < out.size(); ++r) *text = AggText(RowText(out, r, false));
+    }
+    return Status::OK();
+  };
+  std::string text;
+  // The intermediate sums leave int64 in some orders; the result does not, in any.
+  std::vector<int64_t> values = {kHi, 1, -1, kHi, -kHi, -7};
+  std::sort(values.begin(), values.end());
+  const std::string want =
+      std::to_string(kHi - 7) + "|" + Value::Double(static_cast<double>(kHi - 7) / 6).ToString();
+  do {
+    REQUIRE(run(values, &text).ok());
+    CHECK(text == want);
+  } while (std::next_permutation(values.begin(), values.end()));
+  REQUIRE(run({kLo, kLo, kHi, kHi, 1}, &text).ok());
+  CHECK(text == "-1|-0.2");
+  // A result outside int64 fails the run, naming the aggregate and the window.
+  for (const auto& v : {std::vector<int64_t>{kHi, 1}, std::vector<int64_t>{1, kHi},
+                        std::vector<int64_t>{kLo, -1}}) {
+    Status s = run(v, &text);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.IsOutOfRange());
+    CHECK(s.message() ==
+          "sum 'a0' of int64 field 'i' is outside the int64 range in the window [0, 100); sum a "
+          "double instead, such as sum(i * 1.0)");
+  }
 }

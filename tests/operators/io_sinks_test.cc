@@ -1,10 +1,14 @@
 // The csv, jsonl, stdout, null and collector sinks.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "io_test_util.h"
+#include "codecs/state_codec.h"
 #include "operators/csv_sink.h"
+#include "operators/file_sink.h"
 #include "operators/jsonl_sink.h"
 
 using namespace sluice;
@@ -87,6 +91,25 @@ TEST_CASE("jsonl sink writes keys in order, escapes and nulls exactly") {
         "\"ms\":-1}\n"
         "{\"name\":null,\"n\":7,\"x\":null,\"ok\":null,\"at\":\"1969-12-31T23:59:59.999999Z\","
         "\"ms\":null}\n");
+}
+
+TEST_CASE("jsonl sink output of invalid UTF-8 is valid JSON, with U+FFFD for the bad bytes") {
+  ScratchDir dir("jsonlutf8");
+  Batch b = MixedBatch();
+  b.columns[0] = Column(Type::kString);
+  b.columns[0].push_string("caf\xc3\xa9 \xff\xfe");
+  b.columns[0].push_string(std::string("\x00\x80\xc3", 3));
+  b.columns[0].push_string("\xed\xa0\x80");
+  WriteAll("jsonl", dir.file("out.jsonl"), b);
+  std::string text = ReadFile(dir.file("out.jsonl"));
+  const std::string r = "\xEF\xBF\xBD";
+  CHECK(text.find("{\"name\":\"caf\xc3\xa9 " + r + r + "\",") == 0);
+  CHECK(text.find("{\"name\":\"\\u0000" + r + r + "\",") != std::string::npos);
+  CHECK(text.find("{\"name\":\"" + r + r + r + "\",") != std::string::npos);
+  SourceRun run = RunSource("jsonl", dir.file("out.jsonl"), Mixed(), -1);
+  CHECK(run.batch.dead_letters.empty());
+  REQUIRE(run.batch.size() == 3);
+  CHECK(run.batch.columns[0].str(0) == "caf\xc3\xa9 " + r + r);
 }
 
 TEST_CASE("csv sink output reads back through the csv source") {
@@ -227,4 +250,112 @@ TEST_CASE("sink factory rejects unknown types and stdout formats") {
   spec.type = "csv";
   spec.path = "";
   CHECK(MakeSink(spec).status().IsInvalidArgument());
+}
+
+namespace {
+
+// A version-1 file commit point (no checksum), as earlier builds wrote it.
+std::string FileCommitV1(uint64_t bytes, uint64_t rows) {
+  std::string state;
+  StateWriter w(&state);
+  w.PutHeader(kStateFileSink, 1);
+  w.PutVarint(bytes);
+  w.PutVarint(rows);
+  return state;
+}
+
+// Writes MixedBatch() through a csv sink at `path`, checkpoints, writes it again (uncommitted)
+// and detaches, as a killed run would leave it. Returns the commit point.
+std::string CommitAndDetach(const std::string& path) {
+  SinkSpec spec;
+  spec.type = "csv";
+  spec.path = path;
+  auto sink = MakeSink(spec);
+  REQUIRE(sink.ok());
+  REQUIRE((*sink)->Resume(Mixed(), "").ok());
+  REQUIRE((*sink)->Write(MixedBatch()).ok());
+  std::string state;
+  REQUIRE((*sink)->PrepareCheckpoint(&state).ok());
+  REQUIRE((*sink)->Write(MixedBatch()).ok());
+  (*sink)->Detach();
+  return state;
+}
+
+Status ResumeCsv(const std::string& path, const std::string& state) {
+  SinkSpec spec;
+  spec.type = "csv";
+  spec.path = path;
+  auto sink = MakeSink(spec);
+  REQUIRE(sink.ok());
+  Status s = (*sink)->Resume(Mixed(), state);
+  if (s.ok()) s = (*sink)->Close();
+  return s;
+}
+
+void Overwrite(const std::string& path, size_t at, char c) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(at));
+  f.put(c);
+}
+
+}  // namespace
+
+TEST_CASE("file commit points record a checksum; version 1 ones decode without one") {
+  FileCommit c;
+  c.bytes = 1234;
+  c.rows = 7;
+  c.crc = 0xdeadbeef;
+  std::string state;
+  EncodeFileCommit(c, &state);
+  FileCommit back;
+  REQUIRE(DecodeFileCommit(state, &back).ok());
+  CHECK(back.bytes == 1234);
+  CHECK(back.rows == 7);
+  CHECK(back.has_crc);
+  CHECK(back.crc == 0xdeadbeef);
+  REQUIRE(DecodeFileCommit(FileCommitV1(99, 3), &back).ok());
+  CHECK(back.bytes == 99);
+  CHECK(back.rows == 3);
+  CHECK_FALSE(back.has_crc);
+  state[1] = 3;  // a newer version
+  CHECK(DecodeFileCommit(state, &back).IsCorruption());
+}
+
+TEST_CASE("a file sink resumes when its committed bytes are intact, and only the tail is cut") {
+  ScratchDir dir("sinkcrc-ok");
+  const std::string state = CommitAndDetach(dir.file("out.csv"));
+  REQUIRE(ResumeCsv(dir.file("out.csv"), state).ok());
+  std::string once = ReadFile(dir.file("out.csv"));
+  CHECK(std::count(once.begin(), once.end(), '\n') == 5);  // header and one batch (3 rows, one
+                                                           // of them two lines)
+}
+
+TEST_CASE("a file sink refuses to resume when committed bytes were overwritten") {
+  ScratchDir dir("sinkcrc-bad");
+  const std::string state = CommitAndDetach(dir.file("out.csv"));
+  Overwrite(dir.file("out.csv.inprogress"), 10, '#');
+  Status s = ResumeCsv(dir.file("out.csv"), state);
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("cannot resume '" + dir.file("out.csv") + "': the ") == 0);
+  CHECK(s.message().find(" bytes of '" + dir.file("out.csv.inprogress") +
+                         "' that the checkpoint committed were changed since (checksum ") !=
+        std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("out.csv")));
+  // Past the committed length, bytes are cut off anyway: what is there is no error.
+  ScratchDir tail("sinkcrc-tail");
+  const std::string state2 = CommitAndDetach(tail.file("out.csv"));
+  const std::string committed = ReadFile(tail.file("out.csv.inprogress"));
+  WriteFile(tail.file("out.csv.inprogress"), committed + "written after the checkpoint\n");
+  CHECK(ResumeCsv(tail.file("out.csv"), state2).ok());
+  CHECK(ReadFile(tail.file("out.csv")) == committed);
+}
+
+TEST_CASE("a file sink resumes a version-1 commit point, which has no checksum, as before") {
+  ScratchDir dir("sinkcrc-v1");
+  const std::string state = CommitAndDetach(dir.file("out.csv"));
+  FileCommit c;
+  REQUIRE(DecodeFileCommit(state, &c).ok());
+  Overwrite(dir.file("out.csv.inprogress"), 10, '#');  // not detectable without a checksum
+  REQUIRE(ResumeCsv(dir.file("out.csv"), FileCommitV1(c.bytes, c.rows)).ok());
+  CHECK(ReadFile(dir.file("out.csv")).size() == c.bytes);
 }

@@ -1,7 +1,8 @@
-// Checkpoints written by one build load in the next: snapshots and a checkpoint record stored in
-// tests/data/checkpoint (format version 1) must restore, continue exactly, and be what this
-// build writes for the same state. When a format changes on purpose, bump its version, keep
-// reading the old one, and add fixtures of the new one; SLUICE_WRITE_FIXTURES=1 rewrites them.
+// Checkpoints written by one build load in the next: snapshots, a checkpoint record and file
+// commit points stored in tests/data/checkpoint (format version 1; 1 and 2 for file commit points)
+// must restore, continue exactly, and be what this build writes for the same state. When a
+// format changes on purpose, bump its version, keep reading the old one, and add fixtures of the
+// new one; SLUICE_WRITE_FIXTURES=1 rewrites them.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -10,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "codecs/state_codec.h"
+#include "operators/file_sink.h"
 #include "storage/checkpoint_store.h"
 #include "window_test_util.h"
 
@@ -173,4 +176,38 @@ TEST_CASE("compat: a version-2 checkpoint record decodes to its fields and is wh
   REQUIRE(DecodeCheckpoint(fixture, &back).ok());
   CheckFixtureFields(back, r);
   CHECK(EncodeCheckpoint(r) == fixture);
+}
+
+TEST_CASE("compat: a version-1 file commit point decodes without a checksum; version 2 with one") {
+  if (Writing()) {
+    std::string v1;
+    StateWriter w(&v1);
+    w.PutHeader(kStateFileSink, 1);  // what builds before version 2 wrote
+    w.PutVarint(4096);
+    w.PutVarint(100);
+    Store("file_commit_v1.bin", v1);
+  }
+  FileCommit c;
+  c.bytes = 4096;
+  c.rows = 100;
+  c.crc = 0x1234abcd;
+  std::string v2;
+  EncodeFileCommit(c, &v2);
+  if (Writing()) Store("file_commit_v2.bin", v2);
+
+  const std::string fixture1 = Load("file_commit_v1.bin");
+  REQUIRE(!fixture1.empty());
+  FileCommit back;
+  REQUIRE(DecodeFileCommit(fixture1, &back).ok());
+  CHECK(back.bytes == 4096);
+  CHECK(back.rows == 100);
+  CHECK_FALSE(back.has_crc);
+
+  const std::string fixture2 = Load("file_commit_v2.bin");
+  REQUIRE(DecodeFileCommit(fixture2, &back).ok());
+  CHECK(back.bytes == 4096);
+  CHECK(back.rows == 100);
+  CHECK(back.has_crc);
+  CHECK(back.crc == 0x1234abcd);
+  CHECK(v2 == fixture2);
 }

@@ -308,6 +308,18 @@ TEST_CASE("sliding and session window errors") {
         "clicks.toml:24:7: 'gap' must be greater than 0, found string \"0ms\"");
 }
 
+TEST_CASE("a sliding window with more than 10000 windows per event is refused at the slide") {
+  CHECK(ErrorOf(Edit("kind = \"tumbling\" ", "kind = \"sliding\"\nslide = \"1us\"")) ==
+        "clicks.toml:24:9: a sliding window of 10s sliding by 1us puts every event in 10000000 "
+        "windows, each emitting a row; the limit is 10000 (size/slide): use a slide of at least "
+        "1ms, or a tumbling window of 1us and combine its rows downstream");
+  // ceil(size / slide) counts: 10s / 999us is 10011 windows; 10s / 1ms is exactly the limit.
+  CHECK(ErrorOf(Edit("kind = \"tumbling\" ", "kind = \"sliding\"\nslide = \"999us\"")).find(
+            "clicks.toml:24:9: a sliding window of 10s sliding by 999us puts every event in "
+            "10011 windows") == 0);
+  CHECK(ErrorOf(Edit("kind = \"tumbling\" ", "kind = \"sliding\"\nslide = \"1ms\"")) == "");
+}
+
 TEST_CASE("map errors") {
   const std::string head = "[source]\ntype = \"generator\"\n[[operator]]\ntype = \"map\"\n";
   const std::string tail = "\n[sink]\ntype = \"null\"\n";

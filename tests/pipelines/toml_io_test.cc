@@ -46,3 +46,35 @@ TEST_CASE("the name defaults to the file's stem and errors name the path as give
   CHECK(r.status().message() == path + ":3:8: 'keys' must be an integer >= 1, found integer 0");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a device given as the pipeline file is refused without reading it") {
+  auto r = LoadPipelineFile("/dev/zero");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().IsInvalidArgument());
+  CHECK(r.status().message() ==
+        "'/dev/zero' is a character device, not a pipeline file; give the path of a TOML file");
+}
+
+TEST_CASE("a pipeline file larger than 1 MiB is refused; one at the limit is read") {
+  const auto dir = std::filesystem::temp_directory_path() / "sluice_toml_io_size_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "big.toml").string();
+  const std::string body = "[source]\ntype = \"generator\"\n[sink]\ntype = \"null\"\n";
+  auto write = [&](size_t total) {
+    std::ofstream out(path, std::ios::binary);
+    out << body << '#' << std::string(total - body.size() - 2, 'x') << '\n';
+  };
+  write(kMaxPipelineFileBytes);
+  CHECK(std::filesystem::file_size(path) == kMaxPipelineFileBytes);
+  auto r = LoadPipelineFile(path);
+  CHECK_MESSAGE(r.ok(), r.status().ToString());
+  write(kMaxPipelineFileBytes + 1);
+  r = LoadPipelineFile(path);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().IsInvalidArgument());
+  CHECK(r.status().message() ==
+        "'" + path +
+            "' is larger than 1048576 bytes (1 MiB), the limit for a pipeline file; a pipeline "
+            "file holds its definition only, never data");
+  std::filesystem::remove_all(dir);
+}

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -116,8 +117,15 @@ namespace internal {
 
 // A total order on non-null values of one type: numbers, timestamps and bools by value, doubles
 // by value, strings by bytes.
+// The order of min and max (docs/semantics.md): for doubles -0.0 < 0.0 and NaN above every
+// number.
 inline bool ValueLess(const Value& a, const Value& b) {
-  if (a.type == Type::kDouble) return a.d < b.d;
+  if (a.type == Type::kDouble) {
+    if (std::isnan(a.d)) return false;
+    if (std::isnan(b.d)) return true;
+    if (a.d == b.d) return std::signbit(a.d) && !std::signbit(b.d);
+    return a.d < b.d;
+  }
   if (a.type == Type::kString) return a.s < b.s;
   return a.i < b.i;
 }

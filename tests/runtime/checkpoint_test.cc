@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -176,6 +177,29 @@ TEST_CASE("a resume refuses an in-progress part that lost committed bytes") {
   CHECK(o.status.IsCorruption());
   CHECK(o.status.message().find("out.csv") != std::string::npos);
   CHECK(o.status.message().find("--from-scratch") != std::string::npos);
+}
+
+TEST_CASE("a resume refuses an in-progress part whose committed bytes were overwritten") {
+  ScratchDir dir("ckpt-overwritten");
+  Outcome stopped = Run(Windows(dir, "out.csv", "20ms"), 400'000);
+  REQUIRE(stopped.status.code() == Status::Code::kAborted);
+  const std::string part = dir.file("out.csv.inprogress");
+  const auto size = std::filesystem::file_size(part);
+  {
+    // The header line is committed by the first checkpoint; change one byte of it, same length.
+    std::fstream f(part, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(2);
+    f.put('X');
+  }
+  CHECK(std::filesystem::file_size(part) == size);
+  Outcome o = Run(Windows(dir, "out.csv", "20ms"));
+  INFO(o.status.ToString());
+  CHECK(o.status.IsCorruption());
+  CHECK(o.status.message().find("cannot resume '" + dir.file("out.csv") + "': the ") == 0);
+  CHECK(o.status.message().find("out.csv.inprogress' that the checkpoint committed were changed "
+                                "since (checksum ") != std::string::npos);
+  CHECK(o.status.message().find("run with --from-scratch") != std::string::npos);
+  CHECK(Run(Windows(dir, "out.csv", "20ms"), 0, true).status.ok());
 }
 
 TEST_CASE("one state directory serves one run of a pipeline at a time") {

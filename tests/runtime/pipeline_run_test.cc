@@ -190,6 +190,17 @@ TEST_CASE("invalid pipelines are refused before any data is read") {
 
   s = base().event_time("ts").key_by({"user"}).sliding("10s", "20s", {"count()"}).collect(out).Build(&p);
   CHECK(s.message().find("0 < slide <= size") != std::string::npos);
+
+  s = base()
+          .event_time("ts")
+          .key_by({"user"})
+          .sliding("10s", "1us", {"count()"})
+          .collect(out)
+          .Build(&p);
+  CHECK(s.IsInvalidArgument());
+  CHECK(s.message().find("a sliding window of 10s sliding by 1us puts every event in 10000000 "
+                         "windows") != std::string::npos);
+  CHECK(s.message().find("use a slide of at least 1ms") != std::string::npos);
 }
 
 TEST_CASE("a missing input file fails the run with the path in the message") {

@@ -140,6 +140,7 @@ void Batch::clear() {
   late.reset();
   seq = 0;
   watermark = kMinTime;
+  start_watermark = kMinTime;
   last = false;
   source_position = 0;
   checkpoint = false;

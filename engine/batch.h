@@ -83,6 +83,8 @@ struct Batch {
   uint64_t seq = 0;
   // The watermark after this batch's last row: W before the first row of the next batch.
   TimeUs watermark = kMinTime;
+  // The watermark in force before this batch's first row (the previous batch's `watermark`).
+  TimeUs start_watermark = kMinTime;
   // True on the source's final batch: after it, the watermark is +infinity.
   bool last = false;
 

@@ -26,7 +26,17 @@ struct BarrierParts {
   std::string driver_state;  // the source driver's state after the barrier batch
   bool last = false;         // the barrier is the input's last batch
   TimeUs watermark = kMinTime;
-  std::vector<std::shared_ptr<const std::string>> operators;  // one snapshot per lane
+  // One snapshot per lane of the last keyed stage; `earlier` holds those of the keyed stages
+  // before it, stage by stage (each stage's lanes in index order).
+  std::vector<std::shared_ptr<const std::string>> operators;
+  std::vector<std::shared_ptr<const std::string>> earlier;
+};
+
+// What a seq carries from the keyed stages before the last one, handed over with exactly one
+// lane's result (lane 0) of the last stage.
+struct EarlierStages {
+  std::vector<std::shared_ptr<const std::string>> snapshots;  // at a barrier, stage-major
+  std::vector<std::unique_ptr<Batch>> late;  // late rows of the first keyed stage, lane order
 };
 
 class OutputStage {
@@ -43,11 +53,12 @@ class OutputStage {
   // Takes lane `lane`'s result for source batch `seq`; `dead` are that seq's dead letters (pass
   // them with exactly one lane's result). `snapshot` is the lane's operator snapshot when the
   // batch is a barrier; `barrier` (with exactly one lane's result) the source batch when it is a
-  // barrier. Writes every seq that became complete and in order; returns how many completed (each
-  // frees one in-flight slot).
+  // barrier; `earlier` (with exactly one lane's result, or null) what the earlier keyed stages
+  // left for this seq. Writes every seq that became complete and in order; returns how many
+  // completed (each frees one in-flight slot).
   Result<size_t> Add(uint64_t seq, uint32_t lane, BatchPtr result, std::vector<DeadLetter>* dead,
                      std::shared_ptr<const std::string> snapshot = nullptr,
-                     const Batch* barrier = nullptr);
+                     const Batch* barrier = nullptr, EarlierStages* earlier = nullptr);
 
   uint64_t late() const { return late_; }
   // Late events counted by earlier processes of a resumed run.
@@ -57,10 +68,12 @@ class OutputStage {
   struct Pending {
     std::vector<BatchPtr> parts;
     std::vector<DeadLetter> dead;
+    std::vector<std::unique_ptr<Batch>> earlier_late;
     uint32_t received = 0;
     std::unique_ptr<BarrierParts> barrier;
   };
   Status Write(Pending& p);
+  Status WriteLate(Batch* late);
 
   const uint32_t lanes_;
   std::vector<Sink*> sinks_;

@@ -5,6 +5,8 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <exception>
+#include <map>
+#include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
@@ -16,6 +18,7 @@
 #include "engine/runtime/lane_router.h"
 #include "engine/runtime/output_stage.h"
 #include "engine/runtime/source_driver.h"
+#include "engine/runtime/stage_gather.h"
 
 namespace sluice {
 namespace flow = oneapi::tbb::flow;
@@ -28,13 +31,16 @@ int64_t NowNs() {
       .count();
 }
 
-// One source batch after the stateless stage.
-// Keyed: every lane reads its rows of `whole` (read-only, shared) through rows[lane].
+// One source batch on its way into a keyed stage: the stateless stage's output for the first
+// keyed stage, the gathered results of the previous stage for the others. Every lane reads its
+// rows of `whole` (read-only, shared) through rows[lane]. `whole` carries the source batch's
+// seq, watermarks and checkpoint barrier.
 struct Routed {
   uint64_t seq = 0;
   BatchPtr whole;
   std::vector<std::vector<uint32_t>> rows;  // per lane; unused with one lane (all rows)
   std::vector<DeadLetter> dead;
+  EarlierStages earlier;  // what the keyed stages before this one left for the output stage
 };
 using RoutedPtr = std::shared_ptr<Routed>;
 
@@ -42,9 +48,42 @@ using RoutedPtr = std::shared_ptr<Routed>;
 struct Msg {
   uint64_t seq = 0;
   uint32_t lane = 0;
-  RoutedPtr routed;                             // keyed, before the lanes
-  BatchPtr result;                              // after the lanes (or the whole batch when unkeyed)
+  RoutedPtr routed;                             // keyed, into a stage's lanes
+  BatchPtr result;                              // out of a lane (or the whole batch when unkeyed)
   std::shared_ptr<const std::string> snapshot;  // the lane's operator state at a barrier
+};
+
+// Encodes `batch`'s keys for `stage` and assigns its rows to the stage's lanes.
+void Route(const KeyedStagePlan& stage, uint32_t lanes, BatchPtr batch, Routed* out) {
+  out->seq = batch->seq;
+  EncodeKeys(stage.def.key_columns, batch.get());
+  out->rows.resize(lanes);
+  if (lanes > 1) RowsByLane(*batch, lanes, &out->rows);
+  out->whole = std::move(batch);
+}
+
+// Collects the lanes' results of one keyed stage per seq; thread-safe. Add returns the complete
+// set (lane order) when the last lane's result arrives, and an empty vector before.
+class LaneGather {
+ public:
+  explicit LaneGather(uint32_t lanes) : lanes_(lanes) {}
+  std::vector<Msg> Add(const Msg& m) {
+    std::lock_guard<std::mutex> l(mu_);
+    auto& parts = pending_[m.seq];
+    if (parts.empty()) parts.resize(lanes_);
+    parts[m.lane] = m;
+    if (++received_[m.seq] < lanes_) return {};
+    std::vector<Msg> done = std::move(parts);
+    pending_.erase(m.seq);
+    received_.erase(m.seq);
+    return done;
+  }
+
+ private:
+  const uint32_t lanes_;
+  std::mutex mu_;
+  std::map<uint64_t, std::vector<Msg>> pending_;  // GUARDED_BY(mu_)
+  std::map<uint64_t, uint32_t> received_;         // GUARDED_BY(mu_)
 };
 
 // A checkpoint whose state no longer fits the input or the outputs: say how to start over.
@@ -58,9 +97,9 @@ Status WithStartOverHint(const Status& s) {
 }
 
 // "session window", "running aggregate", ...
-std::string_view KeyedStageName(const Plan& plan) {
-  if (plan.keyed_def.kind == OpKind::kAggregate) return "running aggregate";
-  switch (plan.keyed_def.window) {
+std::string_view KeyedStageName(const KeyedStageDef& def) {
+  if (def.kind == OpKind::kAggregate) return "running aggregate";
+  switch (def.window) {
     case WindowKind::kTumbling:
       return "tumbling window";
     case WindowKind::kSliding:
@@ -180,8 +219,10 @@ Status PipelineImpl::MakeOutputs(Outputs* out) {
 
 Schema PipelineImpl::LateSchema() const {
   const Plan& plan = *plan_;
-  std::vector<Field> visible(plan.pre_schema.fields().begin(),
-                             plan.pre_schema.fields().begin() + plan.keyed_visible);
+  if (!plan.keyed()) return Schema();
+  const KeyedStagePlan& first = plan.stages.front();
+  std::vector<Field> visible(first.input.fields().begin(),
+                             first.input.fields().begin() + first.visible);
   return Schema(visible);
 }
 
@@ -244,7 +285,7 @@ Status PipelineImpl::RunOnce() {
   const bool checkpoints = plan.checkpoints;
   const std::string name =
       options_.checkpoint_name.empty() ? plan.spec.name : options_.checkpoint_name;
-  const uint32_t lanes = plan.keyed ? plan.parallelism : 0;
+  const uint32_t lanes = plan.keyed() ? plan.parallelism : 0;
   Checkpointer cp(plan, name,
                   DescribeDefinition(plan.spec, lanes) +
                       fmt::format("dead letters: {}\n", plan.dead_letter_path));
@@ -307,20 +348,32 @@ Status PipelineImpl::RunOnce() {
     }
   }
 
-  // Keyed operator instances, one per lane, created (and restored) before the graph runs.
-  std::vector<std::unique_ptr<KeyedOperator>> ops;
-  for (uint32_t i = 0; s.ok() && i < lanes; ++i) {
-    auto op = MakeKeyedOperator(plan.keyed_def, plan.pre_schema);
-    if (!op.ok()) {
-      s = op.status();
-      break;
-    }
-    ops.push_back(std::move(op).value());
-    if (resume) {
-      s = i < resume->operators.size()
-              ? ops.back()->Restore(resume->operators[i])
-              : Status::Corruption("the checkpoint records fewer lanes than the pipeline has");
-      if (!s.ok()) s = s.WithPrefix(fmt::format("lane {}", i));
+  // Keyed operator instances, one per stage and lane, created (and restored) before the graph
+  // runs. A checkpoint lists their snapshots stage by stage.
+  const size_t n_stages = plan.stages.size();
+  std::vector<std::vector<std::unique_ptr<KeyedOperator>>> ops(n_stages);
+  if (s.ok() && resume && resume->operators.size() != n_stages * lanes) {
+    s = Status::Corruption(fmt::format("the checkpoint records {} operator snapshots, but the "
+                                       "pipeline has {} ({} keyed stages of {} lanes)",
+                                       resume->operators.size(), n_stages * lanes, n_stages,
+                                       lanes));
+  }
+  for (size_t k = 0; s.ok() && k < n_stages; ++k) {
+    const KeyedStagePlan& stage = plan.stages[k];
+    for (uint32_t i = 0; s.ok() && i < lanes; ++i) {
+      auto op = MakeKeyedOperator(stage.def, stage.input);
+      if (!op.ok()) {
+        s = op.status();
+        break;
+      }
+      ops[k].push_back(std::move(op).value());
+      if (resume) {
+        s = ops[k].back()->Restore(resume->operators[k * lanes + i]);
+        if (!s.ok()) {
+          s = s.WithPrefix(n_stages == 1 ? fmt::format("lane {}", i)
+                                         : fmt::format("keyed stage {}, lane {}", k + 1, i));
+        }
+      }
     }
   }
   if (!s.ok()) {
@@ -328,8 +381,8 @@ Status PipelineImpl::RunOnce() {
     return resume ? WithStartOverHint(s) : s;
   }
 
-  OutputStage output(plan.keyed ? plan.parallelism : 1, sinks, outputs.late.get(),
-                     plan.keyed_visible, outputs.dead_letters.get());
+  OutputStage output(plan.keyed() ? plan.parallelism : 1, sinks, outputs.late.get(),
+                     plan.keyed() ? plan.stages.front().visible : 0, outputs.dead_letters.get());
   if (resume) output.set_late(resume->late_events);
   auto take = [&](const Checkpointer::Cut& cut) {
     Status t = cp.Take(cut);
@@ -343,7 +396,14 @@ Status PipelineImpl::RunOnce() {
       // only complete while it has not; an incomplete one is simply not taken.
       if (failed()) return Status::OK();
       Checkpointer::Cut cut;
-      if (plan.keyed) {
+      if (plan.keyed()) {
+        for (const auto& snap : b.earlier) {
+          if (!snap) return Status::Internal("a checkpoint barrier lacks a lane's snapshot");
+          cut.operators.push_back(*snap);
+        }
+        if (cut.operators.size() != (n_stages - 1) * lanes) {
+          return Status::Internal("a checkpoint barrier lacks an earlier stage's snapshots");
+        }
         for (const auto& snap : b.operators) {
           if (!snap) return Status::Internal("a checkpoint barrier lacks a lane's snapshot");
           cut.operators.push_back(*snap);
@@ -366,7 +426,9 @@ Status PipelineImpl::RunOnce() {
     Checkpointer::Cut cut;
     s = driver.SaveState(&cut.driver);
     cut.position_text = "start of input";
-    for (auto& op : ops) op->Snapshot(&cut.operators.emplace_back());
+    for (auto& stage : ops) {
+      for (auto& op : stage) op->Snapshot(&cut.operators.emplace_back());
+    }
     if (s.ok()) s = take(cut);
     if (!s.ok()) {
       AbandonOutputs(&outputs, checkpoints);
@@ -383,10 +445,11 @@ Status PipelineImpl::RunOnce() {
 }
 
 Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
-                              std::vector<std::unique_ptr<KeyedOperator>>* ops_ptr) {
+                              std::vector<std::vector<std::unique_ptr<KeyedOperator>>>* ops_ptr) {
   const Plan& plan = *plan_;
   const uint32_t lanes = plan.parallelism;
-  std::vector<std::unique_ptr<KeyedOperator>>& ops = *ops_ptr;
+  const size_t n_stages = plan.stages.size();
+  auto& ops = *ops_ptr;
 
   // Runs one node's work; an error or exception becomes the pipeline's sticky error, naming the
   // stage (and, for a lane, the keys it holds). Unwinding has freed what the failed step held,
@@ -405,10 +468,31 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
     }
   };
 
-  std::vector<std::string> lane_names;
-  for (uint32_t i = 0; i < lanes && plan.keyed; ++i) {
-    lane_names.push_back(fmt::format("lane {} of the keyed stage ({})", i, KeyedStageName(plan)));
+  // lane_names[k][i], gather_names[k]: how messages name the nodes.
+  std::vector<std::vector<std::string>> lane_names(n_stages);
+  std::vector<std::string> gather_names(n_stages);
+  for (size_t k = 0; k < n_stages; ++k) {
+    const KeyedStagePlan& stage = plan.stages[k];
+    for (uint32_t i = 0; i < lanes; ++i) {
+      lane_names[k].push_back(
+          n_stages == 1
+              ? fmt::format("lane {} of the keyed stage ({})", i, KeyedStageName(stage.def))
+              : fmt::format("lane {} of keyed stage {} ({}, {})", i, k + 1,
+                            KeyedStageName(stage.def), stage.name));
+    }
+    gather_names[k] = fmt::format("the exchange after keyed stage {} ({})", k + 1, stage.name);
   }
+
+  // An empty message into stage k's lanes for `seq` (after a failure, so the graph drains).
+  auto empty_routed = [&](size_t k, const Batch& from) {
+    auto routed = std::make_shared<Routed>();
+    routed->seq = from.seq;
+    routed->whole = std::make_shared<Batch>();
+    routed->whole->reset(plan.stages[k].input);
+    routed->whole->seq = from.seq;
+    routed->rows.resize(lanes);
+    return routed;
+  };
 
   oneapi::tbb::task_arena arena(static_cast<int>(lanes));
   arena.execute([&] {
@@ -438,12 +522,7 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
           m.seq = batch->seq;
           if (failed()) {
             m.result = std::make_shared<Batch>();
-            if (plan.keyed) {
-              m.routed = std::make_shared<Routed>();
-              m.routed->seq = batch->seq;
-              m.routed->whole = std::make_shared<Batch>();
-              m.routed->rows.resize(lanes);
-            }
+            if (plan.keyed()) m.routed = empty_routed(0, *batch);
             return m;
           }
           guard("the stateless stage (filters, maps, key routing)", nullptr, [&] {
@@ -451,16 +530,13 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
             return Status::OK();
           });
           if (failed()) batch->reset(plan.pre_schema);
-          if (!plan.keyed) {
+          if (!plan.keyed()) {
             m.result = batch;
             return m;
           }
           auto routed = std::make_shared<Routed>();
-          routed->seq = batch->seq;
           routed->dead = std::move(batch->dead_letters);
-          EncodeKeys(plan.keyed_def.key_columns, batch.get());
-          if (lanes > 1) RowsByLane(*batch, lanes, &routed->rows);
-          routed->whole = batch;
+          Route(plan.stages[0], lanes, batch, routed.get());
           m.routed = std::move(routed);
           return m;
         });
@@ -471,16 +547,18 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
       guard("the output stage (sinks and checkpoints)", nullptr, [&]() -> Status {
         std::vector<DeadLetter>* dead = nullptr;
         const Batch* source_batch = nullptr;
+        EarlierStages* earlier = nullptr;
         if (m.routed && m.lane == 0) {
           dead = &m.routed->dead;
           source_batch = m.routed->whole.get();
+          earlier = &m.routed->earlier;
         }
         if (!m.routed && m.result) {
           dead = &m.result->dead_letters;
           source_batch = m.result.get();
         }
         const Batch* barrier = source_batch && source_batch->checkpoint ? source_batch : nullptr;
-        auto r = output->Add(m.seq, m.lane, m.result, dead, m.snapshot, barrier);
+        auto r = output->Add(m.seq, m.lane, m.result, dead, m.snapshot, barrier, earlier);
         if (!r.ok()) return r.status();
         completed = *r;
         return Status::OK();
@@ -488,17 +566,22 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
       for (size_t i = 0; i < completed; ++i) std::get<0>(ports).try_put(flow::continue_msg());
     });
 
+    // Per keyed stage: a sequencer and a serial operator node per lane; between stages, an
+    // exchange that gathers the lanes' results of a seq and routes them to the next stage.
+    using Gather = flow::multifunction_node<Msg, std::tuple<Msg>>;
     std::vector<std::unique_ptr<flow::sequencer_node<Msg>>> sequencers;
     std::vector<std::unique_ptr<flow::function_node<Msg, Msg>>> lane_nodes;
+    std::vector<std::unique_ptr<LaneGather>> gathers;
+    std::vector<std::unique_ptr<Gather>> gather_nodes;
     flow::make_edge(source, limiter);
     flow::make_edge(limiter, stateless);
-    if (plan.keyed) {
+    for (size_t k = 0; k < n_stages; ++k) {
+      const bool last_stage = k + 1 == n_stages;
+      std::vector<flow::function_node<Msg, Msg>*> stage_lanes;
       for (uint32_t i = 0; i < lanes; ++i) {
-        sequencers.push_back(std::make_unique<flow::sequencer_node<Msg>>(
-            g, [](const Msg& m) -> size_t { return m.seq; }));
-        KeyedOperator* op = ops[i].get();
+        KeyedOperator* op = ops[k][i].get();
         lane_nodes.push_back(std::make_unique<flow::function_node<Msg, Msg>>(
-            g, flow::serial, [&, i, op](const Msg& in) -> Msg {
+            g, flow::serial, [&, k, i, op](const Msg& in) -> Msg {
               Msg out;
               out.seq = in.seq;
               out.lane = i;
@@ -506,7 +589,7 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
               auto result = std::make_shared<Batch>();
               result->reset(op->output_schema());
               if (!failed()) {
-                guard(lane_names[i], op, [&] {
+                guard(lane_names[k][i], op, [&] {
                   const Routed& routed = *in.routed;
                   if (lanes == 1) {
                     SLUICE_RETURN_IF_ERROR(op->Process(*routed.whole, result.get()));
@@ -514,8 +597,14 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
                     SLUICE_RETURN_IF_ERROR(op->ProcessRows(*routed.whole, routed.rows[i].data(),
                                                            routed.rows[i].size(), result.get()));
                   }
-                  for (const auto& t : plan.post) SLUICE_RETURN_IF_ERROR(t->Apply(result.get()));
-                  if (in.routed->whole->checkpoint) {
+                  if (k > 0 && result->late && result->late->size() > 0) {
+                    // Earlier stages stamp their results before their own event time.
+                    return Status::Internal(fmt::format("{} found late rows", lane_names[k][i]));
+                  }
+                  for (const auto& t : plan.stages[k].post) {
+                    SLUICE_RETURN_IF_ERROR(t->Apply(result.get()));
+                  }
+                  if (routed.whole->checkpoint) {
                     auto snap = std::make_shared<std::string>();
                     op->Snapshot(snap.get());
                     out.snapshot = std::move(snap);
@@ -526,13 +615,63 @@ Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
               out.result = std::move(result);
               return out;
             }));
-        flow::make_edge(stateless, *sequencers.back());
+        sequencers.push_back(std::make_unique<flow::sequencer_node<Msg>>(
+            g, [](const Msg& m) -> size_t { return m.seq; }));
+        if (k == 0) {
+          flow::make_edge(stateless, *sequencers.back());
+        } else {
+          flow::make_edge(flow::output_port<0>(*gather_nodes.back()), *sequencers.back());
+        }
         flow::make_edge(*sequencers.back(), *lane_nodes.back());
-        flow::make_edge(*lane_nodes.back(), merger);
+        stage_lanes.push_back(lane_nodes.back().get());
       }
-    } else {
-      flow::make_edge(stateless, merger);
+      if (last_stage) {
+        for (auto* lane : stage_lanes) flow::make_edge(*lane, merger);
+        break;
+      }
+      gathers.push_back(std::make_unique<LaneGather>(lanes));
+      LaneGather* gather = gathers.back().get();
+      gather_nodes.push_back(std::make_unique<Gather>(
+          g, flow::unlimited, [&, k, gather](const Msg& m, Gather::output_ports_type& ports) {
+            std::vector<Msg> parts = gather->Add(m);
+            if (parts.empty()) return;
+            Routed& from = *parts[0].routed;
+            const Batch& from_batch = *from.whole;
+            RoutedPtr next;
+            if (!failed()) {
+              guard(gather_names[k], nullptr, [&]() -> Status {
+                std::vector<const Batch*> results;
+                for (const Msg& p : parts) results.push_back(p.result.get());
+                auto batch = std::make_shared<Batch>();
+                GatherStageResults(plan.stages[k].output, results, from_batch, batch.get());
+                auto routed = std::make_shared<Routed>();
+                routed->dead = std::move(from.dead);
+                routed->earlier = std::move(from.earlier);
+                if (from_batch.checkpoint) {
+                  for (const Msg& p : parts) routed->earlier.snapshots.push_back(p.snapshot);
+                }
+                if (k == 0) {
+                  for (const Msg& p : parts) {
+                    if (p.result->late) routed->earlier.late.push_back(std::move(p.result->late));
+                  }
+                }
+                Route(plan.stages[k + 1], lanes, std::move(batch), routed.get());
+                next = std::move(routed);
+                return Status::OK();
+              });
+            }
+            if (!next) {
+              next = empty_routed(k + 1, from_batch);
+              next->dead = std::move(from.dead);
+            }
+            Msg out;
+            out.seq = m.seq;
+            out.routed = std::move(next);
+            std::get<0>(ports).try_put(out);
+          }));
+      for (auto* lane : stage_lanes) flow::make_edge(*lane, *gather_nodes.back());
     }
+    if (!plan.keyed()) flow::make_edge(stateless, merger);
     flow::make_edge(flow::output_port<0>(merger), limiter.decrementer());
 
     source.activate();

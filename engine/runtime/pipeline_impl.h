@@ -2,8 +2,10 @@
 //
 //   input_node (source, serial) -> limiter_node (max_in_flight batches)
 //     -> function_node (pre transforms + key routing, unlimited concurrency)
-//     -> per lane: sequencer_node (restores source order) -> function_node (keyed operator
-//        and post transforms, serial)
+//     -> per keyed stage, per lane: sequencer_node (restores source order) -> function_node
+//        (keyed operator and post transforms, serial)
+//        -> between stages: multifunction_node (exchange: gathers the lanes' results of a seq
+//           in canonical order and routes them to the next stage's lanes)
 //     -> multifunction_node (OutputStage, serial) -> limiter decrement
 //
 // Unkeyed pipelines skip the lanes. Exceptions never leave a node body: they become the
@@ -50,8 +52,9 @@ class PipelineImpl final : public Pipeline {
   Status CloseOutputs(Outputs* out);
   void PublishStats(const Outputs& out, uint64_t late, uint64_t events);
   Schema LateSchema() const;
+  // ops[k][i]: keyed stage k's operator of lane i.
   Status RunGraph(class SourceDriver* driver, class OutputStage* output,
-                  std::vector<std::unique_ptr<KeyedOperator>>* ops);
+                  std::vector<std::vector<std::unique_ptr<KeyedOperator>>>* ops);
   // The error of a run that ran out of memory in `stage`, naming the keys `op` (if any) holds.
   // Frees the memory reserve first. Thread-safe; never throws.
   Status OutOfMemory(std::string_view stage, const KeyedOperator* op) noexcept;

@@ -161,10 +161,11 @@ Status PlanStateless(const OperatorSpec& op, size_t index, Schema* schema,
   return Status::OK();
 }
 
-// Binds the aggregates of a window/aggregate operator: parses each call, evaluates non-field
-// arguments into hidden columns (a Map appended to plan->pre), fills def->aggregates.
-Status PlanAggregates(const OperatorSpec& op, const std::string& name, Plan* plan,
-                      KeyedStageDef* def) {
+// Binds the aggregates of a window/aggregate operator reading rows of *schema: parses each call,
+// evaluates non-field arguments into hidden columns (a Map appended to *transforms, which run
+// before the rows are routed to the stage's lanes), fills def->aggregates.
+Status PlanAggregates(const OperatorSpec& op, const std::string& name, Schema* schema,
+                      std::vector<std::unique_ptr<Transform>>* transforms, KeyedStageDef* def) {
   if (op.aggregates.empty()) return Error(op.loc, name + ": 'aggregates' is empty");
   std::vector<Map::Step> hidden;
   for (size_t j = 0; j < op.aggregates.size(); ++j) {
@@ -193,14 +194,14 @@ Status PlanAggregates(const OperatorSpec& op, const std::string& name, Plan* pla
     const Field* input_field = nullptr;
     if (spec.arg_fn.valid() || !arg.empty()) {
       Map::Step step;
-      step.input = plan->pre_schema;
+      step.input = *schema;
       Field hf;
       hf.name = fmt::format("__arg{}", j);
       if (spec.arg_fn.valid()) {
         step.fn = spec.arg_fn;
         hf.type = spec.arg_fn.type;
       } else {
-        auto e = CompileExpr(arg, plan->pre_schema);
+        auto e = CompileExpr(arg, *schema);
         if (!e.ok()) {
           SourceLoc at = loc;
           if (at.known()) at.column += arg_column - 1;
@@ -215,11 +216,11 @@ Status PlanAggregates(const OperatorSpec& op, const std::string& name, Plan* pla
         }
       }
       if (agg.input < 0) {
-        step.target = plan->pre_schema.AddOrReplace(hf);
+        step.target = schema->AddOrReplace(hf);
         agg.input = step.target;
         hidden.push_back(std::move(step));
       }
-      input_field = &plan->pre_schema.field(agg.input);
+      input_field = &schema->field(agg.input);
     } else if (agg.func != AggFunc::kCount) {
       return Error(loc, fmt::format("{}: {}() needs an argument", name, func));
     }
@@ -229,17 +230,22 @@ Status PlanAggregates(const OperatorSpec& op, const std::string& name, Plan* pla
     def->aggregates.push_back(std::move(agg));
   }
   if (!hidden.empty())
-    plan->pre.push_back(std::make_unique<Map>(std::move(hidden), std::vector<int>{}));
+    transforms->push_back(std::make_unique<Map>(std::move(hidden), std::vector<int>{}));
   return Status::OK();
 }
 
+// Plans the keyed stage of `op` (a window or aggregate after a key_by on `key_columns`) over rows
+// of *schema, appending it to plan->stages. Hidden aggregate arguments are added to *schema by
+// *transforms (the stateless work before the stage).
 Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& key_columns,
-                 Plan* plan) {
+                 Schema* schema, std::vector<std::unique_ptr<Transform>>* transforms, Plan* plan) {
   const std::string name = OpName(op, index);
-  KeyedStageDef& def = plan->keyed_def;
+  KeyedStagePlan stage;
+  stage.name = name;
+  KeyedStageDef& def = stage.def;
   def.kind = op.kind;
   def.key_columns = key_columns;
-  plan->keyed_visible = plan->pre_schema.size();
+  stage.visible = schema->size();
   if (op.kind == OpKind::kWindow) {
     int et = plan->source_options.event_time_index;
     if (et < 0) {
@@ -272,10 +278,10 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
         break;
     }
   }
-  SLUICE_RETURN_IF_ERROR(PlanAggregates(op, name, plan, &def));
+  SLUICE_RETURN_IF_ERROR(PlanAggregates(op, name, schema, transforms, &def));
   // Output names must be unique.
   std::set<std::string> names;
-  for (int k : key_columns) names.insert(plan->pre_schema.field(k).name);
+  for (int k : key_columns) names.insert(schema->field(k).name);
   if (op.kind == OpKind::kWindow) {
     for (const char* w : {"window_start", "window_end"}) {
       if (!names.insert(w).second) {
@@ -292,10 +298,31 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
                                        name, a.output.name));
     }
   }
-  auto keyed = MakeKeyedOperator(def, plan->pre_schema);
+  auto keyed = MakeKeyedOperator(def, *schema);
   if (!keyed.ok()) return Error(op.loc, fmt::format("{}: {}", name, keyed.status().message()));
-  plan->keyed = true;
-  plan->output_schema = (*keyed)->output_schema();
+  stage.input = *schema;
+  stage.output = (*keyed)->output_schema();
+  plan->stages.push_back(std::move(stage));
+  return Status::OK();
+}
+
+// Refuses a keyed stage whose results cannot feed the next keyed stage (the key_by `op`): later
+// stages rely on every result row being final and stamped after the watermark that preceded it
+// (docs/semantics.md, "Several keyed stages").
+Status CheckFeedsNextStage(const KeyedStagePlan& prev, const OperatorSpec& op,
+                           const std::string& name) {
+  if (prev.def.kind == OpKind::kAggregate) {
+    return Error(op.loc, fmt::format("{}: {} is a running aggregate, whose rows update earlier "
+                                     "ones; it cannot feed another keyed stage (end the pipeline "
+                                     "with it, or use a window)",
+                                     name, prev.name));
+  }
+  if (prev.def.allowed_lateness > 0) {
+    return Error(op.loc, fmt::format("{}: {} has allowed_lateness, so it may emit a window "
+                                     "again; a window that feeds another keyed stage needs "
+                                     "allowed_lateness = 0",
+                                     name, prev.name));
+  }
   return Status::OK();
 }
 
@@ -369,15 +396,16 @@ Status PlanSink(const PipelineSpec& spec, const Plan& plan, SinkSpec* sink) {
   sink->pipeline = spec.name;
   const Schema& out = plan.output_schema;
   if (sink->key.empty()) {
-    if (!plan.keyed) {
+    if (!plan.keyed()) {
       return Error(sink->loc, fmt::format("projection '{}': an unkeyed pipeline must name the "
                                           "projection's key fields (key = [...])",
                                           sink->name));
     }
-    for (size_t k = 0; k < plan.keyed_def.key_columns.size(); ++k) {
+    const KeyedStageDef& last = plan.stages.back().def;
+    for (size_t k = 0; k < last.key_columns.size() && k < out.size(); ++k) {
       sink->key.push_back(out.field(k).name);
     }
-    if (plan.keyed_def.kind == OpKind::kWindow && out.IndexOf("window_start") >= 0) {
+    if (last.kind == OpKind::kWindow && out.IndexOf("window_start") >= 0) {
       sink->key.push_back("window_start");
     }
   }
@@ -416,56 +444,53 @@ Status BuildPlan(const PipelineSpec& spec, const PipelineOptions& options,
   plan->source_options.batch_size = batch;
   plan->pre_schema = plan->source_options.schema;
 
+  // Where stateless operators go: `pre` before the first keyed stage, then the post transforms of
+  // the latest keyed stage.
+  Schema* schema = &plan->pre_schema;
+  std::vector<std::unique_ptr<Transform>>* transforms = &plan->pre;
   std::vector<int> key_columns;
-  bool have_key_by = false;
-  const OperatorSpec* key_by_op = nullptr;
+  const OperatorSpec* key_by_op = nullptr;  // a key_by not yet followed by its window/aggregate
   for (size_t i = 0; i < spec.operators.size(); ++i) {
     const OperatorSpec& op = spec.operators[i];
     const std::string name = OpName(op, i);
     switch (op.kind) {
       case OpKind::kFilter:
       case OpKind::kMap:
-        if (plan->keyed) {
-          SLUICE_RETURN_IF_ERROR(PlanStateless(op, i, &plan->output_schema, &plan->post));
-        } else {
-          if (have_key_by) {
-            return Error(op.loc, fmt::format("{}: between key_by and its window/aggregate only "
-                                             "the window or aggregate may come; move this "
-                                             "operator before the key_by",
-                                             name));
-          }
-          SLUICE_RETURN_IF_ERROR(PlanStateless(op, i, &plan->pre_schema, &plan->pre));
+        if (key_by_op) {
+          return Error(op.loc, fmt::format("{}: between key_by and its window/aggregate only "
+                                           "the window or aggregate may come; move this "
+                                           "operator before the key_by",
+                                           name));
         }
+        SLUICE_RETURN_IF_ERROR(PlanStateless(op, i, schema, transforms));
         break;
       case OpKind::kKeyBy: {
-        if (plan->keyed || have_key_by) {
-          return Error(op.loc, fmt::format("{}: only one keyed stage (key_by then window or "
-                                           "aggregate) per pipeline is supported",
+        if (key_by_op) {
+          return Error(op.loc, fmt::format("{}: a key_by must be followed by a window or "
+                                           "aggregate, not another key_by",
                                            name));
+        }
+        if (plan->keyed()) {
+          SLUICE_RETURN_IF_ERROR(CheckFeedsNextStage(plan->stages.back(), op, name));
         }
         if (op.fields.empty()) return Error(op.loc, name + ": key_by needs at least one field");
         std::set<std::string> seen;
+        key_columns.clear();
         for (const std::string& f : op.fields) {
-          int k = plan->pre_schema.IndexOf(f);
+          int k = schema->IndexOf(f);
           if (k < 0) {
             return Error(op.loc, fmt::format("{}: unknown field '{}' (fields: {})", name, f,
-                                             FieldList(plan->pre_schema)));
+                                             FieldList(*schema)));
           }
           if (!seen.insert(f).second) return Error(op.loc, fmt::format("{}: '{}' twice", name, f));
           key_columns.push_back(k);
         }
-        have_key_by = true;
         key_by_op = &op;
         break;
       }
       case OpKind::kWindow:
       case OpKind::kAggregate:
-        if (plan->keyed) {
-          return Error(op.loc, fmt::format("{}: only one window or aggregate per pipeline is "
-                                           "supported",
-                                           name));
-        }
-        if (!have_key_by) {
+        if (!key_by_op) {
           return Error(
               op.loc,
               fmt::format(
@@ -473,14 +498,17 @@ Status BuildPlan(const PipelineSpec& spec, const PipelineOptions& options,
                   "set = [\"all = 1\"] and key_by [\"all\"]",
                   name));
         }
-        SLUICE_RETURN_IF_ERROR(PlanKeyed(op, i, key_columns, plan.get()));
+        SLUICE_RETURN_IF_ERROR(PlanKeyed(op, i, key_columns, schema, transforms, plan.get()));
+        schema = &plan->stages.back().output;
+        transforms = &plan->stages.back().post;
+        key_by_op = nullptr;
         break;
     }
   }
-  if (have_key_by && !plan->keyed) {
+  if (key_by_op) {
     return Error(key_by_op->loc, "key_by must be followed by a window or aggregate operator");
   }
-  if (!plan->keyed) plan->output_schema = plan->pre_schema;
+  plan->output_schema = *schema;
 
   std::vector<SinkSpec> sinks = {spec.sink};
   sinks.insert(sinks.end(), spec.more_sinks.begin(), spec.more_sinks.end());

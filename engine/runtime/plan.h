@@ -2,8 +2,11 @@
 // flow graph. Built once by BuildPlan; immutable afterwards and shared by all lanes.
 //
 // Shape of every plan:
-//   source -> pre transforms (fused, parallel) -> [key_by: route to lanes
-//          -> keyed operator per lane (serial, in source order) -> post transforms] -> sink
+//   source -> pre transforms (fused, parallel)
+//          -> for each keyed stage: route to lanes by its key_by -> keyed operator per lane
+//             (serial, in source order) -> the stage's post transforms -> gather the lanes'
+//             results (in a canonical order) for the next stage
+//          -> sinks
 #pragma once
 
 #include <memory>
@@ -18,6 +21,17 @@
 
 namespace sluice {
 
+// One keyed stage: a key_by followed by a window or running aggregate, and the filters and maps
+// after it up to the next key_by (or the sinks).
+struct KeyedStagePlan {
+  std::string name;  // "operator #3 (window)", for messages
+  KeyedStageDef def;  // key columns and aggregate inputs index `input`
+  Schema input;       // the rows each lane receives (hidden aggregate arguments last)
+  size_t visible = 0;  // leading fields of `input` the user can see (late rows keep these)
+  std::vector<std::unique_ptr<Transform>> post;  // per lane, after the operator
+  Schema output;                                 // after `post`
+};
+
 struct Plan {
   PipelineSpec spec;
   uint32_t parallelism = 1;
@@ -28,14 +42,15 @@ struct Plan {
   SourceOptions source_options;  // schema, event-time field, batch size, name
   int64_t max_out_of_orderness = 0;
 
-  std::vector<std::unique_ptr<Transform>> pre;  // before the keyed stage (or all, when unkeyed)
+  std::vector<std::unique_ptr<Transform>> pre;  // before the first keyed stage (or all)
   Schema pre_schema;                            // schema after `pre`
 
-  bool keyed = false;
-  KeyedStageDef keyed_def;   // key columns and aggregate inputs index pre_schema
-  size_t keyed_visible = 0;  // fields of pre_schema the user can see (hidden ones follow)
-  std::vector<std::unique_ptr<Transform>> post;  // after the keyed stage, per lane
-  Schema output_schema;                          // what the sink receives
+  // The keyed stages, in order; empty for a pipeline without key_by. Stage k > 0 reads the
+  // gathered results of stage k - 1 (after its post transforms).
+  std::vector<KeyedStagePlan> stages;
+  Schema output_schema;  // what the sinks receive
+
+  bool keyed() const { return !stages.empty(); }
 
   // Every sink, in declaration order (spec.sink first), with projection sinks resolved (their
   // state directory, pipeline and key fields filled in).

@@ -21,6 +21,7 @@ Status SourceDriver::Next(Batch* out, bool* done) {
   out->wm.clear();
   out->wm.reserve(n);
   TimeUs max_ts = max_ts_;
+  out->start_watermark = WatermarkFor(max_ts);
   for (size_t r = 0; r < n; ++r) {
     out->wm.push_back(WatermarkFor(max_ts));
     max_ts = std::max(max_ts, out->ts[r]);

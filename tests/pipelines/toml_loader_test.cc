@@ -249,6 +249,62 @@ TEST_CASE("planning errors point into the file at the offending expression") {
   CHECK(s.message().find("p.toml:") == 0);
 }
 
+TEST_CASE("chains of keyed stages plan, and the stages that cannot feed another are refused") {
+  // A second keyed stage after the window (from line 27 of the edited file).
+  const std::string second_stage = R"toml(
+[[operator]]
+type = "map"
+set = ["w = window_start"]
+
+[[operator]]
+type = "key_by"
+fields = ["w"]
+
+[[operator]]
+type = "window"
+kind = "tumbling"
+size = "10s"
+aggregates = ["max(n) as top", "count() as users"]
+
+[sink])toml";
+  auto plan = [](const std::string& text) {
+    auto r = LoadPipelineString(text, "p.toml");
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    std::unique_ptr<Pipeline> pipeline;
+    return Pipeline::Build(PipelineOptions(), *r, &pipeline);
+  };
+  const std::string chained = Replace(kContract, "\n[sink]", second_stage);
+  Status s = plan(chained);
+  CHECK_MESSAGE(s.ok(), s.ToString());
+
+  s = plan(Replace(chained, "allowed_lateness = \"0s\"", "allowed_lateness = \"5s\""));
+  CHECK_MESSAGE(s.message().find("p.toml:32:1: operator #5 (key_by): operator #3 (window) has "
+                                 "allowed_lateness") == 0,
+                s.message());
+
+  s = plan(Replace(Replace(Replace(chained, "type = \"window\"\nkind = \"tumbling\"        #",
+                                   "type = \"aggregate\"\n#"),
+                           "size = \"10s\"\nallowed_lateness = \"0s\"\n", ""),
+                   "w = window_start", "w = n"));
+  CHECK_MESSAGE(s.message().find("operator #3 (aggregate) is a running aggregate") !=
+                    std::string::npos,
+                s.message());
+  CHECK(s.message().find("p.toml:") == 0);
+
+  s = plan(Replace(chained, "[[operator]]\ntype = \"map\"\nset = [\"w = window_start\"]\n",
+                   "[[operator]]\ntype = \"key_by\"\nfields = [\"n\"]\n"));
+  CHECK_MESSAGE(s.message().find("a key_by must be followed by a window or aggregate, not "
+                                 "another key_by") != std::string::npos,
+                s.message());
+
+  s = plan(Replace(chained, "set = [\"w = window_start\"]", "set = [\"w = window_start + user\"]"));
+  CHECK(s.IsInvalidArgument());
+  s = plan(Replace(chained, "fields = [\"w\"]", "fields = [\"window_start\"]"));
+  CHECK_MESSAGE(s.message().find("clashes with the window's own 'window_start' column") !=
+                    std::string::npos,
+                s.message());
+}
+
 TEST_CASE("a missing pipeline file is an IO error naming it") {
   auto r = LoadPipelineFile("/nonexistent/pipeline.toml");
   CHECK(r.status().IsIOError());

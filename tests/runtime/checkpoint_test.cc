@@ -348,3 +348,47 @@ TEST_CASE("a running aggregate's projection holds each key's latest totals") {
   CHECK(Projection(dir.file("state"), "totals", &info) == want);  // key order: numeric
   CHECK(info.rows == kKeys);
 }
+
+// Three keyed stages: per key, then per bucket of the count, then all rows together.
+PipelineBuilder ThreeStages(const ScratchDir& dir) {
+  PipelineBuilder b("three-stages");
+  b.parallelism(2)
+      .batch_size(1000)
+      .state_dir(dir.file("state"))
+      .checkpoint_interval("1ms")
+      .dead_letter_path(dir.file("dlq.jsonl"))
+      .generator_source(kEvents, 1000)
+      .key_by({"key"})
+      .tumbling("10ms", {"count() as n", "sum(value) as total"})
+      .map("bucket", "n % 4")
+      .key_by({"bucket"})
+      .sliding("40ms", "20ms",
+               {"count() as keys", "sum(n) as events", "max(total) as top", "first(n) as fst"})
+      .map("all", "1")
+      .key_by({"all"})
+      .tumbling("100ms", {"count() as rows", "sum(events) as events", "last(top) as lst"})
+      .csv_sink(dir.file("out.csv"));
+  return b;
+}
+
+TEST_CASE("a stopped run of several keyed stages resumes every stage's state") {
+  ScratchDir ref_dir("ckpt-stages-ref"), dir("ckpt-stages");
+  Outcome ref = Run(ThreeStages(ref_dir));
+  REQUIRE(ref.status.ok());
+  const std::string expected = ReadFile(ref_dir.file("out.csv"));
+  REQUIRE(ref.stats.records_out > 5);
+  uint64_t resumes = 0;
+  for (uint64_t stop_at : {150'000u, 450'000u, 750'000u}) {
+    Outcome o = Run(ThreeStages(dir), stop_at);
+    if (o.status.ok()) break;
+    INFO(o.status.ToString());
+    CHECK(o.status.code() == Status::Code::kAborted);
+    resumes += o.stats.resumed_from > 0;
+  }
+  Outcome last = Run(ThreeStages(dir));
+  REQUIRE(last.status.ok());
+  CHECK(last.stats.resumed_from > 0);
+  CHECK(resumes >= 1);
+  CHECK(last.stats.events_in == kEvents);
+  CHECK(ReadFile(dir.file("out.csv")) == expected);
+}

@@ -91,7 +91,8 @@ void CheckCase(const Case& c, const std::string& label) {
   WriteFile(csv, Csv(c.events));
   RefResult ref = RunReference(c.events, c.config);
   std::sort(ref.rows.begin(), ref.rows.end());
-  for (auto [p, batch] : {std::pair<uint32_t, uint32_t>{1, 4096}, {2, 1}, {2, 37}, {2, 1000}}) {
+  for (auto [p, batch] : {std::pair<uint32_t, uint32_t>{1, 4096}, {2, 1}, {2, 37}, {2, 1000},
+                          {3, 5}, {4, 300}}) {
     auto out = std::make_shared<Collector>();
     std::unique_ptr<Pipeline> pipeline;
     Status s = Builder(c, csv, p, batch).collect(out).Build(&pipeline);
@@ -125,14 +126,14 @@ void RunKind(RefWindow kind, const char* label, uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("tumbling windows match the reference at P=1 and P=2 for any batching") {
+TEST_CASE("tumbling windows match the reference at P=1 to 4 for any batching") {
   RunKind(RefWindow::kTumbling, "tumbling", 1);
 }
 
-TEST_CASE("sliding windows match the reference at P=1 and P=2 for any batching") {
+TEST_CASE("sliding windows match the reference at P=1 to 4 for any batching") {
   RunKind(RefWindow::kSliding, "sliding", 2);
 }
 
-TEST_CASE("session windows match the reference at P=1 and P=2 for any batching") {
+TEST_CASE("session windows match the reference at P=1 to 4 for any batching") {
   RunKind(RefWindow::kSession, "session", 3);
 }

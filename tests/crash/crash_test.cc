@@ -62,6 +62,12 @@ const std::vector<Case> kCases = {
     {"tumbling", "kind = \"tumbling\"\nsize = \"10s\"\n", true},
     {"sliding", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", false},
     {"session", "kind = \"session\"\ngap = \"5s\"\n", false},
+    // Two keyed stages: per user, then the busiest user's count per window.
+    {"two-stages", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", false,
+     "[[operator]]\ntype = \"map\"\nset = [\"w = window_start\"]\n\n[[operator]]\n"
+     "type = \"key_by\"\nfields = [\"w\"]\n\n[[operator]]\ntype = \"window\"\n"
+     "kind = \"tumbling\"\nsize = \"5s\"\n"
+     "aggregates = [\"max(n) as busiest\", \"count() as users\", \"sum(total) as total\"]\n\n"},
 };
 
 // What one attempt does: kill itself at a crash point, or be killed from outside after `delay`.

@@ -86,6 +86,7 @@ struct Case {
   std::string name;
   std::string window;  // the window operator's kind and extent, as TOML lines
   bool log_sink;       // also a log sink (the slowest sink, so only one case has it)
+  std::string then;    // further operators after the window (a second keyed stage), as TOML
 };
 
 // The pipeline file of `c`: every output (and the state) under the directory `out`.
@@ -102,6 +103,7 @@ inline std::string PipelineToml(const Case& c, const std::string& log, const std
        c.window +
        "aggregates = [\"count() as n\", \"sum(amount) as total\", \"max(page) as top\", "
        "\"count_distinct(page) as pages\"]\n\n";
+  t += c.then;
   t += "[[sink]]\ntype = \"csv\"\npath = \"" + out + "/windows.csv\"\n\n";
   t += "[[sink]]\ntype = \"projection\"\nname = \"by_user\"\n\n";
   if (c.log_sink) {

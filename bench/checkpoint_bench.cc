@@ -47,7 +47,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "engine/runtime/pipeline_builder.h"
+#include "sluice/pipeline_builder.h"
 #include "operators/generator_source.h"
 #include "storage/checkpoint_store.h"
 

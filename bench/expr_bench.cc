@@ -5,8 +5,8 @@
 
 #include <random>
 
-#include "engine/batch.h"
-#include "engine/expr/expr.h"
+#include "base/batch.h"
+#include "expr/expr.h"
 
 namespace sluice {
 namespace {

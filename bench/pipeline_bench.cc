@@ -20,7 +20,7 @@
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/task_arena.h>
 
-#include "engine/runtime/pipeline_builder.h"
+#include "sluice/pipeline_builder.h"
 
 namespace {
 

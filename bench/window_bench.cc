@@ -11,8 +11,8 @@
 #include <memory>
 #include <random>
 
-#include "engine/batch.h"
-#include "engine/key.h"
+#include "base/batch.h"
+#include "base/key.h"
 #include "operators/keyed_operator.h"
 
 namespace sluice {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "codecs/json.h"
-#include "engine/time_util.h"
+#include "base/time_util.h"
 #include "storage/checkpoint_store.h"
 
 namespace sluice::cli {

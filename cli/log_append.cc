@@ -16,7 +16,7 @@
 
 #include "codecs/record_codec.h"
 #include "codecs/state_codec.h"
-#include "engine/runtime/crash_point.h"
+#include "runtime/crash_point.h"
 #include "operators/sink.h"
 #include "operators/source.h"
 #include "storage/event_log.h"

@@ -14,7 +14,7 @@
 #include "codecs/envelope.h"
 #include "codecs/json.h"
 #include "codecs/record_codec.h"
-#include "engine/time_util.h"
+#include "base/time_util.h"
 #include "storage/event_log.h"
 
 namespace sluice::cli {

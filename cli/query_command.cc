@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "codecs/json.h"
-#include "engine/time_util.h"
+#include "base/time_util.h"
 #include "operators/record_parse.h"
 #include "storage/projection_store.h"
 

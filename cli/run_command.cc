@@ -14,8 +14,8 @@
 #include <string_view>
 #include <thread>
 
-#include "engine/pipeline.h"
-#include "engine/time_util.h"
+#include "sluice/pipeline.h"
+#include "base/time_util.h"
 #include "pipelines/toml_loader.h"
 
 namespace sluice::cli {

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "codecs/json.h"
-#include "engine/time_util.h"
+#include "base/time_util.h"
 
 namespace sluice {
 namespace {

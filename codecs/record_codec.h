@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/batch.h"
+#include "base/batch.h"
 
 namespace sluice {
 

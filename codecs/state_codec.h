@@ -25,7 +25,7 @@
 
 #include "codecs/coding.h"
 #include "codecs/crc32c.h"
-#include "engine/status.h"
+#include "base/status.h"
 
 namespace sluice {
 

@@ -37,7 +37,7 @@ bool ReadAcc(StateReader* r, size_t n_aggs, Acc* acc);
 // The fewest bytes PutAcc writes for `n_aggs` aggregates (for StateReader::Count).
 inline size_t MinAccBytes(size_t n_aggs) { return n_aggs; }
 
-// True when `key` is exactly one well-formed key encoding (engine/key.h) of fields of
+// True when `key` is exactly one well-formed key encoding (base/key.h) of fields of
 // `key_types`, so that DecodeKeyInto may read it.
 bool IsValidKey(std::string_view key, const std::vector<Type>& key_types);
 

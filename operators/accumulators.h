@@ -13,7 +13,7 @@
 #include <absl/container/flat_hash_set.h>
 #include <xxhash.h>
 
-#include "engine/batch.h"
+#include "base/batch.h"
 #include "operators/keyed_operator.h"
 
 namespace sluice {

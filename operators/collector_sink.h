@@ -1,10 +1,10 @@
-// CollectorSink: hands rows to an in-memory Collector (engine/collector.h), for tests and C++
+// CollectorSink: hands rows to an in-memory Collector (sluice/collector.h), for tests and C++
 // users. The collector is shared with its owner, who reads it after the run.
 #pragma once
 
 #include <memory>
 
-#include "engine/collector.h"
+#include "sluice/collector.h"
 #include "operators/sink.h"
 
 namespace sluice {

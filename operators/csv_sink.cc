@@ -2,7 +2,7 @@
 
 #include "codecs/csv.h"
 #include "codecs/json.h"
-#include "engine/time_util.h"
+#include "base/time_util.h"
 
 namespace sluice {
 void CsvEncoder::AppendHeader(std::string* out) const {

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "engine/expr/expr.h"
-#include "engine/pipeline_spec.h"
+#include "expr/expr.h"
+#include "sluice/pipeline_spec.h"
 #include "operators/transform.h"
 
 namespace sluice {

@@ -1,7 +1,7 @@
 #include "operators/jsonl_sink.h"
 
 #include "codecs/json.h"
-#include "engine/time_util.h"
+#include "base/time_util.h"
 
 namespace sluice {
 JsonlEncoder::JsonlEncoder(Schema schema) : schema_(std::move(schema)) {

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/batch.h"
-#include "engine/pipeline_spec.h"
+#include "base/batch.h"
+#include "sluice/pipeline_spec.h"
 
 namespace sluice {
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/key.h"
-#include "engine/time_util.h"
+#include "base/key.h"
+#include "base/time_util.h"
 #include "operators/acc_codec.h"
 #include "operators/accumulators.h"
 #include "operators/keyed_operator.h"

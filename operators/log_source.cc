@@ -5,7 +5,7 @@
 #include <charconv>
 
 #include "codecs/state_codec.h"
-#include "engine/time_util.h"
+#include "base/time_util.h"
 
 namespace sluice {
 namespace {

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/batch.h"
-#include "engine/status.h"
-#include "engine/time_util.h"
+#include "base/batch.h"
+#include "base/status.h"
+#include "base/time_util.h"
 
 namespace sluice {
 
@@ -113,7 +113,7 @@ inline void AppendFieldValue(const FieldValue& v, Type type, Column* column) {
 
 // Event time in microseconds of a non-null value of `field` (int64 and double fields count
 // microseconds). False, with *reason, when it overflows or lies outside the supported range
-// (kMinEventTime..kMaxEventTime, engine/time_util.h): such a row is a dead letter.
+// (kMinEventTime..kMaxEventTime, base/time_util.h): such a row is a dead letter.
 bool EventMicros(const FieldValue& v, const Field& field, TimeUs* us, std::string* reason);
 
 // An output file written as "<path>.inprogress" and renamed to `path` by Commit(), so a reader

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/batch.h"
-#include "engine/pipeline_spec.h"
+#include "base/batch.h"
+#include "sluice/pipeline_spec.h"
 
 namespace sluice {
 

@@ -4,7 +4,7 @@
 // fused into one graph node by the runtime (no task or message per transform).
 #pragma once
 
-#include "engine/batch.h"
+#include "base/batch.h"
 
 namespace sluice {
 

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/time_util.h"
+#include "base/time_util.h"
 #include "pipelines/toml_errors.h"
 #include "pipelines/toml_operators.h"
 #include "pipelines/toml_reader.h"

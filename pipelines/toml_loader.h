@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/pipeline_spec.h"
+#include "sluice/pipeline_spec.h"
 
 namespace sluice {
 

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "engine/pipeline_spec.h"
+#include "sluice/pipeline_spec.h"
 #include "pipelines/toml_reader.h"
 
 namespace sluice {

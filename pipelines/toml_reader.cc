@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "engine/time_util.h"
+#include "base/time_util.h"
 #include "pipelines/toml_errors.h"
 
 namespace sluice {

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/pipeline_spec.h"
-#include "engine/status.h"
+#include "sluice/pipeline_spec.h"
+#include "base/status.h"
 #include "pipelines/toml_text.h"
 
 namespace sluice {

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
-#include "engine/types.h"
+#include "base/status.h"
+#include "base/types.h"
 #include "storage/event_log.h"
 
 namespace sluice {
@@ -28,7 +28,7 @@ struct CheckpointRecord {
   TimeUs taken_at = 0;        // wall clock, microseconds since the epoch
   bool finished = false;      // taken at the end of the input
   bool closed = false;        // after a finished checkpoint: every sink was finalized
-  std::string definition;     // canonical text of the pipeline (engine/runtime/definition.h)
+  std::string definition;     // canonical text of the pipeline (runtime/definition.h)
   uint32_t lanes = 0;         // keyed operator instances (0 when unkeyed)
   std::string driver;         // the source driver: watermark, counters and the source position
   std::string position_text;  // the source position, for people ("byte 1024, line 17")

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/status.h"
+#include "base/status.h"
 
 struct MDB_env;
 struct MDB_txn;

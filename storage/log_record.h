@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "storage/log_format.h"
 
 namespace sluice::log {

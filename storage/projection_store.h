@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/batch.h"
+#include "base/batch.h"
 #include "storage/event_log.h"
 
 namespace sluice {

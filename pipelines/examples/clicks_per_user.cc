@@ -2,7 +2,7 @@
 // Run `build/bin/sluice generate clickstream --out demo-out/clicks.csv` first.
 #include <cstdio>
 
-#include "engine/runtime/pipeline_builder.h"
+#include "sluice/pipeline_builder.h"
 
 using namespace sluice;
 

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "engine/batch.h"
-#include "engine/key.h"
+#include "base/batch.h"
+#include "base/key.h"
 
 using namespace sluice;
 

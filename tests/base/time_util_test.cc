@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "engine/time_util.h"
+#include "base/time_util.h"
 
 using namespace sluice;
 

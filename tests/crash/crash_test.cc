@@ -1,5 +1,5 @@
 // Crash test: `sluice run` is killed with SIGKILL at random moments, and made to kill itself at
-// each named crash point (SLUICE_CRASH_AT, engine/runtime/crash_point.h), and restarted until a
+// each named crash point (SLUICE_CRASH_AT, runtime/crash_point.h), and restarted until a
 // run exits 0 by itself. What it leaves must be exactly what an uninterrupted run leaves: the csv
 // bytes, the late-event and dead-letter files, the projection as `sluice query` prints it and the
 // payloads of the log sink. Three pipelines (tumbling, sliding and session windows) over one event

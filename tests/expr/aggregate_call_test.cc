@@ -1,7 +1,7 @@
 // ParseAggregateCall: function, argument text and column, alias, and errors.
 #include <doctest/doctest.h>
 
-#include "engine/expr/expr.h"
+#include "expr/expr.h"
 
 using namespace sluice;
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/batch.h"
-#include "engine/expr/expr.h"
+#include "base/batch.h"
+#include "expr/expr.h"
 
 namespace sluice::testing {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "engine/time_util.h"
+#include "base/time_util.h"
 #include "io_test_util.h"
 
 using namespace sluice;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "codecs/state_codec.h"
-#include "engine/key.h"
+#include "base/key.h"
 #include "operators/acc_codec.h"
 #include "window_test_util.h"
 

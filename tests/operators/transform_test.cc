@@ -1,7 +1,7 @@
 // Filter and Map on hand-built batches, single-threaded.
 #include <doctest/doctest.h>
 
-#include "engine/expr/expr.h"
+#include "expr/expr.h"
 #include "operators/filter.h"
 #include "operators/map.h"
 

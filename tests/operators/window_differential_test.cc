@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/key.h"
+#include "base/key.h"
 #include "window_test_util.h"
 
 using namespace sluice;

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/batch.h"
-#include "engine/key.h"
+#include "base/batch.h"
+#include "base/key.h"
 #include "operators/keyed_operator.h"
 #include "reference/reference_windows.h"
 

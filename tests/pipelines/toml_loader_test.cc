@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/runtime/pipeline_builder.h"
+#include "sluice/pipeline_builder.h"
 #include "pipelines/toml_loader.h"
 
 using namespace sluice;

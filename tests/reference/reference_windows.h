@@ -28,10 +28,10 @@
 #include <utility>
 #include <vector>
 
-#include "engine/batch.h"
-#include "engine/pipeline_spec.h"
-#include "engine/time_util.h"
-#include "engine/types.h"
+#include "base/batch.h"
+#include "sluice/pipeline_spec.h"
+#include "base/time_util.h"
+#include "base/types.h"
 #include "operators/keyed_operator.h"
 
 namespace sluice::reference {

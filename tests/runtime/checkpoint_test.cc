@@ -10,7 +10,7 @@
 #include <map>
 #include <thread>
 
-#include "engine/runtime/pipeline_builder.h"
+#include "sluice/pipeline_builder.h"
 #include "operators/generator_source.h"
 #include "operators/projection_sink.h"
 #include "storage/checkpoint_store.h"

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <random>
 
-#include "engine/runtime/pipeline_builder.h"
-#include "engine/time_util.h"
+#include "sluice/pipeline_builder.h"
+#include "base/time_util.h"
 #include "reference_engine.h"
 #include "test_util.h"
 

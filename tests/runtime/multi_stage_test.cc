@@ -12,8 +12,8 @@
 #include <random>
 #include <sstream>
 
-#include "engine/runtime/pipeline_builder.h"
-#include "engine/time_util.h"
+#include "sluice/pipeline_builder.h"
+#include "base/time_util.h"
 #include "reference_engine.h"
 #include "test_util.h"
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <map>
 
-#include "engine/runtime/pipeline_builder.h"
+#include "sluice/pipeline_builder.h"
 #include "operators/generator_source.h"
 #include "test_util.h"
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "engine/runtime/pipeline_builder.h"
+#include "sluice/pipeline_builder.h"
 #include "test_util.h"
 
 using namespace sluice;

@@ -1,0 +1,35 @@
+// Parse tree of the expression language and the recursive-descent parser (grammar in expr.h).
+//
+// Internal to expr/. The parser checks syntax only; names and types are checked by the
+// binder (binder.h).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "base/types.h"
+
+namespace sluice::expr {
+
+struct Ast {
+  enum class Kind : uint8_t { kLiteral, kField, kUnary, kBinary, kCall };
+
+  Kind kind = Kind::kLiteral;
+  int column = 1;       // 1-based column of the token naming the node (operator, name, literal)
+  std::string text;     // operator in canonical form ("=", "!=", "and", "not", "-"), field name,
+                        // or lower-cased function name
+  std::string written;  // function name as written (for messages)
+  Value literal;        // kLiteral; literal.null for `null` (its type is decided by the binder)
+  std::vector<std::unique_ptr<Ast>> args;  // operands or call arguments, left to right
+};
+
+// Parses a whole expression. Errors: "column N: ..." (see expr.h).
+Result<std::unique_ptr<Ast>> Parse(std::string_view text);
+
+// Canonical fully parenthesized text of a parse tree: "((a + 1) < b)", "abs((-x))", "'it\'s'".
+std::string ToText(const Ast& ast);
+
+}  // namespace sluice::expr

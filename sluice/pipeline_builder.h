@@ -1,0 +1,130 @@
+// PipelineBuilder: declares a pipeline in C++. Builds the same PipelineSpec as a TOML file.
+//
+//   auto collector = std::make_shared<Collector>();
+//   std::unique_ptr<Pipeline> p;
+//   Status s = PipelineBuilder("clicks-per-user")
+//                  .parallelism(2)
+//                  .csv_source("clicks.csv", {{"user", "string"}, {"ts", "timestamp_ms"},
+//                                             {"amount", "double"}})
+//                  .event_time("ts", "2s")
+//                  .filter("amount > 0")
+//                  .key_by({"user"})
+//                  .tumbling("10s", {"count() as n", "sum(amount) as total"})
+//                  .csv_sink("clicks_per_user.csv")
+//                  .Build(&p);
+//
+// Expressions are strings in the expression language, or C++ lambdas over a RowView:
+//   .filter([](const RowView& r) { return r.f64("amount") > 0; })
+//   .map("total", [](const RowView& r) { return r.f64("price") * r.i64("qty"); })
+// Mistakes (bad durations, unknown types) are remembered and reported by Build(); nothing throws
+// and nothing exits.
+#pragma once
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "sluice/pipeline.h"
+
+namespace sluice {
+
+class PipelineBuilder {
+ public:
+  explicit PipelineBuilder(std::string name);
+
+  PipelineBuilder& parallelism(uint32_t p);
+  PipelineBuilder& batch_size(uint32_t rows);
+  PipelineBuilder& dead_letter_path(std::string path);
+  PipelineBuilder& late_path(std::string path);
+  // Checkpoints (docs/fault-tolerance.md): off unless a state directory is given; then taken
+  // every `interval` (default "1s") and at the end, and Run() resumes from the latest one.
+  PipelineBuilder& state_dir(std::string dir);
+  PipelineBuilder& checkpoint_interval(std::string interval);
+
+  // Sources. `schema` lists (field, type name) pairs in order; type names as in TOML files.
+  using SchemaList = std::vector<std::pair<std::string, std::string>>;
+  PipelineBuilder& csv_source(std::string path, const SchemaList& schema);
+  PipelineBuilder& jsonl_source(std::string path, const SchemaList& schema);
+  PipelineBuilder& generator_source(uint64_t events, uint64_t keys);
+  PipelineBuilder& source(SourceSpec spec);
+  // Event-time field and max_out_of_orderness (a duration such as "2s").
+  PipelineBuilder& event_time(std::string field, std::string max_out_of_orderness = "0s");
+
+  // Operators.
+  PipelineBuilder& filter(std::string where);
+  PipelineBuilder& filter(RowPredicate predicate);
+  PipelineBuilder& map(std::string field, std::string expr);
+  // `fn(const RowView&)` returning double, an integer type, bool or std::string.
+  template <typename Fn>
+  requires std::is_invocable_v<Fn, const RowView&> PipelineBuilder& map(std::string field, Fn fn) {
+    return map_fn(std::move(field), MakeRowFunction(std::move(fn)));
+  }
+  PipelineBuilder& keep(std::vector<std::string> fields);
+  PipelineBuilder& key_by(std::vector<std::string> fields);
+  // Windows with aggregates such as "count() as n", "sum(amount) as total".
+  PipelineBuilder& tumbling(std::string size, std::vector<std::string> aggregates,
+                            std::string allowed_lateness = "0s");
+  PipelineBuilder& sliding(std::string size, std::string slide, std::vector<std::string> aggregates,
+                           std::string allowed_lateness = "0s");
+  PipelineBuilder& session(std::string gap, std::vector<std::string> aggregates,
+                           std::string allowed_lateness = "0s");
+  // Running (non-windowed) keyed aggregate: one updated row per event.
+  PipelineBuilder& running_aggregate(std::vector<std::string> aggregates);
+
+  // Sinks. The first one called is the pipeline's sink; each further one receives the same rows.
+  PipelineBuilder& csv_sink(std::string path);
+  PipelineBuilder& jsonl_sink(std::string path);
+  PipelineBuilder& stdout_sink(std::string format = "jsonl");
+  PipelineBuilder& null_sink();
+  PipelineBuilder& collect(std::shared_ptr<Collector> collector);
+  // A read model in the state directory, upserted by `key` (empty: the key_by fields, then
+  // window_start for windows). Needs state_dir().
+  PipelineBuilder& projection_sink(std::string name, std::vector<std::string> key = {});
+
+  // The declared pipeline, or the first mistake made while declaring it.
+  Result<PipelineSpec> spec() const;
+  // Validates and plans (see Pipeline::Build).
+  Status Build(std::unique_ptr<Pipeline>* pipeline,
+               const PipelineOptions& options = PipelineOptions()) const;
+
+  template <typename Fn>
+  static RowFunction MakeRowFunction(Fn fn) {
+    using R = std::decay_t<std::invoke_result_t<Fn, const RowView&>>;
+    RowFunction f;
+    if constexpr (std::is_same_v<R, bool>) {
+      f.type = Type::kBool;
+      f.int_fn = [fn](const RowView& r) -> int64_t { return fn(r) ? 1 : 0; };
+    } else if constexpr (std::is_integral_v<R>) {
+      f.type = Type::kInt64;
+      f.int_fn = [fn](const RowView& r) -> int64_t { return static_cast<int64_t>(fn(r)); };
+    } else if constexpr (std::is_floating_point_v<R>) {
+      f.type = Type::kDouble;
+      f.double_fn = [fn](const RowView& r) -> double { return static_cast<double>(fn(r)); };
+    } else if constexpr (std::is_convertible_v<R, std::string>) {
+      f.type = Type::kString;
+      f.string_fn = [fn](const RowView& r) -> std::string { return std::string(fn(r)); };
+    } else {
+      static_assert(sizeof(R) == 0,
+                    "map functions take (const RowView&) and return double, an integer type, "
+                    "bool or std::string");
+    }
+    return f;
+  }
+
+ private:
+  PipelineBuilder& map_fn(std::string field, RowFunction fn);
+  PipelineBuilder& AddMap(Assignment assignment);
+  PipelineBuilder& window(WindowKind kind, int64_t size, int64_t slide, int64_t gap,
+                          std::vector<std::string> aggregates, const std::string& lateness);
+  int64_t Duration(const std::string& text, const char* what);
+  PipelineBuilder& Sink(std::string type, std::string path);
+
+  PipelineSpec spec_;
+  Status error_;
+  SinkSpec* last_sink_ = nullptr;  // the sink the last sink call added
+};
+
+}  // namespace sluice

@@ -1,0 +1,150 @@
+// PipelineSpec: a pipeline as declared, before validation. Both front ends produce it (the TOML
+// loader in pipelines/ and the C++ PipelineBuilder); the planner (runtime/planner.h) checks
+// it, infers schemas, binds expressions and compiles it to a flow graph.
+//
+// Plain data. Durations are microseconds. `loc` fields say where a TOML file declared the item,
+// so that planning errors can name file and line; they are empty for pipelines built in C++.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/collector.h"
+#include "sluice/row_view.h"
+#include "base/types.h"
+
+namespace sluice {
+
+struct SourceLoc {
+  std::string file;
+  int line = 0;    // 1-based; 0 = unknown
+  int column = 0;  // 1-based; 0 = unknown
+  bool known() const { return line > 0; }
+  // "file:line:column: " or "" when unknown.
+  std::string Prefix() const;
+};
+
+// C++ lambda expressions (the alternative to expression strings).
+using RowPredicate = std::function<bool(const RowView&)>;
+struct RowFunction {
+  Type type = Type::kDouble;  // result type
+  std::function<int64_t(const RowView&)> int_fn;  // kInt64, kBool, kTimestamp
+  std::function<double(const RowView&)> double_fn;  // kDouble
+  std::function<std::string(const RowView&)> string_fn;  // kString
+  bool valid() const { return int_fn || double_fn || string_fn; }
+};
+
+struct SourceSpec {
+  std::string type;  // "csv", "jsonl", "generator", "log"
+  std::string path;  // file path; "-" is standard input
+  Schema schema;     // generator: fixed (key:int64, ts:timestamp_us, value:double)
+  std::string event_time;  // field holding event time; empty = no event time
+  int64_t max_out_of_orderness = 0;  // B
+  // generator
+  uint64_t events = 0;
+  uint64_t keys = 1;
+  // csv
+  char delimiter = ',';
+  // log (path is the log directory)
+  std::string stream;              // empty = all streams
+  std::vector<std::string> types;  // empty = all event types
+  std::string from = "beginning";  // "beginning", a global position, or an ISO event time
+  bool follow = false;             // keep waiting for new appends
+  SourceLoc loc;
+};
+
+struct AggregateSpec {
+  std::string text;  // as written: "sum(amount) as total"; may be empty when built in C++
+  std::string func;  // count, sum, min, max, avg, first, last, count_distinct
+  std::string arg;   // expression text; empty for count()
+  RowFunction arg_fn;  // C++ alternative to `arg`
+  std::string alias;   // output field name
+  SourceLoc loc;
+};
+
+enum class OpKind { kFilter, kMap, kKeyBy, kWindow, kAggregate };
+enum class WindowKind { kTumbling, kSliding, kSession };
+
+struct Assignment {
+  std::string field;
+  std::string expr;  // expression text, or empty when fn is set
+  RowFunction fn;
+  SourceLoc loc;
+};
+
+// A sliding window puts every event in ceil(size / slide) windows, and every one of them emits a
+// row; past this many (10 s sliding by 1 ms), a pipeline is refused rather than left to run out
+// of memory. Larger ratios are better served by a tumbling window of the slide's length whose
+// rows are combined downstream.
+constexpr int64_t kMaxWindowsPerEvent = 10'000;
+
+// The windows a sliding window of `size` and `slide` puts each event in: ceil(size / slide).
+// REQUIRES: 0 < slide <= size.
+inline int64_t WindowsPerEvent(int64_t size, int64_t slide) { return (size - 1) / slide + 1; }
+
+// The error message for a sliding window with more than kMaxWindowsPerEvent windows per event,
+// or "" when it is within the limit. REQUIRES: 0 < slide <= size.
+std::string SlidingRatioError(int64_t size, int64_t slide);
+
+struct OperatorSpec {
+  OpKind kind = OpKind::kFilter;
+  SourceLoc loc;
+  // filter
+  std::string where;
+  RowPredicate predicate;
+  // map: assignments run in order, each seeing the fields set before it; then keep (if non-empty)
+  std::vector<Assignment> set;
+  std::vector<std::string> keep;
+  // key_by
+  std::vector<std::string> fields;
+  // window
+  WindowKind window = WindowKind::kTumbling;
+  int64_t size = 0;
+  int64_t slide = 0;
+  int64_t gap = 0;
+  int64_t allowed_lateness = 0;
+  // window, aggregate
+  std::vector<AggregateSpec> aggregates;
+};
+
+struct SinkSpec {
+  std::string type;    // "csv", "jsonl", "stdout", "null", "collector", "log"
+  std::string path;    // csv, jsonl
+  std::string format;  // stdout: "jsonl" (default), "csv" or "table"
+  std::shared_ptr<Collector> collector;  // collector
+  std::string stream;      // log: stream to append to
+  std::string event_type;  // log: event type of appended events
+  // projection: the read model's name, its key fields (empty = the key_by fields, then
+  // window_start for windows) and, for `sluice replay --into`, the table to build it in (empty =
+  // the table that serves the name now, or the name itself). The planner sets `path` to the
+  // pipeline's state directory and `pipeline` to its name.
+  std::string name;
+  std::vector<std::string> key;
+  std::string into;
+  std::string pipeline;
+  SourceLoc loc;
+};
+
+struct PipelineSpec {
+  std::string name = "pipeline";
+  std::string file;  // the TOML file it came from, if any
+  uint32_t parallelism = 0;  // 0 = the machine's cores
+  uint32_t batch_size = 0;   // 0 = PipelineOptions default
+  std::string dead_letter_path;  // empty = "<name>.dlq.jsonl"
+  std::string late_path;         // empty = late events are only counted
+  // Checkpoints (docs/fault-tolerance.md): where the checkpoint store and projections live
+  // (empty = no checkpoints; the TOML loader defaults it to "<name>.state") and how often a
+  // checkpoint is taken (microseconds; one is always taken at the end of the input).
+  std::string state_dir;
+  int64_t checkpoint_interval = 1'000'000;
+  SourceSpec source;
+  std::vector<OperatorSpec> operators;
+  SinkSpec sink;
+  std::vector<SinkSpec> more_sinks;  // further sinks that receive the same rows ([[sink]])
+  SourceLoc loc;
+};
+
+}  // namespace sluice

@@ -1,8 +1,6 @@
 #include "runtime/pipeline_impl.h"
 
 #include <fmt/format.h>
-#include <oneapi/tbb/flow_graph.h>
-#include <oneapi/tbb/task_arena.h>
 
 #include <exception>
 #include <map>
@@ -11,17 +9,14 @@
 #include <string>
 #include <string_view>
 
-#include "base/key.h"
 #include "runtime/checkpointer.h"
 #include "runtime/crash_point.h"
 #include "runtime/definition.h"
-#include "runtime/lane_router.h"
-#include "runtime/output_stage.h"
+#include "runtime/flow_graph.h"
+#include "runtime/sink_writer.h"
 #include "runtime/source_driver.h"
-#include "runtime/stage_gather.h"
 
 namespace sluice {
-namespace flow = oneapi::tbb::flow;
 
 namespace {
 
@@ -31,61 +26,6 @@ int64_t NowNs() {
       .count();
 }
 
-// One source batch on its way into a keyed stage: the stateless stage's output for the first
-// keyed stage, the gathered results of the previous stage for the others. Every lane reads its
-// rows of `whole` (read-only, shared) through rows[lane]. `whole` carries the source batch's
-// seq, watermarks and checkpoint barrier.
-struct Routed {
-  uint64_t seq = 0;
-  BatchPtr whole;
-  std::vector<std::vector<uint32_t>> rows;  // per lane; unused with one lane (all rows)
-  std::vector<DeadLetter> dead;
-  EarlierStages earlier;  // what the keyed stages before this one left for the output stage
-};
-using RoutedPtr = std::shared_ptr<Routed>;
-
-// What moves between nodes after the source. Cheap to copy (TBB copies messages).
-struct Msg {
-  uint64_t seq = 0;
-  uint32_t lane = 0;
-  RoutedPtr routed;                             // keyed, into a stage's lanes
-  BatchPtr result;                              // out of a lane (or the whole batch when unkeyed)
-  std::shared_ptr<const std::string> snapshot;  // the lane's operator state at a barrier
-};
-
-// Encodes `batch`'s keys for `stage` and assigns its rows to the stage's lanes.
-void Route(const KeyedStagePlan& stage, uint32_t lanes, BatchPtr batch, Routed* out) {
-  out->seq = batch->seq;
-  EncodeKeys(stage.def.key_columns, batch.get());
-  out->rows.resize(lanes);
-  if (lanes > 1) RowsByLane(*batch, lanes, &out->rows);
-  out->whole = std::move(batch);
-}
-
-// Collects the lanes' results of one keyed stage per seq; thread-safe. Add returns the complete
-// set (lane order) when the last lane's result arrives, and an empty vector before.
-class LaneGather {
- public:
-  explicit LaneGather(uint32_t lanes) : lanes_(lanes) {}
-  std::vector<Msg> Add(const Msg& m) {
-    std::lock_guard<std::mutex> l(mu_);
-    auto& parts = pending_[m.seq];
-    if (parts.empty()) parts.resize(lanes_);
-    parts[m.lane] = m;
-    if (++received_[m.seq] < lanes_) return {};
-    std::vector<Msg> done = std::move(parts);
-    pending_.erase(m.seq);
-    received_.erase(m.seq);
-    return done;
-  }
-
- private:
-  const uint32_t lanes_;
-  std::mutex mu_;
-  std::map<uint64_t, std::vector<Msg>> pending_;  // GUARDED_BY(mu_)
-  std::map<uint64_t, uint32_t> received_;         // GUARDED_BY(mu_)
-};
-
 // A checkpoint whose state no longer fits the input or the outputs: say how to start over.
 Status WithStartOverHint(const Status& s) {
   constexpr std::string_view kHint =
@@ -94,20 +34,6 @@ Status WithStartOverHint(const Status& s) {
   if (s.IsCorruption()) return Status::Corruption(s.message() + std::string(kHint));
   if (s.IsInvalidArgument()) return Status::InvalidArgument(s.message() + std::string(kHint));
   return s;
-}
-
-// "session window", "running aggregate", ...
-std::string_view KeyedStageName(const KeyedStageDef& def) {
-  if (def.kind == OpKind::kAggregate) return "running aggregate";
-  switch (def.window) {
-    case WindowKind::kTumbling:
-      return "tumbling window";
-    case WindowKind::kSliding:
-      return "sliding window";
-    case WindowKind::kSession:
-      return "session window";
-  }
-  return "window";
 }
 
 }  // namespace
@@ -124,6 +50,13 @@ void PipelineImpl::Fail(const Status& s) {
   std::lock_guard<std::mutex> l(mu_);
   if (error_.ok()) error_ = s;
   stop_.store(true);
+}
+
+Status PipelineImpl::RunStatus() const {
+  std::lock_guard<std::mutex> l(mu_);
+  if (!error_.ok()) return error_;
+  if (stopped_by_user_) return Status::Aborted("stopped");
+  return Status::OK();
 }
 
 void PipelineImpl::Stop() {
@@ -381,8 +314,8 @@ Status PipelineImpl::RunOnce() {
     return resume ? WithStartOverHint(s) : s;
   }
 
-  OutputStage output(plan.keyed() ? plan.parallelism : 1, sinks, outputs.late.get(),
-                     plan.keyed() ? plan.stages.front().visible : 0, outputs.dead_letters.get());
+  SinkWriter output(sinks, outputs.late.get(), plan.keyed() ? plan.stages.front().visible : 0,
+                    outputs.dead_letters.get());
   if (resume) output.set_late(resume->late_events);
   auto take = [&](const Checkpointer::Cut& cut) {
     Status t = cp.Take(cut);
@@ -435,261 +368,14 @@ Status PipelineImpl::RunOnce() {
       return s;
     }
   }
-  s = RunGraph(&driver, &output, &ops);
+  RunFlowGraph(plan, &driver, &ops, &output, this);
+  s = RunStatus();
   if (s.ok() && checkpoints) CrashPoint("finish-before-close");
   if (s.ok()) s = CloseOutputs(&outputs);
   if (s.ok() && checkpoints) s = cp.MarkClosed();
   if (!s.ok()) AbandonOutputs(&outputs, checkpoints);
   PublishStats(outputs, output.late(), driver.events());
   return s;
-}
-
-Status PipelineImpl::RunGraph(SourceDriver* driver, OutputStage* output,
-                              std::vector<std::vector<std::unique_ptr<KeyedOperator>>>* ops_ptr) {
-  const Plan& plan = *plan_;
-  const uint32_t lanes = plan.parallelism;
-  const size_t n_stages = plan.stages.size();
-  auto& ops = *ops_ptr;
-
-  // Runs one node's work; an error or exception becomes the pipeline's sticky error, naming the
-  // stage (and, for a lane, the keys it holds). Unwinding has freed what the failed step held,
-  // so the message can usually be formatted after a bad_alloc; when even that fails, the
-  // exception leaves the node and the graph's wait below reports it.
-  auto guard = [this](std::string_view stage, const KeyedOperator* op, auto&& fn) {
-    try {
-      Status s = fn();
-      if (!s.ok()) Fail(s);
-    } catch (const std::bad_alloc&) {
-      Fail(OutOfMemory(stage, op));
-    } catch (const std::exception& e) {
-      Fail(Status::Internal(fmt::format("unexpected exception in {}: {}", stage, e.what())));
-    } catch (...) {
-      Fail(Status::Internal(fmt::format("unexpected exception in {}", stage)));
-    }
-  };
-
-  // lane_names[k][i], gather_names[k]: how messages name the nodes.
-  std::vector<std::vector<std::string>> lane_names(n_stages);
-  std::vector<std::string> gather_names(n_stages);
-  for (size_t k = 0; k < n_stages; ++k) {
-    const KeyedStagePlan& stage = plan.stages[k];
-    for (uint32_t i = 0; i < lanes; ++i) {
-      lane_names[k].push_back(
-          n_stages == 1
-              ? fmt::format("lane {} of the keyed stage ({})", i, KeyedStageName(stage.def))
-              : fmt::format("lane {} of keyed stage {} ({}, {})", i, k + 1,
-                            KeyedStageName(stage.def), stage.name));
-    }
-    gather_names[k] = fmt::format("the exchange after keyed stage {} ({})", k + 1, stage.name);
-  }
-
-  // An empty message into stage k's lanes for `seq` (after a failure, so the graph drains).
-  auto empty_routed = [&](size_t k, const Batch& from) {
-    auto routed = std::make_shared<Routed>();
-    routed->seq = from.seq;
-    routed->whole = std::make_shared<Batch>();
-    routed->whole->reset(plan.stages[k].input);
-    routed->whole->seq = from.seq;
-    routed->rows.resize(lanes);
-    return routed;
-  };
-
-  oneapi::tbb::task_arena arena(static_cast<int>(lanes));
-  arena.execute([&] {
-    flow::graph g;
-
-    flow::input_node<BatchPtr> source(g, [&](oneapi::tbb::flow_control& fc) -> BatchPtr {
-      if (failed()) {
-        fc.stop();
-        return nullptr;
-      }
-      auto batch = std::make_shared<Batch>();
-      bool done = false;
-      guard("the source", nullptr, [&] { return driver->Next(batch.get(), &done); });
-      events_in_.store(driver->events(), std::memory_order_relaxed);
-      if (done || failed()) {
-        fc.stop();
-        return nullptr;
-      }
-      return batch;
-    });
-
-    flow::limiter_node<BatchPtr> limiter(g, plan.max_in_flight);
-
-    flow::function_node<BatchPtr, Msg> stateless(
-        g, flow::unlimited, [&](const BatchPtr& batch) -> Msg {
-          Msg m;
-          m.seq = batch->seq;
-          if (failed()) {
-            m.result = std::make_shared<Batch>();
-            if (plan.keyed()) m.routed = empty_routed(0, *batch);
-            return m;
-          }
-          guard("the stateless stage (filters, maps, key routing)", nullptr, [&] {
-            for (const auto& t : plan.pre) SLUICE_RETURN_IF_ERROR(t->Apply(batch.get()));
-            return Status::OK();
-          });
-          if (failed()) batch->reset(plan.pre_schema);
-          if (!plan.keyed()) {
-            m.result = batch;
-            return m;
-          }
-          auto routed = std::make_shared<Routed>();
-          routed->dead = std::move(batch->dead_letters);
-          Route(plan.stages[0], lanes, batch, routed.get());
-          m.routed = std::move(routed);
-          return m;
-        });
-
-    using Merger = flow::multifunction_node<Msg, std::tuple<flow::continue_msg>>;
-    Merger merger(g, flow::serial, [&](const Msg& m, Merger::output_ports_type& ports) {
-      size_t completed = 0;
-      guard("the output stage (sinks and checkpoints)", nullptr, [&]() -> Status {
-        std::vector<DeadLetter>* dead = nullptr;
-        const Batch* source_batch = nullptr;
-        EarlierStages* earlier = nullptr;
-        if (m.routed && m.lane == 0) {
-          dead = &m.routed->dead;
-          source_batch = m.routed->whole.get();
-          earlier = &m.routed->earlier;
-        }
-        if (!m.routed && m.result) {
-          dead = &m.result->dead_letters;
-          source_batch = m.result.get();
-        }
-        const Batch* barrier = source_batch && source_batch->checkpoint ? source_batch : nullptr;
-        auto r = output->Add(m.seq, m.lane, m.result, dead, m.snapshot, barrier, earlier);
-        if (!r.ok()) return r.status();
-        completed = *r;
-        return Status::OK();
-      });
-      for (size_t i = 0; i < completed; ++i) std::get<0>(ports).try_put(flow::continue_msg());
-    });
-
-    // Per keyed stage: a sequencer and a serial operator node per lane; between stages, an
-    // exchange that gathers the lanes' results of a seq and routes them to the next stage.
-    using Gather = flow::multifunction_node<Msg, std::tuple<Msg>>;
-    std::vector<std::unique_ptr<flow::sequencer_node<Msg>>> sequencers;
-    std::vector<std::unique_ptr<flow::function_node<Msg, Msg>>> lane_nodes;
-    std::vector<std::unique_ptr<LaneGather>> gathers;
-    std::vector<std::unique_ptr<Gather>> gather_nodes;
-    flow::make_edge(source, limiter);
-    flow::make_edge(limiter, stateless);
-    for (size_t k = 0; k < n_stages; ++k) {
-      const bool last_stage = k + 1 == n_stages;
-      std::vector<flow::function_node<Msg, Msg>*> stage_lanes;
-      for (uint32_t i = 0; i < lanes; ++i) {
-        KeyedOperator* op = ops[k][i].get();
-        lane_nodes.push_back(std::make_unique<flow::function_node<Msg, Msg>>(
-            g, flow::serial, [&, k, i, op](const Msg& in) -> Msg {
-              Msg out;
-              out.seq = in.seq;
-              out.lane = i;
-              out.routed = in.routed;
-              auto result = std::make_shared<Batch>();
-              result->reset(op->output_schema());
-              if (!failed()) {
-                guard(lane_names[k][i], op, [&] {
-                  const Routed& routed = *in.routed;
-                  if (lanes == 1) {
-                    SLUICE_RETURN_IF_ERROR(op->Process(*routed.whole, result.get()));
-                  } else {
-                    SLUICE_RETURN_IF_ERROR(op->ProcessRows(*routed.whole, routed.rows[i].data(),
-                                                           routed.rows[i].size(), result.get()));
-                  }
-                  if (k > 0 && result->late && result->late->size() > 0) {
-                    // Earlier stages stamp their results before their own event time.
-                    return Status::Internal(fmt::format("{} found late rows", lane_names[k][i]));
-                  }
-                  for (const auto& t : plan.stages[k].post) {
-                    SLUICE_RETURN_IF_ERROR(t->Apply(result.get()));
-                  }
-                  if (routed.whole->checkpoint) {
-                    auto snap = std::make_shared<std::string>();
-                    op->Snapshot(snap.get());
-                    out.snapshot = std::move(snap);
-                  }
-                  return Status::OK();
-                });
-              }
-              out.result = std::move(result);
-              return out;
-            }));
-        sequencers.push_back(std::make_unique<flow::sequencer_node<Msg>>(
-            g, [](const Msg& m) -> size_t { return m.seq; }));
-        if (k == 0) {
-          flow::make_edge(stateless, *sequencers.back());
-        } else {
-          flow::make_edge(flow::output_port<0>(*gather_nodes.back()), *sequencers.back());
-        }
-        flow::make_edge(*sequencers.back(), *lane_nodes.back());
-        stage_lanes.push_back(lane_nodes.back().get());
-      }
-      if (last_stage) {
-        for (auto* lane : stage_lanes) flow::make_edge(*lane, merger);
-        break;
-      }
-      gathers.push_back(std::make_unique<LaneGather>(lanes));
-      LaneGather* gather = gathers.back().get();
-      gather_nodes.push_back(std::make_unique<Gather>(
-          g, flow::unlimited, [&, k, gather](const Msg& m, Gather::output_ports_type& ports) {
-            std::vector<Msg> parts = gather->Add(m);
-            if (parts.empty()) return;
-            Routed& from = *parts[0].routed;
-            const Batch& from_batch = *from.whole;
-            RoutedPtr next;
-            if (!failed()) {
-              guard(gather_names[k], nullptr, [&]() -> Status {
-                std::vector<const Batch*> results;
-                for (const Msg& p : parts) results.push_back(p.result.get());
-                auto batch = std::make_shared<Batch>();
-                GatherStageResults(plan.stages[k].output, results, from_batch, batch.get());
-                auto routed = std::make_shared<Routed>();
-                routed->dead = std::move(from.dead);
-                routed->earlier = std::move(from.earlier);
-                if (from_batch.checkpoint) {
-                  for (const Msg& p : parts) routed->earlier.snapshots.push_back(p.snapshot);
-                }
-                if (k == 0) {
-                  for (const Msg& p : parts) {
-                    if (p.result->late) routed->earlier.late.push_back(std::move(p.result->late));
-                  }
-                }
-                Route(plan.stages[k + 1], lanes, std::move(batch), routed.get());
-                next = std::move(routed);
-                return Status::OK();
-              });
-            }
-            if (!next) {
-              next = empty_routed(k + 1, from_batch);
-              next->dead = std::move(from.dead);
-            }
-            Msg out;
-            out.seq = m.seq;
-            out.routed = std::move(next);
-            std::get<0>(ports).try_put(out);
-          }));
-      for (auto* lane : stage_lanes) flow::make_edge(*lane, *gather_nodes.back());
-    }
-    if (!plan.keyed()) flow::make_edge(stateless, merger);
-    flow::make_edge(flow::output_port<0>(merger), limiter.decrementer());
-
-    source.activate();
-    try {
-      g.wait_for_all();
-    } catch (const std::bad_alloc&) {
-      // An allocation outside a guarded step (a message, a node's buffer) failed; the graph
-      // was cancelled.
-      Fail(OutOfMemory("the flow graph", nullptr));
-    } catch (const std::exception& e) {
-      Fail(Status::Internal(fmt::format("unexpected exception in the flow graph: {}", e.what())));
-    }
-  });
-
-  std::lock_guard<std::mutex> l(mu_);
-  if (!error_.ok()) return error_;
-  if (stopped_by_user_) return Status::Aborted("stopped");
-  return Status::OK();
 }
 
 }  // namespace sluice

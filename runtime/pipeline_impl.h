@@ -1,15 +1,8 @@
-// PipelineImpl: owns a Plan and runs it as one oneTBB flow graph per Run().
-//
-//   input_node (source, serial) -> limiter_node (max_in_flight batches)
-//     -> function_node (pre transforms + key routing, unlimited concurrency)
-//     -> per keyed stage, per lane: sequencer_node (restores source order) -> function_node
-//        (keyed operator and post transforms, serial)
-//        -> between stages: multifunction_node (exchange: gathers the lanes' results of a seq
-//           in canonical order and routes them to the next stage's lanes)
-//     -> multifunction_node (OutputStage, serial) -> limiter decrement
-//
-// Unkeyed pipelines skip the lanes. Exceptions never leave a node body: they become the
-// pipeline's sticky error, which stops the source so the graph drains.
+// PipelineImpl: owns a Plan and runs it: opens (or resumes) its outputs and checkpoint store,
+// creates and restores the keyed operators, runs the flow graph (runtime/flow_graph.h) and
+// closes or abandons the outputs. As the graph's RunGuard it holds the run's sticky error:
+// exceptions never leave a node, they become that error, which stops the source so the graph
+// drains.
 #pragma once
 
 #include <atomic>
@@ -20,11 +13,12 @@
 
 #include "sluice/pipeline.h"
 #include "runtime/plan.h"
+#include "runtime/run_guard.h"
 #include "operators/sink.h"
 
 namespace sluice {
 
-class PipelineImpl final : public Pipeline {
+class PipelineImpl final : public Pipeline, private RunGuard {
  public:
   PipelineImpl(std::unique_ptr<Plan> plan, const PipelineOptions& options)
       : plan_(std::move(plan)), options_(options) {}
@@ -36,9 +30,13 @@ class PipelineImpl final : public Pipeline {
   uint32_t parallelism() const override { return plan_->parallelism; }
 
  private:
-  // Records the first error; later ones are dropped. Thread-safe.
-  void Fail(const Status& s);
-  bool failed() const { return stop_.load(std::memory_order_relaxed); }
+  // RunGuard.
+  void Fail(const Status& s) override;
+  bool failed() const override { return stop_.load(std::memory_order_relaxed); }
+  Status OutOfMemory(std::string_view stage, const KeyedOperator* op) noexcept override;
+  void SetEventsIn(uint64_t n) override { events_in_.store(n, std::memory_order_relaxed); }
+  // The run's outcome once the graph has drained: its error, Aborted after Stop(), or OK.
+  Status RunStatus() const;
   // Every sink of a run, the late-event sink (or null) and the dead-letter file.
   struct Outputs {
     std::vector<std::unique_ptr<Sink>> sinks;
@@ -52,12 +50,6 @@ class PipelineImpl final : public Pipeline {
   Status CloseOutputs(Outputs* out);
   void PublishStats(const Outputs& out, uint64_t late, uint64_t events);
   Schema LateSchema() const;
-  // ops[k][i]: keyed stage k's operator of lane i.
-  Status RunGraph(class SourceDriver* driver, class OutputStage* output,
-                  std::vector<std::vector<std::unique_ptr<KeyedOperator>>>* ops);
-  // The error of a run that ran out of memory in `stage`, naming the keys `op` (if any) holds.
-  // Frees the memory reserve first. Thread-safe; never throws.
-  Status OutOfMemory(std::string_view stage, const KeyedOperator* op) noexcept;
 
   // Freed when an allocation fails, so that the failure can still be reported and the graph
   // drained: the state that filled memory stays allocated until the run returns.

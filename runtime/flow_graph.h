@@ -1,0 +1,34 @@
+// The graph builder: turns a Plan into one oneTBB flow graph and runs it to the end of the
+// input. The only code that includes oneTBB; the work of every node is a step of
+// runtime/graph_steps.h.
+//
+//   input_node (SourceStep, serial) -> limiter_node (max_in_flight batches)
+//     -> function_node (StatelessStep, unlimited concurrency)
+//     -> per keyed stage, per lane: sequencer_node (restores source order)
+//        -> function_node (LaneStep, serial)
+//        -> between stages: multifunction_node (ExchangeStep, unlimited)
+//     -> multifunction_node (OutputStep, serial) -> limiter decrement
+//
+// Unkeyed pipelines skip the lanes.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "operators/keyed_operator.h"
+#include "runtime/plan.h"
+#include "runtime/run_guard.h"
+#include "runtime/sink_writer.h"
+#include "runtime/source_driver.h"
+
+namespace sluice {
+
+// ops[k][i]: keyed stage k's operator of lane i (created and restored by the caller).
+using StageOperators = std::vector<std::vector<std::unique_ptr<KeyedOperator>>>;
+
+// Runs `plan` with P = plan.parallelism worker threads until the input ends or `run` fails;
+// errors and exceptions of every node end up in `run` (RunGuard::Fail).
+void RunFlowGraph(const Plan& plan, SourceDriver* driver, StageOperators* ops,
+                  SinkWriter* writer, RunGuard* run);
+
+}  // namespace sluice

@@ -1,0 +1,124 @@
+// The work of each node of a pipeline's flow graph, as plain objects: the graph builder
+// (runtime/flow_graph.h) wraps each in a oneTBB node, and nothing here knows oneTBB.
+//
+//   SourceStep    reads the next batch (serial)
+//   StatelessStep runs the stateless prefix and routes rows to the first keyed stage's lanes
+//   LaneStep      one lane of one keyed stage: its operator, then the stage's filters and maps
+//   ExchangeStep  between two keyed stages: gathers the lanes' results of a seq, puts them in
+//                 canonical order (runtime/stage_gather.h) and routes them to the next stage
+//   OutputStep    restores source order (ReorderBuffer) and writes the sinks (SinkWriter)
+//
+// Every step sees every sequence number, also after a failure (then with empty batches), so
+// that sequencers never wait for a number that will not come and the graph drains.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/batch.h"
+#include "runtime/plan.h"
+#include "runtime/reorder_buffer.h"
+#include "runtime/run_guard.h"
+#include "runtime/sink_writer.h"
+#include "runtime/source_driver.h"
+
+namespace sluice {
+
+// One source batch on its way into a keyed stage: the stateless stage's output for the first
+// keyed stage, the gathered results of the previous stage for the others. Every lane reads its
+// rows of `whole` (read-only, shared) through rows[lane]. `whole` carries the source batch's
+// seq, watermarks and checkpoint barrier.
+struct Routed {
+  uint64_t seq = 0;
+  BatchPtr whole;
+  std::vector<std::vector<uint32_t>> rows;  // per lane; unused with one lane (all rows)
+  std::vector<DeadLetter> dead;
+  EarlierStages earlier;  // what the keyed stages before this one left for the output
+};
+using RoutedPtr = std::shared_ptr<Routed>;
+
+// What moves between nodes after the source. Cheap to copy (oneTBB copies messages).
+struct Msg {
+  uint64_t seq = 0;
+  uint32_t lane = 0;
+  RoutedPtr routed;                             // into a keyed stage's lanes
+  BatchPtr result;                              // out of a lane (or the whole batch, unkeyed)
+  std::shared_ptr<const std::string> snapshot;  // the lane's operator state at a barrier
+};
+
+class SourceStep {
+ public:
+  SourceStep(SourceDriver* driver, RunGuard* run) : driver_(driver), run_(run) {}
+  // The next batch, or null at the end of the input or once the run failed.
+  BatchPtr Next();
+
+ private:
+  SourceDriver* driver_;
+  RunGuard* run_;
+};
+
+class StatelessStep {
+ public:
+  StatelessStep(const Plan& plan, RunGuard* run) : plan_(plan), run_(run) {}
+  Msg Run(const BatchPtr& batch) const;
+
+ private:
+  const Plan& plan_;
+  RunGuard* run_;
+};
+
+class LaneStep {
+ public:
+  LaneStep(const Plan& plan, size_t stage, uint32_t lane, KeyedOperator* op, RunGuard* run);
+  Msg Run(const Msg& in) const;
+
+ private:
+  const Plan& plan_;
+  const size_t stage_;
+  const uint32_t lane_;
+  KeyedOperator* op_;  // used by one thread at a time (the lane's node is serial)
+  RunGuard* run_;
+  std::string name_;  // "lane 1 of the keyed stage (session window)", for messages
+};
+
+// Thread-safe: lanes deliver concurrently.
+class ExchangeStep {
+ public:
+  ExchangeStep(const Plan& plan, size_t stage, RunGuard* run);
+  // Takes one lane's result; once all lanes of its seq are in, sets *out to the message for the
+  // next stage's lanes and returns true.
+  bool Run(const Msg& in, Msg* out);
+
+ private:
+  const Plan& plan_;
+  const size_t stage_;  // the stage whose results this gathers
+  RunGuard* run_;
+  std::string name_;
+  std::mutex mu_;
+  std::map<uint64_t, std::vector<Msg>> pending_;  // GUARDED_BY(mu_)
+  std::map<uint64_t, uint32_t> received_;         // GUARDED_BY(mu_)
+};
+
+// Not thread-safe: driven by one serial node.
+class OutputStep {
+ public:
+  OutputStep(uint32_t lanes, SinkWriter* writer, RunGuard* run)
+      : reorder_(lanes), writer_(writer), run_(run) {}
+  // Takes one lane's result (or an unkeyed batch); returns how many sequence numbers completed
+  // and were written (each frees one in-flight slot).
+  size_t Run(const Msg& m);
+
+ private:
+  ReorderBuffer reorder_;
+  SinkWriter* writer_;
+  RunGuard* run_;
+  std::vector<SeqResults> done_;
+};
+
+// "session window", "running aggregate", ...
+std::string_view KeyedStageName(const KeyedStageDef& def);
+
+}  // namespace sluice

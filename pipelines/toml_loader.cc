@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/time_util.h"
+#include "operators/connector_types.h"
 #include "pipelines/toml_errors.h"
 #include "pipelines/toml_operators.h"
 #include "pipelines/toml_reader.h"
@@ -26,30 +27,30 @@ constexpr int64_t kMaxParallelism = 4096;
 constexpr int64_t kMaxBatchSize = int64_t{1} << 20;
 
 const std::vector<std::string> kTables = {"pipeline", "source", "operator", "sink"};
-const std::vector<std::string> kSourceTypes = {"csv", "jsonl", "generator", "log"};
-const std::vector<std::string> kSinkTypes = {"csv", "jsonl", "stdout", "null", "log",
-                                             "projection"};
+// Which keys of [source] and [sink] belong to which types (operators/connector_types.h).
+KeyOwners SourceKeys() {
+  KeyOwners owners;
+  for (const SourceType& t : SourceTypes()) {
+    for (const std::string& key : t.keys) {
+      auto it = std::find_if(owners.begin(), owners.end(), [&](auto& o) { return o.first == key; });
+      if (it == owners.end()) it = owners.insert(owners.end(), {key, {}});
+      it->second.push_back(t.name);
+    }
+  }
+  return owners;
+}
 
-const KeyOwners kSourceKeys = {{"path", {"csv", "jsonl", "log"}},
-                               {"schema", {"csv", "jsonl", "log", "generator"}},
-                               {"delimiter", {"csv"}},
-                               {"events", {"generator"}},
-                               {"keys", {"generator"}},
-                               {"stream", {"log"}},
-                               {"types", {"log"}},
-                               {"from", {"log"}},
-                               {"follow", {"log"}}};
-const KeyOwners kSinkKeys = {{"path", {"csv", "jsonl", "log"}},
-                             {"format", {"stdout"}},
-                             {"stream", {"log"}},
-                             {"event_type", {"log"}},
-                             {"name", {"projection"}},
-                             {"key", {"projection"}}};
-
-Schema GeneratorSchema() {
-  return Schema({{"key", Type::kInt64, TimeUnit::kMicros},
-                 {"ts", Type::kTimestamp, TimeUnit::kMicros},
-                 {"value", Type::kDouble, TimeUnit::kMicros}});
+KeyOwners SinkKeys() {
+  KeyOwners owners;
+  for (const SinkType& t : SinkTypes()) {
+    if (!t.in_files) continue;
+    for (const std::string& key : t.keys) {
+      auto it = std::find_if(owners.begin(), owners.end(), [&](auto& o) { return o.first == key; });
+      if (it == owners.end()) it = owners.insert(owners.end(), {key, {}});
+      it->second.push_back(t.name);
+    }
+  }
+  return owners;
 }
 
 // One load of one document. Every check reports the position of the offending key or value.
@@ -173,22 +174,25 @@ Status Loader::ReadSource(const toml::table& root, SourceSpec* src) const {
   }
   src->loc = Loc(sn->source().begin);
   Table t{sn->as_table(), sn, "[source]"};
+  static const std::vector<std::string> kSourceTypes = SourceTypeNames();
+  static const KeyOwners kSourceKeys = SourceKeys();
   SLUICE_RETURN_IF_ERROR(GetOneOf(t, "type", kSourceTypes, "source type", &src->type));
   t.what = fmt::format("[source] of type \"{}\"", src->type);
   SLUICE_RETURN_IF_ERROR(
       CheckKeys(t, {"type", "event_time", "max_out_of_orderness"}, kSourceKeys, src->type));
-  const bool generator = src->type == "generator";
-  SLUICE_RETURN_IF_ERROR(GetString(t, "path", &src->path, !generator));
+  const SourceType& type = *FindSourceType(src->type);
+  const bool generator = type.fixed_schema != nullptr;
+  SLUICE_RETURN_IF_ERROR(GetString(t, "path", &src->path, type.needs_path));
 
   const toml::node* schema = t.table->get("schema");
   if (generator) {
-    src->schema = GeneratorSchema();
+    src->schema = type.fixed_schema();
     if (schema != nullptr) {
       Schema written;
       SLUICE_RETURN_IF_ERROR(ReadSchema(*schema, &written));
       if (!(written == src->schema)) {
-        return Error(*schema, fmt::format("a generator's schema is fixed ({}); leave 'schema' out",
-                                          src->schema.ToString()));
+        return Error(*schema, fmt::format("a {}'s schema is fixed ({}); leave 'schema' out",
+                                          src->type, src->schema.ToString()));
       }
     }
   } else if (schema == nullptr) {
@@ -289,11 +293,12 @@ Status Loader::ReadSinks(const toml::table& root, PipelineSpec* spec) const {
 Status Loader::ReadSink(const toml::node& sn, SinkSpec* sink) const {
   sink->loc = Loc(sn.source().begin);
   Table t{sn.as_table(), &sn, "[sink]"};
+  static const std::vector<std::string> kSinkTypes = SinkTypeNames(true);
+  static const KeyOwners kSinkKeys = SinkKeys();
   SLUICE_RETURN_IF_ERROR(GetOneOf(t, "type", kSinkTypes, "sink type", &sink->type));
   t.what = fmt::format("[sink] of type \"{}\"", sink->type);
   SLUICE_RETURN_IF_ERROR(CheckKeys(t, {"type"}, kSinkKeys, sink->type));
-  const bool needs_path = sink->type == "csv" || sink->type == "jsonl" || sink->type == "log";
-  SLUICE_RETURN_IF_ERROR(GetString(t, "path", &sink->path, needs_path));
+  SLUICE_RETURN_IF_ERROR(GetString(t, "path", &sink->path, FindSinkType(sink->type)->needs_path));
   if (t.table->get("format") != nullptr) {
     SLUICE_RETURN_IF_ERROR(GetOneOf(t, "format", {"jsonl", "csv"}, "stdout format", &sink->format));
   }

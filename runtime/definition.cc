@@ -5,6 +5,8 @@
 #include <sstream>
 #include <vector>
 
+#include "operators/connector_types.h"
+
 namespace sluice {
 namespace {
 
@@ -15,8 +17,7 @@ std::string Expr(const std::string& text, bool has_fn) {
 std::string DescribeSink(const SinkSpec& s) {
   std::string line = fmt::format("{} path={}", s.type, s.path);
   if (!s.format.empty()) line += " format=" + s.format;
-  if (s.type == "log") line += fmt::format(" stream={} event_type={}", s.stream, s.event_type);
-  if (s.type == "projection") line += fmt::format(" name={} key={}", s.name, fmt::join(s.key, ","));
+  if (const SinkType* t = FindSinkType(s.type)) line += t->describe(s);
   return line;
 }
 
@@ -35,12 +36,7 @@ std::string DescribeDefinition(const PipelineSpec& spec, uint32_t lanes) {
   out +=
       fmt::format("source: {} path={} schema={} event_time={} max_out_of_orderness={}us", src.type,
                   src.path, src.schema.ToString(), src.event_time, src.max_out_of_orderness);
-  if (src.type == "csv") out += fmt::format(" delimiter={}", src.delimiter);
-  if (src.type == "generator") out += fmt::format(" events={} keys={}", src.events, src.keys);
-  if (src.type == "log") {
-    out +=
-        fmt::format(" stream={} types={} from={}", src.stream, fmt::join(src.types, ","), src.from);
-  }
+  if (const SourceType* t = FindSourceType(src.type)) out += t->describe(src);
   out += "\n";
   for (size_t i = 0; i < spec.operators.size(); ++i) {
     const OperatorSpec& op = spec.operators[i];

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "expr/expr.h"
+#include "operators/connector_types.h"
 #include "operators/filter.h"
 #include "operators/map.h"
 
@@ -329,19 +330,18 @@ Status CheckFeedsNextStage(const KeyedStagePlan& prev, const OperatorSpec& op,
 Status PlanSource(const PipelineSpec& spec, Plan* plan) {
   const SourceSpec& src = spec.source;
   SourceOptions& so = plan->source_options;
-  static const std::set<std::string> kTypes = {"csv", "jsonl", "generator", "log"};
-  if (!kTypes.count(src.type)) {
-    return Error(src.loc, fmt::format("unknown source type '{}' (expected csv, jsonl, generator, "
-                                      "log)",
-                                      src.type));
+  const SourceType* type = FindSourceType(src.type);
+  if (type == nullptr) {
+    return Error(src.loc, fmt::format("unknown source type '{}' (expected {})", src.type,
+                                      fmt::join(SourceTypeNames(), ", ")));
   }
-  so.schema = src.type == "generator" ? GeneratorSchema() : src.schema;
+  so.schema = type->fixed_schema ? type->fixed_schema() : src.schema;
   if (so.schema.size() == 0) return Error(src.loc, "the source needs a schema");
-  if (src.type != "generator" && src.path.empty()) {
+  if (type->needs_path && src.path.empty()) {
     return Error(src.loc, fmt::format("a {} source needs a path", src.type));
   }
   std::string et = src.event_time;
-  if (et.empty() && src.type == "generator") et = "ts";
+  if (et.empty() && type->fixed_schema) et = "ts";
   if (!et.empty()) {
     int i = so.schema.IndexOf(et);
     if (i < 0) {
@@ -358,7 +358,7 @@ Status PlanSource(const PipelineSpec& spec, Plan* plan) {
   }
   if (src.max_out_of_orderness < 0) return Error(src.loc, "max_out_of_orderness must be >= 0");
   plan->max_out_of_orderness = src.max_out_of_orderness;
-  so.name = src.type == "generator" ? "generator" : src.path;
+  so.name = type->needs_path ? src.path : src.type;
   return Status::OK();
 }
 
@@ -374,14 +374,12 @@ std::string NormalizePath(const std::string& path) {
 }
 
 Status PlanSink(const PipelineSpec& spec, const Plan& plan, SinkSpec* sink) {
-  static const std::set<std::string> kSinks = {"csv",       "jsonl", "stdout",    "null",
-                                               "collector", "log",   "projection"};
-  if (!kSinks.count(sink->type)) {
-    return Error(sink->loc, fmt::format("unknown sink type '{}' (expected csv, jsonl, stdout, "
-                                        "null, log, projection)",
-                                        sink->type));
+  const SinkType* type = FindSinkType(sink->type);
+  if (type == nullptr) {
+    return Error(sink->loc, fmt::format("unknown sink type '{}' (expected {})", sink->type,
+                                        fmt::join(SinkTypeNames(true), ", ")));
   }
-  if ((sink->type == "csv" || sink->type == "jsonl" || sink->type == "log") && sink->path.empty()) {
+  if (type->needs_path && sink->path.empty()) {
     return Error(sink->loc, fmt::format("a {} sink needs a path", sink->type));
   }
   if (sink->type == "collector" && !sink->collector) {
@@ -518,7 +516,7 @@ Status BuildPlan(const PipelineSpec& spec, const PipelineOptions& options,
   std::set<std::string> projections;
   for (SinkSpec& sink : sinks) {
     SLUICE_RETURN_IF_ERROR(PlanSink(spec, *plan, &sink));
-    if (sink.type == "csv" || sink.type == "jsonl") {
+    if (FindSinkType(sink.type)->writes_file) {
       auto [it, inserted] = files.emplace(NormalizePath(sink.path), sink.path);
       if (!inserted) {
         return Error(sink.loc, it->second == sink.path

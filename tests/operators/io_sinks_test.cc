@@ -239,7 +239,7 @@ TEST_CASE("sink factory rejects unknown types and stdout formats") {
   auto made = MakeSink(spec);
   CHECK(made.status().IsInvalidArgument());
   CHECK(made.status().message() ==
-        "unknown sink type 'parquet' (known: csv, jsonl, stdout, null, collector, log, projection)");
+        "unknown sink type 'parquet' (known: csv, jsonl, stdout, null, log, projection, collector)");
   spec.type = "stdout";
   spec.format = "xml";
   CHECK(MakeSink(spec).status().IsInvalidArgument());

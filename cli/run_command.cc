@@ -54,12 +54,21 @@ Status WriteSummaryJson(const std::string& path, const PipelineStats& st) {
   {
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) return Status::IOError(fmt::format("cannot create '{}'", path));
+    std::string stages;
+    for (const StageStats& g : st.stages) {
+      if (!stages.empty()) stages += ',';
+      // Stage names are "source", "stateless", "sinks" or "operator #N (kind)": no escapes.
+      stages += fmt::format(
+          "{{\"name\":\"{}\",\"rows_in\":{},\"rows_out\":{},\"filtered\":{},\"late\":{},"
+          "\"dead_letters\":{}}}",
+          g.name, g.rows_in, g.rows_out, g.filtered, g.late, g.dead_letters);
+    }
     out << fmt::format(
         "{{\"events_in\":{},\"records_out\":{},\"late\":{},\"dead_letters\":{},"
         "\"elapsed_s\":{:.6f},\"events_per_s\":{:.1f},\"checkpoints\":{},"
-        "\"last_checkpoint\":{},\"resumed_from\":{}}}\n",
+        "\"last_checkpoint\":{},\"resumed_from\":{},\"stages\":[{}]}}\n",
         st.events_in, st.records_out, st.late, st.dead_letters, st.elapsed_s, st.events_per_s(),
-        st.checkpoints, st.last_checkpoint, st.resumed_from);
+        st.checkpoints, st.last_checkpoint, st.resumed_from, stages);
     if (!out) return Status::IOError(fmt::format("cannot write '{}'", path));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

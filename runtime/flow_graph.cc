@@ -38,21 +38,22 @@ std::unique_ptr<Exchange> ExchangeNode(flow::graph& g, ExchangeStep* step) {
 }  // namespace
 
 void RunFlowGraph(const Plan& plan, SourceDriver* driver, StageOperators* ops,
-                  SinkWriter* writer, RunGuard* run) {
+                  SinkWriter* writer, RunGuard* run, StageCounters* counters) {
   const uint32_t lanes = plan.parallelism;
   const size_t n_stages = plan.stages.size();
 
-  SourceStep source_step(driver, run);
-  StatelessStep stateless_step(plan, run);
+  SourceStep source_step(driver, run, counters->source());
+  StatelessStep stateless_step(plan, run, counters->stateless());
   std::vector<std::unique_ptr<LaneStep>> lane_steps;
   std::vector<std::unique_ptr<ExchangeStep>> exchange_steps;
   for (size_t k = 0; k < n_stages; ++k) {
     for (uint32_t i = 0; i < lanes; ++i) {
-      lane_steps.push_back(std::make_unique<LaneStep>(plan, k, i, (*ops)[k][i].get(), run));
+      lane_steps.push_back(std::make_unique<LaneStep>(plan, k, i, (*ops)[k][i].get(), run,
+                                                      counters->keyed(k)));
     }
     if (k + 1 < n_stages) exchange_steps.push_back(std::make_unique<ExchangeStep>(plan, k, run));
   }
-  OutputStep output_step(plan.keyed() ? lanes : 1, writer, run);
+  OutputStep output_step(plan.keyed() ? lanes : 1, writer, run, counters->sinks());
 
   oneapi::tbb::task_arena arena(static_cast<int>(lanes));
   arena.execute([&] {

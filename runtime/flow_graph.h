@@ -20,6 +20,7 @@
 #include "runtime/run_guard.h"
 #include "runtime/sink_writer.h"
 #include "runtime/source_driver.h"
+#include "runtime/stage_counters.h"
 
 namespace sluice {
 
@@ -28,7 +29,8 @@ using StageOperators = std::vector<std::vector<std::unique_ptr<KeyedOperator>>>;
 
 // Runs `plan` with P = plan.parallelism worker threads until the input ends or `run` fails;
 // errors and exceptions of every node end up in `run` (RunGuard::Fail).
+// `counters` receives the rows through each stage.
 void RunFlowGraph(const Plan& plan, SourceDriver* driver, StageOperators* ops,
-                  SinkWriter* writer, RunGuard* run);
+                  SinkWriter* writer, RunGuard* run, StageCounters* counters);
 
 }  // namespace sluice

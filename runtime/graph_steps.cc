@@ -51,6 +51,9 @@ BatchPtr SourceStep::Next() {
   run_->Guard("the source", nullptr, [&] { return driver_->Next(batch.get(), &done); });
   run_->SetEventsIn(driver_->events());
   if (done || run_->failed()) return nullptr;
+  counter_->Add(counter_->rows_in, batch->size() + batch->dead_letters.size());
+  counter_->Add(counter_->rows_out, batch->size());
+  counter_->Add(counter_->dead_letters, batch->dead_letters.size());
   return batch;
 }
 
@@ -62,11 +65,15 @@ Msg StatelessStep::Run(const BatchPtr& batch) const {
     if (plan_.keyed()) m.routed = EmptyRouted(plan_, 0, batch->seq);
     return m;
   }
+  const size_t in = batch->size();
   run_->Guard("the stateless stage (filters, maps, key routing)", nullptr, [&] {
     for (const auto& t : plan_.pre) SLUICE_RETURN_IF_ERROR(t->Apply(batch.get()));
     return Status::OK();
   });
   if (run_->failed()) batch->reset(plan_.pre_schema);
+  counter_->Add(counter_->rows_in, in);
+  counter_->Add(counter_->rows_out, batch->size());
+  counter_->Add(counter_->filtered, in - batch->size());
   if (!plan_.keyed()) {
     m.result = batch;
     return m;
@@ -79,8 +86,8 @@ Msg StatelessStep::Run(const BatchPtr& batch) const {
 }
 
 LaneStep::LaneStep(const Plan& plan, size_t stage, uint32_t lane, KeyedOperator* op,
-                   RunGuard* run)
-    : plan_(plan), stage_(stage), lane_(lane), op_(op), run_(run) {
+                   RunGuard* run, StageCounter* counter)
+    : plan_(plan), stage_(stage), lane_(lane), op_(op), run_(run), counter_(counter) {
   const KeyedStagePlan& s = plan.stages[stage];
   name_ = plan.stages.size() == 1
               ? fmt::format("lane {} of the keyed stage ({})", lane, KeyedStageName(s.def))
@@ -99,12 +106,16 @@ Msg LaneStep::Run(const Msg& in) const {
     run_->Guard(name_, op_, [&] {
       const Routed& routed = *in.routed;
       if (plan_.parallelism == 1) {
+        counter_->Add(counter_->rows_in, routed.whole->size());
         SLUICE_RETURN_IF_ERROR(op_->Process(*routed.whole, result.get()));
       } else {
         const std::vector<uint32_t>& rows = routed.rows[lane_];
+        counter_->Add(counter_->rows_in, rows.size());
         SLUICE_RETURN_IF_ERROR(
             op_->ProcessRows(*routed.whole, rows.data(), rows.size(), result.get()));
       }
+      if (result->late) counter_->Add(counter_->late, result->late->size());
+      const size_t emitted = result->size();
       if (stage_ > 0 && result->late && result->late->size() > 0) {
         // Earlier stages stamp their results before their own event time (stage_gather.h).
         return Status::Internal(fmt::format("{} found late rows", name_));
@@ -112,6 +123,8 @@ Msg LaneStep::Run(const Msg& in) const {
       for (const auto& t : plan_.stages[stage_].post) {
         SLUICE_RETURN_IF_ERROR(t->Apply(result.get()));
       }
+      counter_->Add(counter_->rows_out, result->size());
+      counter_->Add(counter_->filtered, emitted - result->size());
       if (routed.whole->checkpoint) {
         auto snap = std::make_shared<std::string>();
         op_->Snapshot(snap.get());
@@ -203,7 +216,12 @@ size_t OutputStep::Run(const Msg& m) {
     reorder_.Add(std::move(r), &done_);
     // Every completed seq frees its slot, also when writing it fails: the graph must drain.
     completed = done_.size();
-    for (SeqResults& s : done_) SLUICE_RETURN_IF_ERROR(writer_->Write(s));
+    for (SeqResults& s : done_) {
+      SLUICE_RETURN_IF_ERROR(writer_->Write(s));
+      for (const BatchPtr& part : s.parts) {
+        if (part) counter_->Add(counter_->rows_in, part->size());
+      }
+    }
     return Status::OK();
   });
   return completed;

@@ -24,6 +24,7 @@
 #include "runtime/run_guard.h"
 #include "runtime/sink_writer.h"
 #include "runtime/source_driver.h"
+#include "runtime/stage_counters.h"
 
 namespace sluice {
 
@@ -51,28 +52,33 @@ struct Msg {
 
 class SourceStep {
  public:
-  SourceStep(SourceDriver* driver, RunGuard* run) : driver_(driver), run_(run) {}
+  SourceStep(SourceDriver* driver, RunGuard* run, StageCounter* counter)
+      : driver_(driver), run_(run), counter_(counter) {}
   // The next batch, or null at the end of the input or once the run failed.
   BatchPtr Next();
 
  private:
   SourceDriver* driver_;
   RunGuard* run_;
+  StageCounter* counter_;
 };
 
 class StatelessStep {
  public:
-  StatelessStep(const Plan& plan, RunGuard* run) : plan_(plan), run_(run) {}
+  StatelessStep(const Plan& plan, RunGuard* run, StageCounter* counter)
+      : plan_(plan), run_(run), counter_(counter) {}
   Msg Run(const BatchPtr& batch) const;
 
  private:
   const Plan& plan_;
   RunGuard* run_;
+  StageCounter* counter_;
 };
 
 class LaneStep {
  public:
-  LaneStep(const Plan& plan, size_t stage, uint32_t lane, KeyedOperator* op, RunGuard* run);
+  LaneStep(const Plan& plan, size_t stage, uint32_t lane, KeyedOperator* op, RunGuard* run,
+           StageCounter* counter);
   Msg Run(const Msg& in) const;
 
  private:
@@ -81,6 +87,7 @@ class LaneStep {
   const uint32_t lane_;
   KeyedOperator* op_;  // used by one thread at a time (the lane's node is serial)
   RunGuard* run_;
+  StageCounter* counter_;
   std::string name_;  // "lane 1 of the keyed stage (session window)", for messages
 };
 
@@ -105,8 +112,8 @@ class ExchangeStep {
 // Not thread-safe: driven by one serial node.
 class OutputStep {
  public:
-  OutputStep(uint32_t lanes, SinkWriter* writer, RunGuard* run)
-      : reorder_(lanes), writer_(writer), run_(run) {}
+  OutputStep(uint32_t lanes, SinkWriter* writer, RunGuard* run, StageCounter* counter)
+      : reorder_(lanes), writer_(writer), run_(run), counter_(counter) {}
   // Takes one lane's result (or an unkeyed batch); returns how many sequence numbers completed
   // and were written (each frees one in-flight slot).
   size_t Run(const Msg& m);
@@ -115,6 +122,7 @@ class OutputStep {
   ReorderBuffer reorder_;
   SinkWriter* writer_;
   RunGuard* run_;
+  StageCounter* counter_;
   std::vector<SeqResults> done_;
 };
 

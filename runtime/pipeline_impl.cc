@@ -46,6 +46,16 @@ Status Pipeline::Build(const PipelineOptions& options, const PipelineSpec& spec,
   return Status::OK();
 }
 
+PipelineImpl::PipelineImpl(std::unique_ptr<Plan> plan, const PipelineOptions& options)
+    : plan_(std::move(plan)), options_(options) {
+  counters_.all.push_back(std::make_unique<StageCounter>("source"));
+  counters_.all.push_back(std::make_unique<StageCounter>("stateless"));
+  for (const KeyedStagePlan& stage : plan_->stages) {
+    counters_.all.push_back(std::make_unique<StageCounter>(stage.name));
+  }
+  counters_.all.push_back(std::make_unique<StageCounter>("sinks"));
+}
+
 void PipelineImpl::Fail(const Status& s) {
   std::lock_guard<std::mutex> l(mu_);
   if (error_.ok()) error_ = s;
@@ -73,6 +83,7 @@ PipelineStats PipelineImpl::Stats() const {
   s.records_out = records_out_.load();
   s.late = late_.load();
   s.dead_letters = dead_letters_.load();
+  s.stages = counters_.Read();
   s.checkpoints = checkpoints_.load();
   s.last_checkpoint = last_checkpoint_.load();
   s.finalized_only = finalized_only_.load();
@@ -368,7 +379,7 @@ Status PipelineImpl::RunOnce() {
       return s;
     }
   }
-  RunFlowGraph(plan, &driver, &ops, &output, this);
+  RunFlowGraph(plan, &driver, &ops, &output, this, &counters_);
   s = RunStatus();
   if (s.ok() && checkpoints) CrashPoint("finish-before-close");
   if (s.ok()) s = CloseOutputs(&outputs);

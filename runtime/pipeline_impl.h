@@ -14,14 +14,14 @@
 #include "sluice/pipeline.h"
 #include "runtime/plan.h"
 #include "runtime/run_guard.h"
+#include "runtime/stage_counters.h"
 #include "operators/sink.h"
 
 namespace sluice {
 
 class PipelineImpl final : public Pipeline, private RunGuard {
  public:
-  PipelineImpl(std::unique_ptr<Plan> plan, const PipelineOptions& options)
-      : plan_(std::move(plan)), options_(options) {}
+  PipelineImpl(std::unique_ptr<Plan> plan, const PipelineOptions& options);
 
   Status Run() override;
   void Stop() override;
@@ -57,6 +57,7 @@ class PipelineImpl final : public Pipeline, private RunGuard {
 
   std::unique_ptr<Plan> plan_;
   const PipelineOptions options_;
+  StageCounters counters_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   Status error_;                  // GUARDED_BY(mu_)

@@ -12,12 +12,28 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sluice/options.h"
 #include "sluice/pipeline_spec.h"
 #include "base/status.h"
 
 namespace sluice {
+
+// Rows through one stage of a run, counted by this process (a resumed run's earlier processes
+// are not included). Stages, in order: "source" (rows_out well-formed events, dead_letters
+// malformed records), "stateless" (the filters and maps before the first key_by: rows_in =
+// rows_out + filtered), one per keyed stage named after its window or aggregate operator
+// (rows_in = rows it aggregated + late; rows_out its results after the filters and maps that
+// follow it, filtered what those dropped), and "sinks" (rows_in, rows each sink received).
+struct StageStats {
+  std::string name;
+  uint64_t rows_in = 0;
+  uint64_t rows_out = 0;
+  uint64_t filtered = 0;
+  uint64_t late = 0;
+  uint64_t dead_letters = 0;
+};
 
 struct PipelineStats {
   uint64_t events_in = 0;     // well-formed events read from the source
@@ -34,6 +50,7 @@ struct PipelineStats {
   std::string resumed_position;  // its source position, for people
   bool finalized_only = false;   // the input had been finished; this run only committed output
   bool already_complete = false;  // the same pipeline had completed: nothing was done
+  std::vector<StageStats> stages;  // see StageStats
   // Events this process read per second (a resumed run does not count earlier processes').
   double events_per_s() const {
     return elapsed_s > 0 ? (events_in - events_before) / elapsed_s : 0;

@@ -245,3 +245,72 @@ TEST_CASE("C++ lambdas and expression strings build the same results") {
   CHECK(by_expr->size() > 0);
   CHECK(by_expr->sorted_lines() == by_lambda->sorted_lines());
 }
+
+TEST_CASE("every stage accounts for its rows: in = out + filtered + late + dead letters") {
+  ScratchDir dir("stages");
+  // 400 rows over 4 users, 1 ms apart; every 50th line malformed; amount 0 on every 10th row.
+  std::string csv = "user,ts,amount\n";
+  uint64_t malformed = 0, zero = 0, good = 0;
+  for (int i = 0; i < 400; ++i) {
+    if (i % 50 == 49) {
+      csv += "u1,not-a-time,1\n";
+      ++malformed;
+      continue;
+    }
+    // Every 40th row arrives 30 ms late (after its 10 ms window closed).
+    const int ts = i % 40 == 39 ? i - 30 : i;
+    const int amount = i % 10 == 0 ? 0 : 1 + i % 7;
+    csv += fmt::format("u{},{},{}\n", i % 4, ts, amount);
+    zero += amount == 0;
+    ++good;
+  }
+  WriteFile(dir.file("in.csv"), csv);
+  for (uint32_t p : {1u, 2u, 3u}) {
+    auto out = std::make_shared<Collector>();
+    PipelineStats st;
+    REQUIRE(RunPipeline(PipelineBuilder("stages")
+                            .parallelism(p)
+                            .batch_size(16)
+                            .dead_letter_path(dir.file("dlq.jsonl"))
+                            .csv_source(dir.file("in.csv"),
+                                        {{"user", "string"}, {"ts", "timestamp_ms"},
+                                         {"amount", "int64"}})
+                            .event_time("ts")
+                            .filter("amount > 0")
+                            .key_by({"user"})
+                            .tumbling("10ms", {"count() as n", "sum(amount) as total"})
+                            .filter("n > 2")
+                            .map("w", "window_start")
+                            .key_by({"w"})
+                            .tumbling("10ms", {"max(total) as top", "count() as users"})
+                            .collect(out),
+                        &st)
+                .ok());
+    INFO("P=" << p);
+    REQUIRE(st.stages.size() == 5);
+    const StageStats& src = st.stages[0];
+    const StageStats& stateless = st.stages[1];
+    const StageStats& first = st.stages[2];
+    const StageStats& second = st.stages[3];
+    const StageStats& sinks = st.stages[4];
+    CHECK(src.name == "source");
+    CHECK(first.name == "operator #3 (window)");
+    CHECK(second.name == "operator #7 (window)");
+    CHECK(sinks.name == "sinks");
+    CHECK(src.rows_in == good + malformed);
+    CHECK(src.dead_letters == malformed);
+    CHECK(src.rows_out == good);
+    CHECK(stateless.rows_in == src.rows_out);
+    CHECK(stateless.filtered == zero);
+    CHECK(stateless.rows_out == good - zero);
+    CHECK(first.rows_in == stateless.rows_out);
+    CHECK(first.late > 0);
+    CHECK(first.late == st.late);
+    CHECK(first.filtered > 0);  // windows with one or two rows
+    CHECK(second.rows_in == first.rows_out);
+    CHECK(second.late == 0);
+    CHECK(sinks.rows_in == second.rows_out);
+    CHECK(sinks.rows_in == out->size());
+    CHECK(sinks.rows_in == st.records_out);
+  }
+}

@@ -5,11 +5,18 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
 namespace sluice {
 namespace {
+
+// Every point that CrashPoint is called with (crash_point.h).
+constexpr const char* kPoints[] = {
+    "checkpoint-before-sync",   "checkpoint-before-commit", "checkpoint-after-commit",
+    "finish-before-close",      "finish-before-mark",       "log-append-before-commit",
+    "log-append-after-commit"};
 
 struct Target {
   bool enabled = false;
@@ -26,13 +33,30 @@ struct Target {
     point = s.substr(0, colon);
     if (colon != std::string::npos)
       n = std::max(1L, std::strtol(s.c_str() + colon + 1, nullptr, 10));
+    if (std::none_of(std::begin(kPoints), std::end(kPoints),
+                     [&](const char* p) { return point == p; })) {
+      std::string known;
+      for (const char* p : kPoints) known += std::string(known.empty() ? "" : ", ") + p;
+      std::fprintf(stderr, "sluice: SLUICE_CRASH_AT names no crash point: '%s' (known: %s)\n",
+                   point.c_str(), known.c_str());
+      std::fflush(stderr);
+      ::_exit(2);
+    }
   }
 };
+
+Target& TheTarget() {
+  static Target target;
+  return target;
+}
+
+// Checks SLUICE_CRASH_AT when the program starts, not when a point is first reached.
+[[maybe_unused]] const bool kChecked = (TheTarget(), true);
 
 }  // namespace
 
 void CrashPoint(const char* point) {
-  static Target target;
+  Target& target = TheTarget();
   if (!target.enabled || target.point != point) return;
   if (target.hits.fetch_add(1) + 1 == target.n) {
     ::kill(::getpid(), SIGKILL);

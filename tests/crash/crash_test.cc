@@ -2,8 +2,10 @@
 // each named crash point (SLUICE_CRASH_AT, runtime/crash_point.h), and restarted until a
 // run exits 0 by itself. What it leaves must be exactly what an uninterrupted run leaves: the csv
 // bytes, the late-event and dead-letter files, the projection as `sluice query` prints it and the
-// payloads of the log sink. Three pipelines (tumbling, sliding and session windows) over one event
-// log. See docs/reliability.md.
+// payloads of the log sink. Five pipelines (tumbling, sliding and session windows, two keyed
+// stages, and a csv source) over one event log and the csv it was filled from. Rounds are
+// capped; restarted runs must resume and kills must land before and after checkpoints on input.
+// See docs/reliability.md.
 //
 // Environment (scripts/crash-test sets these for the long version):
 //   SLUICE_CRASH_KILLS   real kills in all, shared among the pipelines (default 30; CI needs 20)
@@ -59,15 +61,18 @@ Config ReadConfig() {
 }
 
 const std::vector<Case> kCases = {
-    {"tumbling", "kind = \"tumbling\"\nsize = \"10s\"\n", true},
-    {"sliding", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", false},
-    {"session", "kind = \"session\"\ngap = \"5s\"\n", false},
+    {"tumbling", "kind = \"tumbling\"\nsize = \"10s\"\n", true, "", false},
+    {"sliding", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", false, "", false},
+    {"session", "kind = \"session\"\ngap = \"5s\"\n", false, "", false},
     // Two keyed stages: per user, then the busiest user's count per window.
     {"two-stages", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", false,
      "[[operator]]\ntype = \"map\"\nset = [\"w = window_start\"]\n\n[[operator]]\n"
      "type = \"key_by\"\nfields = [\"w\"]\n\n[[operator]]\ntype = \"window\"\n"
      "kind = \"tumbling\"\nsize = \"5s\"\n"
-     "aggregates = [\"max(n) as busiest\", \"count() as users\", \"sum(total) as total\"]\n\n"},
+     "aggregates = [\"max(n) as busiest\", \"count() as users\", \"sum(total) as total\"]\n\n",
+     false},
+    // The csv the log was filled from: the source's position is a byte offset and line.
+    {"csv-source", "kind = \"tumbling\"\nsize = \"10s\"\n", false, "", true},
 };
 
 // What one attempt does: kill itself at a crash point, or be killed from outside after `delay`.
@@ -114,6 +119,9 @@ struct Tally {
   int self_kills = 0;  // runs ended at their crash point
   int runs = 0;
   int rounds = 0;
+  int resumed = 0;         // rounds whose last run resumed a checkpoint taken on input
+  int kills_early = 0;     // kills with no checkpoint past the first (taken before any input)
+  int kills_later = 0;     // kills after a checkpoint past the first
   std::map<std::string, int> points;  // crash point -> times it fired
   std::string history;                // the current round's attempts, for failure messages
   bool failed = false;                // a run failed or hung: the rounds stopped there
@@ -135,13 +143,23 @@ struct Tally {
       hits += (hits.empty() ? "" : ", ") + p + " x" + std::to_string(n);
     char buf[512];
     std::snprintf(buf, sizeof(buf),
-                  "crash %s: %d kills, %d crash points hit (%s), %d runs (%d restarts), %d rounds, "
+                  "crash %s: %d kills (%d before any checkpoint on input, %d after), %d crash "
+                  "points hit (%s), %d runs (%d restarts), %d rounds (%d ended resumed), "
                   "%ld events, %.1f s, %s",
-                  name.c_str(), kills, self_kills, hits.c_str(), runs, runs - rounds, rounds,
-                  events, seconds, Result().c_str());
+                  name.c_str(), kills, kills_early, kills_later, self_kills, hits.c_str(), runs,
+                  runs - rounds, rounds, resumed, events, seconds, Result().c_str());
     return buf;
   }
 };
+
+// The id of the latest checkpoint in the state directory under `dir` (0 when there is none).
+// The first checkpoint (id 1) is taken before any input is read.
+uint64_t LatestCheckpoint(const std::string& dir) {
+  if (!fs::exists(dir + "/state")) return 0;
+  const std::string out = SluiceOk({"checkpoints", "state"}, dir);
+  const size_t at = out.find("\"checkpoint\":");
+  return at == std::string::npos ? 0 : std::strtoull(out.c_str() + at + 13, nullptr, 10);
+}
 
 // One round: from an empty directory, runs the pipeline of `c` again and again, as `schedule`
 // says, until a run exits 0 by itself. False (after a failed check) when a run fails or hangs.
@@ -170,6 +188,7 @@ bool CrashRound(const Case& c, const std::string& log, const std::string& dir,
       }
       if (child.Kill()) {
         ++t->kills;
+        ++(LatestCheckpoint(dir) > 1 ? t->kills_later : t->kills_early);
         t->history += "kill@" + std::to_string(a.delay.count() / 1000) + "ms";
         // Killed while the csv was in place under its final name (renamed at the end of a run).
         t->history += fs::exists(dir + "/windows.csv") ? "[renamed] " : " ";
@@ -181,7 +200,9 @@ bool CrashRound(const Case& c, const std::string& log, const std::string& dir,
       // How the last run began: resumed, only completed a finished run, or started afresh.
       const std::string err = ReadFile(o.err_path);
       t->history += (killer ? "" : o.crash_at + "-not-reached ") + std::string("done");
-      t->history += err.find("resumed from") != std::string::npos        ? "(resumed)"
+      const bool resumed = err.find("resumed from") != std::string::npos;
+      t->resumed += resumed;
+      t->history += resumed                                                ? "(resumed)"
                     : err.find("completed the run") != std::string::npos ? "(completed)"
                                                                          : "(fresh)";
       return true;
@@ -218,7 +239,7 @@ TEST_CASE(
   const std::string& log = InputLog(cfg.events);
   ScratchDir scratch("crash");
   std::set<std::string> unhit(kCrashPoints.begin(), kCrashPoints.end());
-  int total_kills = 0;
+  int total_kills = 0, total_resumed = 0, total_early = 0, total_later = 0;
   bool any_failed = false;
   for (size_t i = 0; i < kCases.size(); ++i) {
     const Case& c = kCases[i];
@@ -244,7 +265,16 @@ TEST_CASE(
     Tally t;
     std::set<std::string> reported;  // one failed check per output and pipeline; then counts
     const std::string dir = scratch.file(c.name);
+    // Rounds are capped: a crash point that is never reached (or kills that never land) must
+    // fail the test, not loop forever.
+    const int max_rounds = 4 * wanted + 20;
     while (t.kills < wanted || (last && !unhit.empty())) {
+      if (t.rounds >= max_rounds) {
+        FAIL_CHECK(c.name << ": " << t.kills << " of " << wanted << " kills after " << t.rounds
+                          << " rounds");
+        t.failed = any_failed = true;
+        break;
+      }
       if (!CrashRound(c, log, dir, hang_guard, &schedule, &unhit, &t)) {
         t.failed = any_failed = true;
         break;
@@ -269,20 +299,42 @@ TEST_CASE(
     std::printf("%s\n", t.Summary(c.name, cfg.events, SecondsSince(t0)).c_str());
     std::fflush(stdout);
     total_kills += t.kills;
+    total_resumed += t.resumed;
+    total_early += t.kills_early;
+    total_later += t.kills_later;
   }
   if (any_failed) return;  // reported; the rounds stopped early
   std::string missed;
   for (const std::string& p : unhit) missed += p + " ";
   CHECK_MESSAGE(unhit.empty(), "crash points never reached: " << missed);
   CHECK(total_kills >= cfg.kills);
+  // Restarted runs must really resume (a build that ignored checkpoints and started over would
+  // pass the comparisons), and kills must land both before and after checkpoints on input.
+  CHECK(total_resumed > 0);
+  CHECK(total_early > 0);
+  CHECK(total_later > 0);
   if (cfg.kills >= kDefaultKills) CHECK(total_kills >= 20);  // CI's minimum
+}
+
+TEST_CASE("a crash point that does not exist is refused when the program starts") {
+  ScratchDir dir("crash-unknown-point");
+  SpawnOptions o;
+  o.cwd = dir.file("");
+  o.out_path = dir.file("out");
+  o.err_path = dir.file("err");
+  o.crash_at = "checkpoint-before-snyc";
+  ExitStatus st = RunToEnd({SluiceBin(), "--help"}, o);
+  CHECK(st.exited);
+  CHECK(st.code == 2);
+  CHECK(ReadFile(o.err_path).find("SLUICE_CRASH_AT names no crash point: "
+                                  "'checkpoint-before-snyc'") != std::string::npos);
 }
 
 TEST_CASE("a definition changed after a kill is refused, and --from-scratch runs the new one") {
   const std::string& log = InputLog(ReadConfig().events);
   ScratchDir scratch("crash-change");
-  const Case before{"change", "kind = \"tumbling\"\nsize = \"10s\"\n", false};
-  const Case after{"change", "kind = \"tumbling\"\nsize = \"20s\"\n", false};
+  const Case before{"change", "kind = \"tumbling\"\nsize = \"10s\"\n", false, "", false};
+  const Case after{"change", "kind = \"tumbling\"\nsize = \"20s\"\n", false, "", false};
   const std::string ref_before = scratch.file("before"), ref_after = scratch.file("after");
   PreparePipelineDir(before, log, ref_before);
   SluiceOk({"run", "p.toml"}, ref_before);

@@ -87,6 +87,7 @@ struct Case {
   std::string window;  // the window operator's kind and extent, as TOML lines
   bool log_sink;       // also a log sink (the slowest sink, so only one case has it)
   std::string then;    // further operators after the window (a second keyed stage), as TOML
+  bool csv_source = false;  // read the clickstream csv the log was filled from, not the log
 };
 
 // The pipeline file of `c`: every output (and the state) under the directory `out`.
@@ -96,7 +97,10 @@ inline std::string PipelineToml(const Case& c, const std::string& log, const std
                   "state_dir = \"" +
                   out + "/state\"\nlate_path = \"" + out + "/late.jsonl\"\ndead_letter_path = \"" +
                   out + "/dlq.jsonl\"\n\n";
-  t += "[source]\ntype = \"log\"\npath = \"" + log +
+  const std::string source =
+      c.csv_source ? "csv\"\npath = \"" + (fs::path(log).parent_path() / "clicks.csv").string()
+                   : "log\"\npath = \"" + log;
+  t += "[source]\ntype = \"" + source +
        "\"\nschema = { user = \"string\", page = \"string\", ts = \"timestamp_ms\", amount = "
        "\"double\" }\nevent_time = \"ts\"\nmax_out_of_orderness = \"2s\"\n\n";
   t += "[[operator]]\ntype = \"key_by\"\nfields = [\"user\"]\n\n[[operator]]\ntype = \"window\"\n" +

@@ -90,12 +90,18 @@ class Schedule {
  public:
   Schedule(uint64_t seed, double run_seconds) : rng_(seed), run_us_(run_seconds * 1e6) {}
 
-  // A quarter of the attempts stop at a crash point: the first not yet hit, else any; the finish
+  // After a first early kill, a quarter of the attempts stop at a crash point: the first not yet hit, else any; the finish
   // points are reached once per run, so n = 1 for them. The others are killed after a delay:
   // a fifth of them within 30 ms of the start (before or during the first checkpoint, taken before
   // any input is read), the rest anywhere in the first 60% of an uninterrupted run's length.
   Attempt Next(const std::set<std::string>& unhit) {
     Attempt a;
+    if (first_) {
+      // The first attempt is always an early kill, so that every pipeline has one.
+      first_ = false;
+      a.delay = std::chrono::microseconds(static_cast<int64_t>(Uniform(0, 30e3)));
+      return a;
+    }
     if (Uniform(0, 1) < 0.25) {
       a.point = unhit.empty() ? kCrashPoints[static_cast<size_t>(Uniform(0, 5))] : *unhit.begin();
       const bool finish = a.point.rfind("finish-", 0) == 0;
@@ -112,6 +118,7 @@ class Schedule {
 
   std::mt19937_64 rng_;
   double run_us_;
+  bool first_ = true;
 };
 
 struct Tally {
@@ -156,7 +163,13 @@ struct Tally {
 // The first checkpoint (id 1) is taken before any input is read.
 uint64_t LatestCheckpoint(const std::string& dir) {
   if (!fs::exists(dir + "/state")) return 0;
-  const std::string out = SluiceOk({"checkpoints", "state"}, dir);
+  SpawnOptions o;
+  o.cwd = dir;
+  o.out_path = dir + ".checkpoints";
+  o.err_path = dir + ".checkpoints.err";
+  // Killed before the store was made: "not a state directory" (exit 1), no checkpoint yet.
+  if (!RunToEnd({SluiceBin(), "checkpoints", "state"}, o).Success()) return 0;
+  const std::string out = ReadFile(o.out_path);
   const size_t at = out.find("\"checkpoint\":");
   return at == std::string::npos ? 0 : std::strtoull(out.c_str() + at + 13, nullptr, 10);
 }
@@ -295,6 +308,30 @@ TEST_CASE(
         }
       }
       if (!identical) ++t.differing_rounds;
+    }
+    if (!t.failed) {
+      // A last round that must resume: killed right after its second checkpoint, then run to
+      // the end. A build that ignored checkpoints and started over would fail here.
+      PreparePipelineDir(c, log, dir);
+      SpawnOptions o;
+      o.cwd = dir;
+      o.out_path = dir + ".stdout";
+      o.err_path = dir + ".stderr";
+      o.crash_at = "checkpoint-after-commit:2";
+      const ExitStatus killed = RunToEnd({SluiceBin(), "run", "p.toml"}, o);
+      CHECK_MESSAGE(killed.KilledBy(SIGKILL), ReadFile(o.err_path));
+      o.crash_at.clear();
+      const ExitStatus done = RunToEnd({SluiceBin(), "run", "p.toml"}, o);
+      const std::string err = ReadFile(o.err_path);
+      CHECK_MESSAGE(done.Success(), err);
+      const bool resumed = err.find("resumed from") != std::string::npos;
+      CHECK_MESSAGE(resumed, c.name << ": the run after a kill did not resume: " << err);
+      t.resumed += resumed;
+      const Outputs got = Collect(dir, c.log_sink);
+      for (size_t k = 0; k < want.size(); ++k) {
+        CHECK_MESSAGE(FirstDifference(want[k].second, got[k].second).empty(),
+                      c.name << " (resumed round): " << want[k].first);
+      }
     }
     std::printf("%s\n", t.Summary(c.name, cfg.events, SecondsSince(t0)).c_str());
     std::fflush(stdout);

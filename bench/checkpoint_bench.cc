@@ -319,6 +319,8 @@ double MeasureFsyncMs(uint64_t bytes, const std::string& base) {
   return Median(times);
 }
 
+bool g_failed = false;  // a run failed or its result count differed from the loop's
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -405,8 +407,10 @@ int main(int argc, char** argv) {
       // Checkpoints must not change the output: every run's result count equals the loop's.
       std::string check;
       for (const RunResult& r : runs[m]) {
-        if (r.ok && r.results != expected) {
-          check = fmt::format("  MISMATCH: {} results, expected {}", r.results, expected);
+        if (!r.ok || r.results != expected) {
+          check = r.ok ? fmt::format("  MISMATCH: {} results, expected {}", r.results, expected)
+                       : std::string("  FAILED");
+          g_failed = true;
         }
       }
       if (w.csv && m == 0) {
@@ -452,6 +456,10 @@ int main(int argc, char** argv) {
             bytes / 1e6, interval, csv_bytes_per_s / 1e6, ms);
       }
     }
+  }
+  if (g_failed) {
+    fmt::print(stderr, "bench_checkpoint_bench: a run failed or gave another result (above)\n");
+    return 1;
   }
   return 0;
 }

@@ -3,11 +3,16 @@
 // sends one message per event, all in the same run. Each measurement runs in a forked child so
 // its peak RSS is its own.
 //
+// Results are checked, not only timed: every timed run's result count must equal the hand loop's,
+// and an untimed run of sluice per workload must give the hand loop's checksum (the sum of the
+// values W1 keeps, or of every window's total). A mismatch is printed and the program exits 1.
+//
 //   bench_pipeline_bench [--events N] [--keys K] [--parallelism P] [--only W2] [--naive-events N]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -70,7 +75,8 @@ Measure InChild(const std::function<uint64_t()>& fn) {
 
 // ---- hand-written single-threaded loops ----
 
-uint64_t HandW1(uint64_t n, uint64_t k) {
+// The result count; *sum (when given) receives the checksum.
+uint64_t HandW1(uint64_t n, uint64_t k, double* sum = nullptr) {
   uint64_t kept = 0;
   double checksum = 0;
   for (uint64_t i = 0; i < n; ++i) {
@@ -83,12 +89,12 @@ uint64_t HandW1(uint64_t n, uint64_t k) {
       checksum += v;
     }
   }
-  if (checksum < 0) std::puts("");
+  if (sum) *sum = checksum;
   return kept;
 }
 
 // Tumbling (slide == size) or sliding windows by panes of `slide`, count and sum per key.
-uint64_t HandWindows(uint64_t n, uint64_t k, int64_t size, int64_t slide) {
+uint64_t HandWindows(uint64_t n, uint64_t k, int64_t size, int64_t slide, double* sum = nullptr) {
   const int64_t panes_per_window = size / slide;
   std::vector<std::vector<int64_t>> counts(panes_per_window, std::vector<int64_t>(k));
   std::vector<std::vector<double>> sums(panes_per_window, std::vector<double>(k));
@@ -125,21 +131,34 @@ uint64_t HandWindows(uint64_t n, uint64_t k, int64_t size, int64_t slide) {
   }
   // End of input: every window that still holds data fires.
   for (int64_t last = pane; last < pane + panes_per_window; ++last) fire(last, pane);
-  if (checksum < 0) std::puts("");
+  if (sum) *sum = checksum;
   return results;
 }
 
 // ---- sluice ----
 
-uint64_t SluiceRun(const std::string& workload, uint64_t n, uint64_t k, uint32_t p) {
+// Runs the workload; with `checksum`, also sums the values W1 keeps (or every window's total)
+// in a C++ filter after the last operator that drops nothing (untimed runs only: it costs).
+uint64_t SluiceRun(const std::string& workload, uint64_t n, uint64_t k, uint32_t p,
+                   std::atomic<int64_t>* checksum = nullptr) {
   PipelineBuilder b(workload);
   b.parallelism(p).generator_source(n, k);
+  const char* summed = "value";
   if (workload == "W1") {
     b.filter("value < 90").map("value", "value * 2");
   } else if (workload == "W2") {
     b.key_by({"key"}).tumbling("10ms", {"count() as n", "sum(value) as total"});
+    summed = "total";
   } else {
     b.key_by({"key"}).sliding("100ms", "10ms", {"count() as n", "sum(value) as total"});
+    summed = "total";
+  }
+  if (checksum) {
+    // Values and sums are whole numbers: summed exactly as integers, in any order.
+    b.filter([checksum, summed](const RowView& r) {
+      checksum->fetch_add(static_cast<int64_t>(r.f64(summed)), std::memory_order_relaxed);
+      return true;
+    });
   }
   b.null_sink();
   std::unique_ptr<Pipeline> pipeline;
@@ -228,12 +247,16 @@ uint64_t NaiveGraph(const std::string& workload, uint64_t n, uint64_t k, uint32_
   return results;
 }
 
+bool g_failed = false;  // a run failed or gave another result than the hand loop
+
 void Row(const std::string& workload, const std::string& who, uint64_t n, const Measure& m,
          uint64_t expected) {
   if (!m.ok) {
     fmt::print("{:<14} {:<26} FAILED\n", workload, who);
+    g_failed = true;
     return;
   }
+  if (m.results != expected) g_failed = true;
   fmt::print("{:<14} {:<26} {:>12.1f} M events/s {:>10.3f} s {:>8} MB peak RSS  {:>10} results{}\n",
              workload, who, n / m.seconds / 1e6, m.seconds, m.peak_rss_kb / 1024, m.results,
              m.results == expected ? "" : fmt::format("  MISMATCH (expected {})", expected));
@@ -271,6 +294,22 @@ int main(int argc, char** argv) {
     });
     expected = hand.results;
     Row(label, "hand-written loop (1 thr)", n, hand, expected);
+    {
+      // The checksum, untimed: sluice at P must sum to what the hand loop sums.
+      double want = 0;
+      const uint64_t want_results =
+          w.name == "W1"   ? HandW1(n, w.keys, &want)
+          : w.name == "W2" ? HandWindows(n, w.keys, 10'000, 10'000, &want)
+                           : HandWindows(n, w.keys, 100'000, 10'000, &want);
+      std::atomic<int64_t> got{0};
+      const uint64_t got_results = SluiceRun(w.name, n, w.keys, p, &got);
+      const bool same = got_results == want_results && got.load() == static_cast<int64_t>(want);
+      fmt::print("{:<14} {:<26} {} results, checksum {}{}\n", label, "check (untimed)",
+                 got_results, got.load(),
+                 same ? "" : fmt::format("  MISMATCH (expected {} results, checksum {})",
+                                         want_results, static_cast<int64_t>(want)));
+      if (!same) g_failed = true;
+    }
     for (uint32_t lanes : {1u, p}) {
       Measure m = InChild([&] { return SluiceRun(w.name, n, w.keys, lanes); });
       Row(label, fmt::format("sluice P={}", lanes), n, m, expected);
@@ -283,6 +322,10 @@ int main(int argc, char** argv) {
       Row(label, fmt::format("naive per-event graph P={}", p), naive_n, m, naive_expected);
     }
     fmt::print("\n");
+  }
+  if (g_failed) {
+    fmt::print(stderr, "bench_pipeline_bench: a result differed from the hand loop's (above)\n");
+    return 1;
   }
   return 0;
 }

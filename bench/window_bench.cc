@@ -5,6 +5,11 @@
 // Each iteration processes the same 4096 rows shifted forward in time by the span they cover, so
 // windows keep firing and state stays at its steady-state size. The shift (two adds per row) is
 // part of the measured time; it is small next to the operator's work.
+//
+// Results are checked: after the timed loop, a last batch fires every open window, and then the
+// counts must add up (every event counted once per window it belongs to, size / slide windows
+// for sliding; one result row per event for the running aggregate) with no late rows. A
+// mismatch marks the benchmark as failed and the program exits 1.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -55,6 +60,15 @@ Batch MakeBatch(int64_t keys) {
   return b;
 }
 
+bool g_failed = false;
+
+// Sums the count() column of window results: after the key and the window bounds.
+uint64_t CountOf(const Batch& out, const KeyedStageDef& def) {
+  uint64_t n = 0;
+  for (int64_t v : out.columns[def.key_columns.size() + 2].i64) n += v;
+  return n;
+}
+
 void RunLane(benchmark::State& state, const KeyedStageDef& def, int64_t keys) {
   auto op_or = MakeKeyedOperator(def, BenchSchema());
   if (!op_or.ok()) {
@@ -67,7 +81,8 @@ void RunLane(benchmark::State& state, const KeyedStageDef& def, int64_t keys) {
   Batch out;
   const int64_t span = static_cast<int64_t>(kBatchRows) * kStepUs;
   int64_t offset = 0;
-  uint64_t emitted = 0;
+  uint64_t emitted = 0, counted = 0;
+  const bool running = def.kind == OpKind::kAggregate;
   for (auto _ : state) {
     for (size_t r = 0; r < kBatchRows; ++r) {
       in.ts[r] = base.ts[r] + offset;
@@ -82,7 +97,29 @@ void RunLane(benchmark::State& state, const KeyedStageDef& def, int64_t keys) {
       return;
     }
     emitted += out.size();
+    if (!running) counted += CountOf(out, def);
     benchmark::DoNotOptimize(out.columns.data());
+  }
+  // The check, untimed: the end of input fires every open window.
+  Batch last;
+  last.reset(BenchSchema());
+  last.last = true;
+  out.reset(op->output_schema());
+  if (Status s = op->Process(last, &out); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    g_failed = true;
+    return;
+  }
+  emitted += out.size();
+  if (!running) counted += CountOf(out, def);
+  const uint64_t events = static_cast<uint64_t>(state.iterations()) * kBatchRows;
+  const uint64_t per_event = def.window == WindowKind::kSliding ? def.size / def.slide : 1;
+  const bool ok = op->stats().late == 0 &&
+                  (running ? emitted == events : counted == events * per_event);
+  if (!ok) {
+    state.SkipWithError("MISMATCH: the counts do not add up to the events processed");
+    g_failed = true;
+    return;
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatchRows));
   state.counters["rows_out_per_batch"] =
@@ -119,4 +156,10 @@ BENCHMARK(BM_RunningCountSum)->Arg(1000)->ArgName("keys");
 }  // namespace
 }  // namespace sluice
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return sluice::g_failed ? 1 : 0;
+}

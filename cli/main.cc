@@ -1,5 +1,6 @@
 // The sluice command: run and validate pipelines, manage event logs, generate demo data.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <new>
 
@@ -10,6 +11,9 @@
 #include "cli/run_command.h"
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) then fails the write with EFBIG, reported like a full disk
+  // with the file named, instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app(
       "sluice: a dataflow stream-processing engine.\n"
       "Run windowed analytics pipelines declared in TOML files over CSV, JSON lines, generated\n"

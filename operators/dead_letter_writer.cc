@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/write_error.h"
 #include "codecs/crc32c.h"
 #include "codecs/json.h"
 #include "operators/file_sink.h"
@@ -50,8 +51,7 @@ Status DeadLetterWriter::Write(const std::vector<DeadLetter>& records) {
     ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      return Status::IOError(
-          fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));
+      return WriteError("dead-letter file ", path_, errno);
     }
     done += static_cast<size_t>(n);
   }
@@ -63,8 +63,7 @@ Status DeadLetterWriter::Write(const std::vector<DeadLetter>& records) {
 
 Status DeadLetterWriter::Sync(std::string* state) {
   if (fd_ >= 0 && ::fdatasync(fd_) != 0) {
-    return Status::IOError(
-        fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));
+    return WriteError("dead-letter file ", path_, errno);
   }
   FileCommit commit;
   commit.bytes = bytes_;
@@ -108,8 +107,7 @@ Status DeadLetterWriter::Close() {
   int rc = ::close(fd_);
   fd_ = -1;
   if (rc != 0) {
-    return Status::IOError(
-        fmt::format("cannot write dead-letter file '{}': {}", path_, std::strerror(errno)));
+    return WriteError("dead-letter file ", path_, errno);
   }
   return Status::OK();
 }

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/write_error.h"
 #include "codecs/crc32c.h"
 
 namespace sluice {
@@ -328,7 +329,7 @@ Status PendingFile::Resume(uint64_t bytes, const uint32_t* crc) {
 Status PendingFile::Write(std::string_view data) {
   if (file_ == nullptr) return Status::IOError(fmt::format("'{}' is not open", path_));
   if (std::fwrite(data.data(), 1, data.size(), file_) != data.size()) {
-    return Status::IOError(fmt::format("cannot write '{}': {}", path_, std::strerror(errno)));
+    return WriteError("", path_, errno);
   }
   bytes_ += data.size();
   crc_ = crc32c::Extend(crc_, data.data(), data.size());
@@ -343,7 +344,7 @@ Status PendingFile::Sync(uint64_t* bytes, uint32_t* crc) {
   }
   if (file_ == nullptr) return Status::IOError(fmt::format("'{}' is not open", path_));
   if (std::fflush(file_) != 0 || ::fdatasync(::fileno(file_)) != 0) {
-    return Status::IOError(fmt::format("cannot write '{}': {}", path_, std::strerror(errno)));
+    return WriteError("", path_, errno);
   }
   *bytes = bytes_;
   return Status::OK();
@@ -362,7 +363,7 @@ Status PendingFile::Commit() {
   file_ = nullptr;
   if (rc != 0) {
     std::remove(temp_.c_str());
-    return Status::IOError(fmt::format("cannot write '{}': {}", path_, std::strerror(err)));
+    return WriteError("", path_, err);
   }
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
     err = errno;

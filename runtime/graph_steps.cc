@@ -215,7 +215,10 @@ size_t OutputStep::Run(const Msg& m) {
     done_.clear();
     reorder_.Add(std::move(r), &done_);
     // Every completed seq frees its slot, also when writing it fails: the graph must drain.
+    // Once the run has failed, nothing more reaches the sinks: what follows a failed write (or
+    // a failed stage's empty results) must not be written after what was.
     completed = done_.size();
+    if (run_->failed()) return Status::OK();
     for (SeqResults& s : done_) {
       SLUICE_RETURN_IF_ERROR(writer_->Write(s));
       for (const BatchPtr& part : s.parts) {

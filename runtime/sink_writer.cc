@@ -10,6 +10,12 @@ SinkWriter::SinkWriter(std::vector<Sink*> sinks, Sink* late_sink, size_t late_fi
       dead_letters_(dead_letters) {}
 
 Status SinkWriter::Write(SeqResults& s) {
+  if (!failed_.ok()) return failed_;
+  failed_ = WriteSeq(s);
+  return failed_;
+}
+
+Status SinkWriter::WriteSeq(SeqResults& s) {
   if (!s.dead.empty()) SLUICE_RETURN_IF_ERROR(dead_letters_->Write(s.dead));
   for (auto& late : s.earlier_late) SLUICE_RETURN_IF_ERROR(WriteLate(late.get()));
   for (BatchPtr& part : s.parts) {

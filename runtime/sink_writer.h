@@ -26,7 +26,9 @@ class SinkWriter {
   // Called with each barrier once its batch's output is written.
   void OnBarrier(std::function<Status(const BarrierParts&)> fn) { on_barrier_ = std::move(fn); }
 
-  // Writes `s`. REQUIRES: called in sequence order.
+  // Writes `s`. REQUIRES: called in sequence order. After a failed write nothing more is
+  // written and every later call returns the same error: a sink must never receive rows that
+  // follow rows it failed to take (a log sink would give them the failed rows' ids).
   Status Write(SeqResults& s);
 
   uint64_t late() const { return late_; }
@@ -34,6 +36,7 @@ class SinkWriter {
   void set_late(uint64_t n) { late_ = n; }
 
  private:
+  Status WriteSeq(SeqResults& s);
   Status WriteLate(Batch* late);
 
   std::vector<Sink*> sinks_;
@@ -42,6 +45,7 @@ class SinkWriter {
   DeadLetterWriter* dead_letters_;
   std::function<Status(const BarrierParts&)> on_barrier_;
   uint64_t late_ = 0;
+  Status failed_;  // the first failed write
 };
 
 }  // namespace sluice

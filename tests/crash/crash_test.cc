@@ -182,10 +182,7 @@ bool CrashRound(const Case& c, const std::string& log, const std::string& dir,
   PreparePipelineDir(c, log, dir);
   ++t->rounds;
   t->history.clear();
-  SpawnOptions o;
-  o.cwd = dir;
-  o.out_path = dir + ".stdout";
-  o.err_path = dir + ".stderr";
+  SpawnOptions o = OptionsFor(dir);
   for (int attempt = 0; attempt < kMaxAttemptsPerRound; ++attempt) {
     const Attempt a = schedule->Next(*unhit);
     o.crash_at = a.crash_at();
@@ -313,10 +310,7 @@ TEST_CASE(
       // A last round that must resume: killed right after its second checkpoint, then run to
       // the end. A build that ignored checkpoints and started over would fail here.
       PreparePipelineDir(c, log, dir);
-      SpawnOptions o;
-      o.cwd = dir;
-      o.out_path = dir + ".stdout";
-      o.err_path = dir + ".stderr";
+      SpawnOptions o = OptionsFor(dir);
       o.crash_at = "checkpoint-after-commit:2";
       const ExitStatus killed = RunToEnd({SluiceBin(), "run", "p.toml"}, o);
       CHECK_MESSAGE(killed.KilledBy(SIGKILL), ReadFile(o.err_path));
@@ -381,10 +375,7 @@ TEST_CASE("a definition changed after a kill is refused, and --from-scratch runs
   // Killed mid-way, after its third checkpoint.
   const std::string dir = scratch.file("run");
   PreparePipelineDir(before, log, dir);
-  SpawnOptions o;
-  o.cwd = dir;
-  o.out_path = dir + ".stdout";
-  o.err_path = dir + ".stderr";
+  SpawnOptions o = OptionsFor(dir);
   o.crash_at = "checkpoint-after-commit:3";
   ExitStatus killed = RunToEnd({SluiceBin(), "run", "p.toml"}, o);
   REQUIRE_MESSAGE(killed.KilledBy(SIGKILL), ReadFile(o.err_path));

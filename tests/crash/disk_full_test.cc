@@ -16,10 +16,7 @@ namespace {
 
 // Runs `sluice run p.toml` in `dir` under a file-size limit of `kib` KiB (0: none).
 ExitStatus RunLimited(const std::string& dir, long kib, std::string* err) {
-  SpawnOptions o;
-  o.cwd = dir;
-  o.out_path = dir + ".stdout";
-  o.err_path = dir + ".stderr";
+  SpawnOptions o = OptionsFor(dir);
   const std::string limit = kib > 0 ? "ulimit -f " + std::to_string(kib) + "; " : "";
   ExitStatus st = RunToEnd({"/bin/sh", "-c", limit + "exec '" + SluiceBin() + "' run p.toml"}, o);
   *err = ReadFile(o.err_path);

@@ -117,6 +117,16 @@ inline std::string PipelineToml(const Case& c, const std::string& log, const std
   return t;
 }
 
+// How the tests spawn `sluice` for the pipeline in `dir`: there, with its stdout and stderr in
+// `dir`.stdout and `dir`.stderr.
+inline SpawnOptions OptionsFor(const std::string& dir) {
+  SpawnOptions o;
+  o.cwd = dir;
+  o.out_path = dir + ".stdout";
+  o.err_path = dir + ".stderr";
+  return o;
+}
+
 // A fresh directory `dir` holding the pipeline file p.toml of `c`.
 inline void PreparePipelineDir(const Case& c, const std::string& log, const std::string& dir) {
   fs::remove_all(dir);

@@ -7,6 +7,7 @@
 
 #include "sluice/pipeline_builder.h"
 #include "base/time_util.h"
+#include "random_events.h"
 #include "reference_engine.h"
 #include "test_util.h"
 
@@ -25,8 +26,7 @@ struct Case {
   std::vector<RefEvent> events;
 };
 
-// Events advance ~`step` us each, displaced by up to `disorder` us, over `keys` keys; about 1 in
-// 15 values is null. Times start below zero to cover negative window starts.
+// A random window configuration over random events (random_events.h).
 Case RandomCase(std::mt19937_64& rng, RefWindow kind) {
   Case c;
   std::uniform_int_distribution<int> pick(0, 3);
@@ -38,28 +38,8 @@ Case RandomCase(std::mt19937_64& rng, RefWindow kind) {
   c.config.lateness = std::vector<int64_t>{0, 0, 30, 150}[pick(rng)];
   const int keys = std::vector<int>{1, 3, 20, 200}[pick(rng)];
   const int64_t disorder = std::vector<int64_t>{0, 20, 100, 400}[pick(rng)];
-  const int n = std::uniform_int_distribution<int>(200, 3000)(rng);
-  int64_t t = -500;
-  for (int i = 0; i < n; ++i) {
-    t += std::uniform_int_distribution<int64_t>(0, 6)(rng);
-    RefEvent e;
-    e.key = "k" + std::to_string(std::uniform_int_distribution<int>(0, keys - 1)(rng));
-    e.ts = t - std::uniform_int_distribution<int64_t>(0, disorder)(rng);
-    if (std::uniform_int_distribution<int>(0, 14)(rng) != 0) {
-      e.v = std::uniform_int_distribution<int64_t>(-50, 50)(rng);
-    }
-    e.arrival = static_cast<size_t>(i);
-    c.events.push_back(std::move(e));
-  }
+  c.events = RandomEvents(rng, keys, disorder);
   return c;
-}
-
-std::string Csv(const std::vector<RefEvent>& events) {
-  std::string out = "key,ts,v\n";
-  for (const RefEvent& e : events) {
-    out += fmt::format("{},{},{}\n", e.key, e.ts, e.v ? fmt::format("{}", *e.v) : "");
-  }
-  return out;
 }
 
 PipelineBuilder Builder(const Case& c, const std::string& csv, uint32_t p, uint32_t batch) {
@@ -88,7 +68,7 @@ PipelineBuilder Builder(const Case& c, const std::string& csv, uint32_t p, uint3
 void CheckCase(const Case& c, const std::string& label) {
   ScratchDir dir("diff");
   std::string csv = dir.file("in.csv");
-  WriteFile(csv, Csv(c.events));
+  WriteFile(csv, EventsCsv(c.events));
   RefResult ref = RunReference(c.events, c.config);
   std::sort(ref.rows.begin(), ref.rows.end());
   for (auto [p, batch] : {std::pair<uint32_t, uint32_t>{1, 4096}, {2, 1}, {2, 37}, {2, 1000},

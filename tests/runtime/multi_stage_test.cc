@@ -14,6 +14,7 @@
 
 #include "sluice/pipeline_builder.h"
 #include "base/time_util.h"
+#include "random_events.h"
 #include "reference_engine.h"
 #include "test_util.h"
 
@@ -132,28 +133,8 @@ Case RandomCase(std::mt19937_64& rng, RefWindow kind) {
   c.three_stages = pick(rng) < 2;
   const int keys = std::vector<int>{1, 3, 20, 200}[pick(rng)];
   const int64_t disorder = std::vector<int64_t>{0, 20, 100, 400}[pick(rng)];
-  const int n = std::uniform_int_distribution<int>(200, 3000)(rng);
-  int64_t t = -500;
-  for (int i = 0; i < n; ++i) {
-    t += std::uniform_int_distribution<int64_t>(0, 6)(rng);
-    RefEvent e;
-    e.key = "k" + std::to_string(std::uniform_int_distribution<int>(0, keys - 1)(rng));
-    e.ts = t - std::uniform_int_distribution<int64_t>(0, disorder)(rng);
-    if (std::uniform_int_distribution<int>(0, 14)(rng) != 0) {
-      e.v = std::uniform_int_distribution<int64_t>(-50, 50)(rng);
-    }
-    e.arrival = static_cast<size_t>(i);
-    c.events.push_back(std::move(e));
-  }
+  c.events = RandomEvents(rng, keys, disorder);
   return c;
-}
-
-std::string Csv(const std::vector<RefEvent>& events) {
-  std::string out = "key,ts,v\n";
-  for (const RefEvent& e : events) {
-    out += fmt::format("{},{},{}\n", e.key, e.ts, e.v ? fmt::format("{}", *e.v) : "");
-  }
-  return out;
 }
 
 // Stage 1: per key, the case's window: n, cnt_v, hi. Stage 2: keyed by g = n % 3, the second
@@ -216,7 +197,7 @@ std::vector<std::string> Expected(const Case& c) {
 void CheckCase(const Case& c, const std::string& label) {
   ScratchDir dir("multi");
   std::string csv = dir.file("in.csv");
-  WriteFile(csv, Csv(c.events));
+  WriteFile(csv, EventsCsv(c.events));
   const std::vector<std::string> expected = Expected(c);
   for (auto [p, batch] : {std::pair<uint32_t, uint32_t>{1, 4096}, {2, 1}, {2, 37}, {3, 5},
                           {4, 1000}}) {

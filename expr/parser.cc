@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <limits>
@@ -64,11 +65,22 @@ class Parser {
     return n;
   }
 
-  static std::unique_ptr<Ast> Binary(const Token& op, std::unique_ptr<Ast> l,
-                                     std::unique_ptr<Ast> r) {
+  static Result<std::unique_ptr<Ast>> Binary(const Token& op, std::unique_ptr<Ast> l,
+                                             std::unique_ptr<Ast> r) {
     auto n = Node(Ast::Kind::kBinary, op, CanonicalOp(op.text));
     n->args.push_back(std::move(l));
     n->args.push_back(std::move(r));
+    return Grown(op, std::move(n));
+  }
+
+  // Sets n->height from its operands; fails when the tree grows taller than kMaxAstHeight.
+  static Result<std::unique_ptr<Ast>> Grown(const Token& t, std::unique_ptr<Ast> n) {
+    for (const auto& a : n->args) n->height = std::max(n->height, a->height + 1);
+    if (n->height > kMaxAstHeight) {
+      return Error(t, fmt::format("expression nests deeper than {} levels (each operator of a "
+                                  "chain such as 'a + b + c' counts as one)",
+                                  kMaxAstHeight));
+    }
     return n;
   }
 
@@ -84,7 +96,7 @@ class Parser {
     while (PeekKeyword("or")) {
       const Token& op = Next();
       SLUICE_ASSIGN_OR_RETURN(auto right, ParseAnd());
-      left = Binary(op, std::move(left), std::move(right));
+      SLUICE_ASSIGN_OR_RETURN(left, Binary(op, std::move(left), std::move(right)));
     }
     return left;
   }
@@ -94,7 +106,7 @@ class Parser {
     while (PeekKeyword("and")) {
       const Token& op = Next();
       SLUICE_ASSIGN_OR_RETURN(auto right, ParseNot());
-      left = Binary(op, std::move(left), std::move(right));
+      SLUICE_ASSIGN_OR_RETURN(left, Binary(op, std::move(left), std::move(right)));
     }
     return left;
   }
@@ -107,7 +119,7 @@ class Parser {
     --depth_;
     auto n = Node(Ast::Kind::kUnary, op, "not");
     n->args.push_back(std::move(operand));
-    return n;
+    return Grown(op, std::move(n));
   }
 
   Result<std::unique_ptr<Ast>> ParseComparison() {
@@ -127,7 +139,7 @@ class Parser {
     while (PeekOp("+") || PeekOp("-")) {
       const Token& op = Next();
       SLUICE_ASSIGN_OR_RETURN(auto right, ParseMul());
-      left = Binary(op, std::move(left), std::move(right));
+      SLUICE_ASSIGN_OR_RETURN(left, Binary(op, std::move(left), std::move(right)));
     }
     return left;
   }
@@ -137,7 +149,7 @@ class Parser {
     while (PeekOp("*") || PeekOp("/") || PeekOp("%")) {
       const Token& op = Next();
       SLUICE_ASSIGN_OR_RETURN(auto right, ParseUnary());
-      left = Binary(op, std::move(left), std::move(right));
+      SLUICE_ASSIGN_OR_RETURN(left, Binary(op, std::move(left), std::move(right)));
     }
     return left;
   }
@@ -158,7 +170,7 @@ class Parser {
     --depth_;
     auto n = Node(Ast::Kind::kUnary, op, "-");
     n->args.push_back(std::move(operand));
-    return n;
+    return Grown(op, std::move(n));
   }
 
   static Result<int64_t> ParseInteger(const Token& t, const std::string& text, const Token& at) {
@@ -247,7 +259,7 @@ class Parser {
     }
     SLUICE_RETURN_IF_ERROR(Expect(")", open));
     --depth_;
-    return n;
+    return Grown(name, std::move(n));
   }
 
   std::vector<Token> toks_;

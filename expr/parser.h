@@ -24,7 +24,12 @@ struct Ast {
   std::string written;  // function name as written (for messages)
   Value literal;        // kLiteral; literal.null for `null` (its type is decided by the binder)
   std::vector<std::unique_ptr<Ast>> args;  // operands or call arguments, left to right
+  int height = 1;  // nodes on the longest path from here to a leaf (at most kMaxAstHeight)
 };
+
+// The tallest parse tree Parse accepts. The binder, the evaluator and ~Ast recurse once per
+// level, so both parentheses and operator chains (`a + a + ...` is one level per operator) count.
+constexpr int kMaxAstHeight = 1000;
 
 // Parses a whole expression. Errors: "column N: ..." (see expr.h).
 Result<std::unique_ptr<Ast>> Parse(std::string_view text);

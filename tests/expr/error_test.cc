@@ -154,6 +154,31 @@ TEST_CASE("deep nesting is rejected instead of overflowing the stack") {
   CHECK(CompileError(ok) == "OK");
 }
 
+// Joins `n` copies of `term` with `op`: Chain("i", " + ", 3) is "i + i + i".
+std::string Chain(const std::string& term, const std::string& op, int n) {
+  std::string text = term;
+  for (int k = 1; k < n; ++k) text += op + term;
+  return text;
+}
+
+TEST_CASE("long operator chains are rejected instead of overflowing the stack") {
+  const std::string limit = "nests deeper than 1000 levels";
+  CHECK(CompileError(Chain("i", " + ", 20000)).find(limit) != std::string::npos);
+  CHECK(CompileError(Chain("b", " and ", 20000)).find(limit) != std::string::npos);
+  CHECK(CompileError(Chain("b", " or ", 20000)).find(limit) != std::string::npos);
+  CHECK(CompileError(Chain("i", " * ", 20000)).find(limit) != std::string::npos);
+  CHECK(CompileError(Chain("i > 0", " and ", 20000)).find(limit) != std::string::npos);
+  CHECK(CompileError("abs(" + Chain("i", " - ", 20000) + ")").find(limit) != std::string::npos);
+  // The error points at the operator that made the tree too tall: the 1000th.
+  CHECK(CompileError(Chain("i", " + ", 1001)).rfind("column 3999: ", 0) == 0);
+}
+
+TEST_CASE("operator chains up to the limit compile and evaluate") {
+  CHECK(Eval1(Chain("i", " + ", 1000)) == Value::Int(7000));
+  CHECK(Eval1(Chain("b", " and ", 1000)) == Value::Bool(true));
+  CHECK(Eval1(Chain("c", " or ", 1000)) == Value::Bool(false));
+}
+
 TEST_CASE("the first error in the text is reported") {
   CHECK(CompileError("amout + s * 2") ==
         "column 1: unknown field 'amout' (fields: i, j, d, e, s, t, b, c, ts)");

@@ -260,8 +260,13 @@ int Validate(const std::string& file) {
   } else if (!spec->state_dir.empty()) {
     checkpoints = "checkpoints off (standard input cannot be read again)";
   }
-  fmt::print("{}: ok: pipeline '{}', {} operator(s), {} lane(s), {}; output: {}\n", file,
-             spec->name, spec->operators.size(), pipeline->parallelism(), checkpoints, fields);
+  const auto keyed = std::count_if(spec->operators.begin(), spec->operators.end(), [](auto& op) {
+    return op.kind == OpKind::kWindow || op.kind == OpKind::kAggregate;
+  });
+  fmt::print("{}: ok: pipeline '{}', {} operator(s) in {} keyed stage(s), {} lane(s), {}; "
+             "output: {}\n",
+             file, spec->name, spec->operators.size(), keyed, pipeline->parallelism(),
+             checkpoints, fields);
   return 0;
 }
 

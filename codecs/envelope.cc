@@ -20,7 +20,14 @@ namespace sluice {
 namespace {
 
 fb::EventId ToFb(const EventId& id) { return fb::EventId(id.hi, id.lo); }
-EventId FromFb(const fb::EventId* id) { return id ? EventId{id->hi(), id->lo()} : EventId{}; }
+// A record's envelope sits at an unaligned offset in its LMDB value, so the struct is copied to
+// aligned memory before its fields are read.
+EventId FromFb(const fb::EventId* id) {
+  if (id == nullptr) return EventId{};
+  fb::EventId aligned(0, 0);
+  std::memcpy(static_cast<void*>(&aligned), id, sizeof(aligned));
+  return EventId{aligned.hi(), aligned.lo()};
+}
 
 std::string_view View(const flatbuffers::String* s) {
   return s ? std::string_view(s->data(), s->size()) : std::string_view();

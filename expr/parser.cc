@@ -168,6 +168,15 @@ class Parser {
     SLUICE_RETURN_IF_ERROR(Enter(op));
     SLUICE_ASSIGN_OR_RETURN(auto operand, ParseUnary());
     --depth_;
+    // "- 3" and "-(3)" are the literal -3, as "-3" is, so that the canonical text "-3" parses
+    // back to the same tree.
+    const Value& v = operand->literal;
+    if (operand->kind == Ast::Kind::kLiteral && !v.null && v.type == Type::kInt64 &&
+        v.i != std::numeric_limits<int64_t>::min()) {
+      auto n = Node(Ast::Kind::kLiteral, op, "");
+      n->literal = Value::Int(-v.i);
+      return n;
+    }
     auto n = Node(Ast::Kind::kUnary, op, "-");
     n->args.push_back(std::move(operand));
     return Grown(op, std::move(n));

@@ -42,6 +42,11 @@ TEST_CASE("unary minus binds tighter than multiplication") {
   CHECK(Canon("-i * 2") == "((-i) * 2)");
   CHECK(Canon("- - i") == "(-(-i))");
   CHECK(Canon("i - -1") == "(i - -1)");
+  // A minus before an integer literal makes a negative literal, spaced or parenthesized.
+  CHECK(Canon("i + j+  -  3") == "((i + j) + -3)");
+  CHECK(Canon("-(3)") == "-3");
+  CHECK(Canon("- -3") == "3");
+  CHECK(Canon("-(-9223372036854775808)") == "(--9223372036854775808)");
   CHECK(Eval1("-i * 2").i == -14);
   CHECK(Eval1("2 - -3").i == 5);
 }

@@ -56,7 +56,6 @@ TEST_CASE("a run stopped by a full disk names the file, and resumes to the same 
     std::string resume_err;
     const ExitStatus resumed = RunLimited(dir, 0, &resume_err);
     REQUIRE_MESSAGE(resumed.Success(), resume_err);
-    MESSAGE("limit " << kib << " KiB: " << err << " -> " << resume_err);
     const Outputs got = Collect(dir, c.log_sink);
     for (size_t k = 0; k < want.size(); ++k) {
       CHECK_MESSAGE(FirstDifference(want[k].second, got[k].second).empty(), want[k].first);

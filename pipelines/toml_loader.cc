@@ -11,6 +11,7 @@
 #include <exception>
 #include <filesystem>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -28,22 +29,14 @@ constexpr int64_t kMaxBatchSize = int64_t{1} << 20;
 
 const std::vector<std::string> kTables = {"pipeline", "source", "operator", "sink"};
 // Which keys of [source] and [sink] belong to which types (operators/connector_types.h).
-KeyOwners SourceKeys() {
+// Each key of `types` (those that may appear in files) with the types that own it, in order.
+template <typename Type>
+KeyOwners KeyOwnersOf(const std::vector<Type>& types) {
   KeyOwners owners;
-  for (const SourceType& t : SourceTypes()) {
-    for (const std::string& key : t.keys) {
-      auto it = std::find_if(owners.begin(), owners.end(), [&](auto& o) { return o.first == key; });
-      if (it == owners.end()) it = owners.insert(owners.end(), {key, {}});
-      it->second.push_back(t.name);
+  for (const Type& t : types) {
+    if constexpr (std::is_same_v<Type, SinkType>) {
+      if (!t.in_files) continue;
     }
-  }
-  return owners;
-}
-
-KeyOwners SinkKeys() {
-  KeyOwners owners;
-  for (const SinkType& t : SinkTypes()) {
-    if (!t.in_files) continue;
     for (const std::string& key : t.keys) {
       auto it = std::find_if(owners.begin(), owners.end(), [&](auto& o) { return o.first == key; });
       if (it == owners.end()) it = owners.insert(owners.end(), {key, {}});
@@ -175,7 +168,7 @@ Status Loader::ReadSource(const toml::table& root, SourceSpec* src) const {
   src->loc = Loc(sn->source().begin);
   Table t{sn->as_table(), sn, "[source]"};
   static const std::vector<std::string> kSourceTypes = SourceTypeNames();
-  static const KeyOwners kSourceKeys = SourceKeys();
+  static const KeyOwners kSourceKeys = KeyOwnersOf(SourceTypes());
   SLUICE_RETURN_IF_ERROR(GetOneOf(t, "type", kSourceTypes, "source type", &src->type));
   t.what = fmt::format("[source] of type \"{}\"", src->type);
   SLUICE_RETURN_IF_ERROR(
@@ -294,7 +287,7 @@ Status Loader::ReadSink(const toml::node& sn, SinkSpec* sink) const {
   sink->loc = Loc(sn.source().begin);
   Table t{sn.as_table(), &sn, "[sink]"};
   static const std::vector<std::string> kSinkTypes = SinkTypeNames(true);
-  static const KeyOwners kSinkKeys = SinkKeys();
+  static const KeyOwners kSinkKeys = KeyOwnersOf(SinkTypes());
   SLUICE_RETURN_IF_ERROR(GetOneOf(t, "type", kSinkTypes, "sink type", &sink->type));
   t.what = fmt::format("[sink] of type \"{}\"", sink->type);
   SLUICE_RETURN_IF_ERROR(CheckKeys(t, {"type"}, kSinkKeys, sink->type));

@@ -148,13 +148,13 @@ bool ExchangeStep::Run(const Msg& in, Msg* out) {
   std::vector<Msg> parts;
   {
     std::lock_guard<std::mutex> l(mu_);
-    std::vector<Msg>& pending = pending_[in.seq];
-    if (pending.empty()) pending.resize(plan_.parallelism);
-    pending[in.lane] = in;
-    if (++received_[in.seq] < plan_.parallelism) return false;
-    parts = std::move(pending);
-    pending_.erase(in.seq);
-    received_.erase(in.seq);
+    auto it = pending_.try_emplace(in.seq).first;
+    Pending& p = it->second;
+    if (p.parts.empty()) p.parts.resize(plan_.parallelism);
+    p.parts[in.lane] = in;
+    if (++p.received < plan_.parallelism) return false;
+    parts = std::move(p.parts);
+    pending_.erase(it);
   }
   Routed& from = *parts[0].routed;
   const Batch& from_batch = *from.whole;

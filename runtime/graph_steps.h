@@ -104,9 +104,12 @@ class ExchangeStep {
   const size_t stage_;  // the stage whose results this gathers
   RunGuard* run_;
   std::string name_;
+  struct Pending {
+    std::vector<Msg> parts;  // by lane
+    uint32_t received = 0;
+  };
   std::mutex mu_;
-  std::map<uint64_t, std::vector<Msg>> pending_;  // GUARDED_BY(mu_)
-  std::map<uint64_t, uint32_t> received_;         // GUARDED_BY(mu_)
+  std::map<uint64_t, Pending> pending_;  // GUARDED_BY(mu_)
 };
 
 // Not thread-safe: driven by one serial node.

@@ -29,21 +29,9 @@ TEST_CASE("sluice validate refuses a pipeline file larger than 1 MiB, even from 
         std::string::npos);
 }
 
-// AddressSanitizer reserves terabytes of shadow address space at start, which `ulimit -v` forbids.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressLimitUsable = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kAddressLimitUsable = false;
-#else
-constexpr bool kAddressLimitUsable = true;
-#endif
-#else
-constexpr bool kAddressLimitUsable = true;
-#endif
-
+// Skipped under AddressSanitizer, which cannot start under `ulimit -v`.
 TEST_CASE("a run that runs out of memory exits 1 naming the stage and its keys" *
-          doctest::skip(!kAddressLimitUsable)) {
+          doctest::skip(sluice::testing::kAddressSanitizer)) {
   ScratchDir dir("cli-oom");
   // Ten million sessions need gigabytes; the address space is limited to 400 MB. One lane and
   // few malloc arenas keep the start-up address space small on machines with many cores.

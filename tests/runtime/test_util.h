@@ -11,6 +11,20 @@
 
 namespace sluice::testing {
 
+// True in a build with AddressSanitizer, whose quarantine and shadow memory make a process's
+// RSS meaningless and which cannot start under `ulimit -v`.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAddressSanitizer = true;
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+
 // A fresh directory under the system temp dir, removed when the object dies.
 class ScratchDir {
  public:

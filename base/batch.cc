@@ -138,6 +138,7 @@ void Batch::clear() {
   key_hash.clear();
   dead_letters.clear();
   late.reset();
+  late_right.reset();
   seq = 0;
   watermark = kMinTime;
   start_watermark = kMinTime;

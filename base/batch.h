@@ -98,8 +98,11 @@ struct Batch {
 
   // Malformed records met while producing this batch; written to the dead-letter file in order.
   std::vector<DeadLetter> dead_letters;
-  // Late events dropped by a window stage (input schema of that stage), or null.
+  // Late events dropped by a window stage (input schema of that stage), or null. A two-input
+  // stage (a join) puts its left input's late rows in `late` and its right input's in
+  // `late_right`.
   std::unique_ptr<Batch> late;
+  std::unique_ptr<Batch> late_right;
   // Bytes or records of input consumed by the source up to the end of this batch.
   uint64_t source_position = 0;
   // A checkpoint barrier: the checkpoint is cut right after this batch (docs/fault-tolerance.md).

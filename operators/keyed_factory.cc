@@ -18,3 +18,11 @@ Result<std::unique_ptr<KeyedOperator>> MakeKeyedOperator(const KeyedStageDef& de
 }
 
 }  // namespace sluice
+
+namespace sluice {
+
+Status KeyedOperator::ProcessTwo(const TwoInputs&, Batch*) {
+  return Status::Internal("a one-input keyed operator was given two inputs");
+}
+
+}  // namespace sluice

@@ -68,6 +68,18 @@ class KeyedOperator {
   // `in` is only read, so lanes may share it concurrently.
   virtual Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) = 0;
 
+  // Two-input operators (joins, operators/join_operator.h) take both inputs' rows of one source
+  // batch instead; one-input operators refuse this with Internal.
+  struct TwoInputs {
+    const Batch* left = nullptr;
+    const uint32_t* left_rows = nullptr;  // null = every row of *left
+    size_t left_n = 0;
+    const Batch* right = nullptr;
+    const uint32_t* right_rows = nullptr;  // null = every row of *right
+    size_t right_n = 0;
+  };
+  virtual Status ProcessTwo(const TwoInputs& in, Batch* out);
+
   virtual KeyedStats stats() const = 0;
   // The number of keys this instance holds state for (open panes or sessions, or running
   // accumulators): what its memory grows with. For messages such as "out of memory".

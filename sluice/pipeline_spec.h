@@ -38,6 +38,9 @@ struct RowFunction {
 };
 
 struct SourceSpec {
+  // The name operators and sinks refer to it by (`input = "bids"`); empty = unnamed, allowed
+  // only for a pipeline's single source.
+  std::string name;
   std::string type;  // "csv", "jsonl", "generator", "log"
   std::string path;  // file path; "-" is standard input
   Schema schema;     // generator: fixed (key:int64, ts:timestamp_us, value:double)
@@ -53,6 +56,9 @@ struct SourceSpec {
   std::vector<std::string> types;  // empty = all event types
   std::string from = "beginning";  // "beginning", a global position, or an ISO event time
   bool follow = false;             // keep waiting for new appends
+  // Several sources: once this source has produced nothing for this long (us, processing time;
+  // 0 = never), it stops holding the merged watermark back until it produces again.
+  int64_t idle_timeout = 0;
   SourceLoc loc;
 };
 
@@ -65,7 +71,18 @@ struct AggregateSpec {
   SourceLoc loc;
 };
 
-enum class OpKind { kFilter, kMap, kKeyBy, kWindow, kAggregate };
+enum class OpKind {
+  kFilter,
+  kMap,
+  kKeyBy,
+  kWindow,
+  kAggregate,
+  kUnion,         // rows of every input, in merged input order (same schema)
+  kWindowJoin,    // pairs of rows of two inputs with equal keys in the same window
+  kIntervalJoin,  // left.ts + lower <= right.ts <= left.ts + upper, equal keys
+};
+// Which unmatched rows a join also emits (with nulls for the other side).
+enum class JoinType { kInner, kLeft, kRight, kFull };
 enum class WindowKind { kTumbling, kSliding, kSession };
 
 struct Assignment {
@@ -92,6 +109,12 @@ std::string SlidingRatioError(int64_t size, int64_t slide);
 struct OperatorSpec {
   OpKind kind = OpKind::kFilter;
   SourceLoc loc;
+  // The name later operators and sinks refer to it by; empty = unnamed.
+  std::string name;
+  // What it reads: names of sources or operators. Empty = the operator declared just before it
+  // (the first source for the first operator). Joins read two (left, then right); a union two
+  // or more.
+  std::vector<std::string> inputs;
   // filter
   std::string where;
   RowPredicate predicate;
@@ -108,9 +131,23 @@ struct OperatorSpec {
   int64_t allowed_lateness = 0;
   // window, aggregate
   std::vector<AggregateSpec> aggregates;
+  // window_join (window, size, slide, gap as for windows) and interval_join: the key fields of
+  // each input, compared in order (same count, same types; a null key matches nothing).
+  std::vector<std::string> left_key;
+  std::vector<std::string> right_key;
+  JoinType join_type = JoinType::kInner;  // interval_join only; window joins are inner
+  int64_t lower = 0;  // interval_join bounds (us, may be negative; lower <= upper)
+  int64_t upper = 0;
+  // Prepended to every field name of that input in the join's output (output names must be
+  // unique).
+  std::string left_prefix;
+  std::string right_prefix;
 };
 
 struct SinkSpec {
+  // The source or operator whose rows it writes; empty = the last operator declared (the source
+  // when there is none).
+  std::string input;
   std::string type;    // "csv", "jsonl", "stdout", "null", "collector", "log"
   std::string path;    // csv, jsonl
   std::string format;  // stdout: "jsonl" (default), "csv" or "table"
@@ -141,6 +178,7 @@ struct PipelineSpec {
   std::string state_dir;
   int64_t checkpoint_interval = 1'000'000;
   SourceSpec source;
+  std::vector<SourceSpec> more_sources;  // further sources ([[source]], each with a name)
   std::vector<OperatorSpec> operators;
   SinkSpec sink;
   std::vector<SinkSpec> more_sinks;  // further sinks that receive the same rows ([[sink]])

@@ -134,6 +134,7 @@ void Batch::clear() {
   for (auto& c : columns) c.clear();
   ts.clear();
   wm.clear();
+  pos.clear();
   keys.clear();
   key_hash.clear();
   dead_letters.clear();
@@ -161,6 +162,7 @@ void Batch::append_row(const Batch& o, size_t r) {
   for (size_t c = 0; c < columns.size(); ++c) columns[c].push_from(o.columns[c], r);
   ts.push_back(o.ts[r]);
   wm.push_back(o.wm[r]);
+  if (!o.pos.empty()) pos.push_back(o.pos[r]);
   if (!o.key_hash.empty()) {
     keys.push_from(o.keys, r);
     key_hash.push_back(o.key_hash[r]);
@@ -174,10 +176,27 @@ void Batch::compact(const uint8_t* sel) {
   for (auto& c : columns) c.compact(sel, kept);
   CompactVec(ts, sel);
   CompactVec(wm, sel);
+  if (!pos.empty()) CompactVec(pos, sel);
   if (!key_hash.empty()) {
     keys.compact(sel, kept);
     CompactVec(key_hash, sel);
   }
+}
+
+void Batch::copy_from(const Batch& o) {
+  columns = o.columns;
+  ts = o.ts;
+  wm = o.wm;
+  pos = o.pos;
+  keys.clear();
+  key_hash.clear();
+  seq = o.seq;
+  watermark = o.watermark;
+  start_watermark = o.start_watermark;
+  last = o.last;
+  source_position = o.source_position;
+  checkpoint = o.checkpoint;
+  checkpoint_state = o.checkpoint_state;
 }
 
 std::vector<Value> Batch::row(size_t r) const {

@@ -91,6 +91,10 @@ struct Batch {
   std::vector<Column> columns;  // one per field of the stage's schema
   std::vector<TimeUs> ts;       // event time per row (microseconds)
   std::vector<TimeUs> wm;       // watermark in force before each row
+  // Position of each row in the merged input order (the source row it derives from; the first
+  // position of the source batch for a keyed stage's results). Kept only when a plan merges
+  // streams (a union); empty otherwise.
+  std::vector<uint64_t> pos;
 
   // Set by key_by: encoded key of each row (see base/key.h) and its 64-bit hash.
   Column keys{Type::kString};
@@ -119,7 +123,10 @@ struct Batch {
   void reset(const Schema& schema);
   // Appends row r of `other` (same schema), including ts/wm and keys when present.
   void append_row(const Batch& other, size_t r);
-  // Keeps only rows with sel[r] != 0 across columns, ts, wm and keys.
+  // Copies rows (columns, ts, wm, pos) and the sequence fields of `o`; not keys, late rows or
+  // dead letters.
+  void copy_from(const Batch& o);
+  // Keeps only rows with sel[r] != 0 across columns, ts, wm, pos and keys.
   void compact(const uint8_t* sel);
   // Boxed row, for tests and cold paths.
   std::vector<Value> row(size_t r) const;

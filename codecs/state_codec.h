@@ -204,6 +204,7 @@ enum StateTag : uint8_t {
   kStateLogSource = 13,
   kStateLogAppendInput = 14,  // how far `sluice log append` read an input (cli/log_append.h)
   kStateSourceDriver = 20,
+  kStateMergeDriver = 21,  // several sources merged (runtime/input_driver.h)
   kStateFileSink = 30,
   kStateLogSink = 31,
   kStateProjectionSink = 32,

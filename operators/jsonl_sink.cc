@@ -4,9 +4,14 @@
 #include "base/time_util.h"
 
 namespace sluice {
-JsonlEncoder::JsonlEncoder(Schema schema) : schema_(std::move(schema)) {
+JsonlEncoder::JsonlEncoder(Schema schema, std::string_view stage) : schema_(std::move(schema)) {
+  open_ = "{";
+  if (!stage.empty()) {
+    open_.append("\"stage\":");
+    AppendJsonString(stage, &open_);
+  }
   for (size_t c = 0; c < schema_.size(); ++c) {
-    std::string prefix = c == 0 ? "{" : ",";
+    std::string prefix = c > 0 ? "," : stage.empty() ? open_ : open_ + ",";
     AppendJsonString(schema_.field(c).name, &prefix);
     prefix.push_back(':');
     prefixes_.push_back(std::move(prefix));
@@ -17,7 +22,7 @@ void JsonlEncoder::AppendRows(const Batch& batch, size_t begin, size_t end,
                               std::string* out) const {
   const size_t ncols = schema_.size();
   for (size_t r = begin; r < end; ++r) {
-    if (ncols == 0) out->push_back('{');
+    if (ncols == 0) out->append(open_);
     for (size_t c = 0; c < ncols; ++c) {
       out->append(prefixes_[c]);
       const Column& col = batch.columns[c];
@@ -51,6 +56,23 @@ void JsonlEncoder::AppendRows(const Batch& batch, size_t begin, size_t end,
     }
     out->append("}\n");
   }
+}
+
+}  // namespace sluice
+
+namespace sluice {
+
+LateSink::LateSink(std::string path, std::vector<Schema> schemas,
+                   std::vector<std::string> stages)
+    : FileSink(std::move(path)) {
+  for (size_t i = 0; i < schemas.size(); ++i) {
+    encoders_.emplace_back(schemas[i], schemas.size() > 1 ? std::string_view(stages[i]) : "");
+  }
+}
+
+Status LateSink::WriteFrom(size_t input, const Batch& batch) {
+  current_ = input;
+  return Write(batch);
 }
 
 }  // namespace sluice

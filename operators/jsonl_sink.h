@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "operators/file_sink.h"
@@ -18,13 +19,35 @@ namespace sluice {
 // Encodes rows of one schema as JSON lines. Stateless after construction; thread-compatible.
 class JsonlEncoder {
  public:
-  explicit JsonlEncoder(Schema schema);
+  // `stage`, when not empty, is written first in every object as "stage": <stage>.
+  explicit JsonlEncoder(Schema schema, std::string_view stage = {});
   // Appends rows [begin, end) of `batch`, one line each. REQUIRES: batch columns match the schema.
   void AppendRows(const Batch& batch, size_t begin, size_t end, std::string* out) const;
 
  private:
   Schema schema_;
   std::vector<std::string> prefixes_;  // per field: {"name": or ,"name":
+  std::string open_;                   // what starts an object without fields
+};
+
+// The late-row file: JSON lines of rows that arrived after their window (or join partner) was
+// gone. Rows of several stage inputs, each with its own fields, share the file; when there is
+// more than one such input, every object starts with "stage": the stage's name.
+class LateSink final : public FileSink {
+ public:
+  // Input i's rows are written with the fields of schemas[i] (a batch's leading columns).
+  LateSink(std::string path, std::vector<Schema> schemas, std::vector<std::string> stages);
+  // Writes `batch`, rows of input `input`.
+  Status WriteFrom(size_t input, const Batch& batch);
+
+ private:
+  void SetSchema(const Schema&) override {}
+  void AppendRows(const Batch& batch, size_t begin, size_t end, std::string* out) const override {
+    encoders_[current_].AppendRows(batch, begin, end, out);
+  }
+
+  std::vector<JsonlEncoder> encoders_;
+  size_t current_ = 0;
 };
 
 class JsonlSink final : public FileSink {

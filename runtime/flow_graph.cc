@@ -14,11 +14,11 @@ using Exchange = flow::multifunction_node<Msg, std::tuple<Msg>>;
 using Output = flow::multifunction_node<Msg, std::tuple<flow::continue_msg>>;
 
 // The node adapters: each wraps one step (owned by the caller, outliving the graph).
-flow::input_node<BatchPtr> SourceNode(flow::graph& g, SourceStep* step) {
-  return flow::input_node<BatchPtr>(g, [step](oneapi::tbb::flow_control& fc) -> BatchPtr {
-    BatchPtr batch = step->Next();
-    if (!batch) fc.stop();
-    return batch;
+flow::input_node<FramePtr> SourceNode(flow::graph& g, SourceStep* step) {
+  return flow::input_node<FramePtr>(g, [step](oneapi::tbb::flow_control& fc) -> FramePtr {
+    FramePtr frame = step->Next();
+    if (!frame) fc.stop();
+    return frame;
   });
 }
 
@@ -37,7 +37,7 @@ std::unique_ptr<Exchange> ExchangeNode(flow::graph& g, ExchangeStep* step) {
 
 }  // namespace
 
-void RunFlowGraph(const Plan& plan, SourceDriver* driver, StageOperators* ops,
+void RunFlowGraph(const Plan& plan, InputDriver* driver, StageOperators* ops,
                   SinkWriter* writer, RunGuard* run, StageCounters* counters) {
   const uint32_t lanes = plan.parallelism;
   const size_t n_stages = plan.stages.size();
@@ -51,17 +51,19 @@ void RunFlowGraph(const Plan& plan, SourceDriver* driver, StageOperators* ops,
       lane_steps.push_back(std::make_unique<LaneStep>(plan, k, i, (*ops)[k][i].get(), run,
                                                       counters->keyed(k)));
     }
-    if (k + 1 < n_stages) exchange_steps.push_back(std::make_unique<ExchangeStep>(plan, k, run));
+    if (k + 1 < n_stages || !plan.direct_output) {
+      exchange_steps.push_back(std::make_unique<ExchangeStep>(plan, k, run));
+    }
   }
-  OutputStep output_step(plan.keyed() ? lanes : 1, writer, run, counters->sinks());
+  OutputStep output_step(plan.direct_output ? lanes : 1, writer, run, counters->sinks());
 
   oneapi::tbb::task_arena arena(static_cast<int>(lanes));
   arena.execute([&] {
     flow::graph g;
-    flow::input_node<BatchPtr> source = SourceNode(g, &source_step);
-    flow::limiter_node<BatchPtr> limiter(g, plan.max_in_flight);
-    flow::function_node<BatchPtr, Msg> stateless(
-        g, flow::unlimited, [&](const BatchPtr& batch) { return stateless_step.Run(batch); });
+    flow::input_node<FramePtr> source = SourceNode(g, &source_step);
+    flow::limiter_node<FramePtr> limiter(g, plan.max_in_flight);
+    flow::function_node<FramePtr, Msg> stateless(
+        g, flow::unlimited, [&](const FramePtr& frame) { return stateless_step.Run(frame); });
     Output output(g, flow::serial, [&](const Msg& m, Output::output_ports_type& ports) {
       const size_t completed = output_step.Run(m);
       for (size_t i = 0; i < completed; ++i) std::get<0>(ports).try_put(flow::continue_msg());
@@ -87,15 +89,19 @@ void RunFlowGraph(const Plan& plan, SourceDriver* driver, StageOperators* ops,
         }
         flow::make_edge(*sequencers.back(), *lane_nodes.back());
       }
-      if (k + 1 < n_stages) exchanges.push_back(ExchangeNode(g, exchange_steps[k].get()));
+      const bool exchange = k + 1 < n_stages || !plan.direct_output;
+      if (exchange) exchanges.push_back(ExchangeNode(g, exchange_steps[k].get()));
       for (uint32_t i = 0; i < lanes; ++i) {
         auto& lane = *lane_nodes[k * lanes + i];
-        if (k + 1 < n_stages) {
+        if (exchange) {
           flow::make_edge(lane, *exchanges.back());
         } else {
           flow::make_edge(lane, output);
         }
       }
+    }
+    if (plan.keyed() && !plan.direct_output) {
+      flow::make_edge(flow::output_port<0>(*exchanges.back()), output);
     }
     if (!plan.keyed()) flow::make_edge(stateless, output);
 

@@ -9,29 +9,138 @@
 namespace sluice {
 namespace {
 
-// Encodes `batch`'s keys for `stage` and assigns its rows to the stage's lanes.
-void Route(const KeyedStagePlan& stage, uint32_t lanes, BatchPtr batch, Routed* out) {
-  out->seq = batch->seq;
-  EncodeKeys(stage.def.key_columns, batch.get());
-  out->rows.resize(lanes);
-  if (lanes > 1) RowsByLane(*batch, lanes, &out->rows);
-  out->whole = std::move(batch);
+// The batch of `stream` for a reader that changes it: the frame's own when it is the stream's
+// only reader, else a copy.
+BatchPtr TakeStream(const Plan& plan, Frame* frame, int stream) {
+  BatchPtr& b = frame->streams[stream];
+  if (plan.streams[stream].readers <= 1) return b;
+  auto copy = std::make_shared<Batch>();
+  copy->copy_from(*b);
+  return copy;
+}
+
+// Rows of every input, merged by position (ties by input order), into *out.
+void Union(const std::vector<const Batch*>& in, Batch* out) {
+  if (in[0]->pos.empty()) {  // no positions: one input at a time
+    for (const Batch* b : in) {
+      for (size_t r = 0; r < b->size(); ++r) out->append_row(*b, r);
+    }
+    return;
+  }
+  std::vector<size_t> at(in.size(), 0);
+  for (;;) {
+    int best = -1;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (at[i] == in[i]->size()) continue;
+      if (best < 0 || in[i]->pos[at[i]] < in[best]->pos[at[best]]) best = static_cast<int>(i);
+    }
+    if (best < 0) return;
+    out->append_row(*in[best], at[best]++);
+  }
+}
+
+// Runs the steps of `level` on *frame.
+Status RunSteps(const Plan& plan, size_t level, Frame* frame) {
+  for (const StepPlan& step : plan.steps[level]) {
+    if (step.is_union) {
+      std::vector<const Batch*> in;
+      for (int s : step.inputs) in.push_back(frame->streams[s].get());
+      auto out = std::make_shared<Batch>();
+      out->reset(plan.streams[step.output].schema);
+      Union(in, out.get());
+      const Batch& head = *frame->streams[0];
+      out->seq = head.seq;
+      out->watermark = head.watermark;
+      out->start_watermark = head.start_watermark;
+      out->last = head.last;
+      frame->streams[step.output] = std::move(out);
+      continue;
+    }
+    BatchPtr b = TakeStream(plan, frame, step.inputs[0]);
+    for (const auto& t : step.transforms) SLUICE_RETURN_IF_ERROR(t->Apply(b.get()));
+    frame->streams[step.output] = std::move(b);
+  }
+  return Status::OK();
+}
+
+// Encodes `batch`'s keys on `key_columns` and assigns its rows to lanes.
+void RouteInput(const std::vector<int>& key_columns, uint32_t lanes, const BatchPtr& batch,
+                std::vector<std::vector<uint32_t>>* rows) {
+  EncodeKeys(key_columns, batch.get());
+  rows->resize(lanes);
+  if (lanes > 1) RowsByLane(*batch, lanes, rows);
+}
+
+// Routes stage k's inputs, taken from out->frame.
+void Route(const Plan& plan, size_t k, Routed* out) {
+  const KeyedStagePlan& stage = plan.stages[k];
+  Frame* frame = out->frame.get();
+  out->seq = frame->streams[0]->seq;
+  out->whole = TakeStream(plan, frame, stage.inputs[0]);
+  RouteInput(stage.join ? stage.join_def.left_key : stage.def.key_columns, plan.parallelism,
+             out->whole, &out->rows);
+  if (stage.join) {
+    out->right = TakeStream(plan, frame, stage.inputs[1]);
+    RouteInput(stage.join_def.right_key, plan.parallelism, out->right, &out->right_rows);
+  }
 }
 
 // An empty message into stage k's lanes for source batch `seq` (after a failure).
 RoutedPtr EmptyRouted(const Plan& plan, size_t k, uint64_t seq) {
   auto routed = std::make_shared<Routed>();
   routed->seq = seq;
+  const KeyedStagePlan& stage = plan.stages[k];
   routed->whole = std::make_shared<Batch>();
-  routed->whole->reset(plan.stages[k].input);
+  routed->whole->reset(stage.input);
   routed->whole->seq = seq;
   routed->rows.resize(plan.parallelism);
+  if (stage.join) {
+    routed->right = std::make_shared<Batch>();
+    routed->right->reset(stage.right);
+    routed->right->seq = seq;
+    routed->right_rows.resize(plan.parallelism);
+  }
   return routed;
+}
+
+// An empty frame for `seq` (after a failure): every stream present, without rows.
+FramePtr EmptyFrame(const Plan& plan, uint64_t seq) {
+  auto frame = std::make_shared<Frame>();
+  for (const StreamPlan& s : plan.streams) {
+    auto b = std::make_shared<Batch>();
+    b->reset(s.schema);
+    b->seq = seq;
+    frame->streams.push_back(std::move(b));
+  }
+  return frame;
+}
+
+// The late rows of `result` (a lane's output of `stage`), tagged with their late input.
+void TakeLate(const KeyedStagePlan& stage, Batch* result, std::vector<LateRows>* out) {
+  if (result->late && result->late->size() > 0) {
+    out->push_back({stage.late[0], std::move(result->late)});
+  }
+  if (result->late_right && result->late_right->size() > 0) {
+    out->push_back({stage.late[1], std::move(result->late_right)});
+  }
 }
 
 }  // namespace
 
-std::string_view KeyedStageName(const KeyedStageDef& def) {
+std::string_view KeyedStageName(const KeyedStagePlan& stage) {
+  if (stage.join) {
+    if (stage.join_def.kind == OpKind::kIntervalJoin) return "interval join";
+    switch (stage.join_def.window) {
+      case WindowKind::kTumbling:
+        return "tumbling window join";
+      case WindowKind::kSliding:
+        return "sliding window join";
+      case WindowKind::kSession:
+        return "session window join";
+    }
+    return "window join";
+  }
+  const KeyedStageDef& def = stage.def;
   if (def.kind == OpKind::kAggregate) return "running aggregate";
   switch (def.window) {
     case WindowKind::kTumbling:
@@ -44,43 +153,74 @@ std::string_view KeyedStageName(const KeyedStageDef& def) {
   return "window";
 }
 
-BatchPtr SourceStep::Next() {
+FramePtr SourceStep::Next() {
   if (run_->failed()) return nullptr;
-  auto batch = std::make_shared<Batch>();
+  auto frame = std::make_shared<Frame>();
   bool done = false;
-  run_->Guard("the source", nullptr, [&] { return driver_->Next(batch.get(), &done); });
+  run_->Guard("the source", nullptr, [&] { return driver_->Next(frame.get(), &done); });
   run_->SetEventsIn(driver_->events());
   if (done || run_->failed()) return nullptr;
-  counter_->Add(counter_->rows_in, batch->size() + batch->dead_letters.size());
-  counter_->Add(counter_->rows_out, batch->size());
-  counter_->Add(counter_->dead_letters, batch->dead_letters.size());
-  return batch;
+  size_t rows = 0, dead = 0;
+  for (size_t i = 0; i < driver_->sources(); ++i) {
+    rows += frame->streams[i]->size();
+    dead += frame->streams[i]->dead_letters.size();
+  }
+  counter_->Add(counter_->rows_in, rows + dead);
+  counter_->Add(counter_->rows_out, rows);
+  counter_->Add(counter_->dead_letters, dead);
+  return frame;
 }
 
-Msg StatelessStep::Run(const BatchPtr& batch) const {
+Msg StatelessStep::Run(const FramePtr& frame) const {
   Msg m;
-  m.seq = batch->seq;
+  const uint64_t seq = frame->streams[0]->seq;
+  m.seq = seq;
+  auto routed = std::make_shared<Routed>();
+  routed->seq = seq;
+  for (size_t i = 0; i < plan_.sources.size(); ++i) {
+    std::vector<DeadLetter>& d = frame->streams[i]->dead_letters;
+    if (routed->dead.empty()) {
+      routed->dead = std::move(d);
+    } else {
+      routed->dead.insert(routed->dead.end(), std::make_move_iterator(d.begin()),
+                          std::make_move_iterator(d.end()));
+    }
+    d.clear();
+  }
   if (run_->failed()) {
-    m.result = std::make_shared<Batch>();
-    if (plan_.keyed()) m.routed = EmptyRouted(plan_, 0, batch->seq);
+    routed = plan_.keyed() ? EmptyRouted(plan_, 0, seq) : std::make_shared<Routed>();
+    routed->seq = seq;
+    routed->frame = EmptyFrame(plan_, seq);
+    if (!plan_.keyed()) routed->whole = routed->frame->streams[0];
+    m.routed = std::move(routed);
     return m;
   }
-  const size_t in = batch->size();
+  size_t in = 0;
+  for (size_t i = 0; i < plan_.sources.size(); ++i) in += frame->streams[i]->size();
+  frame->streams.resize(plan_.streams.size());
+  routed->frame = frame;
   run_->Guard("the stateless stage (filters, maps, key routing)", nullptr, [&] {
-    for (const auto& t : plan_.pre) SLUICE_RETURN_IF_ERROR(t->Apply(batch.get()));
+    SLUICE_RETURN_IF_ERROR(RunSteps(plan_, 0, frame.get()));
+    if (plan_.keyed()) Route(plan_, 0, routed.get());
     return Status::OK();
   });
-  if (run_->failed()) batch->reset(plan_.pre_schema);
-  counter_->Add(counter_->rows_in, in);
-  counter_->Add(counter_->rows_out, batch->size());
-  counter_->Add(counter_->filtered, in - batch->size());
-  if (!plan_.keyed()) {
-    m.result = batch;
-    return m;
+  if (run_->failed()) {
+    auto dead = std::move(routed->dead);
+    routed = plan_.keyed() ? EmptyRouted(plan_, 0, seq) : std::make_shared<Routed>();
+    routed->seq = seq;
+    routed->dead = std::move(dead);
+    routed->frame = EmptyFrame(plan_, seq);
   }
-  auto routed = std::make_shared<Routed>();
-  routed->dead = std::move(batch->dead_letters);
-  Route(plan_.stages[0], plan_.parallelism, batch, routed.get());
+  size_t out = 0;
+  if (plan_.keyed()) {
+    out = routed->whole->size() + (routed->right ? routed->right->size() : 0);
+  } else {
+    for (int s : plan_.sink_streams) out = std::max(out, routed->frame->streams[s]->size());
+    routed->whole = routed->frame->streams[0];
+  }
+  counter_->Add(counter_->rows_in, in);
+  counter_->Add(counter_->rows_out, out);
+  if (in > out) counter_->Add(counter_->filtered, in - out);
   m.routed = std::move(routed);
   return m;
 }
@@ -90,9 +230,9 @@ LaneStep::LaneStep(const Plan& plan, size_t stage, uint32_t lane, KeyedOperator*
     : plan_(plan), stage_(stage), lane_(lane), op_(op), run_(run), counter_(counter) {
   const KeyedStagePlan& s = plan.stages[stage];
   name_ = plan.stages.size() == 1
-              ? fmt::format("lane {} of the keyed stage ({})", lane, KeyedStageName(s.def))
+              ? fmt::format("lane {} of the keyed stage ({})", lane, KeyedStageName(s))
               : fmt::format("lane {} of keyed stage {} ({}, {})", lane, stage + 1,
-                            KeyedStageName(s.def), s.name);
+                            KeyedStageName(s), s.name);
 }
 
 Msg LaneStep::Run(const Msg& in) const {
@@ -105,7 +245,26 @@ Msg LaneStep::Run(const Msg& in) const {
   if (!run_->failed()) {
     run_->Guard(name_, op_, [&] {
       const Routed& routed = *in.routed;
-      if (plan_.parallelism == 1) {
+      const KeyedStagePlan& stage = plan_.stages[stage_];
+      const bool all = plan_.parallelism == 1;
+      if (stage.join) {
+        KeyedOperator::TwoInputs two;
+        two.left = routed.whole.get();
+        two.right = routed.right.get();
+        if (all) {
+          two.left_n = two.left->size();
+          two.right_n = two.right->size();
+        } else {
+          const auto& l = routed.rows[lane_];
+          const auto& r = routed.right_rows[lane_];
+          two.left_rows = l.data();
+          two.left_n = l.size();
+          two.right_rows = r.data();
+          two.right_n = r.size();
+        }
+        counter_->Add(counter_->rows_in, two.left_n + two.right_n);
+        SLUICE_RETURN_IF_ERROR(op_->ProcessTwo(two, result.get()));
+      } else if (all) {
         counter_->Add(counter_->rows_in, routed.whole->size());
         SLUICE_RETURN_IF_ERROR(op_->Process(*routed.whole, result.get()));
       } else {
@@ -114,15 +273,15 @@ Msg LaneStep::Run(const Msg& in) const {
         SLUICE_RETURN_IF_ERROR(
             op_->ProcessRows(*routed.whole, rows.data(), rows.size(), result.get()));
       }
-      if (result->late) counter_->Add(counter_->late, result->late->size());
+      const size_t late = (result->late ? result->late->size() : 0) +
+                          (result->late_right ? result->late_right->size() : 0);
+      counter_->Add(counter_->late, late);
       const size_t emitted = result->size();
-      if (stage_ > 0 && result->late && result->late->size() > 0) {
+      if (stage.inputs_from_stages && late > 0) {
         // Earlier stages stamp their results before their own event time (stage_gather.h).
         return Status::Internal(fmt::format("{} found late rows", name_));
       }
-      for (const auto& t : plan_.stages[stage_].post) {
-        SLUICE_RETURN_IF_ERROR(t->Apply(result.get()));
-      }
+      for (const auto& t : stage.post) SLUICE_RETURN_IF_ERROR(t->Apply(result.get()));
       counter_->Add(counter_->rows_out, result->size());
       counter_->Add(counter_->filtered, emitted - result->size());
       if (routed.whole->checkpoint) {
@@ -158,31 +317,45 @@ bool ExchangeStep::Run(const Msg& in, Msg* out) {
   }
   Routed& from = *parts[0].routed;
   const Batch& from_batch = *from.whole;
+  const KeyedStagePlan& stage = plan_.stages[stage_];
+  const bool last = stage_ + 1 == plan_.stages.size();
   RoutedPtr next;
   if (!run_->failed()) {
     run_->Guard(name_, nullptr, [&]() -> Status {
       std::vector<const Batch*> results;
       for (const Msg& p : parts) results.push_back(p.result.get());
       auto batch = std::make_shared<Batch>();
-      GatherStageResults(plan_.stages[stage_].output, results, from_batch, batch.get());
+      GatherStageResults(stage.output, results, from_batch, batch.get());
+      if (plan_.positions) batch->pos.assign(batch->size(), from.frame->first_pos);
       auto routed = std::make_shared<Routed>();
+      routed->seq = in.seq;
       routed->dead = std::move(from.dead);
       routed->earlier = std::move(from.earlier);
+      routed->frame = from.frame;
       if (from_batch.checkpoint) {
         for (const Msg& p : parts) routed->earlier.snapshots.push_back(p.snapshot);
       }
-      if (stage_ == 0) {
-        for (const Msg& p : parts) {
-          if (p.result->late) routed->earlier.late.push_back(std::move(p.result->late));
-        }
+      for (const Msg& p : parts) TakeLate(stage, p.result.get(), &routed->earlier.late);
+      routed->frame->streams[stage.output_stream] = std::move(batch);
+      SLUICE_RETURN_IF_ERROR(RunSteps(plan_, stage_ + 1, routed->frame.get()));
+      if (last) {
+        routed->whole = routed->frame->streams[0];
+      } else {
+        Route(plan_, stage_ + 1, routed.get());
       }
-      Route(plan_.stages[stage_ + 1], plan_.parallelism, std::move(batch), routed.get());
       next = std::move(routed);
       return Status::OK();
     });
   }
   if (!next) {
-    next = EmptyRouted(plan_, stage_ + 1, in.seq);
+    if (last) {
+      next = std::make_shared<Routed>();
+      next->seq = in.seq;
+      next->frame = EmptyFrame(plan_, in.seq);
+      next->whole = next->frame->streams[0];
+    } else {
+      next = EmptyRouted(plan_, stage_ + 1, in.seq);
+    }
     next->dead = std::move(from.dead);
   }
   out->seq = in.seq;
@@ -201,17 +374,13 @@ size_t OutputStep::Run(const Msg& m) {
     r.lane = m.lane;
     r.result = m.result;
     r.snapshot = m.snapshot;
-    const Batch* source_batch = nullptr;
     if (m.routed && m.lane == 0) {
       r.dead = &m.routed->dead;
       r.earlier = &m.routed->earlier;
-      source_batch = m.routed->whole.get();
+      if (!m.result) r.frame = m.routed->frame;  // a whole frame, not a lane's result
+      const Batch* source_batch = m.routed->whole.get();
+      if (source_batch && source_batch->checkpoint) r.barrier = source_batch;
     }
-    if (!m.routed && m.result) {
-      r.dead = &m.result->dead_letters;
-      source_batch = m.result.get();
-    }
-    if (source_batch && source_batch->checkpoint) r.barrier = source_batch;
     done_.clear();
     reorder_.Add(std::move(r), &done_);
     // Every completed seq frees its slot, also when writing it fails: the graph must drain.
@@ -223,6 +392,11 @@ size_t OutputStep::Run(const Msg& m) {
       SLUICE_RETURN_IF_ERROR(writer_->Write(s));
       for (const BatchPtr& part : s.parts) {
         if (part) counter_->Add(counter_->rows_in, part->size());
+      }
+      if (s.frame) {
+        size_t n = 0;
+        for (int st : writer_->sink_streams()) n = std::max(n, s.frame->streams[st]->size());
+        counter_->Add(counter_->rows_in, n);
       }
     }
     return Status::OK();

@@ -1,11 +1,12 @@
 // The work of each node of a pipeline's flow graph, as plain objects: the graph builder
 // (runtime/flow_graph.h) wraps each in a oneTBB node, and nothing here knows oneTBB.
 //
-//   SourceStep    reads the next batch (serial)
-//   StatelessStep runs the stateless prefix and routes rows to the first keyed stage's lanes
+//   SourceStep    reads the next batch of every source, merged into one frame (serial)
+//   StatelessStep runs the steps of level 0 and routes rows to the first keyed stage's lanes
 //   LaneStep      one lane of one keyed stage: its operator, then the stage's filters and maps
-//   ExchangeStep  between two keyed stages: gathers the lanes' results of a seq, puts them in
-//                 canonical order (runtime/stage_gather.h) and routes them to the next stage
+//   ExchangeStep  after a keyed stage: gathers the lanes' results of a seq, puts them in
+//                 canonical order (runtime/stage_gather.h), runs the steps of the next level
+//                 and routes rows to the next stage (or hands the frame to the output)
 //   OutputStep    restores source order (ReorderBuffer) and writes the sinks (SinkWriter)
 //
 // Every step sees every sequence number, also after a failure (then with empty batches), so
@@ -19,25 +20,28 @@
 #include <vector>
 
 #include "base/batch.h"
+#include "runtime/input_driver.h"
 #include "runtime/plan.h"
 #include "runtime/reorder_buffer.h"
 #include "runtime/run_guard.h"
 #include "runtime/sink_writer.h"
-#include "runtime/source_driver.h"
 #include "runtime/stage_counters.h"
 
 namespace sluice {
 
-// One source batch on its way into a keyed stage: the stateless stage's output for the first
-// keyed stage, the gathered results of the previous stage for the others. Every lane reads its
-// rows of `whole` (read-only, shared) through rows[lane]. `whole` carries the source batch's
-// seq, watermarks and checkpoint barrier.
+// One source batch on its way into a keyed stage: the batches of the stage's inputs (the left
+// and right input for a join). Every lane reads its rows of `whole` (and `right`; read-only,
+// shared) through rows[lane] (right_rows[lane]). `whole` carries the source batch's seq,
+// watermarks and checkpoint barrier. `frame` holds every stream computed so far for the seq.
 struct Routed {
   uint64_t seq = 0;
   BatchPtr whole;
-  std::vector<std::vector<uint32_t>> rows;  // per lane; unused with one lane (all rows)
+  BatchPtr right;
+  std::vector<std::vector<uint32_t>> rows;        // per lane; unused with one lane (all rows)
+  std::vector<std::vector<uint32_t>> right_rows;  // per lane; joins
   std::vector<DeadLetter> dead;
   EarlierStages earlier;  // what the keyed stages before this one left for the output
+  FramePtr frame;
 };
 using RoutedPtr = std::shared_ptr<Routed>;
 
@@ -45,20 +49,20 @@ using RoutedPtr = std::shared_ptr<Routed>;
 struct Msg {
   uint64_t seq = 0;
   uint32_t lane = 0;
-  RoutedPtr routed;                             // into a keyed stage's lanes
-  BatchPtr result;                              // out of a lane (or the whole batch, unkeyed)
+  RoutedPtr routed;                             // into a keyed stage's lanes, or to the output
+  BatchPtr result;                              // out of a lane
   std::shared_ptr<const std::string> snapshot;  // the lane's operator state at a barrier
 };
 
 class SourceStep {
  public:
-  SourceStep(SourceDriver* driver, RunGuard* run, StageCounter* counter)
+  SourceStep(InputDriver* driver, RunGuard* run, StageCounter* counter)
       : driver_(driver), run_(run), counter_(counter) {}
-  // The next batch, or null at the end of the input or once the run failed.
-  BatchPtr Next();
+  // The next frame, or null at the end of the input or once the run failed.
+  FramePtr Next();
 
  private:
-  SourceDriver* driver_;
+  InputDriver* driver_;
   RunGuard* run_;
   StageCounter* counter_;
 };
@@ -67,7 +71,7 @@ class StatelessStep {
  public:
   StatelessStep(const Plan& plan, RunGuard* run, StageCounter* counter)
       : plan_(plan), run_(run), counter_(counter) {}
-  Msg Run(const BatchPtr& batch) const;
+  Msg Run(const FramePtr& frame) const;
 
  private:
   const Plan& plan_;
@@ -96,7 +100,7 @@ class ExchangeStep {
  public:
   ExchangeStep(const Plan& plan, size_t stage, RunGuard* run);
   // Takes one lane's result; once all lanes of its seq are in, sets *out to the message for the
-  // next stage's lanes and returns true.
+  // next stage's lanes (or, after the last stage, for the output) and returns true.
   bool Run(const Msg& in, Msg* out);
 
  private:
@@ -117,8 +121,8 @@ class OutputStep {
  public:
   OutputStep(uint32_t lanes, SinkWriter* writer, RunGuard* run, StageCounter* counter)
       : reorder_(lanes), writer_(writer), run_(run), counter_(counter) {}
-  // Takes one lane's result (or an unkeyed batch); returns how many sequence numbers completed
-  // and were written (each frees one in-flight slot).
+  // Takes one lane's result of the last stage (Plan::direct_output) or one seq's frame; returns
+  // how many sequence numbers completed and were written (each frees one in-flight slot).
   size_t Run(const Msg& m);
 
  private:
@@ -129,7 +133,7 @@ class OutputStep {
   std::vector<SeqResults> done_;
 };
 
-// "session window", "running aggregate", ...
-std::string_view KeyedStageName(const KeyedStageDef& def);
+// "session window", "running aggregate", "interval join", ...
+std::string_view KeyedStageName(const KeyedStagePlan& stage);
 
 }  // namespace sluice

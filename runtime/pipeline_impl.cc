@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -14,7 +15,7 @@
 #include "runtime/definition.h"
 #include "runtime/flow_graph.h"
 #include "runtime/sink_writer.h"
-#include "runtime/source_driver.h"
+#include "runtime/input_driver.h"
 
 namespace sluice {
 
@@ -150,24 +151,16 @@ Status PipelineImpl::MakeOutputs(Outputs* out) {
     out->sinks.push_back(std::move(sink).value());
   }
   if (!plan.late_path.empty()) {
-    SinkSpec ls;
-    ls.type = "jsonl";
-    ls.path = plan.late_path;
-    auto made = MakeSink(ls);
-    if (!made.ok()) return made.status();
-    out->late = std::move(made).value();
+    std::vector<Schema> schemas;
+    std::vector<std::string> stages;
+    for (const LateInput& in : plan.late_inputs) {
+      schemas.push_back(in.schema);
+      stages.push_back(in.stage);
+    }
+    out->late = std::make_unique<LateSink>(plan.late_path, std::move(schemas), std::move(stages));
   }
   out->dead_letters = std::make_unique<DeadLetterWriter>(plan.dead_letter_path);
   return Status::OK();
-}
-
-Schema PipelineImpl::LateSchema() const {
-  const Plan& plan = *plan_;
-  if (!plan.keyed()) return Schema();
-  const KeyedStagePlan& first = plan.stages.front();
-  std::vector<Field> visible(first.input.fields().begin(),
-                             first.input.fields().begin() + first.visible);
-  return Schema(visible);
 }
 
 // Opens every output: afresh (`resume` null) or after the checkpoint `resume`.
@@ -177,11 +170,11 @@ Status PipelineImpl::OpenOutputs(Outputs* out, const CheckpointRecord* resume, b
     Sink* sink = out->sinks[i].get();
     Status s;
     if (!checkpoints) {
-      s = sink->Open(plan.output_schema);
+      s = sink->Open(plan.streams[plan.sink_streams[i]].schema);
     } else if (resume == nullptr) {
-      s = sink->Resume(plan.output_schema, "");
+      s = sink->Resume(plan.streams[plan.sink_streams[i]].schema, "");
     } else if (i < resume->sinks.size()) {
-      s = sink->Resume(plan.output_schema, resume->sinks[i]);
+      s = sink->Resume(plan.streams[plan.sink_streams[i]].schema, resume->sinks[i]);
     } else {
       s = Status::Corruption("the checkpoint records fewer sinks than the pipeline has");
     }
@@ -189,9 +182,9 @@ Status PipelineImpl::OpenOutputs(Outputs* out, const CheckpointRecord* resume, b
   }
   if (out->late) {
     if (!checkpoints) {
-      SLUICE_RETURN_IF_ERROR(out->late->Open(LateSchema()));
+      SLUICE_RETURN_IF_ERROR(out->late->Open(Schema()));
     } else {
-      SLUICE_RETURN_IF_ERROR(out->late->Resume(LateSchema(), resume ? resume->late : ""));
+      SLUICE_RETURN_IF_ERROR(out->late->Resume(Schema(), resume ? resume->late : ""));
     }
   }
   if (resume) SLUICE_RETURN_IF_ERROR(out->dead_letters->Resume(resume->dead_letters));
@@ -224,8 +217,13 @@ void PipelineImpl::PublishStats(const Outputs& out, uint64_t late, uint64_t even
 
 Status PipelineImpl::RunOnce() {
   const Plan& plan = *plan_;
-  auto source = MakeSource(plan.spec.source, plan.source_options);
-  if (!source.ok()) return source.status();
+  std::vector<InputDriver::Input> inputs;
+  for (const SourcePlan& sp : plan.sources) {
+    auto source = MakeSource(sp.spec, sp.options);
+    if (!source.ok()) return source.status();
+    inputs.push_back({std::move(source).value(), sp.options.schema, sp.max_out_of_orderness,
+                      sp.spec.name.empty() ? sp.options.name : sp.spec.name});
+  }
   const bool checkpoints = plan.checkpoints;
   const std::string name =
       options_.checkpoint_name.empty() ? plan.spec.name : options_.checkpoint_name;
@@ -278,14 +276,13 @@ Status PipelineImpl::RunOnce() {
     return s;
   }
 
-  SourceDriver driver(std::move(source).value(), plan.source_options.schema,
-                      plan.max_out_of_orderness);
+  InputDriver driver(std::move(inputs), plan.sources[0].options.batch_size, plan.positions);
   s = driver.Open();
   if (s.ok() && checkpoints) {
-    if (!driver.source().can_resume()) {
-      s = Status::InvalidArgument(
-          fmt::format("source '{}' cannot resume from a checkpoint; leave state_dir out",
-                      plan.spec.source.path));
+    if (!driver.can_resume()) {
+      s = Status::InvalidArgument(fmt::format(
+          "source '{}' cannot resume from a checkpoint; leave state_dir out",
+          plan.sources.size() == 1 ? plan.spec.source.path : driver.first_unresumable()));
     } else {
       driver.EnableCheckpoints(std::chrono::microseconds(plan.checkpoint_interval));
       if (resume) s = driver.Restore(resume->driver);
@@ -305,7 +302,8 @@ Status PipelineImpl::RunOnce() {
   for (size_t k = 0; s.ok() && k < n_stages; ++k) {
     const KeyedStagePlan& stage = plan.stages[k];
     for (uint32_t i = 0; s.ok() && i < lanes; ++i) {
-      auto op = MakeKeyedOperator(stage.def, stage.input);
+      auto op = stage.join ? MakeJoinOperator(stage.join_def, stage.input, stage.right)
+                           : MakeKeyedOperator(stage.def, stage.input);
       if (!op.ok()) {
         s = op.status();
         break;
@@ -325,7 +323,14 @@ Status PipelineImpl::RunOnce() {
     return resume ? WithStartOverHint(s) : s;
   }
 
-  SinkWriter output(sinks, outputs.late.get(), plan.keyed() ? plan.stages.front().visible : 0,
+  std::vector<int> sink_streams;
+  std::array<int, 2> part_late = {-1, -1};
+  if (plan.direct_output) {
+    part_late = {plan.stages.back().late[0], plan.stages.back().late[1]};
+  } else {
+    sink_streams = plan.sink_streams;
+  }
+  SinkWriter output(sinks, std::move(sink_streams), outputs.late.get(), part_late,
                     outputs.dead_letters.get());
   if (resume) output.set_late(resume->late_events);
   auto take = [&](const Checkpointer::Cut& cut) {
@@ -345,10 +350,12 @@ Status PipelineImpl::RunOnce() {
           if (!snap) return Status::Internal("a checkpoint barrier lacks a lane's snapshot");
           cut.operators.push_back(*snap);
         }
-        if (cut.operators.size() != (n_stages - 1) * lanes) {
+        const size_t gathered = plan.direct_output ? n_stages - 1 : n_stages;
+        if (cut.operators.size() != gathered * lanes) {
           return Status::Internal("a checkpoint barrier lacks an earlier stage's snapshots");
         }
         for (const auto& snap : b.operators) {
+          if (!plan.direct_output) break;
           if (!snap) return Status::Internal("a checkpoint barrier lacks a lane's snapshot");
           cut.operators.push_back(*snap);
         }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "sluice/pipeline.h"
+#include "operators/jsonl_sink.h"
 #include "runtime/plan.h"
 #include "runtime/run_guard.h"
 #include "runtime/stage_counters.h"
@@ -40,7 +41,7 @@ class PipelineImpl final : public Pipeline, private RunGuard {
   // Every sink of a run, the late-event sink (or null) and the dead-letter file.
   struct Outputs {
     std::vector<std::unique_ptr<Sink>> sinks;
-    std::unique_ptr<Sink> late;
+    std::unique_ptr<LateSink> late;
     std::unique_ptr<DeadLetterWriter> dead_letters;
   };
   Status RunOnce();
@@ -49,7 +50,6 @@ class PipelineImpl final : public Pipeline, private RunGuard {
   void AbandonOutputs(Outputs* out, bool checkpoints);
   Status CloseOutputs(Outputs* out);
   void PublishStats(const Outputs& out, uint64_t late, uint64_t events);
-  Schema LateSchema() const;
 
   // Freed when an allocation fails, so that the failure can still be reported and the graph
   // drained: the state that filled memory stays allocated until the run returns.

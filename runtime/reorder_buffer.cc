@@ -10,6 +10,7 @@ void ReorderBuffer::Add(LaneResult r, std::vector<SeqResults>* done) {
     s.parts.resize(lanes_);
   }
   s.parts[r.lane] = std::move(r.result);
+  if (r.frame) s.frame = std::move(r.frame);
   if (r.dead && !r.dead->empty()) s.dead = std::move(*r.dead);
   if (r.earlier) s.earlier_late = std::move(r.earlier->late);
   if (r.snapshot || r.barrier) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/batch.h"
+#include "runtime/frame.h"
 
 namespace sluice {
 
@@ -28,18 +29,25 @@ struct BarrierParts {
   std::vector<std::shared_ptr<const std::string>> earlier;
 };
 
-// What a seq carries from the keyed stages before the last one.
+// Late rows of one input of one keyed stage (Plan::late_inputs[input]).
+struct LateRows {
+  int input = 0;
+  std::unique_ptr<Batch> rows;
+};
+
+// What a seq carries from the keyed stages before the output.
 struct EarlierStages {
   std::vector<std::shared_ptr<const std::string>> snapshots;  // at a barrier, stage-major
-  std::vector<std::unique_ptr<Batch>> late;  // late rows of the first keyed stage, lane order
+  std::vector<LateRows> late;  // stage by stage, lanes in index order
 };
 
 // Everything one sequence number produced, complete.
 struct SeqResults {
   uint64_t seq = 0;
-  std::vector<BatchPtr> parts;  // per lane (one part when unkeyed); a part may be null
+  std::vector<BatchPtr> parts;  // per lane of the last stage (direct output); may be null
+  FramePtr frame;               // otherwise: every stream; sinks write theirs
   std::vector<DeadLetter> dead;
-  std::vector<std::unique_ptr<Batch>> earlier_late;
+  std::vector<LateRows> earlier_late;
   std::unique_ptr<BarrierParts> barrier;  // set when the batch is a checkpoint barrier
 };
 
@@ -49,6 +57,7 @@ struct LaneResult {
   uint64_t seq = 0;
   uint32_t lane = 0;
   BatchPtr result;
+  FramePtr frame;
   std::shared_ptr<const std::string> snapshot;  // the lane's operator state at a barrier
   std::vector<DeadLetter>* dead = nullptr;
   const Batch* barrier = nullptr;  // the batch, when it is a barrier (its checkpoint fields)

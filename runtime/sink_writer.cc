@@ -2,11 +2,13 @@
 
 namespace sluice {
 
-SinkWriter::SinkWriter(std::vector<Sink*> sinks, Sink* late_sink, size_t late_fields,
+SinkWriter::SinkWriter(std::vector<Sink*> sinks, std::vector<int> sink_streams,
+                       LateSink* late_sink, std::array<int, 2> part_late,
                        DeadLetterWriter* dead_letters)
     : sinks_(std::move(sinks)),
+      sink_streams_(std::move(sink_streams)),
       late_sink_(late_sink),
-      late_fields_(late_fields),
+      part_late_(part_late),
       dead_letters_(dead_letters) {}
 
 Status SinkWriter::Write(SeqResults& s) {
@@ -17,13 +19,22 @@ Status SinkWriter::Write(SeqResults& s) {
 
 Status SinkWriter::WriteSeq(SeqResults& s) {
   if (!s.dead.empty()) SLUICE_RETURN_IF_ERROR(dead_letters_->Write(s.dead));
-  for (auto& late : s.earlier_late) SLUICE_RETURN_IF_ERROR(WriteLate(late.get()));
+  for (LateRows& late : s.earlier_late) {
+    SLUICE_RETURN_IF_ERROR(WriteLate(late.input, late.rows.get()));
+  }
   for (BatchPtr& part : s.parts) {
     if (!part) continue;
     if (part->size() > 0) {
       for (Sink* sink : sinks_) SLUICE_RETURN_IF_ERROR(sink->Write(*part));
     }
-    SLUICE_RETURN_IF_ERROR(WriteLate(part->late.get()));
+    SLUICE_RETURN_IF_ERROR(WriteLate(part_late_[0], part->late.get()));
+    SLUICE_RETURN_IF_ERROR(WriteLate(part_late_[1], part->late_right.get()));
+  }
+  if (s.frame) {
+    for (size_t i = 0; i < sinks_.size(); ++i) {
+      const Batch& b = *s.frame->streams[sink_streams_[i]];
+      if (b.size() > 0) SLUICE_RETURN_IF_ERROR(sinks_[i]->Write(b));
+    }
   }
   if (s.barrier && s.barrier->have_source && on_barrier_) {
     SLUICE_RETURN_IF_ERROR(on_barrier_(*s.barrier));
@@ -31,13 +42,10 @@ Status SinkWriter::WriteSeq(SeqResults& s) {
   return Status::OK();
 }
 
-Status SinkWriter::WriteLate(Batch* late) {
+Status SinkWriter::WriteLate(int input, const Batch* late) {
   if (late == nullptr || late->size() == 0) return Status::OK();
   late_ += late->size();
-  if (late_sink_) {
-    late->columns.resize(late_fields_);
-    SLUICE_RETURN_IF_ERROR(late_sink_->Write(*late));
-  }
+  if (late_sink_ && input >= 0) SLUICE_RETURN_IF_ERROR(late_sink_->WriteFrom(input, *late));
   return Status::OK();
 }
 

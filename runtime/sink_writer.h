@@ -7,9 +7,11 @@
 // Not thread-safe: driven by one serial graph node.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <vector>
 
+#include "operators/jsonl_sink.h"
 #include "operators/sink.h"
 #include "runtime/reorder_buffer.h"
 
@@ -17,11 +19,13 @@ namespace sluice {
 
 class SinkWriter {
  public:
-  // Sinks are owned by the caller and must outlive this; every sink receives every result row.
-  // `late_sink` may be null (late events are then only counted); `late_fields` is how many
-  // leading columns of a late batch are user-visible.
-  SinkWriter(std::vector<Sink*> sinks, Sink* late_sink, size_t late_fields,
-             DeadLetterWriter* dead_letters);
+  // Sinks are owned by the caller and must outlive this. With `sink_streams` empty, every sink
+  // receives every lane part of a SeqResults (the last stage's results); otherwise sink i
+  // writes stream sink_streams[i] of the SeqResults' frame. `late_sink` may be null (late
+  // events are then only counted); a lane part's late rows are of late input `part_late[0]`
+  // (and `part_late[1]` for late_right).
+  SinkWriter(std::vector<Sink*> sinks, std::vector<int> sink_streams, LateSink* late_sink,
+             std::array<int, 2> part_late, DeadLetterWriter* dead_letters);
 
   // Called with each barrier once its batch's output is written.
   void OnBarrier(std::function<Status(const BarrierParts&)> fn) { on_barrier_ = std::move(fn); }
@@ -32,16 +36,18 @@ class SinkWriter {
   Status Write(SeqResults& s);
 
   uint64_t late() const { return late_; }
+  const std::vector<int>& sink_streams() const { return sink_streams_; }
   // Late events counted by earlier processes of a resumed run.
   void set_late(uint64_t n) { late_ = n; }
 
  private:
   Status WriteSeq(SeqResults& s);
-  Status WriteLate(Batch* late);
+  Status WriteLate(int input, const Batch* late);
 
   std::vector<Sink*> sinks_;
-  Sink* late_sink_;
-  size_t late_fields_;
+  std::vector<int> sink_streams_;
+  LateSink* late_sink_;
+  std::array<int, 2> part_late_;
   DeadLetterWriter* dead_letters_;
   std::function<Status(const BarrierParts&)> on_barrier_;
   uint64_t late_ = 0;

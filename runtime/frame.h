@@ -1,0 +1,24 @@
+// Frame: everything one sequence number (one merged source batch) has produced so far: a batch
+// per stream of the plan (runtime/plan.h), null until its producer ran. Source i's batch is
+// streams[i]; streams[0] also carries the seq-wide fields (seq, watermarks, `last`, the
+// checkpoint barrier and every source's dead letters).
+//
+// A frame travels with its seq through the graph; steps of one seq run one after another, so
+// it needs no lock (a lane only reads the batches routed to it).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "base/batch.h"
+
+namespace sluice {
+
+struct Frame {
+  std::vector<BatchPtr> streams;
+  uint64_t first_pos = 0;  // merged position of the seq's first row (Batch::pos)
+};
+using FramePtr = std::shared_ptr<Frame>;
+
+}  // namespace sluice

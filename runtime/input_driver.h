@@ -1,0 +1,96 @@
+// InputDriver: the pipeline's sources as one input. Produces frames (runtime/frame.h) of one
+// merged sequence: a dense sequence number, the watermark before each row and after the frame,
+// the final `last` frame and checkpoint barriers.
+//
+// One source: exactly SourceDriver (its batches, watermarks and saved state).
+// Several sources: a deterministic serial merge. The next row is always the one with the
+// smallest event time among the sources' next rows (ties: the earlier declared source), so the
+// merged order depends on the inputs alone, never on batching or thread timing. Each source's
+// watermark is its own (largest event time taken from it - its bound - 1us); the watermark
+// before a row is the minimum over the sources that have not ended. A frame holds at most
+// batch_size rows, each source's in its own batch (stream i), in merged order.
+//
+// Checkpoints: the saved state holds, per source, the source's position before the batch being
+// taken from, how many of that batch's rows were taken, its largest event time and event
+// count. Restore reads that batch again (same batch size, so the same rows), skips the rows
+// taken and drops its dead letters (already written before the checkpoint).
+//
+// Not thread-safe: driven by the graph's (serial) source node.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/frame.h"
+#include "runtime/source_driver.h"
+
+namespace sluice {
+
+class InputDriver {
+ public:
+  struct Input {
+    std::unique_ptr<Source> source;
+    Schema schema;
+    int64_t max_out_of_orderness = 0;
+    std::string name;  // for messages
+  };
+  // `positions`: fill Batch::pos (a plan with a union). `batch_size`: rows per frame at most.
+  InputDriver(std::vector<Input> inputs, size_t batch_size, bool positions);
+
+  size_t sources() const { return single_.empty() ? inputs_.size() : 1; }
+  Status Open();
+  // True when every source can be read again from a saved position.
+  bool can_resume() const;
+  std::string first_unresumable() const;
+  void EnableCheckpoints(std::chrono::microseconds interval);
+  // Produces the next frame (streams 0..sources()-1). After the frame flagged `last` has been
+  // produced, sets *done and produces nothing more.
+  Status Next(Frame* out, bool* done);
+
+  Status SaveState(std::string* out) const;
+  Status Restore(std::string_view state);
+  std::string DescribeState(std::string_view state) const;
+  uint64_t EventsOf(std::string_view state) const;
+  uint64_t events() const;
+
+ private:
+  struct Merged {
+    Input in;
+    Batch buf;            // the batch rows are taken from
+    size_t next = 0;      // its next row
+    bool eof = false;     // the source has no more batches after buf
+    std::string buf_pos;  // the source's position before buf was read
+    TimeUs max_ts = kMinTime;
+    uint64_t taken = 0;
+    bool ended() const { return eof && next == buf.size(); }
+  };
+  struct Saved {
+    TimeUs max_ts = kMinTime;
+    uint64_t taken = 0;
+    std::string_view buf_pos;
+    uint64_t next = 0;
+  };
+  static Status Parse(std::string_view state, size_t n, std::vector<Saved>* out);
+  // Reads the next non-empty batch of source i into its buffer, or marks its end; appends its
+  // dead letters to *dead (when not null).
+  Status Refill(Merged* m, std::vector<DeadLetter>* dead);
+  TimeUs WatermarkOf(const Merged& m) const;
+  TimeUs Watermark() const;
+  Status NextMerged(Frame* out, bool* done);
+
+  std::vector<std::unique_ptr<SourceDriver>> single_;  // one source
+  std::vector<Merged> inputs_;                          // several sources
+  size_t batch_size_;
+  bool positions_;
+  uint64_t next_seq_ = 0;
+  bool finished_ = false;
+  std::atomic<uint64_t> events_{0};
+  bool checkpoints_ = false;
+  std::chrono::microseconds interval_{0};
+  std::chrono::steady_clock::time_point last_barrier_;
+};
+
+}  // namespace sluice

@@ -291,11 +291,11 @@ PipelineBuilder& PipelineBuilder::union_of(std::vector<std::string> inputs) {
 OperatorSpec PipelineBuilder::Join(OpKind kind, std::vector<std::string> inputs,
                                    std::vector<std::string> left_key,
                                    std::vector<std::string> right_key) {
-  const char* what = kind == OpKind::kWindowJoin ? "window join" : "interval_join";
+  const char* what = kind == OpKind::kWindowJoin ? "a window join" : "an interval join";
   if (inputs.size() != 2) {
-    Fail(fmt::format("a {} reads exactly 2 inputs (left, right), given {}", what, inputs.size()));
+    Fail(fmt::format("{} reads exactly 2 inputs (left, right), given {}", what, inputs.size()));
   } else if (left_key.empty() || left_key.size() != right_key.size()) {
-    Fail(fmt::format("a {} needs key fields, as many on the left ({}) as on the right ({})", what,
+    Fail(fmt::format("{} needs key fields, as many on the left ({}) as on the right ({})", what,
                      left_key.size(), right_key.size()));
   }
   OperatorSpec op;
@@ -354,8 +354,14 @@ PipelineBuilder& PipelineBuilder::interval_join(std::vector<std::string> inputs,
   // Bounds may be negative: "-5s".
   auto bound = [&](const std::string& text, const char* what) -> int64_t {
     const bool negative = !text.empty() && text[0] == '-';
-    const int64_t us = Duration(negative ? text.substr(1) : text, what);
-    return negative ? -us : us;
+    auto us = ParseDuration(std::string_view(text).substr(negative ? 1 : 0));
+    if (!us.ok()) {
+      Fail(fmt::format("{}: invalid duration '{}' (write e.g. \"10s\" or \"-5s\"; units us, ms, "
+                       "s, m, h)",
+                       what, text));
+      return 0;
+    }
+    return negative ? -*us : *us;
   };
   op.lower = bound(lower, "interval_join lower");
   op.upper = bound(upper, "interval_join upper");

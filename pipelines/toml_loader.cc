@@ -18,6 +18,7 @@
 #include "base/time_util.h"
 #include "operators/connector_types.h"
 #include "pipelines/toml_errors.h"
+#include "pipelines/toml_names.h"
 #include "pipelines/toml_operators.h"
 #include "pipelines/toml_reader.h"
 
@@ -57,7 +58,6 @@ class Loader : public TomlReader {
   Status ReadPipeline(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSources(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSource(const toml::node& sn, const std::string& what, SourceSpec* src) const;
-  Status CheckNames(const toml::table& root) const;
   Status ReadSchema(const toml::node& n, Schema* schema) const;
   Status ReadSinks(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSink(const toml::node& node, SinkSpec* sink) const;
@@ -340,44 +340,6 @@ Status Loader::ReadSink(const toml::node& sn, SinkSpec* sink) const {
   return Status::OK();
 }
 
-// Names of sources and operators are one namespace: the second use of a name, in file order, is
-// an error at that name. (Their shape was checked when they were read.)
-Status Loader::CheckNames(const toml::table& root) const {
-  struct Use {
-    const toml::node* name;
-    std::string what;
-  };
-  std::vector<Use> uses;
-  for (const char* table : {"source", "operator"}) {
-    const toml::node* n = root.get(table);
-    if (n == nullptr) continue;
-    const bool one = n->is_table();
-    const toml::array* arr = n->as_array();
-    for (size_t i = 0; i < (one ? 1 : arr->size()); ++i) {
-      const toml::node* t = one ? n : arr->get(i);
-      if (const toml::node* name = t->as_table()->get("name")) {
-        uses.push_back({name, one ? "[source]" : fmt::format("[[{}]] #{}", table, i + 1)});
-      }
-    }
-  }
-  std::sort(uses.begin(), uses.end(), [](const Use& a, const Use& b) {
-    const toml::source_position& x = a.name->source().begin;
-    const toml::source_position& y = b.name->source().begin;
-    return x.line != y.line ? x.line < y.line : x.column < y.column;
-  });
-  for (size_t i = 0; i < uses.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      const std::string& name = uses[i].name->as_string()->get();
-      if (name != uses[j].name->as_string()->get()) continue;
-      return Error(*uses[i].name,
-                   fmt::format("name '{}' is already taken by {} (line {}); sources and "
-                               "operators need distinct names",
-                               name, uses[j].what, uses[j].name->source().begin.line));
-    }
-  }
-  return Status::OK();
-}
-
 Result<PipelineSpec> Loader::Load() {
   toml::table root;
 #if TOML_EXCEPTIONS
@@ -420,7 +382,7 @@ Result<PipelineSpec> Loader::Load() {
   SLUICE_RETURN_IF_ERROR(ReadPipeline(root, &spec));
   SLUICE_RETURN_IF_ERROR(ReadSources(root, &spec));
   SLUICE_RETURN_IF_ERROR(ReadOperators(*this, root, &spec.operators));
-  SLUICE_RETURN_IF_ERROR(CheckNames(root));
+  SLUICE_RETURN_IF_ERROR(CheckNames(*this, root));
   SLUICE_RETURN_IF_ERROR(ReadSinks(root, &spec));
   // Checkpoints are on unless turned off; their state lives in "<name>.state" by default.
   if (!checkpoints_off_ && spec.state_dir.empty()) spec.state_dir = spec.name + ".state";

@@ -10,8 +10,8 @@
 namespace sluice {
 namespace {
 
-const std::vector<std::string> kOperatorTypes = {"filter",    "map",   "key_by",      "window",
-                                                 "aggregate", "union", "window_join", "interval_join"};
+const std::vector<std::string> kOperatorTypes = {
+    "filter", "map", "key_by", "window", "aggregate", "union", "window_join", "interval_join"};
 const std::vector<std::string> kWindowKinds = {"tumbling", "sliding", "session"};
 const KeyOwners kWindowKeys = {
     {"size", {"tumbling", "sliding"}}, {"slide", {"sliding"}}, {"gap", {"session"}}};

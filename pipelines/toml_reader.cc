@@ -106,8 +106,8 @@ Status TomlReader::GetSignedDuration(const Table& t, const char* key, int64_t* o
     // ParseDuration's "invalid duration '<magnitude>': <why>", for the text as written.
     const std::string& m = d.status().message();
     const size_t why = std::string_view("invalid duration '").size() + magnitude.size() + 3;
-    return Error(*n, fmt::format("invalid duration '{}': {}", text,
-                                 why < m.size() ? m.substr(why) : m));
+    return Error(
+        *n, fmt::format("invalid duration '{}': {}", text, why < m.size() ? m.substr(why) : m));
   }
   *out = negative ? -*d : *d;
   return Status::OK();

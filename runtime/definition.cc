@@ -47,8 +47,8 @@ const char* WindowKindName(WindowKind kind) {
 }
 
 const char* JoinTypeName(JoinType type) {
-  return type == JoinType::kInner  ? "inner"
-         : type == JoinType::kLeft ? "left"
+  return type == JoinType::kInner   ? "inner"
+         : type == JoinType::kLeft  ? "left"
          : type == JoinType::kRight ? "right"
                                     : "full";
 }

@@ -141,9 +141,10 @@ PipelineBuilder& PipelineBuilder::as(std::string name) {
   }
   for (const std::string* other : names) {
     if (other != target && *other == name) {
-      Fail(fmt::format("as(\"{}\"): the name is already taken; sources and operators need "
-                       "distinct names",
-                       name));
+      Fail(
+          fmt::format("as(\"{}\"): the name is already taken; sources and operators need "
+                      "distinct names",
+                      name));
       return *this;
     }
   }
@@ -329,8 +330,8 @@ PipelineBuilder& PipelineBuilder::tumbling_join(std::vector<std::string> inputs,
 
 PipelineBuilder& PipelineBuilder::sliding_join(std::vector<std::string> inputs,
                                                std::vector<std::string> left_key,
-                                               std::vector<std::string> right_key,
-                                               std::string size, std::string slide) {
+                                               std::vector<std::string> right_key, std::string size,
+                                               std::string slide) {
   return WindowJoin(std::move(inputs), std::move(left_key), std::move(right_key),
                     WindowKind::kSliding, Duration(size, "sliding_join size"),
                     Duration(slide, "sliding_join slide"), 0);
@@ -356,9 +357,10 @@ PipelineBuilder& PipelineBuilder::interval_join(std::vector<std::string> inputs,
     const bool negative = !text.empty() && text[0] == '-';
     auto us = ParseDuration(std::string_view(text).substr(negative ? 1 : 0));
     if (!us.ok()) {
-      Fail(fmt::format("{}: invalid duration '{}' (write e.g. \"10s\" or \"-5s\"; units us, ms, "
-                       "s, m, h)",
-                       what, text));
+      Fail(
+          fmt::format("{}: invalid duration '{}' (write e.g. \"10s\" or \"-5s\"; units us, ms, "
+                      "s, m, h)",
+                      what, text));
       return 0;
     }
     return negative ? -*us : *us;
@@ -448,8 +450,8 @@ PipelineBuilder& PipelineBuilder::collect(std::shared_ptr<Collector> collector) 
 Result<PipelineSpec> PipelineBuilder::spec() const {
   if (!error_.ok()) return error_;
   if (from_pending_) {
-    return Status::InvalidArgument(fmt::format(
-        "from({}) is followed by no operator or sink", fmt::join(from_, ", ")));
+    return Status::InvalidArgument(
+        fmt::format("from({}) is followed by no operator or sink", fmt::join(from_, ", ")));
   }
   if (spec_.source.type.empty()) return Status::InvalidArgument("the pipeline has no source");
   for (size_t i = 0; i <= spec_.more_sources.size() && !spec_.more_sources.empty(); ++i) {

@@ -22,7 +22,8 @@
 // added just before it), and unions and joins name their inputs:
 //
 //   PipelineBuilder("bids-per-auction")
-//       .csv_source("bids.csv", {{"auction", "int64"}, {"price", "double"}, {"ts", "timestamp_ms"}})
+//       .csv_source("bids.csv", {{"auction", "int64"}, {"price", "double"},
+//                                {"ts", "timestamp_ms"}})
 //       .event_time("ts", "1s").as("bids")
 //       .csv_source("auctions.csv", {{"id", "int64"}, {"seller", "string"},
 //                                    {"ts", "timestamp_ms"}})
@@ -187,16 +188,16 @@ class PipelineBuilder {
   PipelineBuilder& WindowJoin(std::vector<std::string> inputs, std::vector<std::string> left_key,
                               std::vector<std::string> right_key, WindowKind kind, int64_t size,
                               int64_t slide, int64_t gap);
-  OperatorSpec Join(OpKind kind, std::vector<std::string> inputs,
-                    std::vector<std::string> left_key, std::vector<std::string> right_key);
+  OperatorSpec Join(OpKind kind, std::vector<std::string> inputs, std::vector<std::string> left_key,
+                    std::vector<std::string> right_key);
   void Fail(std::string message);
 
   enum class Added { kNothing, kSource, kOperator, kSink };
 
   PipelineSpec spec_;
   Status error_;
-  Added last_ = Added::kNothing;      // what the last source, operator or sink call added
-  std::vector<std::string> from_;     // a from() not yet taken by an operator or sink
+  Added last_ = Added::kNothing;   // what the last source, operator or sink call added
+  std::vector<std::string> from_;  // a from() not yet taken by an operator or sink
   bool from_pending_ = false;
 };
 

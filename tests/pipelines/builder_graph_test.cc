@@ -279,8 +279,9 @@ TEST_CASE("builder: union and join errors") {
   CHECK(ErrorOf(b) == "interval_join: lower (1s) must be at most upper (-1s)");
   b = TwoSources();
   b.interval_join({"bids", "auctions"}, {"auction"}, {"id"}, "--1s", "1s").null_sink();
-  CHECK(ErrorOf(b) == "interval_join lower: invalid duration '--1s' (write e.g. \"10s\" or \"-5s\"; "
-                      "units us, ms, s, m, h)");
+  CHECK(ErrorOf(b) ==
+        "interval_join lower: invalid duration '--1s' (write e.g. \"10s\" or \"-5s\"; "
+        "units us, ms, s, m, h)");
   b = TwoSources();
   b.tumbling_join({"bids", "auctions"}, {"auction"}, {"id"}, "1 s").null_sink();
   CHECK(ErrorOf(b).find("tumbling_join size: invalid duration '1 s'") == 0);

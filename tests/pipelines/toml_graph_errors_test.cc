@@ -93,9 +93,10 @@ TEST_CASE("source name and idle_timeout errors") {
   CHECK(ErrorOf(Edit("idle_timeout = \"30s\"", "colour = \"red\"")) ==
         "g.toml:18:1: unknown key 'colour' in [[source]] #2 of type \"csv\" (expected type, "
         "event_time, max_out_of_orderness, path, schema, delimiter)");
-  CHECK(ErrorOf(Edit("[[source]]\nname = \"bids\"", "[[source]]\nname = \"bids\"\ninput = \"x\"")) ==
-        "g.toml:6:1: unknown key 'input' in [[source]] #1 of type \"csv\" (expected type, "
-        "event_time, max_out_of_orderness, path, schema, delimiter)");
+  CHECK(
+      ErrorOf(Edit("[[source]]\nname = \"bids\"", "[[source]]\nname = \"bids\"\ninput = \"x\"")) ==
+      "g.toml:6:1: unknown key 'input' in [[source]] #1 of type \"csv\" (expected type, "
+      "event_time, max_out_of_orderness, path, schema, delimiter)");
 }
 
 TEST_CASE("'source' must be one table or an array of tables") {
@@ -157,8 +158,8 @@ TEST_CASE("operator name, input and inputs errors") {
         "g.toml:22:1: unknown key 'inptu' in [[operator]] #1 (filter) (did you mean 'input'?)");
   CHECK(ErrorOf(Edit("input = \"bids\"", "colour = \"bids\"")) ==
         "g.toml:22:1: unknown key 'colour' in [[operator]] #1 (filter) (expected type, where)");
-  CHECK(ErrorOf(Edit("fields = [\"auction_seller\"]",
-                     "fields = [\"auction_seller\"]\nname = \"9\"")) ==
+  CHECK(ErrorOf(
+            Edit("fields = [\"auction_seller\"]", "fields = [\"auction_seller\"]\nname = \"9\"")) ==
         "g.toml:41:8: 'name' must be letters, digits and '_', not starting with a digit (it is how "
         "`input` refers to it), found \"9\"");
 }
@@ -285,7 +286,8 @@ TEST_CASE("window_join errors") {
             .find("g.toml:33:9: a sliding window of 1m sliding by 1us puts every event in") == 0);
   CHECK(ErrorOf(Operator2(head + "kind = \"session\"\ngap = \"0s\"\n")) ==
         "g.toml:32:7: 'gap' must be greater than 0, found string \"0s\"");
-  CHECK(ErrorOf(Operator2(head + "kind = \"tumbling\"\nsize = \"1m\"\naggregates = [\"count()\"]\n")) ==
+  CHECK(ErrorOf(
+            Operator2(head + "kind = \"tumbling\"\nsize = \"1m\"\naggregates = [\"count()\"]\n")) ==
         "g.toml:33:1: unknown key 'aggregates' in [[operator]] #2 (window_join) of kind "
         "\"tumbling\" (expected type, name, inputs, kind, key, left_key, right_key, left_prefix, "
         "right_prefix, size)");

@@ -24,9 +24,10 @@ PipelineSpec Load(const std::string& text) {
 
 // Two named generator sources `a` and `b`, then `operators`, then a null sink.
 std::vector<OperatorSpec> LoadOperators(const std::string& operators) {
-  return Load("[[source]]\nname = \"a\"\ntype = \"generator\"\n"
-              "[[source]]\nname = \"b\"\ntype = \"generator\"\n" +
-              operators + "\n[sink]\ntype = \"null\"\n")
+  return Load(
+             "[[source]]\nname = \"a\"\ntype = \"generator\"\n"
+             "[[source]]\nname = \"b\"\ntype = \"generator\"\n" +
+             operators + "\n[sink]\ntype = \"null\"\n")
       .operators;
 }
 
@@ -58,8 +59,7 @@ TEST_CASE("graph file: two named sources, a filter, an interval join, a keyed wi
   const SourceSpec& auctions = p.more_sources[0];
   CHECK(auctions.name == "auctions");
   CHECK(auctions.path == "auctions.csv");
-  CHECK(auctions.schema.ToString() ==
-        "id:int64, seller:string, category:string, ts:timestamp_ms");
+  CHECK(auctions.schema.ToString() == "id:int64, seller:string, category:string, ts:timestamp_ms");
   CHECK(auctions.event_time == "ts");
   CHECK(auctions.idle_timeout == 30'000'000);
   CHECK(auctions.loc.line == 12);
@@ -131,8 +131,9 @@ TEST_CASE("a single [source] or [[source]] may be named or not, and may have an 
   CHECK(p.more_sources.empty());
   CHECK(p.source.loc.line == 1);
   // Inline tables in an array are sources too, in file order.
-  p = Load("source = [{ name = \"x\", type = \"generator\" }, { name = \"y\", type = \"generator\", "
-           "events = 5 }, { name = \"z_2\", type = \"generator\" }]\n[sink]\ntype = \"null\"\n");
+  p = Load(
+      "source = [{ name = \"x\", type = \"generator\" }, { name = \"y\", type = \"generator\", "
+      "events = 5 }, { name = \"z_2\", type = \"generator\" }]\n[sink]\ntype = \"null\"\n");
   CHECK(p.source.name == "x");
   REQUIRE(p.more_sources.size() == 2);
   CHECK(p.more_sources[0].name == "y");
@@ -164,8 +165,9 @@ TEST_CASE("every operator type takes name and input or inputs") {
 }
 
 TEST_CASE("union: inputs in order, an optional name, loc at its header") {
-  auto ops = LoadOperators("[[operator]]\ntype = \"union\"\ninputs = [\"b\", \"a\", \"b\"]\n"
-                           "[[operator]]\nname = \"u2\"\ntype = \"union\"\ninputs = [\"a\", \"b\"]");
+  auto ops = LoadOperators(
+      "[[operator]]\ntype = \"union\"\ninputs = [\"b\", \"a\", \"b\"]\n"
+      "[[operator]]\nname = \"u2\"\ntype = \"union\"\ninputs = [\"a\", \"b\"]");
   REQUIRE(ops.size() == 2);
   CHECK(ops[0].kind == OpKind::kUnion);
   CHECK(ops[0].inputs == Names{"b", "a", "b"});  // repeated inputs are the planner's to judge
@@ -213,8 +215,9 @@ TEST_CASE("window_join: every kind, key or left_key/right_key, prefixes") {
 }
 
 TEST_CASE("interval_join: signed bounds, every join type, inner by default") {
-  const std::string head = "[[operator]]\ntype = \"interval_join\"\ninputs = [\"a\", \"b\"]\n"
-                           "key = [\"key\"]\n";
+  const std::string head =
+      "[[operator]]\ntype = \"interval_join\"\ninputs = [\"a\", \"b\"]\n"
+      "key = [\"key\"]\n";
   auto ops = LoadOperators(head + "lower = \"-5s\"\nupper = \"1m30s\"\n");
   CHECK(ops[0].kind == OpKind::kIntervalJoin);
   CHECK(ops[0].lower == -5'000'000);

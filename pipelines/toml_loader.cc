@@ -18,6 +18,7 @@
 #include "base/time_util.h"
 #include "operators/connector_types.h"
 #include "pipelines/toml_errors.h"
+#include "pipelines/toml_names.h"
 #include "pipelines/toml_operators.h"
 #include "pipelines/toml_reader.h"
 
@@ -55,7 +56,8 @@ class Loader : public TomlReader {
 
  private:
   Status ReadPipeline(const toml::table& root, PipelineSpec* spec) const;
-  Status ReadSource(const toml::table& root, SourceSpec* src) const;
+  Status ReadSources(const toml::table& root, PipelineSpec* spec) const;
+  Status ReadSource(const toml::node& sn, const std::string& what, SourceSpec* src) const;
   Status ReadSchema(const toml::node& n, Schema* schema) const;
   Status ReadSinks(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSink(const toml::node& node, SinkSpec* sink) const;
@@ -158,21 +160,48 @@ Status Loader::ReadSchema(const toml::node& n, Schema* schema) const {
   return Status::OK();
 }
 
-Status Loader::ReadSource(const toml::table& root, SourceSpec* src) const {
+// [source] is one table; [[source]] an array of them, the first of which is PipelineSpec::source
+// and the others more_sources, in file order. With several, each needs a name.
+Status Loader::ReadSources(const toml::table& root, PipelineSpec* spec) const {
   const toml::node* sn = root.get("source");
   if (sn == nullptr) return Status::InvalidArgument(file() + ": missing [source] table");
-  if (!sn->is_table()) {
-    return Error(*sn, fmt::format("'source' must be a table, written [source], found {}",
+  if (sn->is_table()) return ReadSource(*sn, "[source]", &spec->source);
+  const toml::array* arr = sn->as_array();
+  if (arr == nullptr || arr->empty() || !arr->is_array_of_tables()) {
+    return Error(*sn, fmt::format("'source' must be a table, written [source] (or several, "
+                                  "written [[source]]), found {}",
                                   DescribeNode(*sn)));
   }
-  src->loc = Loc(sn->source().begin);
-  Table t{sn->as_table(), sn, "[source]"};
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& n = *arr->get(i);
+    SourceSpec src;
+    SLUICE_RETURN_IF_ERROR(ReadSource(n, fmt::format("[[source]] #{}", i + 1), &src));
+    if (arr->size() > 1 && src.name.empty()) {
+      return Error(n, fmt::format("[[source]] #{} needs 'name': a pipeline with several sources "
+                                  "names each one, for the 'input' of operators and sinks",
+                                  i + 1));
+    }
+    if (i == 0) {
+      spec->source = std::move(src);
+    } else {
+      spec->more_sources.push_back(std::move(src));
+    }
+  }
+  return Status::OK();
+}
+
+Status Loader::ReadSource(const toml::node& sn, const std::string& what, SourceSpec* src) const {
+  src->loc = Loc(sn.source().begin);
+  Table t{sn.as_table(), &sn, what};
   static const std::vector<std::string> kSourceTypes = SourceTypeNames();
   static const KeyOwners kSourceKeys = KeyOwnersOf(SourceTypes());
   SLUICE_RETURN_IF_ERROR(GetOneOf(t, "type", kSourceTypes, "source type", &src->type));
-  t.what = fmt::format("[source] of type \"{}\"", src->type);
-  SLUICE_RETURN_IF_ERROR(
-      CheckKeys(t, {"type", "event_time", "max_out_of_orderness"}, kSourceKeys, src->type));
+  t.what = fmt::format("{} of type \"{}\"", what, src->type);
+  // name and idle_timeout are kept out of the "expected" list, as the graph keys of operators.
+  SLUICE_RETURN_IF_ERROR(CheckKeys(t, {"type", "event_time", "max_out_of_orderness"}, kSourceKeys,
+                                   src->type, {"name", "idle_timeout"}));
+  SLUICE_RETURN_IF_ERROR(GetName(t, "name", &src->name));
+  SLUICE_RETURN_IF_ERROR(GetDuration(t, "idle_timeout", &src->idle_timeout, false, false));
   const SourceType& type = *FindSourceType(src->type);
   const bool generator = type.fixed_schema != nullptr;
   SLUICE_RETURN_IF_ERROR(GetString(t, "path", &src->path, type.needs_path));
@@ -290,7 +319,8 @@ Status Loader::ReadSink(const toml::node& sn, SinkSpec* sink) const {
   static const KeyOwners kSinkKeys = KeyOwnersOf(SinkTypes());
   SLUICE_RETURN_IF_ERROR(GetOneOf(t, "type", kSinkTypes, "sink type", &sink->type));
   t.what = fmt::format("[sink] of type \"{}\"", sink->type);
-  SLUICE_RETURN_IF_ERROR(CheckKeys(t, {"type"}, kSinkKeys, sink->type));
+  SLUICE_RETURN_IF_ERROR(CheckKeys(t, {"type"}, kSinkKeys, sink->type, {"input"}));
+  SLUICE_RETURN_IF_ERROR(GetString(t, "input", &sink->input, false));
   SLUICE_RETURN_IF_ERROR(GetString(t, "path", &sink->path, FindSinkType(sink->type)->needs_path));
   if (t.table->get("format") != nullptr) {
     SLUICE_RETURN_IF_ERROR(GetOneOf(t, "format", {"jsonl", "csv"}, "stdout format", &sink->format));
@@ -350,8 +380,9 @@ Result<PipelineSpec> Loader::Load() {
   PipelineSpec spec;
   spec.file = file();
   SLUICE_RETURN_IF_ERROR(ReadPipeline(root, &spec));
-  SLUICE_RETURN_IF_ERROR(ReadSource(root, &spec.source));
+  SLUICE_RETURN_IF_ERROR(ReadSources(root, &spec));
   SLUICE_RETURN_IF_ERROR(ReadOperators(*this, root, &spec.operators));
+  SLUICE_RETURN_IF_ERROR(CheckNames(*this, root));
   SLUICE_RETURN_IF_ERROR(ReadSinks(root, &spec));
   // Checkpoints are on unless turned off; their state lives in "<name>.state" by default.
   if (!checkpoints_off_ && spec.state_dir.empty()) spec.state_dir = spec.name + ".state";

@@ -2,13 +2,16 @@
 // docs/pipelines.md.
 //
 // The loader checks shape only: tables, keys, value types, durations, schema types, and that
-// event_time names a timestamp or int64 field. What expressions and aggregates mean, and
-// whether operators come in a valid order, is checked by the planner, which reports it through
-// the SourceLoc fields recorded here (file, 1-based line and column, columns in code points):
+// event_time names a timestamp or int64 field; of graphs, that names are identifiers used once
+// among sources and operators, and that unions and joins have the right number of inputs. Whether
+// inputs name something, cycles, schemas and key types are for the planner. What expressions and
+// aggregates mean, and whether operators come in a valid order, is checked by the planner, which
+// reports it through the SourceLoc fields recorded here (file, 1-based line and column, columns in
+// code points):
 //   PipelineSpec::loc      the [pipeline] header (line 0 when there is none)
-//   SourceSpec::loc        the [source] header
-//   OperatorSpec::loc      the [[operator]] header; for a filter, the first character of the
-//                          `where` text inside its quotes
+//   SourceSpec::loc        the [source] (or [[source]]) header, for more_sources too
+//   OperatorSpec::loc      the [[operator]] header (unions and joins too); for a filter, the
+//                          first character of the `where` text inside its quotes
 //   Assignment::loc        the first character of the expression after "field = "
 //   AggregateSpec::loc     the first character of the aggregate text
 //   SinkSpec::loc          the [sink] header

@@ -10,10 +10,131 @@
 namespace sluice {
 namespace {
 
-const std::vector<std::string> kOperatorTypes = {"filter", "map", "key_by", "window", "aggregate"};
+const std::vector<std::string> kOperatorTypes = {
+    "filter", "map", "key_by", "window", "aggregate", "union", "window_join", "interval_join"};
 const std::vector<std::string> kWindowKinds = {"tumbling", "sliding", "session"};
 const KeyOwners kWindowKeys = {
     {"size", {"tumbling", "sliding"}}, {"slide", {"sliding"}}, {"gap", {"session"}}};
+// The keys every operator of one input takes besides its own, kept out of the "expected ..." list
+// of its messages (CheckKeys).
+const std::vector<std::string> kGraphKeys = {"name", "input", "inputs"};
+// The keys of both joins, besides those of their kind.
+const std::vector<std::string> kJoinKeys = {"key", "left_key", "right_key", "left_prefix",
+                                            "right_prefix"};
+const std::vector<std::string> kJoinTypes = {"inner", "left", "right", "full"};
+
+// Where `key` is written in `t` (its key, or its value when toml++ has no position for the key);
+// REQUIRES: t holds key.
+toml::source_position KeyPosition(const Table& t, std::string_view key) {
+  for (const auto& [k, v] : *t.table) {
+    if (k.str() == key) return k.source().begin.line ? k.source().begin : v.source().begin;
+  }
+  return t.node->source().begin;
+}
+
+bool Before(const toml::source_position& a, const toml::source_position& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
+
+std::string SignedDuration(int64_t us) {
+  return us < 0 ? "-" + FormatDuration(-us) : FormatDuration(us);
+}
+
+std::vector<std::string> Texts(const std::vector<const toml::node*>& nodes) {
+  std::vector<std::string> out;
+  for (const toml::node* n : nodes) out.push_back(n->as_string()->get());
+  return out;
+}
+
+// `name`, and `input` or `inputs`: what every operator may say about its place in the graph.
+// `min_inputs`/`max_inputs` bound the number of `inputs` (0 = no bound), and `noun` names the
+// operator in messages about that number; an operator that reads several inputs (`min_inputs`
+// >= 2) takes only `inputs`, and needs it.
+Status ReadGraphKeys(const TomlReader& r, const Table& t, size_t min_inputs, size_t max_inputs,
+                     const std::string& noun, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(r.GetName(t, "name", &op->name));
+  const toml::node* one = t.table->get("input");
+  const toml::node* many = t.table->get("inputs");
+  if (one != nullptr && min_inputs >= 2) {
+    return r.Error(KeyPosition(t, "input"),
+                   fmt::format("'input' does not apply to {}: {} reads {} inputs, written inputs "
+                               "= [{}]",
+                               t.what, noun, max_inputs == 2 ? "two" : "several",
+                               max_inputs == 2 ? "\"left\", \"right\"" : "\"a\", \"b\""));
+  }
+  if (one != nullptr && many != nullptr) {
+    const toml::source_position a = KeyPosition(t, "input"), b = KeyPosition(t, "inputs");
+    return r.Error(Before(a, b) ? b : a,
+                   fmt::format("{} has both 'input' and 'inputs'; write one input as input = "
+                               "\"a\" or several as inputs = [\"a\", \"b\"]",
+                               t.what));
+  }
+  if (one != nullptr) {
+    std::string input;
+    SLUICE_RETURN_IF_ERROR(r.GetString(t, "input", &input, true));
+    op->inputs.push_back(std::move(input));
+    return Status::OK();
+  }
+  if (many == nullptr && min_inputs >= 2) {
+    return r.Error(*t.node, fmt::format("{} needs 'inputs', the names of {}", t.what,
+                                        max_inputs == 2 ? "its left and right inputs"
+                                                        : "the sources or operators it merges"));
+  }
+  std::vector<const toml::node*> inputs;
+  SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "inputs", &inputs, false));
+  if (many != nullptr && max_inputs != 0 && min_inputs == max_inputs &&
+      inputs.size() != min_inputs) {
+    return r.Error(*many, fmt::format("{} needs exactly {} inputs (left, right), found {}", noun,
+                                      min_inputs, inputs.size()));
+  }
+  if (many != nullptr && inputs.size() < min_inputs) {
+    return r.Error(*many, fmt::format("{} needs at least {} inputs, found {}", noun, min_inputs,
+                                      inputs.size()));
+  }
+  op->inputs = Texts(inputs);
+  return Status::OK();
+}
+
+// `key`, or `left_key` and `right_key`; then `left_prefix` and `right_prefix`.
+Status ReadJoinKeys(const TomlReader& r, const Table& t, OperatorSpec* op) {
+  const toml::node* key = t.table->get("key");
+  const toml::node* left = t.table->get("left_key");
+  const toml::node* right = t.table->get("right_key");
+  if (key != nullptr && (left != nullptr || right != nullptr)) {
+    const toml::source_position k = KeyPosition(t, "key");
+    const toml::source_position other = KeyPosition(t, left != nullptr ? "left_key" : "right_key");
+    return r.Error(Before(k, other) ? other : k,
+                   fmt::format("{} has both 'key' and '{}': write key = [...] when both inputs "
+                               "call the key fields alike, else left_key and right_key",
+                               t.what, left != nullptr ? "left_key" : "right_key"));
+  }
+  std::vector<const toml::node*> nodes;
+  if (key != nullptr) {
+    SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "key", &nodes, true));
+    op->left_key = op->right_key = Texts(nodes);
+  } else if (left == nullptr && right == nullptr) {
+    return r.Error(*t.node, fmt::format("{} needs 'key' (the key fields, named alike in both "
+                                        "inputs) or 'left_key' and 'right_key'",
+                                        t.what));
+  } else if (left == nullptr || right == nullptr) {
+    return r.Error(*t.node, fmt::format("{} needs '{}' to go with '{}'", t.what,
+                                        left == nullptr ? "left_key" : "right_key",
+                                        left == nullptr ? "right_key" : "left_key"));
+  } else {
+    SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "left_key", &nodes, true));
+    op->left_key = Texts(nodes);
+    nodes.clear();
+    SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "right_key", &nodes, true));
+    op->right_key = Texts(nodes);
+    if (op->right_key.size() != op->left_key.size()) {
+      return r.Error(*right, fmt::format("'right_key' must name as many fields as 'left_key' "
+                                         "({}), found {}",
+                                         op->left_key.size(), op->right_key.size()));
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(r.GetString(t, "left_prefix", &op->left_prefix, false));
+  return r.GetString(t, "right_prefix", &op->right_prefix, false);
+}
 
 bool IsFieldName(std::string_view s) {
   if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
@@ -71,12 +192,10 @@ Status ReadAggregates(const TomlReader& r, const Table& t, std::vector<Aggregate
   return Status::OK();
 }
 
-Status ReadWindow(const TomlReader& r, const Table& header, OperatorSpec* op) {
-  std::string kind;
-  SLUICE_RETURN_IF_ERROR(r.GetOneOf(header, "kind", kWindowKinds, "window kind", &kind));
-  const Table t{header.table, header.node, fmt::format("{} of kind \"{}\"", header.what, kind)};
-  SLUICE_RETURN_IF_ERROR(
-      r.CheckKeys(t, {"type", "kind", "allowed_lateness", "aggregates"}, kWindowKeys, kind));
+// The window of a window or window join: `kind` and, as it says, `size`, `slide` or `gap`. `t`
+// names the table with its kind (CheckKeys has accepted its keys).
+Status ReadWindowShape(const TomlReader& r, const Table& t, const std::string& kind,
+                       OperatorSpec* op) {
   if (kind == "tumbling") {
     op->window = WindowKind::kTumbling;
     SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "size", &op->size, true, true));
@@ -96,8 +215,73 @@ Status ReadWindow(const TomlReader& r, const Table& header, OperatorSpec* op) {
     op->window = WindowKind::kSession;
     SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "gap", &op->gap, true, true));
   }
+  return Status::OK();
+}
+
+Status ReadWindow(const TomlReader& r, const Table& header, OperatorSpec* op) {
+  std::string kind;
+  SLUICE_RETURN_IF_ERROR(r.GetOneOf(header, "kind", kWindowKinds, "window kind", &kind));
+  const Table t{header.table, header.node, fmt::format("{} of kind \"{}\"", header.what, kind)};
+  SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "kind", "allowed_lateness", "aggregates"},
+                                     kWindowKeys, kind, kGraphKeys));
+  SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 0, 0, "a window", op));
+  SLUICE_RETURN_IF_ERROR(ReadWindowShape(r, t, kind, op));
   SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "allowed_lateness", &op->allowed_lateness, false, false));
   return ReadAggregates(r, t, &op->aggregates);
+}
+
+// A window join: `inputs = [left, right]`, the window's `kind` and its durations, the keys and
+// the prefixes. Window joins are inner: `join` is refused with a pointer to interval joins.
+Status ReadWindowJoin(const TomlReader& r, const Table& header, OperatorSpec* op) {
+  std::string kind;
+  SLUICE_RETURN_IF_ERROR(r.GetOneOf(header, "kind", kWindowKinds, "window kind", &kind));
+  const Table t{header.table, header.node, fmt::format("{} of kind \"{}\"", header.what, kind)};
+  if (t.table->get("join") != nullptr) {
+    return r.Error(KeyPosition(t, "join"),
+                   fmt::format("'join' does not apply to {}: window joins are inner (an "
+                               "interval_join can be left, right or full)",
+                               t.what));
+  }
+  if (t.table->get("input") != nullptr) {
+    return ReadGraphKeys(r, t, 2, 2, "a window_join", op);  // reports the 'input'
+  }
+  std::vector<std::string> common = {"type", "name", "inputs", "kind"};
+  common.insert(common.end(), kJoinKeys.begin(), kJoinKeys.end());
+  SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, common, kWindowKeys, kind));
+  SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 2, 2, "a window_join", op));
+  SLUICE_RETURN_IF_ERROR(ReadJoinKeys(r, t, op));
+  return ReadWindowShape(r, t, kind, op);
+}
+
+// An interval join: `inputs = [left, right]`, `lower` and `upper` (signed), `join`, the keys and
+// the prefixes.
+Status ReadIntervalJoin(const TomlReader& r, const Table& t, OperatorSpec* op) {
+  if (t.table->get("input") != nullptr) {
+    return ReadGraphKeys(r, t, 2, 2, "an interval_join", op);  // reports the 'input'
+  }
+  std::vector<std::string> common = {"type", "name", "inputs", "lower", "upper", "join"};
+  common.insert(common.end(), kJoinKeys.begin(), kJoinKeys.end());
+  SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, common, {}, ""));
+  SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 2, 2, "an interval_join", op));
+  SLUICE_RETURN_IF_ERROR(ReadJoinKeys(r, t, op));
+  SLUICE_RETURN_IF_ERROR(r.GetSignedDuration(t, "lower", &op->lower, true));
+  SLUICE_RETURN_IF_ERROR(r.GetSignedDuration(t, "upper", &op->upper, true));
+  if (op->lower > op->upper) {
+    return r.Error(*t.table->get("lower"),
+                   fmt::format("'lower' ({}) must be at most 'upper' ({}): a right row matches a "
+                               "left row when left.ts + lower <= right.ts <= left.ts + upper",
+                               SignedDuration(op->lower), SignedDuration(op->upper)));
+  }
+  op->join_type = JoinType::kInner;
+  if (t.table->get("join") != nullptr) {
+    std::string join;
+    SLUICE_RETURN_IF_ERROR(r.GetOneOf(t, "join", kJoinTypes, "join type", &join));
+    op->join_type = join == "left"    ? JoinType::kLeft
+                    : join == "right" ? JoinType::kRight
+                    : join == "full"  ? JoinType::kFull
+                                      : JoinType::kInner;
+  }
+  return Status::OK();
 }
 
 Status ReadOperator(const TomlReader& r, const Table& header, OperatorSpec* op) {
@@ -105,9 +289,11 @@ Status ReadOperator(const TomlReader& r, const Table& header, OperatorSpec* op) 
   std::string type;
   SLUICE_RETURN_IF_ERROR(r.GetOneOf(header, "type", kOperatorTypes, "operator type", &type));
   const Table t{header.table, header.node, fmt::format("{} ({})", header.what, type)};
+  const std::string noun = "a " + type;
   if (type == "filter") {
     op->kind = OpKind::kFilter;
-    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "where"}, {}, ""));
+    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "where"}, {}, "", kGraphKeys));
+    SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 0, 0, noun, op));
     SLUICE_RETURN_IF_ERROR(r.GetString(t, "where", &op->where, true));
     // A filter's loc is the first character of its `where` text rather than the [[operator]]
     // header: PipelineSpec has no separate place for it, and the planner adds an expression
@@ -115,7 +301,8 @@ Status ReadOperator(const TomlReader& r, const Table& header, OperatorSpec* op) 
     op->loc = r.TextLoc(*t.table->get("where"), 0);
   } else if (type == "map") {
     op->kind = OpKind::kMap;
-    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "set", "keep"}, {}, ""));
+    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "set", "keep"}, {}, "", kGraphKeys));
+    SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 0, 0, noun, op));
     SLUICE_RETURN_IF_ERROR(ReadAssignments(r, t, &op->set));
     std::vector<const toml::node*> keep;
     SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "keep", &keep, false));
@@ -125,17 +312,31 @@ Status ReadOperator(const TomlReader& r, const Table& header, OperatorSpec* op) 
     }
   } else if (type == "key_by") {
     op->kind = OpKind::kKeyBy;
-    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "fields"}, {}, ""));
+    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "fields"}, {}, "", kGraphKeys));
+    SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 0, 0, noun, op));
     std::vector<const toml::node*> fields;
     SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "fields", &fields, true));
     for (const toml::node* n : fields) op->fields.push_back(n->as_string()->get());
   } else if (type == "window") {
     op->kind = OpKind::kWindow;
     SLUICE_RETURN_IF_ERROR(ReadWindow(r, t, op));
-  } else {
+  } else if (type == "aggregate") {
     op->kind = OpKind::kAggregate;
-    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "aggregates"}, {}, ""));
+    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "aggregates"}, {}, "", kGraphKeys));
+    SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 0, 0, noun, op));
     SLUICE_RETURN_IF_ERROR(ReadAggregates(r, t, &op->aggregates));
+  } else if (type == "union") {
+    op->kind = OpKind::kUnion;
+    if (t.table->get("input") == nullptr) {  // else ReadGraphKeys reports it
+      SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "name", "inputs"}, {}, ""));
+    }
+    SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 2, 0, noun, op));
+  } else if (type == "window_join") {
+    op->kind = OpKind::kWindowJoin;
+    SLUICE_RETURN_IF_ERROR(ReadWindowJoin(r, t, op));
+  } else {
+    op->kind = OpKind::kIntervalJoin;
+    SLUICE_RETURN_IF_ERROR(ReadIntervalJoin(r, t, op));
   }
   return Status::OK();
 }

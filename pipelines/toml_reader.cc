@@ -25,16 +25,19 @@ Status TomlReader::Missing(const Table& t, const char* key) const {
 }
 
 Status TomlReader::CheckKeys(const Table& t, const std::vector<std::string>& common,
-                             const KeyOwners& owned, const std::string& type) const {
+                             const KeyOwners& owned, const std::string& type,
+                             const std::vector<std::string>& unlisted) const {
   std::vector<std::string> allowed = common;
   for (const auto& [key, owners] : owned) {
     if (Contains(owners, type)) allowed.push_back(key);
   }
+  std::vector<std::string> accepted = allowed;
+  accepted.insert(accepted.end(), unlisted.begin(), unlisted.end());
   // Of several wrong keys, the first in the file is reported (the table itself is sorted).
   const toml::key* first = nullptr;
   toml::source_position at{};
   for (const auto& [k, v] : *t.table) {
-    if (Contains(allowed, k.str())) continue;
+    if (Contains(accepted, k.str())) continue;
     const toml::source_position p = k.source().begin.line ? k.source().begin : v.source().begin;
     if (first == nullptr || p.line < at.line || (p.line == at.line && p.column < at.column)) {
       first = &k;
@@ -49,7 +52,7 @@ Status TomlReader::CheckKeys(const Table& t, const std::vector<std::string>& com
                                    JoinNames(owners)));
     }
   }
-  const std::string best = ClosestName(key, allowed);
+  const std::string best = ClosestName(key, accepted);
   return Error(
       at, best.empty()
               ? fmt::format("unknown key '{}' in {} (expected {})", key, t.what, JoinNames(allowed))
@@ -83,6 +86,49 @@ Status TomlReader::GetDuration(const Table& t, const char* key, int64_t* out, bo
     return Error(*n, fmt::format("'{}' must be greater than 0, found {}", key, DescribeNode(*n)));
   }
   *out = *d;
+  return Status::OK();
+}
+
+Status TomlReader::GetSignedDuration(const Table& t, const char* key, int64_t* out,
+                                     bool required) const {
+  const toml::node* n = t.table->get(key);
+  if (n == nullptr) return required ? Missing(t, key) : Status::OK();
+  if (!n->is_string()) {
+    return Error(*n, fmt::format("'{}' must be a duration string such as \"10s\" or \"-5s\" "
+                                 "(units us, ms, s, m, h), found {}",
+                                 key, DescribeNode(*n)));
+  }
+  const std::string& text = n->as_string()->get();
+  const bool negative = !text.empty() && text[0] == '-';
+  const std::string_view magnitude = std::string_view(text).substr(negative ? 1 : 0);
+  Result<int64_t> d = ParseDuration(magnitude);
+  if (!d.ok()) {
+    // ParseDuration's "invalid duration '<magnitude>': <why>", for the text as written.
+    const std::string& m = d.status().message();
+    const size_t why = std::string_view("invalid duration '").size() + magnitude.size() + 3;
+    return Error(
+        *n, fmt::format("invalid duration '{}': {}", text, why < m.size() ? m.substr(why) : m));
+  }
+  *out = negative ? -*d : *d;
+  return Status::OK();
+}
+
+Status TomlReader::GetName(const Table& t, const char* key, std::string* out) const {
+  const toml::node* n = t.table->get(key);
+  if (n == nullptr) return Status::OK();
+  std::string name;
+  SLUICE_RETURN_IF_ERROR(GetString(t, key, &name, false));
+  const bool valid =
+      !(name[0] >= '0' && name[0] <= '9') && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_';
+      });
+  if (!valid) {
+    return Error(*n, fmt::format("'{}' must be letters, digits and '_', not starting with a "
+                                 "digit (it is how `input` refers to it), found \"{}\"",
+                                 key, name));
+  }
+  *out = std::move(name);
   return Status::OK();
 }
 

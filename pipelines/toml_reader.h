@@ -54,14 +54,22 @@ class TomlReader {
   Status Missing(const Table& t, const char* key) const;
 
   // Accepts the `common` keys and, of the `owned` ones, those whose owners include `type`;
-  // any other key is an error (with a suggestion for a likely typo).
+  // any other key is an error (with a suggestion for a likely typo). `unlisted` keys are accepted
+  // too and suggested for typos, but not listed in the "expected ..." of the message (the graph
+  // keys name/input/inputs, which every table of its kind takes, are kept out of it so that
+  // the messages about the keys of one type stay short and as they were).
   Status CheckKeys(const Table& t, const std::vector<std::string>& common, const KeyOwners& owned,
-                   const std::string& type) const;
+                   const std::string& type, const std::vector<std::string>& unlisted = {}) const;
   // A non-empty string. Leaves *out alone when the key is absent and not required.
   Status GetString(const Table& t, const char* key, std::string* out, bool required) const;
   // A duration string (ParseDuration) in microseconds; `positive` refuses zero.
   Status GetDuration(const Table& t, const char* key, int64_t* out, bool required,
                      bool positive) const;
+  // A duration string that may start with '-' ("-5s"), in microseconds.
+  Status GetSignedDuration(const Table& t, const char* key, int64_t* out, bool required) const;
+  // A name other tables refer to (`name`, of a source or an operator): letters, digits and '_',
+  // not starting with a digit. Leaves *out alone when the key is absent.
+  Status GetName(const Table& t, const char* key, std::string* out) const;
   // A non-empty array of non-empty strings; appends the string nodes to *out.
   Status GetStrings(const Table& t, const char* key, std::vector<const toml::node*>* out,
                     bool required) const;

@@ -16,6 +16,29 @@
 // Expressions are strings in the expression language, or C++ lambdas over a RowView:
 //   .filter([](const RowView& r) { return r.f64("amount") > 0; })
 //   .map("total", [](const RowView& r) { return r.f64("price") * r.i64("qty"); })
+//
+// Graphs: each source call after the first adds a further source; as() names the source or
+// operator added last, from() says what the next operator or sink reads (by default, what was
+// added just before it), and unions and joins name their inputs:
+//
+//   PipelineBuilder("bids-per-auction")
+//       .csv_source("bids.csv", {{"auction", "int64"}, {"price", "double"},
+//                                {"ts", "timestamp_ms"}})
+//       .event_time("ts", "1s").as("bids")
+//       .csv_source("auctions.csv", {{"id", "int64"}, {"seller", "string"},
+//                                    {"ts", "timestamp_ms"}})
+//       .event_time("ts", "1s").idle_timeout("30s").as("auctions")
+//       .from("bids").filter("price > 10").as("big")
+//       .interval_join({"big", "auctions"}, {"auction"}, {"id"}, "-1h", "0s", JoinType::kInner)
+//       .join_prefixes("bid_", "").as("joined")
+//       .key_by({"seller"})
+//       .tumbling("1m", {"count() as bids", "sum(bid_price) as total"})
+//       .csv_sink("per_seller.csv")
+//       .from("big").csv_sink("big_bids.csv")
+//       .Build(&p);
+//
+// The builder checks what a TOML file's loader checks (names, the number of inputs, keys, bounds);
+// the planner checks the rest (unknown inputs, cycles, schemas, key types) at Build().
 // Mistakes (bad durations, unknown types) are remembered and reported by Build(); nothing throws
 // and nothing exits.
 #pragma once
@@ -50,8 +73,20 @@ class PipelineBuilder {
   PipelineBuilder& jsonl_source(std::string path, const SchemaList& schema);
   PipelineBuilder& generator_source(uint64_t events, uint64_t keys);
   PipelineBuilder& source(SourceSpec spec);
-  // Event-time field and max_out_of_orderness (a duration such as "2s").
+  // Event-time field and max_out_of_orderness (a duration such as "2s") of the last source.
   PipelineBuilder& event_time(std::string field, std::string max_out_of_orderness = "0s");
+  // With several sources: once the last source has produced nothing for `timeout` (a duration;
+  // "0s", the default, means never), it stops holding the merged watermark back.
+  PipelineBuilder& idle_timeout(std::string timeout);
+
+  // Graphs. Names the source or operator added last (letters, digits and '_', not starting with
+  // a digit; unique among sources and operators); with several sources, each needs a name.
+  PipelineBuilder& as(std::string name);
+  // What the next operator or sink added reads: the name of a source or operator. Without
+  // from(), it reads what was added just before it (for a sink, the last operator).
+  PipelineBuilder& from(std::string input);
+  PipelineBuilder& from(std::vector<std::string> inputs);
+  PipelineBuilder& from(std::initializer_list<std::string> inputs);
 
   // Operators.
   PipelineBuilder& filter(std::string where);
@@ -74,7 +109,30 @@ class PipelineBuilder {
   // Running (non-windowed) keyed aggregate: one updated row per event.
   PipelineBuilder& running_aggregate(std::vector<std::string> aggregates);
 
-  // Sinks. The first one called is the pipeline's sink; each further one receives the same rows.
+  // The rows of every input (at least two, of the same schema), merged.
+  PipelineBuilder& union_of(std::vector<std::string> inputs);
+  // Joins of `inputs` = {left, right} on left_key == right_key (field lists of equal length;
+  // give the same list twice when both inputs name the keys alike). Semantics:
+  // docs/semantics.md; output fields: every left field, then every right field (see
+  // join_prefixes()).
+  // Window joins (inner): a pair of rows for each left and right row of a key in the same window.
+  PipelineBuilder& tumbling_join(std::vector<std::string> inputs, std::vector<std::string> left_key,
+                                 std::vector<std::string> right_key, std::string size);
+  PipelineBuilder& sliding_join(std::vector<std::string> inputs, std::vector<std::string> left_key,
+                                std::vector<std::string> right_key, std::string size,
+                                std::string slide);
+  PipelineBuilder& session_join(std::vector<std::string> inputs, std::vector<std::string> left_key,
+                                std::vector<std::string> right_key, std::string gap);
+  // Interval join: a pair when left.ts + lower <= right.ts <= left.ts + upper (durations that may
+  // be negative, "-5s"; lower <= upper); left, right and full joins also emit unmatched rows.
+  PipelineBuilder& interval_join(std::vector<std::string> inputs, std::vector<std::string> left_key,
+                                 std::vector<std::string> right_key, std::string lower,
+                                 std::string upper, JoinType type = JoinType::kInner);
+  // Prefixes for the field names of the last join's left and right rows in its output.
+  PipelineBuilder& join_prefixes(std::string left, std::string right);
+
+  // Sinks. The first one called is the pipeline's sink; each further one receives the same rows,
+  // unless from() names what it reads.
   PipelineBuilder& csv_sink(std::string path);
   PipelineBuilder& jsonl_sink(std::string path);
   PipelineBuilder& stdout_sink(std::string format = "jsonl");
@@ -121,10 +179,26 @@ class PipelineBuilder {
                           std::vector<std::string> aggregates, const std::string& lateness);
   int64_t Duration(const std::string& text, const char* what);
   PipelineBuilder& Sink(std::string type, std::string path);
+  SinkSpec& LastSink();
+  SourceSpec& AddSource();
+  SourceSpec& LastSource();
+  // Appends `op`, reading the inputs of a pending from() (when `own_inputs`, op names its inputs
+  // itself and a pending from() is a mistake).
+  PipelineBuilder& AddOperator(OperatorSpec op, bool own_inputs = false);
+  PipelineBuilder& WindowJoin(std::vector<std::string> inputs, std::vector<std::string> left_key,
+                              std::vector<std::string> right_key, WindowKind kind, int64_t size,
+                              int64_t slide, int64_t gap);
+  OperatorSpec Join(OpKind kind, std::vector<std::string> inputs, std::vector<std::string> left_key,
+                    std::vector<std::string> right_key);
+  void Fail(std::string message);
+
+  enum class Added { kNothing, kSource, kOperator, kSink };
 
   PipelineSpec spec_;
   Status error_;
-  SinkSpec* last_sink_ = nullptr;  // the sink the last sink call added
+  Added last_ = Added::kNothing;   // what the last source, operator or sink call added
+  std::vector<std::string> from_;  // a from() not yet taken by an operator or sink
+  bool from_pending_ = false;
 };
 
 }  // namespace sluice

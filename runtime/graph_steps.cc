@@ -53,6 +53,8 @@ Status RunSteps(const Plan& plan, size_t level, Frame* frame) {
       out->watermark = head.watermark;
       out->start_watermark = head.start_watermark;
       out->last = head.last;
+      out->source_position = head.source_position;
+      out->checkpoint = head.checkpoint;
       frame->streams[step.output] = std::move(out);
       continue;
     }

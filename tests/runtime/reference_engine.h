@@ -21,6 +21,9 @@ struct RefEvent {
   int64_t ts = 0;              // microseconds
   std::optional<int64_t> v;    // aggregate input; nullopt = null
   size_t arrival = 0;          // input order
+  // The watermark in force before the event, when the input is not one source (a merge of
+  // several computes it); nullopt = from input order and RefConfig::bound.
+  std::optional<int64_t> wm;
 };
 
 enum class RefWindow { kTumbling, kSliding, kSession };
@@ -96,7 +99,7 @@ inline RefResult RunReference(const std::vector<RefEvent>& input, const RefConfi
   };
   int64_t max_ts = kMin;
   for (const RefEvent& e : input) {
-    int64_t w = max_ts == kMin ? kMin : max_ts - c.bound - 1;
+    int64_t w = e.wm ? *e.wm : max_ts == kMin ? kMin : max_ts - c.bound - 1;
     fire(w);
     auto is_late = [&](int64_t end) { return w != kMin && end - 1 + c.lateness <= w; };
     auto refire = [&](Win& win) {

@@ -27,6 +27,7 @@ Status InputDriver::Open() {
     SLUICE_RETURN_IF_ERROR(m.in.source->Open());
     if (m.in.source->can_resume()) SLUICE_RETURN_IF_ERROR(m.in.source->SavePosition(&m.buf_pos));
     m.buf.reset(m.in.schema);
+    m.last_rows = std::chrono::steady_clock::now();
   }
   return Status::OK();
 }
@@ -83,6 +84,15 @@ Status InputDriver::Refill(Merged* m, std::vector<DeadLetter>* dead) {
       for (DeadLetter& d : m->buf.dead_letters) dead->push_back(std::move(d));
     }
     m->buf.dead_letters.clear();
+    const auto now = std::chrono::steady_clock::now();
+    if (m->buf.size() > 0) {
+      m->idle = false;
+      m->last_rows = now;
+    } else if (!m->eof && m->in.idle_timeout.count() > 0 &&
+               now - m->last_rows >= m->in.idle_timeout) {
+      m->idle = true;  // go on without it; asked again at the next frame
+      return Status::OK();
+    }
   }
   return Status::OK();
 }
@@ -94,13 +104,17 @@ TimeUs InputDriver::WatermarkOf(const Merged& m) const {
   return w;
 }
 
-// The minimum over the sources that have not ended; +infinity once all have.
+// The minimum over the sources that have not ended, idle ones left out unless all are idle;
+// +infinity once all have ended.
 TimeUs InputDriver::Watermark() const {
-  TimeUs w = kMaxTime;
+  TimeUs w = kMaxTime, idle = kMaxTime;
+  bool active = false;
   for (const Merged& m : inputs_) {
-    if (!m.ended()) w = std::min(w, WatermarkOf(m));
+    if (m.ended()) continue;
+    (m.idle ? idle : w) = std::min(m.idle ? idle : w, WatermarkOf(m));
+    active = active || !m.idle;
   }
-  return w;
+  return active ? w : idle;
 }
 
 Status InputDriver::NextMerged(Frame* out, bool* done) {

@@ -7,7 +7,8 @@
 // smallest event time among the sources' next rows (ties: the earlier declared source), so the
 // merged order depends on the inputs alone, never on batching or thread timing. Each source's
 // watermark is its own (largest event time taken from it - its bound - 1us); the watermark
-// before a row is the minimum over the sources that have not ended. A frame holds at most
+// before a row is the minimum over the sources that have not ended (nor gone idle: see
+// Input::idle_timeout). A frame holds at most
 // batch_size rows, each source's in its own batch (stream i), in merged order.
 //
 // Checkpoints: the saved state holds, per source, the source's position before the batch being
@@ -36,6 +37,11 @@ class InputDriver {
     Schema schema;
     int64_t max_out_of_orderness = 0;
     std::string name;  // for messages
+    // Once the source has produced nothing for this long (processing time; 0 = never), it is
+    // idle: the merge goes on without it and its watermark stops holding the others back
+    // until it produces again. Only a source that can run dry without ending (a log source
+    // with `follow`) becomes idle; while it is, the merged order depends on timing.
+    std::chrono::microseconds idle_timeout{0};
   };
   // `positions`: fill Batch::pos (a plan with a union). `batch_size`: rows per frame at most.
   InputDriver(std::vector<Input> inputs, size_t batch_size, bool positions);
@@ -65,6 +71,8 @@ class InputDriver {
     std::string buf_pos;  // the source's position before buf was read
     TimeUs max_ts = kMinTime;
     uint64_t taken = 0;
+    bool idle = false;
+    std::chrono::steady_clock::time_point last_rows;  // when it last produced rows
     bool ended() const { return eof && next == buf.size(); }
   };
   struct Saved {

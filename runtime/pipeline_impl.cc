@@ -222,7 +222,8 @@ Status PipelineImpl::RunOnce() {
     auto source = MakeSource(sp.spec, sp.options);
     if (!source.ok()) return source.status();
     inputs.push_back({std::move(source).value(), sp.options.schema, sp.max_out_of_orderness,
-                      sp.spec.name.empty() ? sp.options.name : sp.spec.name});
+                      sp.spec.name.empty() ? sp.options.name : sp.spec.name,
+                      std::chrono::microseconds(sp.idle_timeout)});
   }
   const bool checkpoints = plan.checkpoints;
   const std::string name =

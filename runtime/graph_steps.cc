@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/key.h"
 #include "runtime/lane_router.h"
 #include "runtime/stage_gather.h"
@@ -117,6 +119,17 @@ FramePtr EmptyFrame(const Plan& plan, uint64_t seq) {
   return frame;
 }
 
+// The rows of the distinct streams among `streams`.
+size_t RowsOf(const std::vector<int>& streams, const Frame& frame) {
+  size_t n = 0;
+  for (size_t i = 0; i < streams.size(); ++i) {
+    if (std::find(streams.begin(), streams.begin() + i, streams[i]) == streams.begin() + i) {
+      n += frame.streams[streams[i]]->size();
+    }
+  }
+  return n;
+}
+
 // The late rows of `result` (a lane's output of `stage`), tagged with their late input.
 void TakeLate(const KeyedStagePlan& stage, Batch* result, std::vector<LateRows>* out) {
   if (result->late && result->late->size() > 0) {
@@ -217,7 +230,7 @@ Msg StatelessStep::Run(const FramePtr& frame) const {
   if (plan_.keyed()) {
     out = routed->whole->size() + (routed->right ? routed->right->size() : 0);
   } else {
-    for (int s : plan_.sink_streams) out = std::max(out, routed->frame->streams[s]->size());
+    out = RowsOf(plan_.sink_streams, *routed->frame);
     routed->whole = routed->frame->streams[0];
   }
   counter_->Add(counter_->rows_in, in);
@@ -395,11 +408,7 @@ size_t OutputStep::Run(const Msg& m) {
       for (const BatchPtr& part : s.parts) {
         if (part) counter_->Add(counter_->rows_in, part->size());
       }
-      if (s.frame) {
-        size_t n = 0;
-        for (int st : writer_->sink_streams()) n = std::max(n, s.frame->streams[st]->size());
-        counter_->Add(counter_->rows_in, n);
-      }
+      if (s.frame) counter_->Add(counter_->rows_in, RowsOf(writer_->sink_streams(), *s.frame));
     }
     return Status::OK();
   });

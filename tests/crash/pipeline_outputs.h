@@ -88,6 +88,10 @@ struct Case {
   bool log_sink;       // also a log sink (the slowest sink, so only one case has it)
   std::string then;    // further operators after the window (a second keyed stage), as TOML
   bool csv_source = false;  // read the clickstream csv the log was filled from, not the log
+  // When set, the sources and operators instead (TOML, with {log} and {csv} standing for the
+  // input log and the clickstream csv); `window` and `then` are then unused.
+  std::string graph;
+  int min_kills = 0;  // kills this case gets at least, whatever the share of the others
 };
 
 // The pipeline file of `c`: every output (and the state) under the directory `out`.
@@ -97,17 +101,29 @@ inline std::string PipelineToml(const Case& c, const std::string& log, const std
                   "state_dir = \"" +
                   out + "/state\"\nlate_path = \"" + out + "/late.jsonl\"\ndead_letter_path = \"" +
                   out + "/dlq.jsonl\"\n\n";
-  const std::string source =
-      c.csv_source ? "csv\"\npath = \"" + (fs::path(log).parent_path() / "clicks.csv").string()
-                   : "log\"\npath = \"" + log;
-  t += "[source]\ntype = \"" + source +
-       "\"\nschema = { user = \"string\", page = \"string\", ts = \"timestamp_ms\", amount = "
-       "\"double\" }\nevent_time = \"ts\"\nmax_out_of_orderness = \"2s\"\n\n";
-  t += "[[operator]]\ntype = \"key_by\"\nfields = [\"user\"]\n\n[[operator]]\ntype = \"window\"\n" +
-       c.window +
-       "aggregates = [\"count() as n\", \"sum(amount) as total\", \"max(page) as top\", "
-       "\"count_distinct(page) as pages\"]\n\n";
-  t += c.then;
+  const std::string csv = (fs::path(log).parent_path() / "clicks.csv").string();
+  if (!c.graph.empty()) {
+    std::string g = c.graph;
+    for (auto [from, to] : {std::pair<std::string, std::string>{"{log}", log}, {"{csv}", csv}}) {
+      for (size_t at = g.find(from); at != std::string::npos; at = g.find(from, at)) {
+        g.replace(at, from.size(), to);
+        at += to.size();
+      }
+    }
+    t += g;
+  } else {
+    const std::string source =
+        c.csv_source ? "csv\"\npath = \"" + csv : "log\"\npath = \"" + log;
+    t += "[source]\ntype = \"" + source +
+         "\"\nschema = { user = \"string\", page = \"string\", ts = \"timestamp_ms\", amount = "
+         "\"double\" }\nevent_time = \"ts\"\nmax_out_of_orderness = \"2s\"\n\n";
+    t += "[[operator]]\ntype = \"key_by\"\nfields = [\"user\"]\n\n[[operator]]\ntype = "
+         "\"window\"\n" +
+         c.window +
+         "aggregates = [\"count() as n\", \"sum(amount) as total\", \"max(page) as top\", "
+         "\"count_distinct(page) as pages\"]\n\n";
+    t += c.then;
+  }
   t += "[[sink]]\ntype = \"csv\"\npath = \"" + out + "/windows.csv\"\n\n";
   t += "[[sink]]\ntype = \"projection\"\nname = \"by_user\"\n\n";
   if (c.log_sink) {

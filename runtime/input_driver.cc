@@ -72,27 +72,25 @@ Status InputDriver::Next(Frame* out, bool* done) {
 }
 
 Status InputDriver::Refill(Merged* m, std::vector<DeadLetter>* dead) {
-  while (!m->eof && m->next == m->buf.size()) {
-    if (m->in.source->can_resume()) {
-      m->buf_pos.clear();
-      SLUICE_RETURN_IF_ERROR(m->in.source->SavePosition(&m->buf_pos));
-    }
-    m->buf.reset(m->in.schema);
-    m->next = 0;
-    SLUICE_RETURN_IF_ERROR(m->in.source->Next(&m->buf, &m->eof));
-    if (dead != nullptr) {
-      for (DeadLetter& d : m->buf.dead_letters) dead->push_back(std::move(d));
-    }
-    m->buf.dead_letters.clear();
-    const auto now = std::chrono::steady_clock::now();
-    if (m->buf.size() > 0) {
-      m->idle = false;
-      m->last_rows = now;
-    } else if (!m->eof && m->in.idle_timeout.count() > 0 &&
-               now - m->last_rows >= m->in.idle_timeout) {
-      m->idle = true;  // go on without it; asked again at the next frame
-      return Status::OK();
-    }
+  if (m->eof || m->next < m->buf.size()) return Status::OK();
+  if (m->in.source->can_resume()) {
+    m->buf_pos.clear();
+    SLUICE_RETURN_IF_ERROR(m->in.source->SavePosition(&m->buf_pos));
+  }
+  m->buf.reset(m->in.schema);
+  m->next = 0;
+  SLUICE_RETURN_IF_ERROR(m->in.source->Next(&m->buf, &m->eof));
+  if (dead != nullptr) {
+    for (DeadLetter& d : m->buf.dead_letters) dead->push_back(std::move(d));
+  }
+  m->buf.dead_letters.clear();
+  const auto now = std::chrono::steady_clock::now();
+  if (m->buf.size() > 0) {
+    m->idle = false;
+    m->last_rows = now;
+  } else if (!m->eof && m->in.idle_timeout.count() > 0 &&
+             now - m->last_rows >= m->in.idle_timeout) {
+    m->idle = true;  // the merge goes on without it; asked again at the next frame
   }
   return Status::OK();
 }
@@ -139,14 +137,20 @@ Status InputDriver::NextMerged(Frame* out, bool* done) {
   size_t taken = 0;
   while (taken < batch_size_) {
     int best = -1;
+    bool waiting = false;  // a source that may still produce has no next row yet
     for (size_t i = 0; i < n; ++i) {
       const Merged& m = inputs_[i];
-      if (m.next == m.buf.size()) continue;
+      if (m.next == m.buf.size()) {
+        waiting = waiting || (!m.eof && !m.idle);
+        continue;
+      }
       if (best < 0 || m.buf.ts[m.next] < inputs_[best].buf.ts[inputs_[best].next]) {
         best = static_cast<int>(i);
       }
     }
-    if (best < 0) break;  // every source ended
+    // Every source ended or is idle, or the order is not known until a source produces: the
+    // frame ends here (possibly empty) and the next one asks that source again.
+    if (best < 0 || waiting) break;
     Merged& m = inputs_[best];
     const TimeUs w = Watermark();
     Batch* to = b[best];

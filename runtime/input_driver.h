@@ -82,8 +82,10 @@ class InputDriver {
     uint64_t next = 0;
   };
   static Status Parse(std::string_view state, size_t n, std::vector<Saved>* out);
-  // Reads the next non-empty batch of source i into its buffer, or marks its end; appends its
-  // dead letters to *dead (when not null).
+  // When source m's buffer is used up and it has not ended, reads its next batch (which may be
+  // empty: a followed log with nothing new, a batch of dead letters only; then the merge waits
+  // for it, unless it has gone idle); appends the batch's dead letters to *dead (when not
+  // null).
   Status Refill(Merged* m, std::vector<DeadLetter>* dead);
   TimeUs WatermarkOf(const Merged& m) const;
   TimeUs Watermark() const;

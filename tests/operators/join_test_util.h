@@ -7,7 +7,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -334,6 +336,87 @@ inline std::string Diff(const std::vector<std::string>& got, const std::vector<s
   out += "\nmissing:";
   for (size_t i = 0; i < missing.size() && i < 8; ++i) out += " " + missing[i];
   return out;
+}
+
+inline int64_t Uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
+  return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+}
+
+template <typename T>
+inline T Pick(std::mt19937_64& rng, const std::vector<T>& options) {
+  return options[static_cast<size_t>(Uniform(rng, 0, static_cast<int64_t>(options.size()) - 1))];
+}
+
+// The operator a random case draws.
+enum class Kind { kTumbling, kSliding, kSession, kInterval };
+
+// A random join of `kind` (interval joins of `type`) with small windows and bounds, so rows
+// often fall on their exact edges; keyed by k or (g, k), in a random time unit.
+inline JoinDef RandomDef(std::mt19937_64& rng, Kind kind, JoinType type) {
+  JoinDef def;
+  if (kind == Kind::kInterval) {
+    const int64_t a = Uniform(rng, -20, 20);
+    const int64_t b = Uniform(rng, 0, 3) == 0 ? a : Uniform(rng, -20, 20);
+    def = IntervalJoinDef(type, std::min(a, b), std::max(a, b));
+  } else if (kind == Kind::kSession) {
+    def = WindowJoinDef(WindowKind::kSession, 0, 0, Pick<int64_t>(rng, {1, 2, 5, 20}));
+  } else if (kind == Kind::kTumbling) {
+    def = WindowJoinDef(WindowKind::kTumbling, Pick<int64_t>(rng, {1, 2, 5, 10, 40}), 0, 0);
+  } else {
+    const int64_t size = Pick<int64_t>(rng, {2, 5, 10, 40});
+    const int64_t slide = Uniform(rng, 0, 1) ? std::max<int64_t>(1, size / Pick<int64_t>(rng, {2, 5}))
+                                             : Uniform(rng, 1, size);
+    def = WindowJoinDef(WindowKind::kSliding, size, slide, 0);
+  }
+  SetKeys(Uniform(rng, 0, 2) == 0, &def);
+  def.time_unit = Pick(rng, std::vector<TimeUnit>{TimeUnit::kMicros, TimeUnit::kMillis,
+                                                  TimeUnit::kSeconds, TimeUnit::kIso});
+  return def;
+}
+
+// Times advance 0..3 us per row, displaced back by up to `disorder`; about 1 key field in 25 is
+// null; doubles are multiples of 0.25.
+inline JoinFeed RandomFeed(std::mt19937_64& rng, const JoinDef& def) {
+  JoinFeed feed(def, Pick<int64_t>(rng, {0, 1, 5, 30}));
+  const int keys = Pick(rng, std::vector<int>{1, 3, 10, 40});
+  const int64_t disorder = Pick<int64_t>(rng, {0, 3, 20, 100});
+  const int64_t left_share = Pick<int64_t>(rng, {20, 50, 50, 80});
+  const int n = static_cast<int>(Uniform(rng, 0, 7) == 0 ? Uniform(rng, 0, 2000)
+                                                         : Uniform(rng, 0, 500));
+  int64_t t = Uniform(rng, -300, 50);
+  auto key = [&] {
+    return Uniform(rng, 0, 24) == 0 ? Value::Null(Type::kString)
+                                    : Value::String("k" + std::to_string(Uniform(rng, 0, keys - 1)));
+  };
+  auto group = [&] {
+    return Uniform(rng, 0, 24) == 0 ? Value::Null() : Value::Int(Uniform(rng, 0, 1));
+  };
+  for (int i = 0; i < n; ++i) {
+    t += Uniform(rng, 0, 3);
+    const TimeUs ts = t - Uniform(rng, 0, disorder);
+    if (Uniform(rng, 0, 99) < left_share) {
+      const Value x = Uniform(rng, 0, 9) == 0 ? Value::Null(Type::kDouble)
+                                              : Value::Double(double(Uniform(rng, -40, 40)) / 4);
+      feed.Add(0, ts, {Value::Int(0), key(), group(), x});
+    } else {
+      const Value s = Value::String(Pick<std::string>(rng, {"", "a", "bc"}));
+      feed.Add(1, ts, {group(), Value::Int(0), key(), s});
+    }
+  }
+  return feed;
+}
+
+// Call sizes covering `rows` rows: mostly 1..max (max from 1 to 4096), sometimes 0.
+inline std::vector<size_t> RandomCuts(std::mt19937_64& rng, size_t rows) {
+  std::vector<size_t> sizes;
+  const int64_t max_size = Pick<int64_t>(rng, {1, 3, 17, 100, 4096});
+  for (size_t covered = 0; covered < rows;) {
+    const size_t n =
+        static_cast<size_t>(Uniform(rng, 0, 9) == 0 ? 0 : Uniform(rng, 1, max_size));
+    sizes.push_back(n);
+    covered += n;
+  }
+  return sizes;
 }
 
 }  // namespace sluice::jointest

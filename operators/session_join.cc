@@ -60,11 +60,12 @@ class SessionJoin final : public JoinBase {
     PutPrologue(&w, kStateSessionJoin);
     w.PutVarint(live_keys_);
     for (uint32_t id = 0; id < states_.size(); ++id) {
-      const std::vector<Session>& list = states_[id];
+      const std::vector<uint32_t>& list = states_[id];
       if (list.empty()) continue;
       w.PutString(keys_.key(id));
       w.PutVarint(list.size());
-      for (const Session& s : list) {
+      for (uint32_t slot : list) {
+        const Session& s = pool_[slot];
         w.PutSigned(s.start);
         w.PutSigned(s.end);
         PutRows(&w, s.rows[0], AllRows(s.rows[0]));
@@ -81,7 +82,7 @@ class SessionJoin final : public JoinBase {
 
   // Decodes the whole snapshot before touching any state: on error the operator stays fresh.
   Status Restore(std::string_view in) override {
-    if (arrival_ != 0 || seen_ != kMinTime || live_keys_ != 0 || pending_.size() != 0) {
+    if (arrival_ != 0 || seen_ != kMinTime || !pool_.empty() || pending_.size() != 0) {
       return Status::Internal("Restore needs a fresh operator");
     }
     StateReader r(in, "session join snapshot");
@@ -131,8 +132,12 @@ class SessionJoin final : public JoinBase {
       if (id >= states_.size()) states_.resize(id + 1);
       keys_.AddRef(id);
       ++live_keys_;
-      for (const Session& s : list) due_.push({s.end, id});
-      states_[id] = std::move(list);
+      for (Session& s : list) {
+        const uint32_t slot = NewSession();
+        due_.push({s.end, id});
+        pool_[slot] = std::move(s);
+        states_[id].push_back(slot);
+      }
     }
     pending_ = std::move(pending);
     arrival_ = arrival;
@@ -144,7 +149,7 @@ class SessionJoin final : public JoinBase {
  private:
   struct Session {
     int64_t start = 0, end = 0;
-    Batch rows[2];  // per side, in arrival order (columns and ts)
+    Batch rows[2];  // per side (columns and ts)
   };
   // A session end, for firing: (end, key id). Entries go stale when a session grows or merges.
   using Due = std::pair<int64_t, uint32_t>;
@@ -162,11 +167,12 @@ class SessionJoin final : public JoinBase {
     const int64_t gap = def_.gap;
     const uint32_t id = keys_.FindOrInsert(b.keys.str(r), b.key_hash[r]);
     if (id >= states_.size()) states_.resize(id + 1);
-    std::vector<Session>& list = states_[id];
-    // Every session in the list is open (not fired), and no two of them touch.
+    std::vector<uint32_t>& list = states_[id];
+    // Every session in the list is open (not fired), and no two of them touch: the row merges
+    // the sessions it touches into the first of them.
     size_t target = list.size();
     for (size_t k = 0; k < list.size();) {
-      Session& s = list[k];
+      Session& s = pool_[list[k]];
       if (s.start > t + gap || s.end < t) {
         ++k;
         continue;
@@ -175,12 +181,13 @@ class SessionJoin final : public JoinBase {
         target = k++;
         continue;
       }
-      Session& into = list[target];
+      Session& into = pool_[list[target]];
       into.start = std::min(into.start, s.start);
       into.end = std::max(into.end, s.end);
       for (int sd = 0; sd < 2; ++sd) {
         for (size_t i = 0; i < s.rows[sd].size(); ++i) StoreRow(s.rows[sd], i, &into.rows[sd]);
       }
+      FreeSession(list[k]);
       list.erase(list.begin() + static_cast<std::ptrdiff_t>(k));
     }
     if (target == list.size()) {
@@ -192,16 +199,43 @@ class SessionJoin final : public JoinBase {
         keys_.AddRef(id);
         ++live_keys_;
       }
-      list.push_back(Session{t, t + gap, {EmptyRows(0), EmptyRows(1)}});
-      target = list.size() - 1;
+      const uint32_t slot = NewSession();
+      pool_[slot].start = t;
+      pool_[slot].end = t + gap;
+      list.push_back(slot);
     }
-    Session& s = list[target];
+    Session& s = pool_[list[target]];
     s.start = std::min(s.start, t);
     s.end = std::max(s.end, t + gap);
     StoreRow(b, r, &s.rows[side]);
     due_.push({s.end, id});
     ++arrival_;
   }
+
+  // A session slot with no rows, recycled when possible (no allocation once warm).
+  uint32_t NewSession() {
+    if (!free_.empty()) {
+      const uint32_t slot = free_.back();
+      free_.pop_back();
+      return slot;
+    }
+    pool_.push_back(Session{0, 0, {EmptyRows(0), EmptyRows(1)}});
+    return static_cast<uint32_t>(pool_.size() - 1);
+  }
+  // Returns a slot to the pool; large row buffers are released rather than kept.
+  void FreeSession(uint32_t slot) {
+    for (int side = 0; side < 2; ++side) {
+      Batch& rows = pool_[slot].rows[side];
+      if (rows.size() > kMaxPooledRows) {
+        rows = EmptyRows(side);
+      } else {
+        for (Column& c : rows.columns) c.clear();
+        rows.ts.clear();
+      }
+    }
+    free_.push_back(slot);
+  }
+  static constexpr size_t kMaxPooledRows = 256;
 
   void ApplyPending(Batch* out) {
     for (size_t r = 0; r < pending_.size(); ++r) Apply(kRightSide, pending_, r, out);
@@ -210,19 +244,19 @@ class SessionJoin final : public JoinBase {
 
   // Fires every session with end - 1 <= w, in order of (end, key bytes, start).
   void FireUpTo(TimeUs w, Batch* out) {
-    fired_.clear();
     while (!due_.empty() && due_.top().first - 1 <= w) {
       const uint32_t id = due_.top().second;
       due_.pop();
       if (id >= states_.size()) continue;
-      std::vector<Session>& list = states_[id];
+      std::vector<uint32_t>& list = states_[id];
       if (list.empty()) continue;
       for (size_t k = 0; k < list.size();) {
-        if (list[k].end - 1 > w) {
+        const Session& s = pool_[list[k]];
+        if (s.end - 1 > w) {
           ++k;
           continue;
         }
-        fired_.push_back({keys_.key(id), std::move(list[k])});
+        fired_.push_back({s.end, keys_.key(id), s.start, list[k]});
         list.erase(list.begin() + static_cast<std::ptrdiff_t>(k));
       }
       if (list.empty()) {
@@ -230,17 +264,15 @@ class SessionJoin final : public JoinBase {
         released_.push_back(id);
       }
     }
-    std::sort(fired_.begin(), fired_.end(), [](const Fired& a, const Fired& b) {
-      return std::tie(a.session.end, a.key, a.session.start) <
-             std::tie(b.session.end, b.key, b.session.start);
-    });
+    std::sort(fired_.begin(), fired_.end());
     for (const Fired& f : fired_) {
-      const Session& s = f.session;
+      const Session& s = pool_[f.slot];
       for (size_t l = 0; l < s.rows[0].size(); ++l) {
         for (size_t r = 0; r < s.rows[1].size(); ++r) {
           Emit(&s.rows[0], l, &s.rows[1], r, s.start, s.end, s.end - 1, w, out);
         }
       }
+      FreeSession(f.slot);
     }
     fired_.clear();
     // Keys are released only after emission: their bytes are the sort keys above.
@@ -249,13 +281,20 @@ class SessionJoin final : public JoinBase {
   }
 
   struct Fired {
+    int64_t end;
     std::string_view key;  // KeyDictionary bytes, valid until the key is released
-    Session session;
+    int64_t start;
+    uint32_t slot;
+    bool operator<(const Fired& o) const {
+      return std::tie(end, key, start) < std::tie(o.end, o.key, o.start);
+    }
   };
 
   KeyDictionary keys_;
-  std::vector<std::vector<Session>> states_;  // key id -> open sessions
-  uint64_t live_keys_ = 0;                    // key ids with sessions
+  std::vector<Session> pool_;                  // session slots
+  std::vector<uint32_t> free_;                 // unused slots of pool_
+  std::vector<std::vector<uint32_t>> states_;  // key id -> slots of its open sessions, in order
+  uint64_t live_keys_ = 0;                     // key ids with sessions
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due_;
   Batch pending_;  // right rows of watermark seen_, not yet applied (with wm and keys)
   std::vector<Fired> fired_;

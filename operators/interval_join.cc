@@ -7,12 +7,14 @@
 // matched and leaves at once.
 //
 // State: per key (KeyDictionary id) and side, a batch of buffered rows with one entry per row
-// (its arrival number, whether it matched), dead entries compacted away; rows with a null key
-// (kept only for the outer side) in a separate state; and a heap of departure times ordered by
-// (time, arrival), which fixes the order of outer rows.
+// (its time and arrival number, whether it matched) ordered by (time, arrival), so that a row
+// finds its partners by binary search; dead entries are compacted away. Rows with a null key
+// (kept only for an outer side) have a separate state. A heap of departure times ordered by
+// (time, arrival) fixes the order of outer rows.
 #include <absl/container/flat_hash_set.h>
 
 #include <algorithm>
+#include <iterator>
 #include <queue>
 #include <string_view>
 #include <tuple>
@@ -42,7 +44,7 @@ class IntervalJoin final : public JoinBase {
   }
 
   // snapshot := prologue keys:count (key:string side side)* nulls:(side side)
-  // side     := count (arrival:varint matched:u8 row)*   (increasing arrival)
+  // side     := count (arrival:varint matched:u8 row)*   (increasing (row ts, arrival))
   // Only buffered (live) rows.
   void Snapshot(std::string* out) const override {
     StateWriter w(out);
@@ -105,7 +107,7 @@ class IntervalJoin final : public JoinBase {
   };
   struct SideRows {
     Batch rows;                  // columns and ts
-    std::vector<Entry> entries;  // increasing seq
+    std::vector<Entry> entries;  // increasing (ts, seq)
     uint32_t live = 0;
   };
   struct KeyState {
@@ -116,6 +118,7 @@ class IntervalJoin final : public JoinBase {
   struct Departure {
     int64_t at;
     uint64_t seq;
+    int64_t ts;    // of the row
     uint32_t key;  // KeyDictionary id or kNullKey
     int side;
     bool operator>(const Departure& o) const { return std::tie(at, seq) > std::tie(o.at, o.seq); }
@@ -162,11 +165,14 @@ class IntervalJoin final : public JoinBase {
     }
     SideRows& sr = ks->side[side];
     if (sr.entries.empty()) sr.rows.reset(input_[side]);
-    sr.entries.push_back({t, arrival_, static_cast<uint32_t>(sr.rows.size()), matched, true});
+    // After every entry of time <= t (all earlier arrivals); mostly at the end.
+    auto pos = sr.entries.end();
+    while (pos != sr.entries.begin() && std::prev(pos)->ts > t) --pos;
+    sr.entries.insert(pos, {t, arrival_, static_cast<uint32_t>(sr.rows.size()), matched, true});
     StoreRow(b, r, &sr.rows);
     ++sr.live;
     ++ks->live;
-    departures_.push({at, arrival_, id, side});
+    departures_.push({at, arrival_, t, id, side});
     ++arrival_;
   }
 
@@ -177,8 +183,11 @@ class IntervalJoin final : public JoinBase {
     const int64_t lo = side == kLeftSide ? t + def_.lower : t - def_.upper;
     const int64_t hi = side == kLeftSide ? t + def_.upper : t - def_.lower;
     bool matched = false;
-    for (Entry& e : other->entries) {
-      if (!e.live || e.ts < lo || e.ts > hi) continue;
+    auto it = std::lower_bound(other->entries.begin(), other->entries.end(), lo,
+                               [](const Entry& e, int64_t ts) { return e.ts < ts; });
+    for (; it != other->entries.end() && it->ts <= hi; ++it) {
+      Entry& e = *it;
+      if (!e.live) continue;
       if (side == kLeftSide) {
         Emit(&b, r, &other->rows, e.row, 0, 0, std::max(t, e.ts), w, out);
       } else {
@@ -206,8 +215,10 @@ class IntervalJoin final : public JoinBase {
       departures_.pop();
       KeyState& ks = d.key == kNullKey ? null_ : states_[d.key];
       SideRows& sr = ks.side[d.side];
-      auto it = std::lower_bound(sr.entries.begin(), sr.entries.end(), d.seq,
-                                 [](const Entry& e, uint64_t seq) { return e.seq < seq; });
+      auto it = std::lower_bound(sr.entries.begin(), sr.entries.end(), d,
+                                 [](const Entry& e, const Departure& x) {
+                                   return std::tie(e.ts, e.seq) < std::tie(x.ts, x.seq);
+                                 });
       if (it == sr.entries.end() || it->seq != d.seq || !it->live) continue;
       if (outer_[d.side] && !it->matched) {
         EmitAlone(d.side, sr.rows, it->row, std::max(it->ts, d.at), w, out);
@@ -261,14 +272,17 @@ class IntervalJoin final : public JoinBase {
         Entry e;
         e.seq = r->Varint();
         const uint8_t matched = r->U8();
-        if (r->ok() && (matched > 1 || e.seq >= arrival ||
-                        (!sr.entries.empty() && e.seq <= sr.entries.back().seq))) {
+        if (r->ok() && (matched > 1 || e.seq >= arrival)) {
           return r->Fail("has a malformed buffered row");
         }
         e.matched = matched != 0;
         e.row = static_cast<uint32_t>(sr.rows.size());
         if (!ReadRow(r, input_[side], &sr.rows)) return false;
         e.ts = sr.rows.ts.back();
+        if (!sr.entries.empty() &&
+            std::tie(e.ts, e.seq) <= std::tie(sr.entries.back().ts, sr.entries.back().seq)) {
+          return r->Fail("has buffered rows out of order");
+        }
         sr.entries.push_back(e);
       }
       sr.live = static_cast<uint32_t>(sr.entries.size());
@@ -280,7 +294,7 @@ class IntervalJoin final : public JoinBase {
   void PushDepartures(uint32_t id, const KeyState& ks) {
     for (int side = 0; side < 2; ++side) {
       for (const Entry& e : ks.side[side].entries) {
-        departures_.push({Departs(side, e.ts), e.seq, id, side});
+        departures_.push({Departs(side, e.ts), e.seq, e.ts, id, side});
       }
     }
   }

@@ -37,8 +37,15 @@ std::string JoinFingerprint(const JoinDef& def, const Schema& left, const Schema
     for (size_t i = 0; i < cols.size(); ++i) s += fmt::format("{}#{}", i ? "," : "", cols[i]);
     return s;
   };
+  auto types = [](const Schema& schema) {
+    std::string s;
+    for (size_t i = 0; i < schema.size(); ++i) {
+      s += fmt::format("{}{}", i ? "," : "", TypeName(schema.field(i)));
+    }
+    return s;
+  };
   out += fmt::format(" left_key={} right_key={} left=({}) right=({})", keys(def.left_key),
-                     keys(def.right_key), left.ToString(), right.ToString());
+                     keys(def.right_key), types(left), types(right));
   return out;
 }
 

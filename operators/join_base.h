@@ -20,8 +20,9 @@ enum JoinSide : int { kLeftSide = 0, kRightSide = 1 };
 constexpr uint32_t kJoinSnapshotVersion = 1;
 
 // Readable text of everything in `def` and the input schemas that a join snapshot's meaning
-// depends on: kind, join type, window and bounds, key columns, and both schemas. Prefixes and
-// the output time unit are left out: they change only how results are printed.
+// depends on: kind, join type, window and bounds, key columns, and the field types of both
+// inputs. Field names, prefixes and the output time unit are left out: they change only how
+// results are printed.
 std::string JoinFingerprint(const JoinDef& def, const Schema& left, const Schema& right);
 
 // Appends to `dst` the field values and ts of row r of `src` (same column types); not its wm or

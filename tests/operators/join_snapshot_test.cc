@@ -100,6 +100,16 @@ TEST_CASE("join snapshot: other joins, newer versions and truncated snapshots ar
     other = defs[d];
     SetKeys(other.left_key.size() == 1, &other);
     CHECK(MakeJoin(other)->Restore(snaps[d]).IsCorruption());
+    // Another field type in an input; other prefixes and time units are fine.
+    const Schema left_x_string(
+        {{"lid", Type::kInt64}, {"k", Type::kString}, {"g", Type::kInt64}, {"x", Type::kString}});
+    auto retyped = MakeJoinOperator(defs[d], left_x_string, RightSchema());
+    REQUIRE(retyped.ok());
+    CHECK((*retyped)->Restore(snaps[d]).IsCorruption());
+    other = defs[d];
+    other.left_prefix = "left_";
+    other.time_unit = TimeUnit::kSeconds;
+    CHECK(MakeJoin(other)->Restore(snaps[d]).ok());
     // A newer format version (the varint after the tag byte).
     std::string newer = snaps[d];
     newer[1] = 2;

@@ -100,8 +100,8 @@ class IntervalJoin final : public JoinBase {
 
   struct Entry {
     int64_t ts = 0;
-    uint64_t seq = 0;   // arrival number
-    uint32_t row = 0;   // in SideRows::rows
+    uint64_t seq = 0;  // arrival number
+    uint32_t row = 0;  // in SideRows::rows
     bool matched = false;
     bool live = true;
   };

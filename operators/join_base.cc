@@ -63,9 +63,15 @@ void PutRow(StateWriter* w, const Batch& b, size_t r) {
     }
     w->PutU8(1);
     switch (c.type) {
-      case Type::kDouble: w->PutDouble(c.f64[r]); break;
-      case Type::kString: w->PutString(c.str(r)); break;
-      default: w->PutSigned(c.i64[r]); break;
+      case Type::kDouble:
+        w->PutDouble(c.f64[r]);
+        break;
+      case Type::kString:
+        w->PutString(c.str(r));
+        break;
+      default:
+        w->PutSigned(c.i64[r]);
+        break;
     }
   }
 }
@@ -82,15 +88,21 @@ bool ReadRow(StateReader* r, const Schema& schema, Batch* dst) {
     }
     if (tag != 1) return r->Fail("has a malformed row value");
     switch (col.type) {
-      case Type::kDouble: col.push_double(r->Double()); break;
-      case Type::kString: col.push_string(r->String()); break;
+      case Type::kDouble:
+        col.push_double(r->Double());
+        break;
+      case Type::kString:
+        col.push_string(r->String());
+        break;
       case Type::kBool: {
         const int64_t v = r->Signed();
         if (v != 0 && v != 1) return r->Fail("has a malformed bool");
         col.push_int(v);
         break;
       }
-      default: col.push_int(r->Signed()); break;
+      default:
+        col.push_int(r->Signed());
+        break;
     }
   }
   if (!r->ok()) return false;
@@ -172,9 +184,9 @@ bool JoinBase::ReadPrologue(StateReader* r, uint8_t tag, uint64_t* arrival, uint
   if (!r->ReadHeader(tag, kJoinSnapshotVersion, &version)) return false;
   const std::string_view got = r->String();
   if (r->ok() && got != fingerprint_) {
-    return r->Fail(fmt::format(
-        "was taken by a different join definition: snapshot \"{}\", operator \"{}\"",
-        Printable(got), fingerprint_));
+    return r->Fail(
+        fmt::format("was taken by a different join definition: snapshot \"{}\", operator \"{}\"",
+                    Printable(got), fingerprint_));
   }
   *arrival = r->Varint();
   *late = r->Varint();

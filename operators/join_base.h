@@ -102,9 +102,9 @@ class JoinBase : public KeyedOperator {
   std::vector<Type> key_types_;
   std::string fingerprint_;
   KeyedStats stats_;
-  uint64_t arrival_ = 0;     // rows buffered so far (orders buffered rows)
-  TimeUs seen_ = kMinTime;   // the largest watermark advanced to
-  bool key_nulls_[2] = {};   // whether the current call's batch of a side has null key values
+  uint64_t arrival_ = 0;    // rows buffered so far (orders buffered rows)
+  TimeUs seen_ = kMinTime;  // the largest watermark advanced to
+  bool key_nulls_[2] = {};  // whether the current call's batch of a side has null key values
 };
 
 template <typename Row, typename Advance>

@@ -44,8 +44,9 @@ Status CheckDef(const JoinDef& def) {
   }
   if (def.kind != OpKind::kWindowJoin) return Status::InvalidArgument("not a join");
   if (def.type != JoinType::kInner) {
-    return Status::InvalidArgument("window joins are inner joins; use an interval join for "
-                                   "left, right or full outer joins");
+    return Status::InvalidArgument(
+        "window joins are inner joins; use an interval join for "
+        "left, right or full outer joins");
   }
   if (def.window == WindowKind::kSession) {
     if (def.gap <= 0 || too_long(def.gap)) {

@@ -1,9 +1,8 @@
+#include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 
 #include <string>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "operators/join_operator.h"
 

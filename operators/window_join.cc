@@ -122,11 +122,11 @@ class WindowJoin final : public JoinBase {
 
  private:
   struct Group {
-    uint32_t key = 0;                 // KeyDictionary id
-    std::vector<uint32_t> rows[2];    // indices into the pane's rows, per side
+    uint32_t key = 0;               // KeyDictionary id
+    std::vector<uint32_t> rows[2];  // indices into the pane's rows, per side
   };
   struct Pane {
-    Batch rows[2];  // buffered rows per side (columns and ts)
+    Batch rows[2];                                  // buffered rows per side (columns and ts)
     absl::flat_hash_map<uint32_t, uint32_t> index;  // key id -> group
     std::vector<Group> groups;                      // insertion order
   };
@@ -248,7 +248,7 @@ class WindowJoin final : public JoinBase {
   std::map<int64_t, Pane> panes_;        // by pane start
   Pane* last_pane_ = nullptr;            // cache of the pane last written
   int64_t last_p_ = 0;
-  std::set<int64_t> pending_;            // ends of windows holding data, not yet fired
+  std::set<int64_t> pending_;  // ends of windows holding data, not yet fired
   absl::flat_hash_map<uint32_t, size_t> merge_index_;
   std::vector<std::vector<std::pair<const Pane*, const Group*>>> merged_;
 };

@@ -20,8 +20,8 @@ std::string Describe(const JoinDef& def, uint64_t seed, int64_t bound) {
          std::to_string(static_cast<int>(def.window)) + " size " + std::to_string(def.size) +
          " slide " + std::to_string(def.slide) + " gap " + std::to_string(def.gap) + " type " +
          std::to_string(static_cast<int>(def.type)) + " lower " + std::to_string(def.lower) +
-         " upper " + std::to_string(def.upper) + " keys " +
-         std::to_string(def.left_key.size()) + " bound " + std::to_string(bound);
+         " upper " + std::to_string(def.upper) + " keys " + std::to_string(def.left_key.size()) +
+         " bound " + std::to_string(bound);
 }
 
 // Random cases: one lane over a random cut equals the reference with every row's wm; 2, 3 and

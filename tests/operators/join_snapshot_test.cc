@@ -18,12 +18,9 @@ namespace {
 // The joins the snapshot tests cover, keyed in turn by k and by (g, k).
 std::vector<JoinDef> Defs() {
   std::vector<JoinDef> defs = {
-      WindowJoinDef(WindowKind::kTumbling, 10, 0, 0),
-      WindowJoinDef(WindowKind::kSliding, 10, 4, 0),
-      WindowJoinDef(WindowKind::kSession, 0, 0, 5),
-      IntervalJoinDef(JoinType::kInner, -5, 5),
-      IntervalJoinDef(JoinType::kLeft, -3, 8),
-      IntervalJoinDef(JoinType::kRight, 2, 10),
+      WindowJoinDef(WindowKind::kTumbling, 10, 0, 0), WindowJoinDef(WindowKind::kSliding, 10, 4, 0),
+      WindowJoinDef(WindowKind::kSession, 0, 0, 5),   IntervalJoinDef(JoinType::kInner, -5, 5),
+      IntervalJoinDef(JoinType::kLeft, -3, 8),        IntervalJoinDef(JoinType::kRight, 2, 10),
       IntervalJoinDef(JoinType::kFull, -10, -2),
   };
   for (size_t i = 0; i < defs.size(); ++i) SetKeys(i % 2 == 1, &defs[i]);
@@ -142,7 +139,8 @@ TEST_CASE("join snapshot: damaged snapshots never crash Restore or the calls aft
       std::string bad = snap;
       const int flips = static_cast<int>(Uniform(rng, 1, 3));
       for (int f = 0; f < flips && !bad.empty(); ++f) {
-        const size_t at = static_cast<size_t>(Uniform(rng, 0, static_cast<int64_t>(bad.size()) - 1));
+        const size_t at =
+            static_cast<size_t>(Uniform(rng, 0, static_cast<int64_t>(bad.size()) - 1));
         bad[at] = static_cast<char>(bad[at] ^ (1 << Uniform(rng, 0, 7)));
       }
       auto fresh = MakeJoin(def);

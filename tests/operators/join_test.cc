@@ -110,11 +110,11 @@ TEST_CASE("join factory: invalid definitions are refused") {
   def.right_key = {9};  // no such field
   CHECK(refused(def));
 
-  CHECK(MakeJoinOperator(IntervalJoinDef(JoinType::kFull, -7, -7), LeftSchema(), RightSchema())
-            .ok());
-  CHECK(MakeJoinOperator(WindowJoinDef(WindowKind::kSliding, 10, 10, 0), LeftSchema(),
-                         RightSchema())
-            .ok());
+  CHECK(
+      MakeJoinOperator(IntervalJoinDef(JoinType::kFull, -7, -7), LeftSchema(), RightSchema()).ok());
+  CHECK(
+      MakeJoinOperator(WindowJoinDef(WindowKind::kSliding, 10, 10, 0), LeftSchema(), RightSchema())
+          .ok());
 }
 
 TEST_CASE("join: one input is refused; ProcessTwo does the work") {
@@ -177,10 +177,10 @@ TEST_CASE("session join: right rows of a watermark come after its left rows, wha
 
 TEST_CASE("session join: a late row joins a session it touches; sessions fire at W >= end - 1") {
   JoinFeed feed(WindowJoinDef(WindowKind::kSession, 0, 0, 10), 0);
-  AddLeft(&feed, "a", 100);  // W -inf: [100, 110)
-  AddRight(&feed, "a", 90);  // W 99: its own [90, 100) is due but touches [100, 110)
-  AddLeft(&feed, "a", 120);  // W 99: [120, 130)
-  AddRight(&feed, "a", 121); // W 119: [90, 110) fired before this row
+  AddLeft(&feed, "a", 100);   // W -inf: [100, 110)
+  AddRight(&feed, "a", 90);   // W 99: its own [90, 100) is due but touches [100, 110)
+  AddLeft(&feed, "a", 120);   // W 99: [120, 130)
+  AddRight(&feed, "a", 121);  // W 119: [90, 110) fired before this row
   const JoinOutput out = RunEveryCut(feed);
   CHECK(out.rows == std::vector<std::string>{
                         "0|a|0|0.5|0|1|a|x|90|110@109/119",
@@ -189,14 +189,15 @@ TEST_CASE("session join: a late row joins a session it touches; sessions fire at
   CHECK(out.late.empty());
 }
 
-TEST_CASE("interval join: bounds are inclusive, and a pair is emitted when its second row arrives") {
+TEST_CASE(
+    "interval join: bounds are inclusive, and a pair is emitted when its second row arrives") {
   JoinFeed feed(IntervalJoinDef(JoinType::kInner, -2, 3), 100);
-  AddLeft(&feed, "a", 10);   // pairs with right rows at 8..13
-  AddRight(&feed, "a", 7);   // W -91
+  AddLeft(&feed, "a", 10);  // pairs with right rows at 8..13
+  AddRight(&feed, "a", 7);  // W -91
   AddRight(&feed, "a", 8);
   AddRight(&feed, "a", 13);
   AddRight(&feed, "a", 14);
-  AddLeft(&feed, "a", 5);    // pairs with 7 and 8
+  AddLeft(&feed, "a", 5);  // pairs with 7 and 8
   const JoinOutput out = RunEveryCut(feed);
   CHECK(out.rows == std::vector<std::string>{
                         "0|a|0|0.5|0|2|a|x@10/-91",
@@ -224,10 +225,10 @@ TEST_CASE("left interval join: unmatched rows leave at l.ts + upper, or at once 
 
 TEST_CASE("full interval join: null keys match nothing and leave alone; late rows stay late") {
   JoinFeed feed(IntervalJoinDef(JoinType::kFull, 0, 0), 0);
-  AddLeft(&feed, "", 5);   // W -inf
-  AddRight(&feed, "", 5);  // W 4
-  AddLeft(&feed, "", 3);   // W 4: late
-  AddRight(&feed, "a", 9); // W 4: leaves at 9 - 0, at the end
+  AddLeft(&feed, "", 5);    // W -inf
+  AddRight(&feed, "", 5);   // W 4
+  AddLeft(&feed, "", 3);    // W 4: late
+  AddRight(&feed, "a", 9);  // W 4: leaves at 9 - 0, at the end
   const JoinOutput out = RunEveryCut(feed);
   CHECK(out.rows == std::vector<std::string>{
                         "0|~|0|0.5|~|~|~|~@5/8",
@@ -246,9 +247,9 @@ TEST_CASE("full interval join: null keys match nothing and leave alone; late row
 }
 
 TEST_CASE("join keys(): keys with buffered state, none once the input ends") {
-  for (const JoinDef& def : {WindowJoinDef(WindowKind::kTumbling, 10, 0, 0),
-                             WindowJoinDef(WindowKind::kSession, 0, 0, 10),
-                             IntervalJoinDef(JoinType::kFull, 0, 5)}) {
+  for (const JoinDef& def :
+       {WindowJoinDef(WindowKind::kTumbling, 10, 0, 0),
+        WindowJoinDef(WindowKind::kSession, 0, 0, 10), IntervalJoinDef(JoinType::kFull, 0, 5)}) {
     JoinFeed feed(def, 100);
     AddLeft(&feed, "a", 1);
     AddLeft(&feed, "b", 2);

@@ -113,7 +113,8 @@ class JoinFeed {
   // Appends a row; its id field (lid, rid) is set to its index.
   void Add(int side, TimeUs ts, std::vector<Value> values) {
     values[side == 0 ? 0 : 1] = Value::Int(static_cast<int64_t>(rows_.size()));
-    rows_.push_back({side, std::move(values), ts, max_ts_ == kMinTime ? kMinTime : max_ts_ - bound_ - 1});
+    rows_.push_back(
+        {side, std::move(values), ts, max_ts_ == kMinTime ? kMinTime : max_ts_ - bound_ - 1});
     max_ts_ = std::max(max_ts_, ts);
   }
 
@@ -190,9 +191,12 @@ class JoinFeed {
  private:
   int64_t InUnit(int64_t us) const {
     switch (def_.time_unit) {
-      case TimeUnit::kSeconds: return reference::join_internal::Floor(us, 1'000'000);
-      case TimeUnit::kMillis: return reference::join_internal::Floor(us, 1'000);
-      default: return us;
+      case TimeUnit::kSeconds:
+        return reference::join_internal::Floor(us, 1'000'000);
+      case TimeUnit::kMillis:
+        return reference::join_internal::Floor(us, 1'000);
+      default:
+        return us;
     }
   }
 
@@ -364,8 +368,9 @@ inline JoinDef RandomDef(std::mt19937_64& rng, Kind kind, JoinType type) {
     def = WindowJoinDef(WindowKind::kTumbling, Pick<int64_t>(rng, {1, 2, 5, 10, 40}), 0, 0);
   } else {
     const int64_t size = Pick<int64_t>(rng, {2, 5, 10, 40});
-    const int64_t slide = Uniform(rng, 0, 1) ? std::max<int64_t>(1, size / Pick<int64_t>(rng, {2, 5}))
-                                             : Uniform(rng, 1, size);
+    const int64_t slide = Uniform(rng, 0, 1)
+                              ? std::max<int64_t>(1, size / Pick<int64_t>(rng, {2, 5}))
+                              : Uniform(rng, 1, size);
     def = WindowJoinDef(WindowKind::kSliding, size, slide, 0);
   }
   SetKeys(Uniform(rng, 0, 2) == 0, &def);
@@ -381,12 +386,13 @@ inline JoinFeed RandomFeed(std::mt19937_64& rng, const JoinDef& def) {
   const int keys = Pick(rng, std::vector<int>{1, 3, 10, 40});
   const int64_t disorder = Pick<int64_t>(rng, {0, 3, 20, 100});
   const int64_t left_share = Pick<int64_t>(rng, {20, 50, 50, 80});
-  const int n = static_cast<int>(Uniform(rng, 0, 7) == 0 ? Uniform(rng, 0, 2000)
-                                                         : Uniform(rng, 0, 500));
+  const int n =
+      static_cast<int>(Uniform(rng, 0, 7) == 0 ? Uniform(rng, 0, 2000) : Uniform(rng, 0, 500));
   int64_t t = Uniform(rng, -300, 50);
   auto key = [&] {
-    return Uniform(rng, 0, 24) == 0 ? Value::Null(Type::kString)
-                                    : Value::String("k" + std::to_string(Uniform(rng, 0, keys - 1)));
+    return Uniform(rng, 0, 24) == 0
+               ? Value::Null(Type::kString)
+               : Value::String("k" + std::to_string(Uniform(rng, 0, keys - 1)));
   };
   auto group = [&] {
     return Uniform(rng, 0, 24) == 0 ? Value::Null() : Value::Int(Uniform(rng, 0, 1));
@@ -411,8 +417,7 @@ inline std::vector<size_t> RandomCuts(std::mt19937_64& rng, size_t rows) {
   std::vector<size_t> sizes;
   const int64_t max_size = Pick<int64_t>(rng, {1, 3, 17, 100, 4096});
   for (size_t covered = 0; covered < rows;) {
-    const size_t n =
-        static_cast<size_t>(Uniform(rng, 0, 9) == 0 ? 0 : Uniform(rng, 1, max_size));
+    const size_t n = static_cast<size_t>(Uniform(rng, 0, 9) == 0 ? 0 : Uniform(rng, 1, max_size));
     sizes.push_back(n);
     covered += n;
   }

@@ -63,8 +63,8 @@ struct JoinRow {
 };
 
 struct JoinResult {
-  std::vector<JoinRow> rows;        // in no particular order
-  std::vector<size_t> late[2];      // ids of late rows per side, in source order
+  std::vector<JoinRow> rows;    // in no particular order
+  std::vector<size_t> late[2];  // ids of late rows per side, in source order
 };
 
 namespace join_internal {
@@ -138,8 +138,8 @@ inline JoinResult RunJoinReference(const std::vector<JoinEvent>& events, int64_t
             continue;
           }
           const int64_t end = s + spec.size;
-          out.rows.push_back({events[a].id, events[b].id, s, end, end - 1,
-                              FirstReaching(seq, 0, end - 1)});
+          out.rows.push_back(
+              {events[a].id, events[b].id, s, end, end - 1, FirstReaching(seq, 0, end - 1)});
         }
       }
     }
@@ -184,8 +184,7 @@ inline JoinResult RunJoinReference(const std::vector<JoinEvent>& events, int64_t
             cur.start = std::min(cur.start, list[k].start);
             cur.end = std::max(cur.end, list[k].end);
             for (int s = 0; s < 2; ++s) {
-              cur.rows[s].insert(cur.rows[s].end(), list[k].rows[s].begin(),
-                                 list[k].rows[s].end());
+              cur.rows[s].insert(cur.rows[s].end(), list[k].rows[s].begin(), list[k].rows[s].end());
             }
             list.erase(list.begin() + static_cast<long>(k));
             merged = merged_any = true;
@@ -210,8 +209,8 @@ inline JoinResult RunJoinReference(const std::vector<JoinEvent>& events, int64_t
         if (events[b].side != 1 || late[b] || events[b].key != events[a].key) continue;
         const int64_t lt = events[a].ts, rt = events[b].ts;
         if (lt + spec.lower <= rt && rt <= lt + spec.upper) {
-          out.rows.push_back({events[a].id, events[b].id, 0, 0, std::max(lt, rt),
-                              std::max(w[a], w[b])});
+          out.rows.push_back(
+              {events[a].id, events[b].id, 0, 0, std::max(lt, rt), std::max(w[a], w[b])});
           partnered[a] = partnered[b] = true;
         }
       }

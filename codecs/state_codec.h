@@ -198,6 +198,9 @@ enum StateTag : uint8_t {
   kStatePaneWindow = 1,
   kStateSessionWindow = 2,
   kStateRunningAggregate = 3,
+  kStateWindowJoin = 4,    // tumbling and sliding window joins (operators/window_join.cc)
+  kStateSessionJoin = 5,   // session window joins (operators/session_join.cc)
+  kStateIntervalJoin = 6,  // interval joins (operators/interval_join.cc)
   kStateCsvSource = 10,
   kStateJsonlSource = 11,
   kStateGeneratorSource = 12,

@@ -9,8 +9,11 @@
 // merged by their watermark `wm` (non-decreasing along each input), left before right on ties,
 // and, before each row whose wm is greater than the last one seen, fires what that watermark
 // completes; after the rows it fires up to the batches' `watermark` (both inputs' batches carry
-// the same one), and up to +infinity when `last` is set. Which pairs are emitted never depends
-// on batching, lanes or thread timing; their order within one call may.
+// the same one), and up to +infinity when `last` is set. Ties are broken the same way across
+// calls: rows of equal wm count as left before right even when they arrive in different calls
+// (the session join, the only one whose results depend on that order, holds its right rows until
+// the watermark rises). Which pairs are emitted never depends on batching, lanes or thread
+// timing; their order within one call may.
 //
 // Lateness: a row is late, dropped and appended to out->late (left rows, left input schema) or
 // out->late_right (right rows), when it can no longer take part in any result:

@@ -1,0 +1,203 @@
+#include "operators/join_base.h"
+
+#include <fmt/format.h>
+
+#include "base/time_util.h"
+#include "operators/acc_codec.h"
+
+namespace sluice {
+namespace {
+
+// Fingerprint text as it may appear in an error message: printable and short.
+std::string Printable(std::string_view s) {
+  constexpr size_t kMax = 300;
+  std::string out;
+  for (char c : s.substr(0, kMax)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  if (s.size() > kMax) out += "...";
+  return out;
+}
+
+}  // namespace
+
+std::string JoinFingerprint(const JoinDef& def, const Schema& left, const Schema& right) {
+  std::string out;
+  if (def.kind == OpKind::kIntervalJoin) {
+    static constexpr const char* kTypes[] = {"inner", "left", "right", "full"};
+    out = fmt::format("interval_join {} lower={} upper={}", kTypes[static_cast<int>(def.type)],
+                      def.lower, def.upper);
+  } else if (def.window == WindowKind::kSession) {
+    out = fmt::format("window_join session gap={}", def.gap);
+  } else {
+    out = fmt::format("window_join {} size={} slide={}",
+                      def.window == WindowKind::kTumbling ? "tumbling" : "sliding", def.size,
+                      def.window == WindowKind::kTumbling ? def.size : def.slide);
+  }
+  auto keys = [](const std::vector<int>& cols) {
+    std::string s;
+    for (size_t i = 0; i < cols.size(); ++i) s += fmt::format("{}#{}", i ? "," : "", cols[i]);
+    return s;
+  };
+  auto types = [](const Schema& schema) {
+    std::string s;
+    for (size_t i = 0; i < schema.size(); ++i) {
+      s += fmt::format("{}{}", i ? "," : "", TypeName(schema.field(i)));
+    }
+    return s;
+  };
+  out += fmt::format(" left_key={} right_key={} left=({}) right=({})", keys(def.left_key),
+                     keys(def.right_key), types(left), types(right));
+  return out;
+}
+
+void StoreRow(const Batch& src, size_t r, Batch* dst) {
+  for (size_t c = 0; c < dst->columns.size(); ++c) dst->columns[c].push_from(src.columns[c], r);
+  dst->ts.push_back(src.ts[r]);
+}
+
+void PutRow(StateWriter* w, const Batch& b, size_t r) {
+  w->PutSigned(b.ts[r]);
+  for (const Column& c : b.columns) {
+    if (!c.is_valid(r)) {
+      w->PutU8(0);
+      continue;
+    }
+    w->PutU8(1);
+    switch (c.type) {
+      case Type::kDouble:
+        w->PutDouble(c.f64[r]);
+        break;
+      case Type::kString:
+        w->PutString(c.str(r));
+        break;
+      default:
+        w->PutSigned(c.i64[r]);
+        break;
+    }
+  }
+}
+
+bool ReadRow(StateReader* r, const Schema& schema, Batch* dst) {
+  const int64_t ts = r->Signed();
+  if (r->ok() && !InEventTimeRange(ts)) return r->Fail("has a row with an event time out of range");
+  for (size_t c = 0; c < schema.size() && r->ok(); ++c) {
+    Column& col = dst->columns[c];
+    const uint8_t tag = r->U8();
+    if (tag == 0) {
+      col.push_null();
+      continue;
+    }
+    if (tag != 1) return r->Fail("has a malformed row value");
+    switch (col.type) {
+      case Type::kDouble:
+        col.push_double(r->Double());
+        break;
+      case Type::kString:
+        col.push_string(r->String());
+        break;
+      case Type::kBool: {
+        const int64_t v = r->Signed();
+        if (v != 0 && v != 1) return r->Fail("has a malformed bool");
+        col.push_int(v);
+        break;
+      }
+      default:
+        col.push_int(r->Signed());
+        break;
+    }
+  }
+  if (!r->ok()) return false;
+  dst->ts.push_back(ts);
+  return true;
+}
+
+void PutRows(StateWriter* w, const Batch& b, const std::vector<uint32_t>& rows) {
+  w->PutVarint(rows.size());
+  for (uint32_t row : rows) PutRow(w, b, row);
+}
+
+bool ReadRows(StateReader* r, const Schema& schema, Batch* dst, std::vector<uint32_t>* rows) {
+  const uint64_t n = r->Count(MinRowBytes(schema));
+  for (uint64_t i = 0; i < n && r->ok(); ++i) {
+    rows->push_back(static_cast<uint32_t>(dst->size()));
+    if (!ReadRow(r, schema, dst)) rows->pop_back();
+  }
+  return r->ok();
+}
+
+JoinBase::JoinBase(const JoinDef& def, const Schema& left, const Schema& right, Schema output)
+    : def_(def),
+      input_{left, right},
+      output_(std::move(output)),
+      key_cols_{def.left_key, def.right_key},
+      fingerprint_(JoinFingerprint(def, left, right)) {
+  for (int k : def.left_key) key_types_.push_back(left.field(k).type);
+}
+
+void JoinBase::Emit(const Batch* l, size_t lr, const Batch* r, size_t rr, int64_t start,
+                    int64_t end, TimeUs ts, TimeUs wm, Batch* out) const {
+  size_t c = 0;
+  const size_t nl = input_[0].size(), nr = input_[1].size();
+  for (size_t k = 0; k < nl; ++k, ++c) {
+    if (l) {
+      out->columns[c].push_from(l->columns[k], lr);
+    } else {
+      out->columns[c].push_null();
+    }
+  }
+  for (size_t k = 0; k < nr; ++k, ++c) {
+    if (r) {
+      out->columns[c].push_from(r->columns[k], rr);
+    } else {
+      out->columns[c].push_null();
+    }
+  }
+  if (def_.kind == OpKind::kWindowJoin) {
+    const bool iso = def_.time_unit == TimeUnit::kIso;
+    out->columns[c++].push_int(iso ? start : MicrosToRaw(start, def_.time_unit));
+    out->columns[c++].push_int(iso ? end : MicrosToRaw(end, def_.time_unit));
+  }
+  out->ts.push_back(ts);
+  out->wm.push_back(wm);
+}
+
+void JoinBase::Late(int side, const Batch& b, size_t r, Batch* out) {
+  std::unique_ptr<Batch>& late = side == kLeftSide ? out->late : out->late_right;
+  if (!late) {
+    late = std::make_unique<Batch>();
+    late->reset(input_[side]);
+  }
+  late->append_row(b, r);
+  ++stats_.late;
+}
+
+void JoinBase::PutPrologue(StateWriter* w, uint8_t tag) const {
+  w->PutHeader(tag, kJoinSnapshotVersion);
+  w->PutString(fingerprint_);
+  w->PutVarint(arrival_);
+  w->PutVarint(stats_.late);
+  w->PutSigned(seen_);
+}
+
+bool JoinBase::ReadPrologue(StateReader* r, uint8_t tag, uint64_t* arrival, uint64_t* late,
+                            TimeUs* seen) const {
+  uint32_t version = 0;
+  if (!r->ReadHeader(tag, kJoinSnapshotVersion, &version)) return false;
+  const std::string_view got = r->String();
+  if (r->ok() && got != fingerprint_) {
+    return r->Fail(
+        fmt::format("was taken by a different join definition: snapshot \"{}\", operator \"{}\"",
+                    Printable(got), fingerprint_));
+  }
+  *arrival = r->Varint();
+  *late = r->Varint();
+  *seen = r->Signed();
+  return r->ok();
+}
+
+std::string_view JoinBase::ReadKey(StateReader* r) const {
+  const std::string_view key = r->String();
+  if (r->ok() && !IsValidKey(key, key_types_)) r->Fail("has a malformed key");
+  return key;
+}
+
+}  // namespace sluice

@@ -270,11 +270,13 @@ Msg LaneStep::Run(const Msg& in) const {
           two.left_n = two.left->size();
           two.right_n = two.right->size();
         } else {
+          // A null row list means every row: a lane without rows passes a list of none.
+          static const uint32_t kNoRows[1] = {0};
           const auto& l = routed.rows[lane_];
           const auto& r = routed.right_rows[lane_];
-          two.left_rows = l.data();
+          two.left_rows = l.empty() ? kNoRows : l.data();
           two.left_n = l.size();
-          two.right_rows = r.data();
+          two.right_rows = r.empty() ? kNoRows : r.data();
           two.right_n = r.size();
         }
         counter_->Add(counter_->rows_in, two.left_n + two.right_n);

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -11,394 +10,19 @@
 #include <thread>
 #include <utility>
 
-#include "expr/expr.h"
 #include "operators/connector_types.h"
-#include "operators/filter.h"
-#include "operators/map.h"
+#include "runtime/plan_operators.h"
 
 namespace sluice {
 namespace {
 
-Status Error(const SourceLoc& loc, std::string msg) {
-  return Status::InvalidArgument(loc.Prefix() + msg);
-}
-
-// Re-anchors an expression error "column N: msg" at the file position where the expression text
-// starts (loc points at its first character), or prefixes `what` when the position is unknown.
-Status ExprError(const Status& s, const SourceLoc& loc, std::string_view what) {
-  const std::string& m = s.message();
-  int col = 0;
-  std::string_view rest = m;
-  if (m.rfind("column ", 0) == 0) {
-    const char* b = m.data() + 7;
-    auto [p, ec] = std::from_chars(b, m.data() + m.size(), col);
-    if (ec == std::errc() && p < m.data() + m.size() && *p == ':') {
-      rest = std::string_view(p + 1);
-      while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-    } else {
-      col = 0;
-    }
-  }
-  if (loc.known() && col > 0) {
-    SourceLoc at = loc;
-    at.column = loc.column + col - 1;
-    return Status::InvalidArgument(fmt::format("{}{}: {}", at.Prefix(), what, rest));
-  }
-  if (col > 0) {
-    return Status::InvalidArgument(
-        fmt::format("{}{}: at column {}: {}", loc.Prefix(), what, col, rest));
-  }
-  return Status::InvalidArgument(fmt::format("{}{}: {}", loc.Prefix(), what, m));
-}
-
-std::string_view OpKindName(OpKind kind) {
-  switch (kind) {
-    case OpKind::kFilter:
-      return "filter";
-    case OpKind::kMap:
-      return "map";
-    case OpKind::kKeyBy:
-      return "key_by";
-    case OpKind::kWindow:
-      return "window";
-    case OpKind::kAggregate:
-      return "aggregate";
-    case OpKind::kUnion:
-      return "union";
-    case OpKind::kWindowJoin:
-      return "window_join";
-    case OpKind::kIntervalJoin:
-      return "interval_join";
-  }
-  return "?";
-}
-
-std::string OpName(const OperatorSpec& op, size_t i) {
-  if (!op.name.empty()) return fmt::format("operator '{}' ({})", op.name, OpKindName(op.kind));
-  return fmt::format("operator #{} ({})", i + 1, OpKindName(op.kind));
-}
-
-bool ValidFieldName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::string FieldList(const Schema& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s.field(i).name.rfind("__", 0) == 0) continue;
-    if (!out.empty()) out += ", ";
-    out += s.field(i).name;
-  }
-  return out;
-}
-
-// Plans the filter and map operators of one phase onto `transforms`, evolving `schema`.
-Status PlanStateless(const OperatorSpec& op, size_t index, Schema* schema,
-                     std::vector<std::unique_ptr<Transform>>* transforms) {
-  const std::string name = OpName(op, index);
-  if (op.kind == OpKind::kFilter) {
-    if (op.predicate) {
-      transforms->push_back(std::make_unique<Filter>(op.predicate, *schema));
-      return Status::OK();
-    }
-    if (op.where.empty()) return Error(op.loc, name + ": 'where' is empty");
-    auto e = CompileExpr(op.where, *schema);
-    if (!e.ok()) return ExprError(e.status(), op.loc, name + " where");
-    if ((*e)->type() != Type::kBool) {
-      return Error(op.loc, fmt::format("{}: 'where' must be a bool expression, but '{}' is {}",
-                                       name, op.where, TypeName((*e)->type())));
-    }
-    transforms->push_back(std::make_unique<Filter>(std::move(e).value()));
-    return Status::OK();
-  }
-  // map
-  if (op.set.empty() && op.keep.empty()) {
-    return Error(op.loc, name + ": a map needs 'set' or 'keep'");
-  }
-  std::vector<Map::Step> steps;
-  for (const Assignment& a : op.set) {
-    const SourceLoc& loc = a.loc.known() ? a.loc : op.loc;
-    if (!ValidFieldName(a.field)) {
-      return Error(loc, fmt::format("{}: '{}' is not a valid field name (letters, digits, _)", name,
-                                    a.field));
-    }
-    Map::Step step;
-    step.input = *schema;
-    Field out;
-    out.name = a.field;
-    if (a.fn.valid()) {
-      step.fn = a.fn;
-      out.type = a.fn.type;
-    } else {
-      auto e = CompileExpr(a.expr, *schema);
-      if (!e.ok()) return ExprError(e.status(), loc, fmt::format("{} set {}", name, a.field));
-      out.type = (*e)->type();
-      out.unit = (*e)->unit();
-      step.expr = std::move(e).value();
-    }
-    step.target = schema->AddOrReplace(out);
-    steps.push_back(std::move(step));
-  }
-  std::vector<int> keep;
-  if (!op.keep.empty()) {
-    std::vector<Field> kept;
-    std::set<std::string> seen;
-    for (const std::string& f : op.keep) {
-      int i = schema->IndexOf(f);
-      if (i < 0) {
-        return Error(op.loc, fmt::format("{}: keep names unknown field '{}' (fields: {})", name, f,
-                                         FieldList(*schema)));
-      }
-      if (!seen.insert(f).second) {
-        return Error(op.loc, fmt::format("{}: keep names '{}' twice", name, f));
-      }
-      keep.push_back(i);
-      kept.push_back(schema->field(i));
-    }
-    *schema = Schema(std::move(kept));
-  }
-  transforms->push_back(std::make_unique<Map>(std::move(steps), std::move(keep)));
-  return Status::OK();
-}
-
-// Binds the aggregates of a window/aggregate operator reading rows of *schema: parses each call,
-// evaluates non-field arguments into hidden columns (a Map appended to *transforms, which run
-// before the rows are routed to the stage's lanes), fills def->aggregates.
-Status PlanAggregates(const OperatorSpec& op, const std::string& name, Schema* schema,
-                      std::vector<std::unique_ptr<Transform>>* transforms, KeyedStageDef* def) {
-  if (op.aggregates.empty()) return Error(op.loc, name + ": 'aggregates' is empty");
-  std::vector<Map::Step> hidden;
-  for (size_t j = 0; j < op.aggregates.size(); ++j) {
-    const AggregateSpec& spec = op.aggregates[j];
-    const SourceLoc& loc = spec.loc.known() ? spec.loc : op.loc;
-    std::string func = spec.func, arg = spec.arg, alias = spec.alias;
-    int arg_column = 1;
-    if (!spec.text.empty()) {
-      auto call = ParseAggregateCall(spec.text);
-      if (!call.ok()) return ExprError(call.status(), loc, name + " aggregate");
-      func = call->func;
-      arg = call->arg;
-      alias = call->alias;
-      arg_column = call->arg_column;
-    }
-    AggregateDef agg;
-    if (!ParseAggFunc(func, &agg.func)) {
-      return Error(loc, fmt::format("{}: unknown aggregate function '{}' (expected count, sum, "
-                                    "min, max, avg, first, last, count_distinct)",
-                                    name, func));
-    }
-    if (alias.empty()) alias = func;
-    if (!ValidFieldName(alias)) {
-      return Error(loc, fmt::format("{}: '{}' is not a valid alias", name, alias));
-    }
-    const Field* input_field = nullptr;
-    if (spec.arg_fn.valid() || !arg.empty()) {
-      Map::Step step;
-      step.input = *schema;
-      Field hf;
-      hf.name = fmt::format("__arg{}", j);
-      if (spec.arg_fn.valid()) {
-        step.fn = spec.arg_fn;
-        hf.type = spec.arg_fn.type;
-      } else {
-        auto e = CompileExpr(arg, *schema);
-        if (!e.ok()) {
-          SourceLoc at = loc;
-          if (at.known()) at.column += arg_column - 1;
-          return ExprError(e.status(), at, fmt::format("{} aggregate {}", name, alias));
-        }
-        if (auto f = (*e)->AsField()) {
-          agg.input = *f;
-        } else {
-          hf.type = (*e)->type();
-          hf.unit = (*e)->unit();
-          step.expr = std::move(e).value();
-        }
-      }
-      if (agg.input < 0) {
-        step.target = schema->AddOrReplace(hf);
-        agg.input = step.target;
-        hidden.push_back(std::move(step));
-      }
-      input_field = &schema->field(agg.input);
-    } else if (agg.func != AggFunc::kCount) {
-      return Error(loc, fmt::format("{}: {}() needs an argument", name, func));
-    }
-    auto field = AggregateResultField(agg.func, input_field, alias);
-    if (!field.ok()) return Error(loc, fmt::format("{}: {}", name, field.status().message()));
-    agg.output = *field;
-    def->aggregates.push_back(std::move(agg));
-  }
-  if (!hidden.empty())
-    transforms->push_back(std::make_unique<Map>(std::move(hidden), std::vector<int>{}));
-  return Status::OK();
-}
-
-// Checks the window settings of `op` (a window or a window join) into *kind, *size, *slide,
-// *gap.
-Status PlanWindowShape(const OperatorSpec& op, const std::string& name, WindowKind* kind,
-                       int64_t* size, int64_t* slide, int64_t* gap) {
-  *kind = op.window;
-  switch (op.window) {
-    case WindowKind::kTumbling:
-      if (op.size <= 0) return Error(op.loc, name + ": a tumbling window needs size > 0");
-      *size = *slide = op.size;
-      break;
-    case WindowKind::kSliding:
-      if (op.size <= 0) return Error(op.loc, name + ": a sliding window needs size > 0");
-      if (op.slide <= 0 || op.slide > op.size) {
-        return Error(op.loc, name + ": a sliding window needs 0 < slide <= size");
-      }
-      if (std::string e = SlidingRatioError(op.size, op.slide); !e.empty()) {
-        return Error(op.loc, name + ": " + e);
-      }
-      *size = op.size;
-      *slide = op.slide;
-      break;
-    case WindowKind::kSession:
-      if (op.gap <= 0) return Error(op.loc, name + ": a session window needs gap > 0");
-      *gap = op.gap;
-      break;
-  }
-  return Status::OK();
-}
-
-// Plans the keyed stage of `op` (a window or aggregate after a key_by on `key_columns`) over rows
-// of `in` with *schema (in's schema; hidden aggregate arguments are added to it by
-// *transforms, the stateless work before the stage) into *stage.
-Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& key_columns,
-                 const StreamPlan& in, Schema* schema,
-                 std::vector<std::unique_ptr<Transform>>* transforms, KeyedStagePlan* stage) {
-  const std::string name = OpName(op, index);
-  stage->name = name;
-  KeyedStageDef& def = stage->def;
-  def.kind = op.kind;
-  def.key_columns = key_columns;
-  stage->visible = schema->size();
-  if (op.kind == OpKind::kWindow) {
-    if (!in.has_event_time) {
-      return Error(op.loc, name + ": windows need event time; set 'event_time' in [source]");
-    }
-    def.time_unit = in.time_unit;
-    def.allowed_lateness = op.allowed_lateness;
-    if (op.allowed_lateness < 0) return Error(op.loc, name + ": allowed_lateness must be >= 0");
-    SLUICE_RETURN_IF_ERROR(
-        PlanWindowShape(op, name, &def.window, &def.size, &def.slide, &def.gap));
-  }
-  SLUICE_RETURN_IF_ERROR(PlanAggregates(op, name, schema, transforms, &def));
-  // Output names must be unique.
-  std::set<std::string> names;
-  for (int k : key_columns) names.insert(schema->field(k).name);
-  if (op.kind == OpKind::kWindow) {
-    for (const char* w : {"window_start", "window_end"}) {
-      if (!names.insert(w).second) {
-        return Error(op.loc, fmt::format("{}: key field '{}' clashes with the window's own "
-                                         "'{}' column; rename it with a map first",
-                                         name, w, w));
-      }
-    }
-  }
-  for (const AggregateDef& a : def.aggregates) {
-    if (!names.insert(a.output.name).second) {
-      return Error(op.loc, fmt::format("{}: output field '{}' appears twice; give the "
-                                       "aggregates distinct aliases with 'as'",
-                                       name, a.output.name));
-    }
-  }
-  auto keyed = MakeKeyedOperator(def, *schema);
-  if (!keyed.ok()) return Error(op.loc, fmt::format("{}: {}", name, keyed.status().message()));
-  stage->input = *schema;
-  stage->output = (*keyed)->output_schema();
-  return Status::OK();
-}
-
-// Resolves a join's key fields of one input.
-Status JoinKeyColumns(const OperatorSpec& op, const std::string& name, const char* side,
-                      const std::vector<std::string>& fields, const Schema& schema,
-                      std::vector<int>* out) {
-  if (fields.empty()) return Error(op.loc, fmt::format("{}: {}_key is empty", name, side));
-  std::set<std::string> seen;
-  for (const std::string& f : fields) {
-    int k = schema.IndexOf(f);
-    if (k < 0) {
-      return Error(op.loc, fmt::format("{}: {} key field '{}' is not a field of the {} input "
-                                       "(fields: {})",
-                                       name, side, f, side, FieldList(schema)));
-    }
-    if (!seen.insert(f).second) {
-      return Error(op.loc, fmt::format("{}: {} key names '{}' twice", name, side, f));
-    }
-    out->push_back(k);
-  }
-  return Status::OK();
-}
-
-// Plans the join `op` of streams `left` and `right` into *stage.
-Status PlanJoin(const OperatorSpec& op, size_t index, const StreamPlan& left,
-                const StreamPlan& right, KeyedStagePlan* stage) {
-  const std::string name = OpName(op, index);
-  stage->name = name;
-  stage->join = true;
-  JoinDef& def = stage->join_def;
-  def.kind = op.kind;
-  SLUICE_RETURN_IF_ERROR(
-      JoinKeyColumns(op, name, "left", op.left_key, left.schema, &def.left_key));
-  SLUICE_RETURN_IF_ERROR(
-      JoinKeyColumns(op, name, "right", op.right_key, right.schema, &def.right_key));
-  if (def.left_key.size() != def.right_key.size()) {
-    return Error(op.loc, fmt::format("{}: left_key has {} fields but right_key has {}; they are "
-                                     "compared pairwise",
-                                     name, def.left_key.size(), def.right_key.size()));
-  }
-  for (size_t i = 0; i < def.left_key.size(); ++i) {
-    const Field& l = left.schema.field(def.left_key[i]);
-    const Field& r = right.schema.field(def.right_key[i]);
-    if (l.type != r.type || (l.type == Type::kTimestamp && l.unit != r.unit)) {
-      return Error(op.loc, fmt::format("{}: join keys of different types: left '{}' is {}, "
-                                       "right '{}' is {}; convert one with a map first",
-                                       name, l.name, TypeName(l), r.name,
-                                       TypeName(r)));
-    }
-  }
-  if (!left.has_event_time || !right.has_event_time) {
-    return Error(op.loc, fmt::format("{}: joins need event time on both inputs; set "
-                                     "'event_time' in the {} input's source",
-                                     name, left.has_event_time ? "right" : "left"));
-  }
-  def.time_unit = left.time_unit;
-  def.left_prefix = op.left_prefix;
-  def.right_prefix = op.right_prefix;
-  if (op.kind == OpKind::kWindowJoin) {
-    if (op.join_type != JoinType::kInner) {
-      return Error(op.loc, name + ": a window join is an inner join");
-    }
-    SLUICE_RETURN_IF_ERROR(
-        PlanWindowShape(op, name, &def.window, &def.size, &def.slide, &def.gap));
-  } else {
-    def.type = op.join_type;
-    if (op.lower > op.upper) {
-      return Error(op.loc, fmt::format("{}: lower must be <= upper", name));
-    }
-    def.lower = op.lower;
-    def.upper = op.upper;
-  }
-  auto schema = JoinOutputSchema(def, left.schema, right.schema);
-  if (!schema.ok()) return Error(op.loc, fmt::format("{}: {}", name, schema.status().message()));
-  auto made = MakeJoinOperator(def, left.schema, right.schema);
-  if (!made.ok()) return Error(op.loc, fmt::format("{}: {}", name, made.status().message()));
-  stage->input = left.schema;
-  stage->visible = left.schema.size();
-  stage->right = right.schema;
-  stage->output = *schema;
-  return Status::OK();
-}
+using planning::Error;
+using planning::FieldList;
+using planning::OpName;
+using planning::PlanJoin;
+using planning::PlanKeyed;
+using planning::PlanStateless;
+using planning::ValidFieldName;
 
 Status PlanSource(const SourceSpec& src, SourcePlan* out) {
   out->spec = src;
@@ -545,6 +169,9 @@ class GraphPlanner {
   int Append(int in, std::vector<std::unique_ptr<Transform>> ts, Schema schema,
              const std::string& name, int readers);
   Status StreamInput(size_t j, size_t k, int* stream);
+  // Appends `stage` (inputs set) and the stream of its results; returns that stream.
+  int AddStage(KeyedStagePlan stage, const std::string& name, int readers, TimeUnit unit,
+               const std::string& updates);
   Status CheckFeedsStage(const OperatorSpec& op, const std::string& name, int stream) const;
   int NewStream(StreamPlan s) {
     plan_.streams.push_back(std::move(s));
@@ -837,6 +464,27 @@ Status GraphPlanner::CheckFeedsStage(const OperatorSpec& op, const std::string& 
                                    name, s.updates));
 }
 
+int GraphPlanner::AddStage(KeyedStagePlan stage, const std::string& name, int readers,
+                           TimeUnit unit, const std::string& updates) {
+  stage.inputs_from_stages = true;
+  for (int in : stage.inputs) {
+    stage.inputs_from_stages = stage.inputs_from_stages && !plan_.streams[in].from_sources;
+  }
+  StreamPlan o;
+  o.name = name;
+  o.schema = stage.output;
+  o.level = static_cast<int>(plan_.stages.size()) + 1;
+  o.readers = readers;
+  o.stage = static_cast<int>(plan_.stages.size());
+  o.has_event_time = true;
+  o.time_unit = unit;
+  o.updates = updates;
+  stage.output_stream = NewStream(std::move(o));
+  plan_.stages.push_back(std::move(stage));
+  StepsAt(static_cast<int>(plan_.stages.size()));
+  return plan_.stages.back().output_stream;
+}
+
 Status GraphPlanner::PlanOperator(size_t j) {
   const OperatorSpec& op = spec_.operators[j];
   const std::string name = OpName(op, j);
@@ -903,20 +551,9 @@ Status GraphPlanner::PlanOperator(size_t j) {
         if (input == keyed.stream) plan_.streams[input].readers = readers;
       }
       stage.inputs = {input};
-      stage.inputs_from_stages = !plan_.streams[input].from_sources;
-      StreamPlan o;
-      o.name = name;
-      o.schema = stage.output;
-      o.level = static_cast<int>(plan_.stages.size()) + 1;
-      o.readers = op_readers_[j];
-      o.stage = static_cast<int>(plan_.stages.size());
-      o.has_event_time = true;
-      o.time_unit = in.time_unit;
-      if (op.kind == OpKind::kAggregate || op.allowed_lateness > 0) o.updates = name;
-      stage.output_stream = NewStream(std::move(o));
-      out.stream = stage.output_stream;
-      plan_.stages.push_back(std::move(stage));
-      StepsAt(static_cast<int>(plan_.stages.size()));
+      const bool updates = op.kind == OpKind::kAggregate || op.allowed_lateness > 0;
+      out.stream = AddStage(std::move(stage), name, op_readers_[j], in.time_unit,
+                            updates ? name : "");
       return Status::OK();
     }
     case OpKind::kUnion: {
@@ -980,20 +617,8 @@ Status GraphPlanner::PlanOperator(size_t j) {
       KeyedStagePlan stage;
       SLUICE_RETURN_IF_ERROR(PlanJoin(op, j, plan_.streams[l], plan_.streams[r], &stage));
       stage.inputs = {l, r};
-      stage.inputs_from_stages =
-          !plan_.streams[l].from_sources && !plan_.streams[r].from_sources;
-      StreamPlan o;
-      o.name = name;
-      o.schema = stage.output;
-      o.level = static_cast<int>(plan_.stages.size()) + 1;
-      o.readers = op_readers_[j];
-      o.stage = static_cast<int>(plan_.stages.size());
-      o.has_event_time = true;
-      o.time_unit = plan_.streams[l].time_unit;
-      stage.output_stream = NewStream(std::move(o));
-      out.stream = stage.output_stream;
-      plan_.stages.push_back(std::move(stage));
-      StepsAt(static_cast<int>(plan_.stages.size()));
+      out.stream =
+          AddStage(std::move(stage), name, op_readers_[j], plan_.streams[l].time_unit, "");
       return Status::OK();
     }
   }

@@ -12,10 +12,13 @@
 
 #include <fmt/format.h>
 
+#include "../runtime/row_compare.h"
 #include "../runtime/test_util.h"
 #include "cli_util.h"
 
+using sluice::testing::CheckSameSortedRows;
 using sluice::testing::ReadLines;
+using sluice::testing::SortedCsvRows;
 using sluice::testing::ScratchDir;
 using sluice::testing::Sluice;
 using sluice::testing::WriteFile;
@@ -93,14 +96,6 @@ std::vector<std::string> Query(const std::string& dir, const std::string& sql) {
   return rows;
 }
 
-std::vector<std::string> SortedRows(const std::string& path) {
-  std::vector<std::string> lines = ReadLines(path);
-  REQUIRE(!lines.empty());
-  lines.erase(lines.begin());
-  std::sort(lines.begin(), lines.end());
-  return lines;
-}
-
 const char* kSources = R"toml([pipeline]
 name = "joins"
 checkpoints = false
@@ -134,17 +129,8 @@ void CheckRuns(const std::string& dir, const std::string& operators,
     auto o = Sluice(std::string("run p.toml ") + args, dir);
     INFO(args << ": " << o.output);
     REQUIRE(o.code == 0);
-    const std::vector<std::string> got = SortedRows(dir + "/out.csv");
-    CHECK(got.size() == want.size());
-    if (got != want) {
-      size_t i = 0;
-      while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
-      FAIL_CHECK("first difference at sorted row " << i << ": got '"
-                                                   << (i < got.size() ? got[i] : "<none>")
-                                                   << "' expected '"
-                                                   << (i < want.size() ? want[i] : "<none>")
-                                                   << "'");
-    }
+    const std::vector<std::string> got = SortedCsvRows(dir + "/out.csv");
+    CheckSameSortedRows(got, want);
   }
 }
 

@@ -13,11 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "../runtime/row_compare.h"
 #include "../runtime/test_util.h"
 #include "cli_util.h"
 
 using sluice::testing::ReadFile;
+using sluice::testing::CheckSameSortedRows;
 using sluice::testing::ReadLines;
+using sluice::testing::SortedCsvRows;
 using sluice::testing::ScratchDir;
 using sluice::testing::Sluice;
 using sluice::testing::WriteFile;
@@ -74,15 +77,6 @@ std::vector<std::string> Query(const std::string& csv, const std::string& sql, i
   sqlite3_close(db);
   std::sort(rows.begin(), rows.end());
   return rows;
-}
-
-// The data rows of a csv file, sorted.
-std::vector<std::string> SortedRows(const std::string& path) {
-  std::vector<std::string> lines = ReadLines(path);
-  REQUIRE(!lines.empty());
-  lines.erase(lines.begin());
-  std::sort(lines.begin(), lines.end());
-  return lines;
 }
 
 const char* kHeader = R"toml([pipeline]
@@ -211,7 +205,7 @@ void CheckAgainstSql(const char* operators, const char* sql) {
     const std::string summary = ReadFile(dir.file("s.json"));
     CHECK(summary.find("\"late\":0,") != std::string::npos);
     CHECK(summary.find("\"dead_letters\":" + std::to_string(skipped) + ",") != std::string::npos);
-    CHECK(SortedRows(dir.file("out.csv")) == want);
+    CHECK(SortedCsvRows(dir.file("out.csv")) == want);
   }
 }
 

@@ -10,6 +10,7 @@
 #include "random_events.h"
 #include "reference_engine.h"
 #include "test_util.h"
+#include "row_compare.h"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -85,17 +86,7 @@ void CheckCase(const Case& c, const std::string& label) {
                << " events=" << c.events.size());
     CHECK(pipeline->Stats().late == ref.late);
     std::vector<std::string> got = out->sorted_lines();
-    CHECK(got.size() == ref.rows.size());
-    if (got != ref.rows) {
-      // Show the first difference rather than two long lists.
-      size_t i = 0;
-      while (i < got.size() && i < ref.rows.size() && got[i] == ref.rows[i]) ++i;
-      CHECK_MESSAGE(false, "first difference at sorted row " << i << ": got '"
-                                                            << (i < got.size() ? got[i] : "<none>")
-                                                            << "' expected '"
-                                                            << (i < ref.rows.size() ? ref.rows[i] : "<none>")
-                                                            << "'");
-    }
+    CheckSameSortedRows(got, ref.rows);
   }
 }
 

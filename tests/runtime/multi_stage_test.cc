@@ -17,6 +17,7 @@
 #include "random_events.h"
 #include "reference_engine.h"
 #include "test_util.h"
+#include "row_compare.h"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -213,15 +214,7 @@ void CheckCase(const Case& c, const std::string& label) {
                << c.second.slide << " third=" << (c.three_stages ? c.third.size : 0)
                << " events=" << c.events.size());
     std::vector<std::string> got = out->sorted_lines();
-    CHECK(got.size() == expected.size());
-    if (got != expected) {
-      size_t i = 0;
-      while (i < got.size() && i < expected.size() && got[i] == expected[i]) ++i;
-      CHECK_MESSAGE(false, "first difference at sorted row "
-                               << i << ": got '" << (i < got.size() ? got[i] : "<none>")
-                               << "' expected '"
-                               << (i < expected.size() ? expected[i] : "<none>") << "'");
-    }
+    CheckSameSortedRows(got, expected);
   }
 }
 

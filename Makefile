@@ -5,7 +5,8 @@
 #   make bench    build and run the benchmarks
 #   make debug    Debug build with sanitizers in build-debug/
 #   make asan     AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/; runs every
-#                 test but the long crash test
+#                 test but the long crash test and the install test (which links a program without
+#                 the sanitizer runtimes against the instrumented libraries)
 #   make tsan     ThreadSanitizer build in build-tsan/; runs the runtime and storage tests
 #   make fuzz     clang-14 libFuzzer build in build-fuzz/; runs each fuzz target for FUZZ_SECONDS
 #                 (default 60) over its corpus in tests/fuzz (scripts/fuzz)
@@ -51,7 +52,7 @@ debug:
 asan:
 	$(MAKE) BUILD_DIR=build-asan \
 	  CMAKE_FLAGS="$(CMAKE_FLAGS) -DSLUICE_SANITIZE=ON -DSLUICE_BUILD_BENCH=OFF" build
-	cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) -E '^crash$$'
+	cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) -E '^(crash|install)$$'
 
 tsan:
 	$(MAKE) BUILD_DIR=build-tsan \

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -20,17 +21,8 @@ namespace sluice {
 namespace {
 
 fb::EventId ToFb(const EventId& id) { return fb::EventId(id.hi, id.lo); }
-// A record's envelope sits at an unaligned offset in its LMDB value, so the struct is copied to
-// aligned memory before its fields are read.
 EventId FromFb(const fb::EventId* id) {
-  if (id == nullptr) return EventId{};
-  fb::EventId aligned(0, 0);
-  std::memcpy(static_cast<void*>(&aligned), id, sizeof(aligned));
-  return EventId{aligned.hi(), aligned.lo()};
-}
-
-std::string_view View(const flatbuffers::String* s) {
-  return s ? std::string_view(s->data(), s->size()) : std::string_view();
+  return id == nullptr ? EventId{} : EventId{id->hi(), id->lo()};
 }
 
 int HexDigit(char c) {
@@ -129,34 +121,54 @@ void EncodeEnvelope(const EnvelopeView& e, flatbuffers::FlatBufferBuilder* fbb) 
   fb::FinishEnvelopeBuffer(*fbb, b.Finish());
 }
 
+// Alignment of a finished envelope's start: FlatBufferBuilder pads the buffer to its largest
+// scalar (the 8-byte ids and ulong fields), so every field sits at an offset aligned to its size.
+constexpr size_t kEnvelopeAlign = 8;
+
 Status DecodeEnvelope(const char* data, size_t n, EnvelopeView* out) {
-  const auto* buf = reinterpret_cast<const uint8_t*>(data);
-  // LMDB keeps values 2-byte aligned only, so alignment is not checked; x86-64 and AArch64 read
-  // unaligned scalars correctly.
-  flatbuffers::Verifier::Options opts;
-  opts.check_alignment = false;
-  flatbuffers::Verifier verifier(buf, n, opts);
-  if (n < 8 || !fb::EnvelopeBufferHasIdentifier(buf)) {
+  if (n < 8) return Status::Corruption("not an envelope (bad file identifier)");
+  // A record's envelope starts kHeaderSize (5) bytes into its LMDB value, which LMDB keeps only
+  // 2-byte aligned, so the bytes are usually misaligned. FlatBuffers reads scalars in place
+  // (ReadScalar dereferences a T*), so they are verified and read in an aligned copy instead, with
+  // the verifier's alignment check on: every scalar it lets through is then read aligned. The
+  // string and payload views handed out point at the same offsets in the caller's bytes.
+  const char* base = data;
+  if (reinterpret_cast<uintptr_t>(data) % kEnvelopeAlign != 0) {
+    thread_local std::vector<uint64_t> scratch;
+    scratch.resize((n + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+    std::memcpy(scratch.data(), data, n);
+    base = reinterpret_cast<const char*>(scratch.data());
+  }
+  const auto* buf = reinterpret_cast<const uint8_t*>(base);
+  if (!fb::EnvelopeBufferHasIdentifier(buf)) {
     return Status::Corruption("not an envelope (bad file identifier)");
   }
+  flatbuffers::Verifier verifier(buf, n);
   if (!fb::VerifyEnvelopeBuffer(verifier)) {
     return Status::Corruption("envelope fails FlatBuffers verification");
   }
+  // Maps a view into the aligned bytes back to the caller's bytes.
+  auto view = [&](const char* p, size_t len) {
+    return std::string_view(data + (p - base), len);
+  };
+  auto str = [&](const flatbuffers::String* s) {
+    return s ? view(s->c_str(), s->size()) : std::string_view();
+  };
   const fb::Envelope* e = fb::GetEnvelope(buf);
   out->event_id = FromFb(e->event_id());
-  out->stream_id = View(e->stream_id());
+  out->stream_id = str(e->stream_id());
   out->stream_version = e->stream_version();
   out->global_position = e->global_position();
-  out->event_type = View(e->event_type());
+  out->event_type = str(e->event_type());
   out->schema_version = e->schema_version();
   out->event_time_us = e->event_time_us();
   out->append_time_us = e->append_time_us();
   out->correlation_id = FromFb(e->correlation_id());
   out->causation_id = FromFb(e->causation_id());
-  out->content_type = View(e->content_type());
+  out->content_type = str(e->content_type());
   const auto* p = e->payload();
-  out->payload = p ? std::string_view(reinterpret_cast<const char*>(p->data()), p->size())
-                   : std::string_view();
+  out->payload =
+      p ? view(reinterpret_cast<const char*>(p->data()), p->size()) : std::string_view();
   return Status::OK();
 }
 

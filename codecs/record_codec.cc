@@ -2,18 +2,40 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <cstring>
+
 #include "codecs/json.h"
 #include "base/time_util.h"
 
 namespace sluice {
 namespace {
 
-bool VerifyMap(std::string_view payload, flexbuffers::Map* map) {
+// FlexBuffers reads scalars of up to 8 bytes in place, each at an offset from the buffer's start
+// that is a multiple of its width (the builder aligns them so).
+constexpr size_t kPayloadAlign = 8;
+
+// Verifies `payload` as a record and sets *map to its root map, read from *scratch when the
+// payload is not aligned: payloads sit at 4-byte-aligned offsets inside envelopes, which sit at
+// unaligned addresses in LMDB (see DecodeEnvelope). The map is valid while payload and *scratch
+// are unchanged.
+bool VerifyMap(std::string_view payload, std::vector<uint64_t>* scratch, flexbuffers::Map* map) {
+  const size_t n = payload.size();
+  if (n < 3) return false;
   const auto* p = reinterpret_cast<const uint8_t*>(payload.data());
-  // Payloads sit at arbitrary offsets inside envelopes; see DecodeEnvelope on alignment.
-  flexbuffers::Verifier v(p, payload.size(), nullptr, /*_check_alignment=*/false);
-  if (payload.size() < 3 || !v.VerifyBuffer()) return false;
-  flexbuffers::Reference root = flexbuffers::GetRoot(p, payload.size());
+  if (reinterpret_cast<uintptr_t>(p) % kPayloadAlign != 0) {
+    scratch->resize((n + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+    std::memcpy(scratch->data(), p, n);
+    p = reinterpret_cast<const uint8_t*>(scratch->data());
+  }
+  // The verifier checks the alignment of every offset it follows, but reads the root value (the
+  // last bytes but two) without checking its alignment, so that is checked first.
+  const size_t root_width = p[n - 1];
+  if (root_width != 1 && root_width != 2 && root_width != 4 && root_width != 8) return false;
+  if (n - 2 < root_width || (n - 2 - root_width) % root_width != 0) return false;
+  flexbuffers::Verifier v(p, n, nullptr, /*_check_alignment=*/true);
+  if (!v.VerifyBuffer()) return false;
+  flexbuffers::Reference root = flexbuffers::GetRoot(p, n);
   if (!root.IsMap()) return false;
   *map = root.AsMap();
   return true;
@@ -74,7 +96,7 @@ RecordDecoder::RecordDecoder(const Schema& schema) : schema_(schema), refs_(sche
 
 Status RecordDecoder::DecodeInto(std::string_view payload, Batch* batch) {
   flexbuffers::Map map = flexbuffers::Map::EmptyMap();
-  if (!VerifyMap(payload, &map)) return Status::Corruption("payload is not a record");
+  if (!VerifyMap(payload, &scratch_, &map)) return Status::Corruption("payload is not a record");
   // Pass 1: look every field up and check its type, so that a mismatch appends nothing.
   for (size_t c = 0; c < schema_.size(); ++c) {
     const Field& f = schema_.field(c);
@@ -135,8 +157,9 @@ Status RecordDecoder::DecodeInto(std::string_view payload, Batch* batch) {
 }
 
 Status RecordToJson(std::string_view payload, std::string* out) {
+  thread_local std::vector<uint64_t> scratch;
   flexbuffers::Map map = flexbuffers::Map::EmptyMap();
-  if (!VerifyMap(payload, &map)) return Status::Corruption("payload is not a record");
+  if (!VerifyMap(payload, &scratch, &map)) return Status::Corruption("payload is not a record");
   flexbuffers::TypedVector keys = map.Keys();
   flexbuffers::Vector values = map.Values();
   out->push_back('{');

@@ -49,6 +49,7 @@ class RecordDecoder {
  private:
   Schema schema_;
   std::vector<flexbuffers::Reference> refs_;
+  std::vector<uint64_t> scratch_;  // an aligned copy of a misaligned payload
 };
 
 // Verifies `payload` as a record and appends it to *out as a JSON object (fields in key order).

@@ -15,6 +15,7 @@
 #include "../runtime/row_compare.h"
 #include "../runtime/test_util.h"
 #include "cli_util.h"
+#include "sqlite_rows.h"
 
 using sluice::testing::CheckSameSortedRows;
 using sluice::testing::ReadLines;
@@ -77,22 +78,8 @@ std::vector<std::string> Query(const std::string& dir, const std::string& sql) {
     }
     exec("COMMIT");
   }
-  std::vector<std::string> rows;
-  sqlite3_stmt* q = nullptr;
-  INFO(sql << ": " << sqlite3_errmsg(db));
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr) == SQLITE_OK);
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    std::string row;
-    for (int c = 0; c < sqlite3_column_count(q); ++c) {
-      if (c) row += ',';
-      const unsigned char* text = sqlite3_column_text(q, c);
-      if (text != nullptr) row += reinterpret_cast<const char*>(text);
-    }
-    rows.push_back(row);
-  }
-  sqlite3_finalize(q);
+  std::vector<std::string> rows = sluice::testing::SortedQueryRows(db, sql);
   sqlite3_close(db);
-  std::sort(rows.begin(), rows.end());
   return rows;
 }
 

@@ -16,6 +16,7 @@
 #include "../runtime/row_compare.h"
 #include "../runtime/test_util.h"
 #include "cli_util.h"
+#include "sqlite_rows.h"
 
 using sluice::testing::ReadFile;
 using sluice::testing::CheckSameSortedRows;
@@ -62,20 +63,8 @@ std::vector<std::string> Query(const std::string& csv, const std::string& sql, i
   }
   sqlite3_finalize(insert);
   exec("COMMIT");
-  std::vector<std::string> rows;
-  sqlite3_stmt* q = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr) == SQLITE_OK);
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    std::string row;
-    for (int c = 0; c < sqlite3_column_count(q); ++c) {
-      if (c) row += ',';
-      row += reinterpret_cast<const char*>(sqlite3_column_text(q, c));
-    }
-    rows.push_back(row);
-  }
-  sqlite3_finalize(q);
+  std::vector<std::string> rows = sluice::testing::SortedQueryRows(db, sql);
   sqlite3_close(db);
-  std::sort(rows.begin(), rows.end());
   return rows;
 }
 

@@ -7,37 +7,21 @@
 #include <string>
 
 #include "pipelines/toml_loader.h"
+#include "toml_edit_util.h"
 
 using namespace sluice;
 
 namespace {
 
-std::string Contract() {
-  const std::string path = std::string(SLUICE_SOURCE_DIR) + "/tests/data/pipelines/clicks.toml";
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  REQUIRE(f != nullptr);
-  std::string text(8192, '\0');
-  text.resize(std::fread(text.data(), 1, text.size(), f));
-  std::fclose(f);
-  return text;
-}
+std::string Contract() { return testing::DataPipeline("clicks.toml"); }
 
 // The contract with the first occurrence of `from` replaced by `to`.
 std::string Edit(const std::string& from, const std::string& to) {
-  std::string s = Contract();
-  size_t at = s.find(from);
-  REQUIRE_MESSAGE(at != std::string::npos, from);
-  s.replace(at, from.size(), to);
-  return s;
+  return testing::ReplaceFirst(Contract(), from, to);
 }
 
 // The error message of loading `text` as clicks.toml ("" when it loads).
-std::string ErrorOf(const std::string& text) {
-  auto r = LoadPipelineString(text, "clicks.toml");
-  if (r.ok()) return "";
-  CHECK(r.status().IsInvalidArgument());
-  return r.status().message();
-}
+std::string ErrorOf(const std::string& text) { return testing::LoadError(text, "clicks.toml"); }
 
 const char* kDurationHelp = "(write e.g. \"250ms\", \"10s\", \"1m30s\"; units us, ms, s, m, h)";
 

@@ -8,28 +8,17 @@
 #include <string>
 
 #include "pipelines/toml_loader.h"
+#include "toml_edit_util.h"
 
 using namespace sluice;
 
 namespace {
 
-std::string Graph() {
-  const std::string path = std::string(SLUICE_SOURCE_DIR) + "/tests/data/pipelines/graph.toml";
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  REQUIRE(f != nullptr);
-  std::string text(8192, '\0');
-  text.resize(std::fread(text.data(), 1, text.size(), f));
-  std::fclose(f);
-  return text;
-}
+std::string Graph() { return testing::DataPipeline("graph.toml"); }
 
 // The graph file with the first occurrence of `from` replaced by `to`.
 std::string Edit(const std::string& from, const std::string& to) {
-  std::string s = Graph();
-  size_t at = s.find(from);
-  REQUIRE_MESSAGE(at != std::string::npos, from);
-  s.replace(at, from.size(), to);
-  return s;
+  return testing::ReplaceFirst(Graph(), from, to);
 }
 
 // The interval join's table (lines 27-36 after its header at 26) replaced by `body`.
@@ -47,12 +36,7 @@ const std::string kJoinBody =
 std::string Operator2(const std::string& body) { return Edit(kJoinBody, body); }
 
 // The error message of loading `text` as g.toml ("" when it loads).
-std::string ErrorOf(const std::string& text) {
-  auto r = LoadPipelineString(text, "g.toml");
-  if (r.ok()) return "";
-  CHECK(r.status().IsInvalidArgument());
-  return r.status().message();
-}
+std::string ErrorOf(const std::string& text) { return testing::LoadError(text, "g.toml"); }
 
 const char* kDurationHelp = "(write e.g. \"250ms\", \"10s\", \"1m30s\"; units us, ms, s, m, h)";
 

@@ -101,16 +101,17 @@ bool ReadState(StateReader* r, AggState* s) {
   return r->ok();
 }
 
-// Fingerprint text as it may appear in an error message: printable and short.
-std::string Printable(std::string_view s) {
-  constexpr size_t kMax = 200;
-  std::string out;
-  for (char c : s.substr(0, kMax)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  if (s.size() > kMax) out += "...";
-  return out;
-}
+// Fingerprint text as it may appear in an error message.
+std::string Printable(std::string_view s) { return PrintableFingerprint(s, 200); }
 
 }  // namespace
+
+std::string PrintableFingerprint(std::string_view s, size_t max_chars) {
+  std::string out;
+  for (char c : s.substr(0, max_chars)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  if (s.size() > max_chars) out += "...";
+  return out;
+}
 
 void PutAcc(StateWriter* w, const Acc& acc) {
   for (const AggState& s : acc.aggs) PutState(w, s);

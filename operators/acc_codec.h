@@ -47,6 +47,10 @@ bool IsValidKey(std::string_view key, const std::vector<Type>& key_types);
 // left out: they change only how results are printed.
 std::string KeyedFingerprint(const KeyedStageDef& def, const Schema& input);
 
+// A fingerprint as it may appear in an error message: its first `max_chars` characters, others
+// than printable ASCII as '?', and "..." when cut.
+std::string PrintableFingerprint(std::string_view s, size_t max_chars);
+
 // Writes the prologue. `arrival` and `late` are the operator's arrival counter and late count.
 void PutKeyedPrologue(StateWriter* w, uint8_t tag, std::string_view fingerprint, uint64_t arrival,
                       uint64_t late);

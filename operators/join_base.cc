@@ -6,18 +6,6 @@
 #include "operators/acc_codec.h"
 
 namespace sluice {
-namespace {
-
-// Fingerprint text as it may appear in an error message: printable and short.
-std::string Printable(std::string_view s) {
-  constexpr size_t kMax = 300;
-  std::string out;
-  for (char c : s.substr(0, kMax)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  if (s.size() > kMax) out += "...";
-  return out;
-}
-
-}  // namespace
 
 std::string JoinFingerprint(const JoinDef& def, const Schema& left, const Schema& right) {
   std::string out;
@@ -186,7 +174,7 @@ bool JoinBase::ReadPrologue(StateReader* r, uint8_t tag, uint64_t* arrival, uint
   if (r->ok() && got != fingerprint_) {
     return r->Fail(
         fmt::format("was taken by a different join definition: snapshot \"{}\", operator \"{}\"",
-                    Printable(got), fingerprint_));
+                    PrintableFingerprint(got, 300), fingerprint_));
   }
   *arrival = r->Varint();
   *late = r->Varint();

@@ -194,12 +194,8 @@ Msg StatelessStep::Run(const FramePtr& frame) const {
   routed->seq = seq;
   for (size_t i = 0; i < plan_.sources.size(); ++i) {
     std::vector<DeadLetter>& d = frame->streams[i]->dead_letters;
-    if (routed->dead.empty()) {
-      routed->dead = std::move(d);
-    } else {
-      routed->dead.insert(routed->dead.end(), std::make_move_iterator(d.begin()),
-                          std::make_move_iterator(d.end()));
-    }
+    routed->dead.insert(routed->dead.end(), std::make_move_iterator(d.begin()),
+                        std::make_move_iterator(d.end()));
     d.clear();
   }
   if (run_->failed()) {

@@ -38,6 +38,17 @@ bool VerifyMap(std::string_view payload, std::vector<uint64_t>* scratch, flexbuf
   flexbuffers::Reference root = flexbuffers::GetRoot(p, n);
   if (!root.IsMap()) return false;
   *map = root.AsMap();
+  // The verifier of FlexBuffers 2.0.8 accepts a key whose first byte is not NUL without looking
+  // for its terminator, and keys are read as C strings (lookups compare them with strcmp), so
+  // every key must end inside the buffer.
+  const flexbuffers::TypedVector keys = map->Keys();
+  const uint8_t* end = p + n;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const auto* key = reinterpret_cast<const uint8_t*>(keys[i].AsKey());
+    if (key < p || key >= end || std::memchr(key, 0, static_cast<size_t>(end - key)) == nullptr) {
+      return false;
+    }
+  }
   return true;
 }
 

@@ -15,9 +15,27 @@
 
 namespace sluice {
 
+// The watermark of a stage that reads only some of several sources (Plan::watermark_subsets):
+// the minimum over those sources alone, before each row of the frame and around it.
+struct SubsetWatermark {
+  uint64_t sources = 0;  // bit i: source i
+  TimeUs start = kMinTime;
+  TimeUs end = kMinTime;
+  std::vector<TimeUs> before;  // [p]: before the row at merged position first_pos + p
+};
+
 struct Frame {
   std::vector<BatchPtr> streams;
   uint64_t first_pos = 0;  // merged position of the seq's first row (Batch::pos)
+  std::vector<SubsetWatermark> subsets;
+
+  // The watermark over `sources` for subset tracking, or null when it is not tracked.
+  const SubsetWatermark* subset(uint64_t sources) const {
+    for (const SubsetWatermark& w : subsets) {
+      if (w.sources == sources) return &w;
+    }
+    return nullptr;
+  }
 };
 using FramePtr = std::shared_ptr<Frame>;
 

@@ -75,18 +75,44 @@ void RouteInput(const std::vector<int>& key_columns, uint32_t lanes, const Batch
   if (lanes > 1) RowsByLane(*batch, lanes, rows);
 }
 
+// Stamps `batch` (an input of a stage that reads only some of the sources) with that stage's
+// own watermark, looked up by each row's merged position: source rows get the watermark over
+// the stage's sources before them, results of earlier stages (positioned at the frame's start)
+// the one before the frame.
+Status StampSubsetWatermark(const Frame& frame, uint64_t sources, Batch* batch) {
+  const SubsetWatermark* w = frame.subset(sources);
+  if (w == nullptr || batch->pos.size() != batch->size()) {
+    return Status::Internal("a stage's watermark over its own sources is not tracked");
+  }
+  for (size_t r = 0; r < batch->size(); ++r) {
+    const uint64_t p = batch->pos[r] - frame.first_pos;
+    batch->wm[r] = p < w->before.size() ? w->before[p] : w->start;
+  }
+  batch->start_watermark = w->start;
+  batch->watermark = w->end;
+  return Status::OK();
+}
+
 // Routes stage k's inputs, taken from out->frame.
-void Route(const Plan& plan, size_t k, Routed* out) {
+Status Route(const Plan& plan, size_t k, Routed* out) {
   const KeyedStagePlan& stage = plan.stages[k];
   Frame* frame = out->frame.get();
+  const bool own_watermark = stage.upstream != plan.all_sources();
   out->seq = frame->streams[0]->seq;
   out->whole = TakeStream(plan, frame, stage.inputs[0]);
+  if (own_watermark) {
+    SLUICE_RETURN_IF_ERROR(StampSubsetWatermark(*frame, stage.upstream, out->whole.get()));
+  }
   RouteInput(stage.join ? stage.join_def.left_key : stage.def.key_columns, plan.parallelism,
              out->whole, &out->rows);
   if (stage.join) {
     out->right = TakeStream(plan, frame, stage.inputs[1]);
+    if (own_watermark) {
+      SLUICE_RETURN_IF_ERROR(StampSubsetWatermark(*frame, stage.upstream, out->right.get()));
+    }
     RouteInput(stage.join_def.right_key, plan.parallelism, out->right, &out->right_rows);
   }
+  return Status::OK();
 }
 
 // An empty message into stage k's lanes for source batch `seq` (after a failure).
@@ -212,7 +238,7 @@ Msg StatelessStep::Run(const FramePtr& frame) const {
   routed->frame = frame;
   run_->Guard("the stateless stage (filters, maps, key routing)", nullptr, [&] {
     SLUICE_RETURN_IF_ERROR(RunSteps(plan_, 0, frame.get()));
-    if (plan_.keyed()) Route(plan_, 0, routed.get());
+    if (plan_.keyed()) return Route(plan_, 0, routed.get());
     return Status::OK();
   });
   if (run_->failed()) {
@@ -354,7 +380,7 @@ bool ExchangeStep::Run(const Msg& in, Msg* out) {
       if (last) {
         routed->whole = routed->frame->streams[0];
       } else {
-        Route(plan_, stage_ + 1, routed.get());
+        SLUICE_RETURN_IF_ERROR(Route(plan_, stage_ + 1, routed.get()));
       }
       next = std::move(routed);
       return Status::OK();

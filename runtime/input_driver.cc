@@ -102,17 +102,25 @@ TimeUs InputDriver::WatermarkOf(const Merged& m) const {
   return w;
 }
 
-// The minimum over the sources that have not ended, idle ones left out unless all are idle;
-// +infinity once all have ended.
-TimeUs InputDriver::Watermark() const {
+TimeUs InputDriver::Watermark(uint64_t sources) const {
   TimeUs w = kMaxTime, idle = kMaxTime;
   bool active = false;
-  for (const Merged& m : inputs_) {
-    if (m.ended()) continue;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const Merged& m = inputs_[i];
+    if (m.ended() || (sources >> i & 1) == 0) continue;
     (m.idle ? idle : w) = std::min(m.idle ? idle : w, WatermarkOf(m));
     active = active || !m.idle;
   }
   return active ? w : idle;
+}
+
+TimeUs InputDriver::EndWatermark(uint64_t sources, bool last) const {
+  if (!last) return Watermark(sources);
+  TimeUs end = kMaxTime;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (sources >> i & 1) end = std::min(end, WatermarkOf(inputs_[i]));
+  }
+  return end;
 }
 
 Status InputDriver::NextMerged(Frame* out, bool* done) {
@@ -134,6 +142,13 @@ Status InputDriver::NextMerged(Frame* out, bool* done) {
   const uint64_t first = events_.load(std::memory_order_relaxed);
   out->first_pos = first;
   const TimeUs start = Watermark();
+  out->subsets.resize(subsets_.size());
+  for (size_t k = 0; k < subsets_.size(); ++k) {
+    SubsetWatermark& sw = out->subsets[k];
+    sw.sources = subsets_[k];
+    sw.start = Watermark(sw.sources);
+    sw.before.clear();
+  }
   size_t taken = 0;
   while (taken < batch_size_) {
     int best = -1;
@@ -159,6 +174,7 @@ Status InputDriver::NextMerged(Frame* out, bool* done) {
     }
     to->ts.push_back(m.buf.ts[m.next]);
     to->wm.push_back(w);
+    for (SubsetWatermark& sw : out->subsets) sw.before.push_back(Watermark(sw.sources));
     if (positions_) to->pos.push_back(first + taken);
     m.max_ts = std::max(m.max_ts, m.buf.ts[m.next]);
     ++m.next;
@@ -168,11 +184,10 @@ Status InputDriver::NextMerged(Frame* out, bool* done) {
   }
   bool last = true;
   for (const Merged& m : inputs_) last = last && m.ended();
-  TimeUs end = Watermark();
-  if (last) {  // as for one source: the watermark after the rows; `last` then means +infinity
-    end = kMaxTime;
-    for (const Merged& m : inputs_) end = std::min(end, WatermarkOf(m));
-  }
+  // As for one source, the last frame's watermark is the one after its rows; `last` then
+  // means +infinity.
+  const TimeUs end = EndWatermark(~uint64_t{0}, last);
+  for (SubsetWatermark& sw : out->subsets) sw.end = EndWatermark(sw.sources, last);
   const uint64_t seq = next_seq_++;
   uint64_t position = 0;
   for (Merged& m : inputs_) position += m.buf.source_position;

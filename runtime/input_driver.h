@@ -8,7 +8,9 @@
 // merged order depends on the inputs alone, never on batching or thread timing. Each source's
 // watermark is its own (largest event time taken from it - its bound - 1us); the watermark
 // before a row is the minimum over the sources that have not ended (nor gone idle: see
-// Input::idle_timeout). A frame holds at most
+// Input::idle_timeout). For each source set given to TrackSubsets, the frame also carries the
+// same minimum over that set alone (Frame::subsets): the watermark of a stage that reads only
+// those sources. A frame holds at most
 // batch_size rows, each source's in its own batch (stream i), in merged order.
 //
 // Checkpoints: the saved state holds, per source, the source's position before the batch being
@@ -52,6 +54,9 @@ class InputDriver {
   bool can_resume() const;
   std::string first_unresumable() const;
   void EnableCheckpoints(std::chrono::microseconds interval);
+  // Source sets (bit i: source i) whose own watermarks each frame carries; several sources
+  // only. Positions must be on.
+  void TrackSubsets(std::vector<uint64_t> subsets) { subsets_ = std::move(subsets); }
   // Produces the next frame (streams 0..sources()-1). After the frame flagged `last` has been
   // produced, sets *done and produces nothing more.
   Status Next(Frame* out, bool* done);
@@ -88,11 +93,17 @@ class InputDriver {
   // null).
   Status Refill(Merged* m, std::vector<DeadLetter>* dead);
   TimeUs WatermarkOf(const Merged& m) const;
-  TimeUs Watermark() const;
+  // The minimum over the sources of `sources` (bit i: source i) that have not ended, idle ones
+  // left out unless all of them are idle; +infinity once all have ended.
+  TimeUs Watermark(uint64_t sources = ~uint64_t{0}) const;
+  // The watermark over `sources` after a frame: as Watermark, but after the last frame the
+  // watermark after its rows (`last` then stands for +infinity).
+  TimeUs EndWatermark(uint64_t sources, bool last) const;
   Status NextMerged(Frame* out, bool* done);
 
   std::vector<std::unique_ptr<SourceDriver>> single_;  // one source
   std::vector<Merged> inputs_;                          // several sources
+  std::vector<uint64_t> subsets_;
   size_t batch_size_;
   bool positions_;
   uint64_t next_seq_ = 0;

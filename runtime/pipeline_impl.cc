@@ -278,6 +278,7 @@ Status PipelineImpl::RunOnce() {
   }
 
   InputDriver driver(std::move(inputs), plan.sources[0].options.batch_size, plan.positions);
+  driver.TrackSubsets(plan.watermark_subsets);
   s = driver.Open();
   if (s.ok() && checkpoints) {
     if (!driver.can_resume()) {

@@ -198,6 +198,9 @@ class GraphPlanner {
 
 Status GraphPlanner::PlanSources() {
   const size_t n = n_sources();
+  if (n > 64) {
+    return Error(source(64).loc, fmt::format("a pipeline may have at most 64 sources, not {}", n));
+  }
   for (size_t i = 0; i < n; ++i) {
     const SourceSpec& src = source(i);
     if (n > 1 && src.name.empty()) {
@@ -209,6 +212,7 @@ Status GraphPlanner::PlanSources() {
     st.name = src.name.empty() ? "the source" : src.name;
     st.schema = sp.options.schema;
     st.from_sources = true;
+    st.upstream = uint64_t{1} << i;
     if (sp.options.event_time_index >= 0) {
       const Field& f = st.schema.field(sp.options.event_time_index);
       st.has_event_time = true;
@@ -467,10 +471,13 @@ Status GraphPlanner::CheckFeedsStage(const OperatorSpec& op, const std::string& 
 int GraphPlanner::AddStage(KeyedStagePlan stage, const std::string& name, int readers,
                            TimeUnit unit, const std::string& updates) {
   stage.inputs_from_stages = true;
+  stage.upstream = 0;
   for (int in : stage.inputs) {
     stage.inputs_from_stages = stage.inputs_from_stages && !plan_.streams[in].from_sources;
+    stage.upstream |= plan_.streams[in].upstream;
   }
   StreamPlan o;
+  o.upstream = stage.upstream;
   o.name = name;
   o.schema = stage.output;
   o.level = static_cast<int>(plan_.stages.size()) + 1;
@@ -578,6 +585,7 @@ Status GraphPlanner::PlanOperator(size_t j) {
         }
         o.level = std::max(o.level, s.level);
         o.from_sources = o.from_sources || s.from_sources;
+        o.upstream |= s.upstream;
         if (o.updates.empty()) o.updates = s.updates;
       }
       StepPlan step;
@@ -689,6 +697,15 @@ Status GraphPlanner::Run() {
   plan_.steps.resize(plan_.stages.size() + 1);
   for (const auto& level : plan_.steps) {
     for (const StepPlan& step : level) plan_.positions = plan_.positions || step.is_union;
+  }
+  for (const KeyedStagePlan& stage : plan_.stages) {
+    auto& subsets = plan_.watermark_subsets;
+    if (stage.upstream == plan_.all_sources() ||
+        std::find(subsets.begin(), subsets.end(), stage.upstream) != subsets.end()) {
+      continue;
+    }
+    subsets.push_back(stage.upstream);
+    plan_.positions = true;
   }
   for (KeyedStagePlan& stage : plan_.stages) {
     for (size_t j = 0; j < stage.inputs.size(); ++j) {

@@ -45,6 +45,8 @@ struct StreamPlan {
   std::string updates;
   // Rows derive from source rows directly (not only from stage results): they may be late.
   bool from_sources = false;
+  // The sources upstream of this stream (bit i: source i), through any path.
+  uint64_t upstream = 0;
   bool has_event_time = false;
   TimeUnit time_unit = TimeUnit::kMicros;  // of the event-time field (window bounds' unit)
 };
@@ -77,6 +79,9 @@ struct KeyedStagePlan {
   // Plan::late_inputs index of the input's late rows (left/only, right), or -1 when no row of
   // that input can be late.
   int late[2] = {-1, -1};
+  // The sources upstream of the stage's inputs: its watermark is the minimum over these alone.
+  // Equal to Plan::all_sources() unless some source does not reach the stage.
+  uint64_t upstream = 0;
 };
 
 // An input of a keyed stage whose rows may be late: where its late rows come from and the
@@ -111,8 +116,15 @@ struct Plan {
   std::vector<KeyedStagePlan> stages;
   bool keyed() const { return !stages.empty(); }
   std::vector<LateInput> late_inputs;
-  // Rows carry their merged position (Batch::pos): a union needs it to merge its inputs.
+  // Rows carry their merged position (Batch::pos): a union needs it to merge its inputs, and
+  // a stage's own watermark (below) is looked up by it.
   bool positions = false;
+  // The distinct `upstream` sets of the stages that do not read every source, in stage order:
+  // the input driver tracks a watermark for each (Frame::subsets).
+  std::vector<uint64_t> watermark_subsets;
+  uint64_t all_sources() const {
+    return sources.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << sources.size()) - 1;
+  }
 
   // Every sink, in declaration order (spec.sink first), with projection sinks resolved (their
   // state directory, pipeline and key fields filled in), and the stream each one writes.

@@ -2,7 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace sluice {
 namespace {
@@ -103,6 +106,32 @@ TEST_CASE("record codec: bytes that are not a record are corruption") {
     Status st = dec.DecodeInto(std::string_view(payload).substr(0, n), &out);
     CHECK_FALSE(st.ok());
   }
+  CHECK(out.columns[0].size() == 0);
+}
+
+// A map {"abcde": 5} whose key has lost its terminator: every byte from the key to the end of
+// the buffer is non-zero, so reading the key as a C string runs past the end. Placed at an odd
+// address, which makes the decoder read from an aligned copy of exactly the payload's size.
+TEST_CASE("record codec: a key without its terminator is corruption, not a read past the end") {
+  flexbuffers::Builder fbb(64, flexbuffers::BUILDER_FLAG_NONE);
+  fbb.Map([&] { fbb.Int("abcde", 5); });
+  fbb.Finish();
+  std::vector<uint8_t> bytes = fbb.GetBuffer();
+  REQUIRE(bytes.size() % 8 == 0);
+  REQUIRE(std::memcmp(bytes.data(), "abcde", 6) == 0);
+  bytes[5] = 'x';
+  REQUIRE(std::find(bytes.begin(), bytes.end(), 0) == bytes.end());
+  std::vector<char> holder(bytes.size() + 1);
+  std::memcpy(holder.data() + 1, bytes.data(), bytes.size());
+  const std::string_view payload(holder.data() + 1, bytes.size());
+
+  std::string json;
+  CHECK(RecordToJson(payload, &json).IsCorruption());
+  Schema s({{"abcde", Type::kInt64}});
+  RecordDecoder dec(s);
+  Batch out;
+  out.reset(s);
+  CHECK(dec.DecodeInto(payload, &out).IsCorruption());
   CHECK(out.columns[0].size() == 0);
 }
 

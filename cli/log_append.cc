@@ -27,7 +27,8 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr const char* kInputsDb = "append.inputs";
-constexpr uint32_t kInputRecordVersion = 1;
+// Version 2 added the dead letters of the last committed batch and where they go.
+constexpr uint32_t kInputRecordVersion = 2;
 
 int Fail(const Status& s) {
   fmt::print(stderr, "sluice: {}\n", s.ToString());
@@ -65,6 +66,11 @@ struct InputRecord {
   uint64_t prefix_hash = 0;   // XXH3-64 of those bytes
   uint64_t events = 0;        // appended from this input, over all runs
   std::string position;       // Source::SavePosition after the last committed batch
+  // The dead letters of the last committed batch, as the dead-letter file's text, and that
+  // file's size when the batch committed: they are written after the commit, so a run that
+  // resumes writes those of them not found in the file past that size (exactly once).
+  std::string dead_letters;
+  uint64_t dead_letter_offset = 0;
 };
 
 std::string EncodeInputRecord(const InputRecord& r) {
@@ -75,6 +81,8 @@ std::string EncodeInputRecord(const InputRecord& r) {
   w.PutVarint(r.prefix_hash);
   w.PutVarint(r.events);
   w.PutString(r.position);
+  w.PutString(r.dead_letters);
+  w.PutVarint(r.dead_letter_offset);
   return out;
 }
 
@@ -86,6 +94,10 @@ Status DecodeInputRecord(std::string_view in, InputRecord* r) {
   r->prefix_hash = rd.Varint();
   r->events = rd.Varint();
   r->position = std::string(rd.String());
+  if (version >= 2) {
+    r->dead_letters = std::string(rd.String());
+    r->dead_letter_offset = rd.Varint();
+  }
   rd.ExpectEnd();
   return rd.status();
 }
@@ -190,9 +202,12 @@ class InputProgress {
   // Appends `events` and records the source's position after them (`consumed` bytes of the
   // input), in one transaction. Conflict when another run of the same input committed meanwhile
   // (nothing is written then).
-  Status Commit(std::span<const EventData> events, uint64_t consumed, AppendResult* result) {
+  Status Commit(std::span<const EventData> events, uint64_t consumed, std::string_view dead_letters,
+                uint64_t dead_letter_offset, AppendResult* result) {
     InputRecord next = record_;
     next.events += events.size();
+    next.dead_letters = std::string(dead_letters);
+    next.dead_letter_offset = dead_letter_offset;
     next.position.clear();
     SLUICE_RETURN_IF_ERROR(source_->SavePosition(&next.position));
     SLUICE_ASSIGN_OR_RETURN(bool read, hash_.ExtendTo(consumed));
@@ -223,6 +238,8 @@ class InputProgress {
   }
 
   bool resumed() const { return resumed_; }
+  // What the run resumed from (meaningful when resumed()).
+  const InputRecord& record() const { return record_; }
 
  private:
   EventLog* log_;
@@ -235,6 +252,66 @@ class InputProgress {
   InputRecord record_;  // what this input's committed batches read, as of the last commit
   bool resumed_ = false;
 };
+
+// The size of file `path`, 0 when there is none.
+Result<uint64_t> FileSize(const std::string& path) {
+  std::error_code ec;
+  const uint64_t n = std::filesystem::file_size(path, ec);
+  if (!ec) return n;
+  if (ec == std::errc::no_such_file_or_directory) return uint64_t{0};
+  return Status::IOError(fmt::format("cannot read '{}': {}", path, ec.message()));
+}
+
+// Of `text` (dead-letter lines, DeadLetterWriter::Format) that a run committed before it
+// stopped, the lines that dead-letter file `path` does not hold past byte `offset` (its size
+// at that commit): the run writes them after committing, so it may have written all, some or
+// none. Other appenders may have added lines there too; a line is found at most once. When
+// the file ends in a line cut short by the stop, the result starts with a newline ending it.
+Result<std::string> UnwrittenDeadLetters(const std::string& path, uint64_t offset,
+                                         std::string_view text, uint64_t* lines) {
+  std::string tail;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno != ENOENT) {
+    return Status::IOError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+  }
+  if (fd >= 0) {
+    char buf[1 << 16];
+    for (off_t at = static_cast<off_t>(offset);;) {
+      const ssize_t n = ::pread(fd, buf, sizeof(buf), at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      tail.append(buf, static_cast<size_t>(n));
+      at += n;
+    }
+    ::close(fd);
+  }
+  std::vector<std::string_view> found;  // complete lines, with their newline
+  size_t start = 0;
+  for (size_t nl; (nl = tail.find('\n', start)) != std::string::npos; start = nl + 1) {
+    found.push_back(std::string_view(tail).substr(start, nl + 1 - start));
+  }
+  const std::string_view torn = std::string_view(tail).substr(start);
+  std::sort(found.begin(), found.end());
+  std::vector<bool> used(found.size(), false);
+  std::string out;
+  *lines = 0;
+  bool ends_torn = false;
+  start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string_view::npos; start = nl + 1) {
+    const std::string_view line = text.substr(start, nl + 1 - start);
+    ends_torn = ends_torn || (!torn.empty() && line.substr(0, torn.size()) == torn);
+    auto it = std::lower_bound(found.begin(), found.end(), line);
+    while (it != found.end() && *it == line && used[it - found.begin()]) ++it;
+    if (it != found.end() && *it == line) {
+      used[it - found.begin()] = true;
+      continue;
+    }
+    out.append(line);
+    ++*lines;
+  }
+  if (ends_torn) out.insert(out.begin(), '\n');
+  return out;
+}
 
 }  // namespace
 
@@ -286,6 +363,15 @@ int RunAppend(const AppendArgs& a) {
   // Appended to, never replaced: earlier runs' and concurrent appenders' dead letters stay.
   DeadLetterWriter dlq(a.dead_letter.empty() ? a.log + ".dlq.jsonl" : a.dead_letter,
                        DeadLetterWriter::Mode::kAppend);
+  if (progress.resumed() && !progress.record().dead_letters.empty()) {
+    const InputRecord& earlier = progress.record();
+    uint64_t lines = 0;
+    Result<std::string> rest = UnwrittenDeadLetters(dlq.path(), earlier.dead_letter_offset,
+                                                    earlier.dead_letters, &lines);
+    if (!rest.ok()) return Fail(rest.status());
+    s = dlq.WriteText(*rest, lines);
+    if (!s.ok()) return Fail(s);
+  }
   RecordEncoder encoder(*schema);
   std::string arena;
   std::vector<uint32_t> ends;
@@ -314,10 +400,18 @@ int RunAppend(const AppendArgs& a) {
     batch.reset(*schema);
     s = source->Next(&batch, &eof);
     if (!s.ok()) return fail(s);
-    // Before the commit: a crash in between writes them again on the next run, never loses them.
-    if (!batch.dead_letters.empty()) {
-      s = dlq.Write(batch.dead_letters);
+    // A file input records its batch's dead letters with the batch and writes them after the
+    // commit (a resumed run writes those the file lacks); standard input, which cannot resume,
+    // writes them before the commit, so that a stop in between loses none.
+    const std::string dead = DeadLetterWriter::Format(batch.dead_letters);
+    uint64_t dead_offset = 0;
+    if (!resumable) {
+      s = dlq.WriteText(dead, batch.dead_letters.size());
       if (!s.ok()) return fail(s);
+    } else if (!dead.empty()) {
+      Result<uint64_t> size = FileSize(dlq.path());
+      if (!size.ok()) return fail(size.status());
+      dead_offset = *size;
     }
     const size_t n = batch.size();
     if (n == 0 && !resumable) continue;
@@ -336,10 +430,15 @@ int RunAppend(const AppendArgs& a) {
     }
     AppendResult result;
     CrashPoint("log-append-before-commit");
-    s = resumable ? progress.Commit(events, batch.source_position, &result)
+    s = resumable ? progress.Commit(events, batch.source_position, dead, dead_offset, &result)
                   : log->Append(a.stream, events, {}, &result);
     if (!s.ok()) return fail(s);
     CrashPoint("log-append-after-commit");
+    if (resumable && !dead.empty()) {
+      s = dlq.WriteText(dead, batch.dead_letters.size());
+      if (!s.ok()) return fail(s);
+      CrashPoint("log-append-after-dead-letters");
+    }
     if (n == 0) continue;
     if (first == 0) first = result.positions.front();
     last = result.positions.back();

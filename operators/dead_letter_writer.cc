@@ -22,19 +22,7 @@ DeadLetterWriter::~DeadLetterWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status DeadLetterWriter::Write(const std::vector<DeadLetter>& records) {
-  if (records.empty()) return Status::OK();
-  if (fd_ < 0) {
-    // kReplace: the first record truncates a file left by an earlier run; after Close() (or a
-    // Resume) we append.
-    const bool replace = mode_ == Mode::kReplace && count_ == 0;
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (replace ? O_TRUNC : O_APPEND),
-                 0644);
-    if (fd_ < 0) {
-      return Status::IOError(
-          fmt::format("cannot create dead-letter file '{}': {}", path_, std::strerror(errno)));
-    }
-  }
+std::string DeadLetterWriter::Format(const std::vector<DeadLetter>& records) {
   std::string out;
   for (const DeadLetter& d : records) {
     out.append("{\"source\":");
@@ -47,17 +35,38 @@ Status DeadLetterWriter::Write(const std::vector<DeadLetter>& records) {
     AppendJsonString(d.raw, &out);
     out.append("}\n");
   }
-  for (size_t done = 0; done < out.size();) {
-    ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
+  return out;
+}
+
+Status DeadLetterWriter::Write(const std::vector<DeadLetter>& records) {
+  if (records.empty()) return Status::OK();
+  return WriteText(Format(records), records.size());
+}
+
+Status DeadLetterWriter::WriteText(std::string_view text, uint64_t records) {
+  if (text.empty()) return Status::OK();
+  if (fd_ < 0) {
+    // kReplace: the first record truncates a file left by an earlier run; after Close() (or a
+    // Resume) we append.
+    const bool replace = mode_ == Mode::kReplace && count_ == 0;
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (replace ? O_TRUNC : O_APPEND),
+                 0644);
+    if (fd_ < 0) {
+      return Status::IOError(
+          fmt::format("cannot create dead-letter file '{}': {}", path_, std::strerror(errno)));
+    }
+  }
+  for (size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       return WriteError("dead-letter file ", path_, errno);
     }
     done += static_cast<size_t>(n);
   }
-  count_ += records.size();
-  bytes_ += out.size();
-  crc_ = crc32c::Extend(crc_, out.data(), out.size());
+  count_ += records;
+  bytes_ += text.size();
+  crc_ = crc32c::Extend(crc_, text.data(), text.size());
   return Status::OK();
 }
 

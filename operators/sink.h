@@ -80,6 +80,10 @@ class DeadLetterWriter {
   explicit DeadLetterWriter(std::string path, Mode mode = Mode::kReplace);
   ~DeadLetterWriter();
   Status Write(const std::vector<DeadLetter>& records);
+  // The file's text for `records`: one JSON object per line (source, line, reason, raw).
+  static std::string Format(const std::vector<DeadLetter>& records);
+  // Writes text made by Format, holding `records` dead letters.
+  Status WriteText(std::string_view text, uint64_t records);
   Status Close();
   Status Sync(std::string* state);
   Status Resume(std::string_view state);

@@ -16,7 +16,7 @@ namespace {
 constexpr const char* kPoints[] = {
     "checkpoint-before-sync",   "checkpoint-before-commit", "checkpoint-after-commit",
     "finish-before-close",      "finish-before-mark",       "log-append-before-commit",
-    "log-append-after-commit"};
+    "log-append-after-commit",  "log-append-after-dead-letters"};
 
 struct Target {
   bool enabled = false;

@@ -7,7 +7,9 @@
 //   finish-before-close       the final checkpoint committed, output files not yet renamed
 //   finish-before-mark        output files renamed, the run not yet marked complete
 //   log-append-before-commit  `sluice log append`: a batch is encoded, its transaction not begun
-//   log-append-after-commit   `sluice log append`: a batch and the input position committed
+//   log-append-after-commit   `sluice log append`: a batch and the input position committed,
+//                             the batch's dead letters not yet written
+//   log-append-after-dead-letters  `sluice log append`: a batch's dead letters written
 // A name not in this list is refused when the program starts: it prints what is known and exits
 // with status 2, so that a renamed point fails a test instead of never firing.
 // Unset (the normal case), CrashPoint costs one relaxed load.

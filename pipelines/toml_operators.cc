@@ -5,23 +5,15 @@
 #include <algorithm>
 
 #include "base/time_util.h"
+#include "operators/operator_types.h"
 #include "pipelines/toml_errors.h"
 
 namespace sluice {
 namespace {
 
-const std::vector<std::string> kOperatorTypes = {
-    "filter", "map", "key_by", "window", "aggregate", "union", "window_join", "interval_join"};
-const std::vector<std::string> kWindowKinds = {"tumbling", "sliding", "session"};
-const KeyOwners kWindowKeys = {
-    {"size", {"tumbling", "sliding"}}, {"slide", {"sliding"}}, {"gap", {"session"}}};
 // The keys every operator of one input takes besides its own, kept out of the "expected ..." list
 // of its messages (CheckKeys).
 const std::vector<std::string> kGraphKeys = {"name", "input", "inputs"};
-// The keys of both joins, besides those of their kind.
-const std::vector<std::string> kJoinKeys = {"key", "left_key", "right_key", "left_prefix",
-                                            "right_prefix"};
-const std::vector<std::string> kJoinTypes = {"inner", "left", "right", "full"};
 
 // Where `key` is written in `t` (its key, or its value when toml++ has no position for the key);
 // REQUIRES: t holds key.
@@ -47,11 +39,13 @@ std::vector<std::string> Texts(const std::vector<const toml::node*>& nodes) {
 }
 
 // `name`, and `input` or `inputs`: what every operator may say about its place in the graph.
-// `min_inputs`/`max_inputs` bound the number of `inputs` (0 = no bound), and `noun` names the
-// operator in messages about that number; an operator that reads several inputs (`min_inputs`
-// >= 2) takes only `inputs`, and needs it.
-Status ReadGraphKeys(const TomlReader& r, const Table& t, size_t min_inputs, size_t max_inputs,
-                     const std::string& noun, OperatorSpec* op) {
+// An operator of several inputs takes only `inputs`, and needs it, with as many inputs as its
+// type reads; the number of inputs of an operator of one input is left to the planner.
+Status ReadGraphKeys(const TomlReader& r, const Table& t, const OperatorType& type,
+                     OperatorSpec* op) {
+  const size_t min_inputs = type.several_inputs() ? type.min_inputs : 0;
+  const size_t max_inputs = type.several_inputs() ? type.max_inputs : 0;
+  const std::string& noun = type.noun;
   SLUICE_RETURN_IF_ERROR(r.GetName(t, "name", &op->name));
   const toml::node* one = t.table->get("input");
   const toml::node* many = t.table->get("inputs");
@@ -192,15 +186,29 @@ Status ReadAggregates(const TomlReader& r, const Table& t, std::vector<Aggregate
   return Status::OK();
 }
 
-// The window of a window or window join: `kind` and, as it says, `size`, `slide` or `gap`. `t`
-// names the table with its kind (CheckKeys has accepted its keys).
-Status ReadWindowShape(const TomlReader& r, const Table& t, const std::string& kind,
-                       OperatorSpec* op) {
-  if (kind == "tumbling") {
-    op->window = WindowKind::kTumbling;
+// Accepts the keys of `type` (of kind `kind`, "" when it has none) and no others, then reads the
+// graph keys. An operator of several inputs given `input` is told to write `inputs` instead.
+Status ReadCommonKeys(const TomlReader& r, const Table& t, const OperatorType& type,
+                      const std::string& kind, OperatorSpec* op) {
+  if (type.several_inputs() && t.table->get("input") != nullptr) {
+    return ReadGraphKeys(r, t, type, op);  // reports the 'input'
+  }
+  // An operator of one input takes the graph keys without their being listed in messages; one of
+  // several lists `name` and `inputs`, its only graph keys, with its own.
+  std::vector<std::string> keys = {"type"};
+  if (type.several_inputs()) keys.insert(keys.end(), {"name", "inputs"});
+  keys.insert(keys.end(), type.keys.begin(), type.keys.end());
+  SLUICE_RETURN_IF_ERROR(
+      r.CheckKeys(t, keys, type.kind_keys, kind,
+                  type.several_inputs() ? std::vector<std::string>{} : kGraphKeys));
+  return ReadGraphKeys(r, t, type, op);
+}
+
+// The window of a window or window join: as its kind says, `size`, `slide` or `gap`.
+Status ReadWindowShape(const TomlReader& r, const Table& t, OperatorSpec* op) {
+  if (op->window == WindowKind::kTumbling) {
     SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "size", &op->size, true, true));
-  } else if (kind == "sliding") {
-    op->window = WindowKind::kSliding;
+  } else if (op->window == WindowKind::kSliding) {
     SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "size", &op->size, true, true));
     SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "slide", &op->slide, true, true));
     if (op->slide > op->size) {
@@ -212,57 +220,88 @@ Status ReadWindowShape(const TomlReader& r, const Table& t, const std::string& k
       return r.Error(*t.table->get("slide"), e);
     }
   } else {
-    op->window = WindowKind::kSession;
     SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "gap", &op->gap, true, true));
   }
   return Status::OK();
 }
 
-Status ReadWindow(const TomlReader& r, const Table& header, OperatorSpec* op) {
-  std::string kind;
-  SLUICE_RETURN_IF_ERROR(r.GetOneOf(header, "kind", kWindowKinds, "window kind", &kind));
-  const Table t{header.table, header.node, fmt::format("{} of kind \"{}\"", header.what, kind)};
-  SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "kind", "allowed_lateness", "aggregates"},
-                                     kWindowKeys, kind, kGraphKeys));
-  SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 0, 0, "a window", op));
-  SLUICE_RETURN_IF_ERROR(ReadWindowShape(r, t, kind, op));
+// The readers of each type's table. `t` names the table with its type and kind; `kind` is the
+// value of its `kind` key (a window kind), "" when its type has none.
+using ReadFn = Status (*)(const TomlReader& r, const Table& t, const OperatorType& type,
+                          const std::string& kind, OperatorSpec* op);
+
+Status ReadFilter(const TomlReader& r, const Table& t, const OperatorType& type,
+                  const std::string& kind, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  SLUICE_RETURN_IF_ERROR(r.GetString(t, "where", &op->where, true));
+  // A filter's loc is the first character of its `where` text rather than the [[operator]]
+  // header: PipelineSpec has no separate place for it, and the planner adds an expression
+  // error's column to it.
+  op->loc = r.TextLoc(*t.table->get("where"), 0);
+  return Status::OK();
+}
+
+Status ReadMap(const TomlReader& r, const Table& t, const OperatorType& type,
+               const std::string& kind, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  SLUICE_RETURN_IF_ERROR(ReadAssignments(r, t, &op->set));
+  std::vector<const toml::node*> keep;
+  SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "keep", &keep, false));
+  op->keep = Texts(keep);
+  if (op->set.empty() && op->keep.empty()) {
+    return r.Error(*t.node, t.what + " needs 'set', 'keep' or both");
+  }
+  return Status::OK();
+}
+
+Status ReadKeyBy(const TomlReader& r, const Table& t, const OperatorType& type,
+                 const std::string& kind, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  std::vector<const toml::node*> fields;
+  SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "fields", &fields, true));
+  op->fields = Texts(fields);
+  return Status::OK();
+}
+
+Status ReadWindow(const TomlReader& r, const Table& t, const OperatorType& type,
+                  const std::string& kind, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  SLUICE_RETURN_IF_ERROR(ReadWindowShape(r, t, op));
   SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "allowed_lateness", &op->allowed_lateness, false, false));
   return ReadAggregates(r, t, &op->aggregates);
 }
 
+Status ReadAggregate(const TomlReader& r, const Table& t, const OperatorType& type,
+                     const std::string& kind, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  return ReadAggregates(r, t, &op->aggregates);
+}
+
+Status ReadUnion(const TomlReader& r, const Table& t, const OperatorType& type,
+                 const std::string& kind, OperatorSpec* op) {
+  return ReadCommonKeys(r, t, type, kind, op);
+}
+
 // A window join: `inputs = [left, right]`, the window's `kind` and its durations, the keys and
 // the prefixes. Window joins are inner: `join` is refused with a pointer to interval joins.
-Status ReadWindowJoin(const TomlReader& r, const Table& header, OperatorSpec* op) {
-  std::string kind;
-  SLUICE_RETURN_IF_ERROR(r.GetOneOf(header, "kind", kWindowKinds, "window kind", &kind));
-  const Table t{header.table, header.node, fmt::format("{} of kind \"{}\"", header.what, kind)};
+Status ReadWindowJoin(const TomlReader& r, const Table& t, const OperatorType& type,
+                      const std::string& kind, OperatorSpec* op) {
   if (t.table->get("join") != nullptr) {
     return r.Error(KeyPosition(t, "join"),
                    fmt::format("'join' does not apply to {}: window joins are inner (an "
                                "interval_join can be left, right or full)",
                                t.what));
   }
-  if (t.table->get("input") != nullptr) {
-    return ReadGraphKeys(r, t, 2, 2, "a window_join", op);  // reports the 'input'
-  }
-  std::vector<std::string> common = {"type", "name", "inputs", "kind"};
-  common.insert(common.end(), kJoinKeys.begin(), kJoinKeys.end());
-  SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, common, kWindowKeys, kind));
-  SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 2, 2, "a window_join", op));
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
   SLUICE_RETURN_IF_ERROR(ReadJoinKeys(r, t, op));
-  return ReadWindowShape(r, t, kind, op);
+  return ReadWindowShape(r, t, op);
 }
 
 // An interval join: `inputs = [left, right]`, `lower` and `upper` (signed), `join`, the keys and
 // the prefixes.
-Status ReadIntervalJoin(const TomlReader& r, const Table& t, OperatorSpec* op) {
-  if (t.table->get("input") != nullptr) {
-    return ReadGraphKeys(r, t, 2, 2, "an interval_join", op);  // reports the 'input'
-  }
-  std::vector<std::string> common = {"type", "name", "inputs", "lower", "upper", "join"};
-  common.insert(common.end(), kJoinKeys.begin(), kJoinKeys.end());
-  SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, common, {}, ""));
-  SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 2, 2, "an interval_join", op));
+Status ReadIntervalJoin(const TomlReader& r, const Table& t, const OperatorType& type,
+                        const std::string& kind, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
   SLUICE_RETURN_IF_ERROR(ReadJoinKeys(r, t, op));
   SLUICE_RETURN_IF_ERROR(r.GetSignedDuration(t, "lower", &op->lower, true));
   SLUICE_RETURN_IF_ERROR(r.GetSignedDuration(t, "upper", &op->upper, true));
@@ -274,71 +313,47 @@ Status ReadIntervalJoin(const TomlReader& r, const Table& t, OperatorSpec* op) {
   }
   op->join_type = JoinType::kInner;
   if (t.table->get("join") != nullptr) {
+    const std::vector<std::string>& names = JoinTypeNames();
     std::string join;
-    SLUICE_RETURN_IF_ERROR(r.GetOneOf(t, "join", kJoinTypes, "join type", &join));
-    op->join_type = join == "left"    ? JoinType::kLeft
-                    : join == "right" ? JoinType::kRight
-                    : join == "full"  ? JoinType::kFull
-                                      : JoinType::kInner;
+    SLUICE_RETURN_IF_ERROR(r.GetOneOf(t, "join", names, "join type", &join));
+    op->join_type =
+        static_cast<JoinType>(std::find(names.begin(), names.end(), join) - names.begin());
   }
   return Status::OK();
 }
 
+// One reader per operator type, in OpKind order (operators/operator_types.h).
+struct OperatorReader {
+  OpKind kind;
+  ReadFn read;
+};
+constexpr OperatorReader kReaders[] = {
+    {OpKind::kFilter, ReadFilter},         {OpKind::kMap, ReadMap},
+    {OpKind::kKeyBy, ReadKeyBy},           {OpKind::kWindow, ReadWindow},
+    {OpKind::kAggregate, ReadAggregate},   {OpKind::kUnion, ReadUnion},
+    {OpKind::kWindowJoin, ReadWindowJoin}, {OpKind::kIntervalJoin, ReadIntervalJoin},
+};
+static_assert(CoversOperatorKinds(kReaders), "one reader per OpKind, in OpKind order");
+
+// The type (one of the registry's), then the kind when the type has kinds, then the type's own
+// reader.
 Status ReadOperator(const TomlReader& r, const Table& header, OperatorSpec* op) {
   op->loc = r.Loc(header.node->source().begin);
-  std::string type;
-  SLUICE_RETURN_IF_ERROR(r.GetOneOf(header, "type", kOperatorTypes, "operator type", &type));
-  const Table t{header.table, header.node, fmt::format("{} ({})", header.what, type)};
-  const std::string noun = "a " + type;
-  if (type == "filter") {
-    op->kind = OpKind::kFilter;
-    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "where"}, {}, "", kGraphKeys));
-    SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 0, 0, noun, op));
-    SLUICE_RETURN_IF_ERROR(r.GetString(t, "where", &op->where, true));
-    // A filter's loc is the first character of its `where` text rather than the [[operator]]
-    // header: PipelineSpec has no separate place for it, and the planner adds an expression
-    // error's column to it.
-    op->loc = r.TextLoc(*t.table->get("where"), 0);
-  } else if (type == "map") {
-    op->kind = OpKind::kMap;
-    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "set", "keep"}, {}, "", kGraphKeys));
-    SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 0, 0, noun, op));
-    SLUICE_RETURN_IF_ERROR(ReadAssignments(r, t, &op->set));
-    std::vector<const toml::node*> keep;
-    SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "keep", &keep, false));
-    for (const toml::node* n : keep) op->keep.push_back(n->as_string()->get());
-    if (op->set.empty() && op->keep.empty()) {
-      return r.Error(*t.node, t.what + " needs 'set', 'keep' or both");
-    }
-  } else if (type == "key_by") {
-    op->kind = OpKind::kKeyBy;
-    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "fields"}, {}, "", kGraphKeys));
-    SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 0, 0, noun, op));
-    std::vector<const toml::node*> fields;
-    SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "fields", &fields, true));
-    for (const toml::node* n : fields) op->fields.push_back(n->as_string()->get());
-  } else if (type == "window") {
-    op->kind = OpKind::kWindow;
-    SLUICE_RETURN_IF_ERROR(ReadWindow(r, t, op));
-  } else if (type == "aggregate") {
-    op->kind = OpKind::kAggregate;
-    SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "aggregates"}, {}, "", kGraphKeys));
-    SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 0, 0, noun, op));
-    SLUICE_RETURN_IF_ERROR(ReadAggregates(r, t, &op->aggregates));
-  } else if (type == "union") {
-    op->kind = OpKind::kUnion;
-    if (t.table->get("input") == nullptr) {  // else ReadGraphKeys reports it
-      SLUICE_RETURN_IF_ERROR(r.CheckKeys(t, {"type", "name", "inputs"}, {}, ""));
-    }
-    SLUICE_RETURN_IF_ERROR(ReadGraphKeys(r, t, 2, 0, noun, op));
-  } else if (type == "window_join") {
-    op->kind = OpKind::kWindowJoin;
-    SLUICE_RETURN_IF_ERROR(ReadWindowJoin(r, t, op));
-  } else {
-    op->kind = OpKind::kIntervalJoin;
-    SLUICE_RETURN_IF_ERROR(ReadIntervalJoin(r, t, op));
+  static const std::vector<std::string> kTypeNames = OperatorTypeNames();
+  std::string name;
+  SLUICE_RETURN_IF_ERROR(r.GetOneOf(header, "type", kTypeNames, "operator type", &name));
+  const OperatorType& type = *FindOperatorType(name);
+  op->kind = type.kind;
+  Table t{header.table, header.node, fmt::format("{} ({})", header.what, type.name)};
+  std::string kind;
+  if (!type.kinds.empty()) {
+    SLUICE_RETURN_IF_ERROR(r.GetOneOf(t, "kind", type.kinds, "window kind", &kind));
+    const std::vector<std::string>& windows = WindowKindNames();
+    op->window =
+        static_cast<WindowKind>(std::find(windows.begin(), windows.end(), kind) - windows.begin());
+    t.what += fmt::format(" of kind \"{}\"", kind);
   }
-  return Status::OK();
+  return kReaders[static_cast<size_t>(type.kind)].read(r, t, type, kind, op);
 }
 
 }  // namespace

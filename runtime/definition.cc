@@ -6,13 +6,10 @@
 #include <vector>
 
 #include "operators/connector_types.h"
+#include "operators/operator_types.h"
 
 namespace sluice {
 namespace {
-
-std::string Expr(const std::string& text, bool has_fn) {
-  return has_fn && text.empty() ? "<function>" : text;
-}
 
 std::string DescribeSink(const SinkSpec& s) {
   std::string line = fmt::format("{} path={}", s.type, s.path);
@@ -38,25 +35,6 @@ std::string Wiring(const std::string& name, const std::vector<std::string>& inpu
   if (!name.empty()) out += " name=" + name;
   if (!inputs.empty()) out += fmt::format(" inputs={}", fmt::join(inputs, ","));
   return out;
-}
-
-const char* WindowKindName(WindowKind kind) {
-  return kind == WindowKind::kTumbling  ? "tumbling"
-         : kind == WindowKind::kSliding ? "sliding"
-                                        : "session";
-}
-
-const char* JoinTypeName(JoinType type) {
-  return type == JoinType::kInner   ? "inner"
-         : type == JoinType::kLeft  ? "left"
-         : type == JoinType::kRight ? "right"
-                                    : "full";
-}
-
-std::string DescribeJoinKeys(const OperatorSpec& op) {
-  return fmt::format(" left_key={} right_key={} left_prefix={} right_prefix={}",
-                     fmt::join(op.left_key, ","), fmt::join(op.right_key, ","), op.left_prefix,
-                     op.right_prefix);
 }
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -85,56 +63,8 @@ std::string DescribeDefinition(const PipelineSpec& spec, uint32_t lanes) {
   }
   for (size_t i = 0; i < spec.operators.size(); ++i) {
     const OperatorSpec& op = spec.operators[i];
-    out += fmt::format("operator {}{}: ", i + 1, Wiring(op.name, op.inputs));
-    switch (op.kind) {
-      case OpKind::kFilter:
-        out += "filter where=" + Expr(op.where, static_cast<bool>(op.predicate));
-        break;
-      case OpKind::kMap: {
-        out += "map";
-        for (const Assignment& a : op.set) {
-          out += fmt::format(" {}={}", a.field, Expr(a.expr, a.fn.valid()));
-        }
-        if (!op.keep.empty()) out += fmt::format(" keep={}", fmt::join(op.keep, ","));
-        break;
-      }
-      case OpKind::kKeyBy:
-        out += fmt::format("key_by {}", fmt::join(op.fields, ","));
-        break;
-      case OpKind::kWindow:
-      case OpKind::kAggregate: {
-        if (op.kind == OpKind::kWindow) {
-          out += fmt::format("window {} size={}us slide={}us gap={}us allowed_lateness={}us",
-                             WindowKindName(op.window), op.size, op.slide, op.gap,
-                             op.allowed_lateness);
-        } else {
-          out += "aggregate";
-        }
-        for (const AggregateSpec& a : op.aggregates) {
-          // Files give the aggregate as text; the C++ builder may give its parts instead.
-          if (!a.text.empty() && a.func.empty()) {
-            out += fmt::format(" [{}]", a.text);
-          } else {
-            out += fmt::format(" [{}({}) as {}]", a.func, Expr(a.arg, a.arg_fn.valid()), a.alias);
-          }
-        }
-        break;
-      }
-      case OpKind::kUnion:
-        out += "union";
-        break;
-      case OpKind::kWindowJoin:
-        out += fmt::format("window_join {} size={}us slide={}us gap={}us",
-                           WindowKindName(op.window), op.size, op.slide, op.gap) +
-               DescribeJoinKeys(op);
-        break;
-      case OpKind::kIntervalJoin:
-        out += fmt::format("interval_join {} lower={}us upper={}us", JoinTypeName(op.join_type),
-                           op.lower, op.upper) +
-               DescribeJoinKeys(op);
-        break;
-    }
-    out += "\n";
+    out += fmt::format("operator {}{}: {}\n", i + 1, Wiring(op.name, op.inputs),
+                       OperatorTypeOf(op.kind).describe(op));
   }
   out += fmt::format("sink 1{}: {}\n", spec.sink.input.empty() ? "" : " input=" + spec.sink.input,
                      DescribeSink(spec.sink));

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/time_util.h"
+#include "operators/operator_types.h"
 
 namespace sluice {
 namespace {
@@ -172,9 +173,9 @@ PipelineBuilder& PipelineBuilder::from(std::vector<std::string> inputs) {
   return *this;
 }
 
-PipelineBuilder& PipelineBuilder::AddOperator(OperatorSpec op, bool own_inputs) {
+PipelineBuilder& PipelineBuilder::AddOperator(OperatorSpec op) {
   if (from_pending_) {
-    if (own_inputs) {
+    if (OperatorTypeOf(op.kind).several_inputs()) {
       Fail(fmt::format("from({}) is followed by a union or join, which names its own inputs",
                        fmt::join(from_, ", ")));
     } else {
@@ -286,7 +287,7 @@ PipelineBuilder& PipelineBuilder::union_of(std::vector<std::string> inputs) {
   OperatorSpec op;
   op.kind = OpKind::kUnion;
   op.inputs = std::move(inputs);
-  return AddOperator(std::move(op), true);
+  return AddOperator(std::move(op));
 }
 
 OperatorSpec PipelineBuilder::Join(OpKind kind, std::vector<std::string> inputs,
@@ -317,7 +318,7 @@ PipelineBuilder& PipelineBuilder::WindowJoin(std::vector<std::string> inputs,
   op.size = size;
   op.slide = slide;
   op.gap = gap;
-  return AddOperator(std::move(op), true);
+  return AddOperator(std::move(op));
 }
 
 PipelineBuilder& PipelineBuilder::tumbling_join(std::vector<std::string> inputs,
@@ -371,7 +372,7 @@ PipelineBuilder& PipelineBuilder::interval_join(std::vector<std::string> inputs,
     Fail(fmt::format("interval_join: lower ({}) must be at most upper ({})", lower, upper));
   }
   op.join_type = type;
-  return AddOperator(std::move(op), true);
+  return AddOperator(std::move(op));
 }
 
 PipelineBuilder& PipelineBuilder::join_prefixes(std::string left, std::string right) {

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "operators/connector_types.h"
+#include "operators/operator_types.h"
 #include "runtime/plan_operators.h"
 
 namespace sluice {
@@ -21,7 +22,6 @@ using planning::FieldList;
 using planning::OpName;
 using planning::PlanJoin;
 using planning::PlanKeyed;
-using planning::PlanStateless;
 using planning::ValidFieldName;
 
 Status PlanSource(const SourceSpec& src, SourcePlan* out) {
@@ -159,7 +159,13 @@ class GraphPlanner {
   Status ResolveInputs();
   Status Order();
   void CountReaders();
+  // Plans operator j (its inputs planned) into out_[j], by its type's step below.
   Status PlanOperator(size_t j);
+  Status PlanStateless(size_t j);  // filter, map
+  Status PlanKeyBy(size_t j);
+  Status PlanKeyedStage(size_t j);  // window, aggregate
+  Status PlanUnion(size_t j);
+  Status PlanJoinStage(size_t j);  // window_join, interval_join
   Status PlanSinks();
 
   // The stream a stateless reader of `in` works on: `in` itself.
@@ -275,26 +281,22 @@ Status GraphPlanner::ResolveInputs() {
       inputs_[j].push_back(it->second);
     }
     const size_t n = inputs_[j].size();
-    switch (op.kind) {
-      case OpKind::kUnion:
-        if (n < 2) {
-          return Error(op.loc, name + ": a union needs at least two inputs (inputs = [...])");
-        }
-        break;
-      case OpKind::kWindowJoin:
-      case OpKind::kIntervalJoin:
-        if (n != 2) {
-          return Error(op.loc, fmt::format("{}: a join reads exactly two inputs (inputs = "
-                                           "[\"left\", \"right\"]), not {}",
-                                           name, n));
-        }
-        break;
-      default:
-        if (n != 1) {
-          return Error(op.loc, fmt::format("{}: reads one input, not {}; use a union to combine "
-                                           "several",
-                                           name, n));
-        }
+    const OperatorType& type = OperatorTypeOf(op.kind);
+    if (!type.several_inputs()) {
+      if (n != 1) {
+        return Error(op.loc, fmt::format("{}: reads one input, not {}; use a union to combine "
+                                         "several",
+                                         name, n));
+      }
+    } else if (type.min_inputs == type.max_inputs) {  // the joins
+      if (n != type.min_inputs) {
+        return Error(op.loc, fmt::format("{}: a join reads exactly two inputs (inputs = "
+                                         "[\"left\", \"right\"]), not {}",
+                                         name, n));
+      }
+    } else if (n < type.min_inputs) {
+      return Error(op.loc, fmt::format("{}: {} needs at least two inputs (inputs = [...])", name,
+                                       type.noun));
     }
   }
   for (size_t i = 0; i < 1 + spec_.more_sinks.size(); ++i) {
@@ -492,145 +494,168 @@ int GraphPlanner::AddStage(KeyedStagePlan stage, const std::string& name, int re
   return plan_.stages.back().output_stream;
 }
 
+// One planning step per operator type, in OpKind order (operators/operator_types.h).
+struct OperatorPlanner {
+  OpKind kind;
+  Status (GraphPlanner::*plan)(size_t j);
+};
+
 Status GraphPlanner::PlanOperator(size_t j) {
+  static constexpr OperatorPlanner kPlanners[] = {
+      {OpKind::kFilter, &GraphPlanner::PlanStateless},
+      {OpKind::kMap, &GraphPlanner::PlanStateless},
+      {OpKind::kKeyBy, &GraphPlanner::PlanKeyBy},
+      {OpKind::kWindow, &GraphPlanner::PlanKeyedStage},
+      {OpKind::kAggregate, &GraphPlanner::PlanKeyedStage},
+      {OpKind::kUnion, &GraphPlanner::PlanUnion},
+      {OpKind::kWindowJoin, &GraphPlanner::PlanJoinStage},
+      {OpKind::kIntervalJoin, &GraphPlanner::PlanJoinStage},
+  };
+  static_assert(CoversOperatorKinds(kPlanners), "one planning step per OpKind, in OpKind order");
+  const size_t kind = static_cast<size_t>(spec_.operators[j].kind);
+  if (kind >= kOperatorKinds) return Status::Internal("unknown operator kind");
+  return (this->*kPlanners[kind].plan)(j);
+}
+
+Status GraphPlanner::PlanStateless(size_t j) {
+  const OperatorSpec& op = spec_.operators[j];
+  int in = -1;
+  SLUICE_RETURN_IF_ERROR(StreamInput(j, 0, &in));
+  Schema schema = plan_.streams[in].schema;
+  std::vector<std::unique_ptr<Transform>> ts;
+  SLUICE_RETURN_IF_ERROR(planning::PlanStateless(op, j, &schema, &ts));
+  out_[j].stream = Append(in, std::move(ts), std::move(schema), OpName(op, j), op_readers_[j]);
+  return Status::OK();
+}
+
+Status GraphPlanner::PlanKeyBy(size_t j) {
   const OperatorSpec& op = spec_.operators[j];
   const std::string name = OpName(op, j);
   NodeOut& out = out_[j];
-  switch (op.kind) {
-    case OpKind::kFilter:
-    case OpKind::kMap: {
-      int in = -1;
-      SLUICE_RETURN_IF_ERROR(StreamInput(j, 0, &in));
-      Schema schema = plan_.streams[in].schema;
-      std::vector<std::unique_ptr<Transform>> ts;
-      SLUICE_RETURN_IF_ERROR(PlanStateless(op, j, &schema, &ts));
-      out.stream = Append(in, std::move(ts), std::move(schema), name, op_readers_[j]);
-      return Status::OK();
+  int in = -1;
+  SLUICE_RETURN_IF_ERROR(StreamInput(j, 0, &in));
+  if (op_readers_[j] == 0) {
+    return Error(op.loc, "key_by must be followed by a window or aggregate operator");
+  }
+  if (op.fields.empty()) return Error(op.loc, name + ": key_by needs at least one field");
+  const Schema& schema = plan_.streams[in].schema;
+  std::set<std::string> seen;
+  for (const std::string& f : op.fields) {
+    int k = schema.IndexOf(f);
+    if (k < 0) {
+      return Error(op.loc,
+                   fmt::format("{}: unknown field '{}' (fields: {})", name, f, FieldList(schema)));
     }
-    case OpKind::kKeyBy: {
-      int in = -1;
-      SLUICE_RETURN_IF_ERROR(StreamInput(j, 0, &in));
-      if (op_readers_[j] == 0) {
-        return Error(op.loc, "key_by must be followed by a window or aggregate operator");
-      }
-      if (op.fields.empty()) return Error(op.loc, name + ": key_by needs at least one field");
-      const Schema& schema = plan_.streams[in].schema;
-      std::set<std::string> seen;
-      for (const std::string& f : op.fields) {
-        int k = schema.IndexOf(f);
-        if (k < 0) {
-          return Error(op.loc, fmt::format("{}: unknown field '{}' (fields: {})", name, f,
-                                           FieldList(schema)));
-        }
-        if (!seen.insert(f).second) return Error(op.loc, fmt::format("{}: '{}' twice", name, f));
-        out.key_columns.push_back(k);
-      }
-      out.stream = in;
-      out.keyed = true;
-      out.key_by = &op;
-      return Status::OK();
+    if (!seen.insert(f).second) return Error(op.loc, fmt::format("{}: '{}' twice", name, f));
+    out.key_columns.push_back(k);
+  }
+  out.stream = in;
+  out.keyed = true;
+  out.key_by = &op;
+  return Status::OK();
+}
+
+Status GraphPlanner::PlanKeyedStage(size_t j) {
+  const OperatorSpec& op = spec_.operators[j];
+  const std::string name = OpName(op, j);
+  Node from = inputs_[j][0];
+  if (from.source || !out_[from.index].keyed) {
+    return Error(
+        op.loc,
+        fmt::format("{} needs a key_by before it; to aggregate all events together, add a map with "
+                    "set = [\"all = 1\"] and key_by [\"all\"]",
+                    name));
+  }
+  const NodeOut& keyed = out_[from.index];
+  SLUICE_RETURN_IF_ERROR(
+      CheckFeedsStage(*keyed.key_by, OpName(*keyed.key_by, from.index), keyed.stream));
+  const StreamPlan& in = plan_.streams[keyed.stream];
+  KeyedStagePlan stage;
+  Schema schema = in.schema;
+  std::vector<std::unique_ptr<Transform>> hidden;
+  SLUICE_RETURN_IF_ERROR(PlanKeyed(op, j, keyed.key_columns, in, &schema, &hidden, &stage));
+  int input = keyed.stream;
+  if (!hidden.empty()) {
+    // Hidden aggregate arguments: a stream of the stage's own (one reader).
+    const int readers = plan_.streams[input].readers;
+    input = Append(input, std::move(hidden), schema, plan_.streams[input].name, 1);
+    if (input == keyed.stream) plan_.streams[input].readers = readers;
+  }
+  stage.inputs = {input};
+  const bool updates = op.kind == OpKind::kAggregate || op.allowed_lateness > 0;
+  out_[j].stream =
+      AddStage(std::move(stage), name, op_readers_[j], in.time_unit, updates ? name : "");
+  return Status::OK();
+}
+
+Status GraphPlanner::PlanUnion(size_t j) {
+  const OperatorSpec& op = spec_.operators[j];
+  const std::string name = OpName(op, j);
+  StreamPlan o;
+  for (size_t k = 0; k < inputs_[j].size(); ++k) {
+    int in = -1;
+    SLUICE_RETURN_IF_ERROR(StreamInput(j, k, &in));
+    const StreamPlan& s = plan_.streams[in];
+    if (k == 0) {
+      o = s;
+    } else if (!(s.schema == o.schema)) {
+      return Error(op.loc,
+                   fmt::format("{}: the inputs of a union need the same fields of the "
+                               "same types in the same order; '{}' has ({}) but '{}' "
+                               "has ({})",
+                               name, o.name, o.schema.ToString(), s.name, s.schema.ToString()));
+    } else if (s.has_event_time != o.has_event_time) {
+      return Error(op.loc, fmt::format("{}: '{}' has event time and '{}' has not; set "
+                                       "event_time on both sources",
+                                       name, s.has_event_time ? s.name : o.name,
+                                       s.has_event_time ? o.name : s.name));
     }
-    case OpKind::kWindow:
-    case OpKind::kAggregate: {
-      Node from = inputs_[j][0];
-      if (from.source || !out_[from.index].keyed) {
-        return Error(
-            op.loc,
-            fmt::format(
-                "{} needs a key_by before it; to aggregate all events together, add a map with "
-                "set = [\"all = 1\"] and key_by [\"all\"]",
-                name));
-      }
-      const NodeOut& keyed = out_[from.index];
-      SLUICE_RETURN_IF_ERROR(CheckFeedsStage(*keyed.key_by, OpName(*keyed.key_by, from.index),
-                                             keyed.stream));
-      const StreamPlan& in = plan_.streams[keyed.stream];
-      KeyedStagePlan stage;
-      Schema schema = in.schema;
-      std::vector<std::unique_ptr<Transform>> hidden;
-      SLUICE_RETURN_IF_ERROR(
-          PlanKeyed(op, j, keyed.key_columns, in, &schema, &hidden, &stage));
-      int input = keyed.stream;
-      if (!hidden.empty()) {
-        // Hidden aggregate arguments: a stream of the stage's own (one reader).
-        const int readers = plan_.streams[input].readers;
-        input = Append(input, std::move(hidden), schema, plan_.streams[input].name, 1);
-        if (input == keyed.stream) plan_.streams[input].readers = readers;
-      }
-      stage.inputs = {input};
-      const bool updates = op.kind == OpKind::kAggregate || op.allowed_lateness > 0;
-      out.stream = AddStage(std::move(stage), name, op_readers_[j], in.time_unit,
-                            updates ? name : "");
-      return Status::OK();
-    }
-    case OpKind::kUnion: {
-      StreamPlan o;
-      for (size_t k = 0; k < inputs_[j].size(); ++k) {
-        int in = -1;
-        SLUICE_RETURN_IF_ERROR(StreamInput(j, k, &in));
-        const StreamPlan& s = plan_.streams[in];
-        if (k == 0) {
-          o = s;
-        } else if (!(s.schema == o.schema)) {
-          return Error(op.loc, fmt::format("{}: the inputs of a union need the same fields of "
-                                           "the same types in the same order; '{}' has ({}) but "
-                                           "'{}' has ({})",
-                                           name, o.name, o.schema.ToString(), s.name,
-                                           s.schema.ToString()));
-        } else if (s.has_event_time != o.has_event_time) {
-          return Error(op.loc, fmt::format("{}: '{}' has event time and '{}' has not; set "
-                                           "event_time on both sources",
-                                           name, s.has_event_time ? s.name : o.name,
-                                           s.has_event_time ? o.name : s.name));
-        }
-        o.level = std::max(o.level, s.level);
-        o.from_sources = o.from_sources || s.from_sources;
-        o.upstream |= s.upstream;
-        if (o.updates.empty()) o.updates = s.updates;
-      }
-      StepPlan step;
-      step.name = name;
-      step.is_union = true;
-      for (size_t k = 0; k < inputs_[j].size(); ++k) {
-        int in = -1;
-        SLUICE_RETURN_IF_ERROR(StreamInput(j, k, &in));
-        step.inputs.push_back(in);
-      }
-      o.name = name;
-      o.readers = op_readers_[j];
-      o.stage = -1;
-      const int level = o.level;
-      step.output = NewStream(std::move(o));
-      out.stream = step.output;
-      std::vector<StepPlan>& steps = StepsAt(level);
-      steps.push_back(std::move(step));
-      producer_[out.stream] = {level, static_cast<int>(steps.size()) - 1};
-      return Status::OK();
-    }
-    case OpKind::kWindowJoin:
-    case OpKind::kIntervalJoin: {
-      int l = -1, r = -1;
-      for (size_t k = 0; k < 2; ++k) {
-        Node in = inputs_[j][k];
-        if (!in.source && out_[in.index].keyed) {
-          return Error(op.loc, fmt::format("{}: a join reads rows, not a key_by; name the key "
-                                           "fields with left_key and right_key instead",
-                                           name));
-        }
-      }
-      SLUICE_RETURN_IF_ERROR(StreamInput(j, 0, &l));
-      SLUICE_RETURN_IF_ERROR(StreamInput(j, 1, &r));
-      SLUICE_RETURN_IF_ERROR(CheckFeedsStage(op, name, l));
-      SLUICE_RETURN_IF_ERROR(CheckFeedsStage(op, name, r));
-      KeyedStagePlan stage;
-      SLUICE_RETURN_IF_ERROR(PlanJoin(op, j, plan_.streams[l], plan_.streams[r], &stage));
-      stage.inputs = {l, r};
-      out.stream =
-          AddStage(std::move(stage), name, op_readers_[j], plan_.streams[l].time_unit, "");
-      return Status::OK();
+    o.level = std::max(o.level, s.level);
+    o.from_sources = o.from_sources || s.from_sources;
+    o.upstream |= s.upstream;
+    if (o.updates.empty()) o.updates = s.updates;
+  }
+  StepPlan step;
+  step.name = name;
+  step.is_union = true;
+  for (size_t k = 0; k < inputs_[j].size(); ++k) {
+    int in = -1;
+    SLUICE_RETURN_IF_ERROR(StreamInput(j, k, &in));
+    step.inputs.push_back(in);
+  }
+  o.name = name;
+  o.readers = op_readers_[j];
+  o.stage = -1;
+  const int level = o.level;
+  step.output = NewStream(std::move(o));
+  out_[j].stream = step.output;
+  std::vector<StepPlan>& steps = StepsAt(level);
+  steps.push_back(std::move(step));
+  producer_[out_[j].stream] = {level, static_cast<int>(steps.size()) - 1};
+  return Status::OK();
+}
+
+Status GraphPlanner::PlanJoinStage(size_t j) {
+  const OperatorSpec& op = spec_.operators[j];
+  const std::string name = OpName(op, j);
+  int l = -1, r = -1;
+  for (size_t k = 0; k < 2; ++k) {
+    Node in = inputs_[j][k];
+    if (!in.source && out_[in.index].keyed) {
+      return Error(op.loc, fmt::format("{}: a join reads rows, not a key_by; name the key "
+                                       "fields with left_key and right_key instead",
+                                       name));
     }
   }
-  return Status::Internal("unknown operator kind");
+  SLUICE_RETURN_IF_ERROR(StreamInput(j, 0, &l));
+  SLUICE_RETURN_IF_ERROR(StreamInput(j, 1, &r));
+  SLUICE_RETURN_IF_ERROR(CheckFeedsStage(op, name, l));
+  SLUICE_RETURN_IF_ERROR(CheckFeedsStage(op, name, r));
+  KeyedStagePlan stage;
+  SLUICE_RETURN_IF_ERROR(PlanJoin(op, j, plan_.streams[l], plan_.streams[r], &stage));
+  stage.inputs = {l, r};
+  out_[j].stream = AddStage(std::move(stage), name, op_readers_[j], plan_.streams[l].time_unit, "");
+  return Status::OK();
 }
 
 Status GraphPlanner::PlanSinks() {

@@ -9,6 +9,7 @@
 #include "expr/expr.h"
 #include "operators/filter.h"
 #include "operators/map.h"
+#include "operators/operator_types.h"
 
 namespace sluice::planning {
 
@@ -44,31 +45,10 @@ static Status ExprError(const Status& s, const SourceLoc& loc, std::string_view 
   return Status::InvalidArgument(fmt::format("{}{}: {}", loc.Prefix(), what, m));
 }
 
-std::string_view OpKindName(OpKind kind) {
-  switch (kind) {
-    case OpKind::kFilter:
-      return "filter";
-    case OpKind::kMap:
-      return "map";
-    case OpKind::kKeyBy:
-      return "key_by";
-    case OpKind::kWindow:
-      return "window";
-    case OpKind::kAggregate:
-      return "aggregate";
-    case OpKind::kUnion:
-      return "union";
-    case OpKind::kWindowJoin:
-      return "window_join";
-    case OpKind::kIntervalJoin:
-      return "interval_join";
-  }
-  return "?";
-}
-
 std::string OpName(const OperatorSpec& op, size_t i) {
-  if (!op.name.empty()) return fmt::format("operator '{}' ({})", op.name, OpKindName(op.kind));
-  return fmt::format("operator #{} ({})", i + 1, OpKindName(op.kind));
+  const std::string& type = OperatorTypeOf(op.kind).name;
+  if (!op.name.empty()) return fmt::format("operator '{}' ({})", op.name, type);
+  return fmt::format("operator #{} ({})", i + 1, type);
 }
 
 bool ValidFieldName(std::string_view s) {

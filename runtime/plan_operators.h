@@ -17,7 +17,6 @@ Status Error(const SourceLoc& loc, std::string msg);
 
 // "operator #3 (filter)", or "operator 'big' (filter)" for a named one.
 std::string OpName(const OperatorSpec& op, size_t i);
-std::string_view OpKindName(OpKind kind);
 // Letters, digits and '_', not starting with a digit.
 bool ValidFieldName(std::string_view s);
 // The user-visible field names of `s`, comma-separated.

@@ -182,9 +182,9 @@ class PipelineBuilder {
   SinkSpec& LastSink();
   SourceSpec& AddSource();
   SourceSpec& LastSource();
-  // Appends `op`, reading the inputs of a pending from() (when `own_inputs`, op names its inputs
-  // itself and a pending from() is a mistake).
-  PipelineBuilder& AddOperator(OperatorSpec op, bool own_inputs = false);
+  // Appends `op`, reading the inputs of a pending from() (an operator of several inputs, a union
+  // or join, names its inputs itself, and a pending from() is a mistake).
+  PipelineBuilder& AddOperator(OperatorSpec op);
   PipelineBuilder& WindowJoin(std::vector<std::string> inputs, std::vector<std::string> left_key,
                               std::vector<std::string> right_key, WindowKind kind, int64_t size,
                               int64_t slide, int64_t gap);

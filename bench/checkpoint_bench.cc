@@ -261,7 +261,9 @@ SizeResult MeasureCheckpoint(uint64_t k, uint32_t p, uint64_t after, const std::
   }
   out.checkpoint_id = rec->id;
   out.record_bytes = EncodeCheckpoint(*rec).size();
-  for (const std::string& op : rec->operators) out.operator_bytes += op.size();
+  for (const StageState& stage : rec->stages) {
+    for (const std::string& op : stage.lanes) out.operator_bytes += op.size();
+  }
   struct stat st;
   if (::stat((state + "/data.mdb").c_str(), &st) == 0) {
     out.data_mdb_bytes = st.st_size;

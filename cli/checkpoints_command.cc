@@ -29,9 +29,18 @@ std::string RecordJson(const std::string& name, const CheckpointRecord& r) {
                    : r.watermark == kMaxTime ? "end of input"
                                              : FormatIso(r.watermark),
                    &out);
+  // "lanes": the operator instances whose state it holds (keyed stages times parallelism);
+  // "stages": each keyed stage's name ("" when the record is older than format version 3).
+  size_t instances = 0;
+  out += ",\"stages\":[";
+  for (size_t k = 0; k < r.stages.size(); ++k) {
+    if (k > 0) out += ",";
+    AppendJsonString(r.stages[k].name, &out);
+    instances += r.stages[k].lanes.size();
+  }
   out += fmt::format(
-      ",\"lanes\":{},\"events_in\":{},\"records_out\":{},\"late\":{},\"dead_letters\":{}}}",
-      r.lanes, r.events_in, r.records_out, r.late_events, r.dead_letter_count);
+      "],\"lanes\":{},\"events_in\":{},\"records_out\":{},\"late\":{},\"dead_letters\":{}}}",
+      instances, r.events_in, r.records_out, r.late_events, r.dead_letter_count);
   return out;
 }
 

@@ -86,11 +86,11 @@ Status Checkpointer::Take(const Cut& cut) {
   rec.taken_at = WallNowUs();
   rec.finished = cut.finished;
   rec.definition = definition_;
-  rec.lanes = static_cast<uint32_t>(cut.operators.size());
+  rec.lanes = plan_.keyed() ? plan_.parallelism : 0;
   rec.driver = cut.driver;
   rec.position_text = cut.position_text;
   rec.watermark = cut.watermark;
-  rec.operators = cut.operators;
+  rec.stages = cut.stages;
   rec.sinks.resize(sinks_.size());
   for (size_t i = 0; i < sinks_.size(); ++i) {
     SLUICE_RETURN_IF_ERROR(sinks_[i]->PrepareCheckpoint(&rec.sinks[i]));

@@ -50,8 +50,8 @@ class Checkpointer {
     std::string driver;         // SourceDriver::SaveState at the barrier
     std::string position_text;  // its source position, for people
     TimeUs watermark = kMinTime;
-    std::vector<std::string> operators;  // one snapshot per lane
-    bool finished = false;               // the barrier is the input's last batch
+    std::vector<StageState> stages;  // one per keyed stage, in plan order, named as the plan does
+    bool finished = false;           // the barrier is the input's last batch
     uint64_t events_in = 0, late_events = 0;
   };
   Status Take(const Cut& cut);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <new>
@@ -35,6 +36,35 @@ Status WithStartOverHint(const Status& s) {
   if (s.IsCorruption()) return Status::Corruption(s.message() + std::string(kHint));
   if (s.IsInvalidArgument()) return Status::InvalidArgument(s.message() + std::string(kHint));
   return s;
+}
+
+// Refuses a checkpoint whose keyed stages are not the plan's: another number of stages, of
+// lanes (the parallelism), or a stage of another name (records before format version 3 hold no
+// names). The definitions were found equal already, so this is a second line of defence.
+Status CheckResumedStages(const Plan& plan, uint32_t lanes, const CheckpointRecord& resume) {
+  const size_t n_stages = plan.stages.size();
+  if (resume.stages.size() != n_stages) {
+    return Status::Corruption(
+        fmt::format("the checkpoint holds the state of {} keyed stages, but the pipeline has {}",
+                    resume.stages.size(), n_stages));
+  }
+  for (size_t k = 0; k < n_stages; ++k) {
+    const StageState& stored = resume.stages[k];
+    const std::string& planned = plan.stages[k].name;
+    if (!stored.name.empty() && stored.name != planned) {
+      return Status::InvalidArgument(fmt::format(
+          "keyed stage {} of the checkpoint is '{}', but the pipeline's is '{}'; run with "
+          "--from-scratch to discard the checkpoint and start over",
+          k + 1, stored.name, planned));
+    }
+    if (stored.lanes.size() != lanes) {
+      return Status::Corruption(fmt::format(
+          "the checkpoint records {} lane snapshots for keyed stage '{}', but the pipeline has "
+          "{} lanes: a checkpoint resumes only at the parallelism it was taken with",
+          stored.lanes.size(), planned, lanes));
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -292,15 +322,10 @@ Status PipelineImpl::RunOnce() {
   }
 
   // Keyed operator instances, one per stage and lane, created (and restored) before the graph
-  // runs. A checkpoint lists their snapshots stage by stage.
+  // runs. A checkpoint holds their snapshots stage by stage.
   const size_t n_stages = plan.stages.size();
   std::vector<std::vector<std::unique_ptr<KeyedOperator>>> ops(n_stages);
-  if (s.ok() && resume && resume->operators.size() != n_stages * lanes) {
-    s = Status::Corruption(fmt::format("the checkpoint records {} operator snapshots, but the "
-                                       "pipeline has {} ({} keyed stages of {} lanes)",
-                                       resume->operators.size(), n_stages * lanes, n_stages,
-                                       lanes));
-  }
+  if (s.ok() && resume) s = CheckResumedStages(plan, lanes, *resume);
   for (size_t k = 0; s.ok() && k < n_stages; ++k) {
     const KeyedStagePlan& stage = plan.stages[k];
     for (uint32_t i = 0; s.ok() && i < lanes; ++i) {
@@ -312,7 +337,7 @@ Status PipelineImpl::RunOnce() {
       }
       ops[k].push_back(std::move(op).value());
       if (resume) {
-        s = ops[k].back()->Restore(resume->operators[k * lanes + i]);
+        s = ops[k].back()->Restore(resume->stages[k].lanes[i]);
         if (!s.ok()) {
           s = s.WithPrefix(n_stages == 1 ? fmt::format("lane {}", i)
                                          : fmt::format("keyed stage {}, lane {}", k + 1, i));
@@ -348,18 +373,29 @@ Status PipelineImpl::RunOnce() {
       if (failed()) return Status::OK();
       Checkpointer::Cut cut;
       if (plan.keyed()) {
+        // Stage-major: the earlier stages' lanes, then (feeding the sinks directly) the last's.
+        std::vector<std::string> flat;
         for (const auto& snap : b.earlier) {
           if (!snap) return Status::Internal("a checkpoint barrier lacks a lane's snapshot");
-          cut.operators.push_back(*snap);
+          flat.push_back(*snap);
         }
         const size_t gathered = plan.direct_output ? n_stages - 1 : n_stages;
-        if (cut.operators.size() != gathered * lanes) {
+        if (flat.size() != gathered * lanes) {
           return Status::Internal("a checkpoint barrier lacks an earlier stage's snapshots");
         }
         for (const auto& snap : b.operators) {
           if (!plan.direct_output) break;
           if (!snap) return Status::Internal("a checkpoint barrier lacks a lane's snapshot");
-          cut.operators.push_back(*snap);
+          flat.push_back(*snap);
+        }
+        if (flat.size() != n_stages * lanes) {
+          return Status::Internal("a checkpoint barrier lacks the last stage's snapshots");
+        }
+        for (size_t k = 0; k < n_stages; ++k) {
+          StageState& stage = cut.stages.emplace_back();
+          stage.name = plan.stages[k].name;
+          stage.lanes.assign(std::make_move_iterator(flat.begin() + k * lanes),
+                             std::make_move_iterator(flat.begin() + (k + 1) * lanes));
         }
       }
       cut.driver = b.driver_state;
@@ -379,8 +415,10 @@ Status PipelineImpl::RunOnce() {
     Checkpointer::Cut cut;
     s = driver.SaveState(&cut.driver);
     cut.position_text = "start of input";
-    for (auto& stage : ops) {
-      for (auto& op : stage) op->Snapshot(&cut.operators.emplace_back());
+    for (size_t k = 0; k < n_stages; ++k) {
+      StageState& stage = cut.stages.emplace_back();
+      stage.name = plan.stages[k].name;
+      for (auto& op : ops[k]) op->Snapshot(&stage.lanes.emplace_back());
     }
     if (s.ok()) s = take(cut);
     if (!s.ok()) {

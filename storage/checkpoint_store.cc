@@ -7,7 +7,9 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <iterator>
 
 #include "codecs/state_codec.h"
 
@@ -15,8 +17,49 @@ namespace sluice {
 namespace {
 
 constexpr char kDbName[] = "checkpoints";
-// Version 2 added the checksum trailer; version 1 records (no checksum) still load.
-constexpr uint32_t kFormatVersion = 2;
+// Version 2 added the checksum trailer; version 3 keeps the snapshots per keyed stage, with the
+// stage's name. Records of versions 1 (no checksum) and 2 still load.
+constexpr uint32_t kFormatVersion = 3;
+
+// Versions 1 and 2 kept the lane snapshots of every keyed stage in one list, stage after stage,
+// and as `lanes` the length of that list (keyed stages times parallelism). The parallelism is
+// then the definition's "lanes: N" line (runtime/definition.h), which a resume requires to be
+// the pipeline's own; without that line, `lanes` is taken as the parallelism.
+uint64_t LegacyParallelism(std::string_view definition, uint64_t lanes) {
+  constexpr std::string_view kLine = "lanes: ";
+  size_t at = definition.rfind("\nlanes: ");
+  if (at != std::string_view::npos) {
+    at += 1 + kLine.size();
+  } else if (definition.starts_with(kLine)) {
+    at = kLine.size();
+  } else {
+    return lanes;
+  }
+  const char* end = definition.data() + definition.size();
+  uint64_t n = 0;
+  auto [stop, ec] = std::from_chars(definition.data() + at, end, n);
+  if (ec != std::errc() || (stop != end && *stop != '\n')) return lanes;
+  return n;
+}
+
+// Splits the flat list of a version 1 or 2 record into stages of `parallelism` lanes; fails `r`
+// when the list does not split evenly.
+bool SplitLegacyStages(std::vector<std::string> flat, uint64_t parallelism, StateReader* r,
+                       std::vector<StageState>* stages) {
+  stages->clear();
+  if (flat.empty()) return true;
+  if (parallelism == 0 || parallelism > UINT32_MAX || flat.size() % parallelism != 0) {
+    return r->Fail(
+        fmt::format("holds {} lane snapshots, which do not split into keyed stages of {} lanes",
+                    flat.size(), parallelism));
+  }
+  for (size_t i = 0; i < flat.size(); i += parallelism) {
+    StageState& stage = stages->emplace_back();
+    stage.lanes.assign(std::make_move_iterator(flat.begin() + i),
+                       std::make_move_iterator(flat.begin() + i + parallelism));
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -33,8 +76,12 @@ std::string EncodeCheckpoint(const CheckpointRecord& c) {
   w.PutString(c.driver);
   w.PutString(c.position_text);
   w.PutSigned(c.watermark);
-  w.PutVarint(c.operators.size());
-  for (const std::string& s : c.operators) w.PutString(s);
+  w.PutVarint(c.stages.size());
+  for (const StageState& stage : c.stages) {
+    w.PutString(stage.name);
+    w.PutVarint(stage.lanes.size());
+    for (const std::string& s : stage.lanes) w.PutString(s);
+  }
   w.PutVarint(c.sinks.size());
   for (const std::string& s : c.sinks) w.PutString(s);
   w.PutString(c.dead_letters);
@@ -58,12 +105,25 @@ Status DecodeCheckpoint(std::string_view bytes, CheckpointRecord* c) {
   c->finished = r.Bool();
   c->closed = r.Bool();
   c->definition = std::string(r.String());
-  c->lanes = static_cast<uint32_t>(r.Varint());
+  const uint64_t lanes = r.Varint();
   c->driver = std::string(r.String());
   c->position_text = std::string(r.String());
   c->watermark = r.Signed();
-  c->operators.resize(r.Count());
-  for (std::string& s : c->operators) s = std::string(r.String());
+  if (version >= 3) {
+    c->lanes = static_cast<uint32_t>(lanes);
+    c->stages.resize(r.Count(2));  // a name's length and a lane count at least
+    for (StageState& stage : c->stages) {
+      stage.name = std::string(r.String());
+      stage.lanes.resize(r.Count());
+      for (std::string& s : stage.lanes) s = std::string(r.String());
+    }
+  } else {
+    std::vector<std::string> flat(r.Count());
+    for (std::string& s : flat) s = std::string(r.String());
+    const uint64_t parallelism = LegacyParallelism(c->definition, lanes);
+    c->lanes = static_cast<uint32_t>(parallelism);
+    SplitLegacyStages(std::move(flat), parallelism, &r, &c->stages);
+  }
   c->sinks.resize(r.Count());
   for (std::string& s : c->sinks) s = std::string(r.String());
   c->dead_letters = std::string(r.String());

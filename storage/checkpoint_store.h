@@ -22,6 +22,13 @@
 
 namespace sluice {
 
+// The state of one keyed stage in a checkpoint.
+struct StageState {
+  std::string name;                // as the plan names the stage ("operator #3 (window)");
+                                   // "" in records older than format version 3 (unknown)
+  std::vector<std::string> lanes;  // one operator snapshot per lane, lane 0 first
+};
+
 // What one checkpoint holds. Opaque parts are encoded by their owners (codecs/state_codec.h).
 struct CheckpointRecord {
   uint64_t id = 0;            // 1, 2, ... within one run from scratch (resumes continue it)
@@ -29,17 +36,20 @@ struct CheckpointRecord {
   bool finished = false;      // taken at the end of the input
   bool closed = false;        // after a finished checkpoint: every sink was finalized
   std::string definition;     // canonical text of the pipeline (runtime/definition.h)
-  uint32_t lanes = 0;         // keyed operator instances (0 when unkeyed)
+  uint32_t lanes = 0;         // the parallelism of the keyed stages (0 when unkeyed)
   std::string driver;         // the source driver: watermark, counters and the source position
   std::string position_text;  // the source position, for people ("byte 1024, line 17")
   TimeUs watermark = kMinTime;
-  std::vector<std::string> operators;  // one snapshot per lane
-  std::vector<std::string> sinks;      // commit point per sink, in declaration order
-  std::string dead_letters;            // commit point of the dead-letter file
-  std::string late;                    // commit point of the late-event sink ("" = none)
+  std::vector<StageState> stages;  // one per keyed stage, in plan order
+  std::vector<std::string> sinks;  // commit point per sink, in declaration order
+  std::string dead_letters;        // commit point of the dead-letter file
+  std::string late;                // commit point of the late-event sink ("" = none)
   uint64_t events_in = 0, records_out = 0, late_events = 0, dead_letter_count = 0;
 };
 
+// Writes format version 3. Decode reads versions 1 to 3; the older ones held the stages' lane
+// snapshots as one list, stage after stage, and decode into stages without names. A damaged or
+// truncated record is Corruption.
 std::string EncodeCheckpoint(const CheckpointRecord& record);
 Status DecodeCheckpoint(std::string_view bytes, CheckpointRecord* record);
 

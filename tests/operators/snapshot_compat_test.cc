@@ -1,6 +1,7 @@
-// Checkpoints written by one build load in the next: snapshots, a checkpoint record and file
-// commit points stored in tests/data/checkpoint (format version 1; 1 and 2 for file commit points)
-// must restore, continue exactly, and be what this build writes for the same state. When a
+// Checkpoints written by one build load in the next: snapshots, checkpoint records and file
+// commit points stored in tests/data/checkpoint (format version 1; 1 to 3 for checkpoint records,
+// 1 and 2 for file commit points) must restore, continue exactly, and the newest versions be what
+// this build writes for the same state. When a
 // format changes on purpose, bump its version, keep reading the old one, and add fixtures of the
 // new one; SLUICE_WRITE_FIXTURES=1 rewrites them.
 #include <doctest/doctest.h>
@@ -125,6 +126,8 @@ TEST_CASE("compat: a version-1 running-aggregate snapshot restores and continues
 
 namespace {
 
+// The record of tests/data/checkpoint/checkpoint_record_v{1,2}.bin, as decoded now: their one
+// flat list of lane snapshots is one keyed stage of 2 lanes, whose name they did not store.
 CheckpointRecord FixtureRecord() {
   CheckpointRecord r;
   r.id = 42;
@@ -134,7 +137,7 @@ CheckpointRecord FixtureRecord() {
   r.driver = "driver-bytes";
   r.position_text = "byte 1024, line 17";
   r.watermark = 1'714'521'600'000'000;
-  r.operators = {"lane-0", "lane-1"};
+  r.stages = {{"", {"lane-0", "lane-1"}}};
   r.sinks = {"csv-sink", "projection-sink"};
   r.dead_letters = "dlq";
   r.events_in = 1000;
@@ -144,10 +147,26 @@ CheckpointRecord FixtureRecord() {
   return r;
 }
 
+// The record of checkpoint_record_v3.bin: two named keyed stages of 2 lanes.
+CheckpointRecord FixtureRecordV3() {
+  CheckpointRecord r = FixtureRecord();
+  r.definition =
+      "source: csv path=in.csv\noperator 2: key_by k\noperator 3: window\n"
+      "operator 4: key_by n\noperator 5: window\nlanes: 2\n";
+  r.stages = {{"operator #3 (window)", {"s1-lane-0", "s1-lane-1"}},
+              {"operator #5 (window)", {"s2-lane-0", "s2-lane-1"}}};
+  return r;
+}
+
 void CheckFixtureFields(const CheckpointRecord& back, const CheckpointRecord& r) {
   CHECK(back.id == 42);
   CHECK(back.definition == r.definition);
-  CHECK(back.operators == r.operators);
+  CHECK(back.lanes == r.lanes);
+  REQUIRE(back.stages.size() == r.stages.size());
+  for (size_t k = 0; k < r.stages.size(); ++k) {
+    CHECK(back.stages[k].name == r.stages[k].name);
+    CHECK(back.stages[k].lanes == r.stages[k].lanes);
+  }
   CHECK(back.sinks == r.sinks);
   CHECK(back.position_text == r.position_text);
   CHECK(back.watermark == r.watermark);
@@ -156,8 +175,9 @@ void CheckFixtureFields(const CheckpointRecord& back, const CheckpointRecord& r)
 
 }  // namespace
 
-// Version 1 (no checksum) is no longer written, only read.
-TEST_CASE("compat: a version-1 checkpoint record decodes to its fields") {
+// Versions 1 (no checksum) and 2 (one flat list of lane snapshots) are no longer written, only
+// read.
+TEST_CASE("compat: a version-1 checkpoint record decodes to one unnamed keyed stage") {
   const std::string fixture = Load("checkpoint_record_v1.bin");
   REQUIRE(!fixture.empty());
   CHECK(fixture[1] == 1);  // the format version
@@ -166,12 +186,21 @@ TEST_CASE("compat: a version-1 checkpoint record decodes to its fields") {
   CheckFixtureFields(back, FixtureRecord());
 }
 
-TEST_CASE("compat: a version-2 checkpoint record decodes to its fields and is what this build writes") {
-  const CheckpointRecord r = FixtureRecord();
-  if (Writing()) Store("checkpoint_record_v2.bin", EncodeCheckpoint(r));
+TEST_CASE("compat: a version-2 checkpoint record decodes to one unnamed keyed stage") {
   const std::string fixture = Load("checkpoint_record_v2.bin");
   REQUIRE(!fixture.empty());
   CHECK(fixture[1] == 2);
+  CheckpointRecord back;
+  REQUIRE(DecodeCheckpoint(fixture, &back).ok());
+  CheckFixtureFields(back, FixtureRecord());
+}
+
+TEST_CASE("compat: a version-3 checkpoint record decodes to its stages, as this build writes it") {
+  const CheckpointRecord r = FixtureRecordV3();
+  if (Writing()) Store("checkpoint_record_v3.bin", EncodeCheckpoint(r));
+  const std::string fixture = Load("checkpoint_record_v3.bin");
+  REQUIRE(!fixture.empty());
+  CHECK(fixture[1] == 3);
   CheckpointRecord back;
   REQUIRE(DecodeCheckpoint(fixture, &back).ok());
   CheckFixtureFields(back, r);

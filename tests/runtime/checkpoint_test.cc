@@ -13,6 +13,7 @@
 #include "sluice/pipeline_builder.h"
 #include "operators/generator_source.h"
 #include "operators/projection_sink.h"
+#include "codecs/state_codec.h"
 #include "storage/checkpoint_store.h"
 #include "storage/projection_store.h"
 #include "test_util.h"
@@ -216,7 +217,7 @@ TEST_CASE("one state directory serves one run of a pipeline at a time") {
   CHECK(b->Lock("p").ok());
 }
 
-TEST_CASE("checkpoint records round-trip and garbled ones are Corruption") {
+TEST_CASE("checkpoint records (version 3) round-trip; truncated or garbled ones are Corruption") {
   CheckpointRecord r;
   r.id = 7;
   r.taken_at = 123456789;
@@ -226,7 +227,7 @@ TEST_CASE("checkpoint records round-trip and garbled ones are Corruption") {
   r.driver = std::string("\0\1\2", 3);
   r.position_text = "byte 10, line 2";
   r.watermark = -5;
-  r.operators = {"a", "", "bc"};
+  r.stages = {{"operator #2 (window)", {"a", ""}}, {"join", {"bc", std::string("\0", 1)}}};
   r.sinks = {"s1", "s2"};
   r.dead_letters = "d";
   r.late = "l";
@@ -237,8 +238,14 @@ TEST_CASE("checkpoint records round-trip and garbled ones are Corruption") {
   const std::string bytes = EncodeCheckpoint(r);
   CheckpointRecord back;
   REQUIRE(DecodeCheckpoint(bytes, &back).ok());
+  CHECK(static_cast<uint8_t>(bytes[1]) == 3);  // the format version
   CHECK(EncodeCheckpoint(back) == bytes);
-  CHECK(back.operators == r.operators);
+  CHECK(back.lanes == 2);
+  REQUIRE(back.stages.size() == 2);
+  CHECK(back.stages[0].name == "operator #2 (window)");
+  CHECK(back.stages[0].lanes == r.stages[0].lanes);
+  CHECK(back.stages[1].name == "join");
+  CHECK(back.stages[1].lanes == r.stages[1].lanes);
   CHECK(back.position_text == r.position_text);
   for (size_t n = 0; n < bytes.size(); ++n) {
     CheckpointRecord partial;
@@ -254,6 +261,115 @@ TEST_CASE("checkpoint records round-trip and garbled ones are Corruption") {
       INFO("byte " << i << " xor " << mask);
       CHECK(DecodeCheckpoint(damaged, &garbled).IsCorruption());
     }
+  }
+}
+
+namespace {
+
+// `r` as format version 2 wrote it: its stages' lane snapshots as one list, stage after stage,
+// and as `lanes` that list's length.
+std::string EncodeVersion2(const CheckpointRecord& r) {
+  std::vector<std::string> flat;
+  for (const StageState& stage : r.stages) {
+    flat.insert(flat.end(), stage.lanes.begin(), stage.lanes.end());
+  }
+  std::string out;
+  StateWriter w(&out);
+  w.PutHeader(kStateCheckpoint, 2);
+  w.PutVarint(r.id);
+  w.PutSigned(r.taken_at);
+  w.PutBool(r.finished);
+  w.PutBool(r.closed);
+  w.PutString(r.definition);
+  w.PutVarint(flat.size());
+  w.PutString(r.driver);
+  w.PutString(r.position_text);
+  w.PutSigned(r.watermark);
+  w.PutVarint(flat.size());
+  for (const std::string& snapshot : flat) w.PutString(snapshot);
+  w.PutVarint(r.sinks.size());
+  for (const std::string& sink : r.sinks) w.PutString(sink);
+  w.PutString(r.dead_letters);
+  w.PutString(r.late);
+  w.PutVarint(r.events_in);
+  w.PutVarint(r.records_out);
+  w.PutVarint(r.late_events);
+  w.PutVarint(r.dead_letter_count);
+  w.PutChecksum();
+  return out;
+}
+
+// Replaces the stored checkpoint of `pipeline` by `bytes`, as they are.
+void StoreRaw(const std::string& state_dir, const std::string& pipeline, const std::string& bytes) {
+  std::unique_ptr<CheckpointStore> store;
+  REQUIRE(CheckpointStore::Open(state_dir, &store).ok());
+  lmdb::Dbi db = 0;
+  REQUIRE(store->env()->OpenDatabase("checkpoints", &db).ok());
+  REQUIRE(store->env()->Update([&](LogWriteTxn* t) { return t->Put(db, pipeline, bytes); }).ok());
+}
+
+CheckpointRecord LoadRecord(const std::string& state_dir, const std::string& pipeline) {
+  std::unique_ptr<CheckpointStore> store;
+  REQUIRE(CheckpointStore::Open(state_dir, &store).ok());
+  auto loaded = store->Load(pipeline);
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->has_value());
+  return **loaded;
+}
+
+}  // namespace
+
+TEST_CASE("a version-2 record's snapshots split into stages by its definition's parallelism") {
+  CheckpointRecord r;
+  r.id = 3;
+  r.definition = "source: x\noperator 2: window\noperator 4: window\nlanes: 2\ndead letters: d\n";
+  r.stages = {{"", {"a", "b"}}, {"", {"c", ""}}, {"", {"e", "f"}}};
+  r.sinks = {"s1"};
+  CheckpointRecord back;
+  REQUIRE(DecodeCheckpoint(EncodeVersion2(r), &back).ok());
+  CHECK(back.lanes == 2);
+  REQUIRE(back.stages.size() == 3);
+  for (size_t k = 0; k < 3; ++k) {
+    CHECK(back.stages[k].name.empty());
+    CHECK(back.stages[k].lanes == r.stages[k].lanes);
+  }
+  CHECK(back.sinks == r.sinks);
+
+  // Without a "lanes:" line, the record's own count is the parallelism: one stage.
+  r.definition = "source: x\n";
+  REQUIRE(DecodeCheckpoint(EncodeVersion2(r), &back).ok());
+  REQUIRE(back.stages.size() == 1);
+  CHECK(back.lanes == 6);
+  CHECK(back.stages[0].lanes == std::vector<std::string>{"a", "b", "c", "", "e", "f"});
+
+  // An unkeyed pipeline's record holds no snapshots.
+  r.definition = "source: x\nlanes: 0\n";
+  r.stages.clear();
+  REQUIRE(DecodeCheckpoint(EncodeVersion2(r), &back).ok());
+  CHECK(back.stages.empty());
+  CHECK(back.lanes == 0);
+
+  // Five snapshots are no whole number of stages of 2 lanes.
+  r.definition = "source: x\nlanes: 2\n";
+  r.stages = {{"", {"a", "b", "c", "d", "e"}}};
+  Status s = DecodeCheckpoint(EncodeVersion2(r), &back);
+  CHECK(s.IsCorruption());
+  CHECK(s.message() ==
+        "checkpoint record holds 5 lane snapshots, which do not split into keyed stages of 2 "
+        "lanes");
+}
+
+TEST_CASE("a version-3 record truncated anywhere is Corruption") {
+  const std::string fixture =
+      ReadFile(std::string(SLUICE_SOURCE_DIR) + "/tests/data/checkpoint/checkpoint_record_v3.bin");
+  REQUIRE(fixture.size() > 20);
+  REQUIRE(fixture[1] == 3);
+  CheckpointRecord back;
+  REQUIRE(DecodeCheckpoint(fixture, &back).ok());
+  for (size_t n = 0; n < fixture.size(); ++n) {
+    INFO("cut at byte " << n);
+    CheckpointRecord partial;
+    CHECK(DecodeCheckpoint(fixture.substr(0, n), &partial).IsCorruption());
   }
 }
 
@@ -391,4 +507,43 @@ TEST_CASE("a stopped run of several keyed stages resumes every stage's state") {
   CHECK(resumes >= 1);
   CHECK(last.stats.events_in == kEvents);
   CHECK(ReadFile(dir.file("out.csv")) == expected);
+}
+
+TEST_CASE("a resume refuses a checkpoint whose keyed stage has another name") {
+  ScratchDir dir("ckpt-stage-name");
+  Outcome stopped = Run(ThreeStages(dir), 300'000);
+  REQUIRE(stopped.status.code() == Status::Code::kAborted);
+  CheckpointRecord rec = LoadRecord(dir.file("state"), "three-stages");
+  REQUIRE(rec.stages.size() == 3);
+  const std::string planned = rec.stages[1].name;
+  CHECK(planned.find("(window)") != std::string::npos);
+  CHECK(rec.lanes == 2);
+  for (const StageState& stage : rec.stages) CHECK(stage.lanes.size() == 2);
+  rec.stages[1].name = "operator #9 (window)";
+  StoreRaw(dir.file("state"), "three-stages", EncodeCheckpoint(rec));
+
+  Outcome o = Run(ThreeStages(dir));
+  INFO(o.status.ToString());
+  CHECK(o.status.IsInvalidArgument());
+  const std::string expected =
+      "keyed stage 2 of the checkpoint is 'operator #9 (window)', but the pipeline's is '" +
+      planned + "'";
+  CHECK(o.status.message().find(expected) != std::string::npos);
+  CHECK(o.status.message().find("--from-scratch") != std::string::npos);
+}
+
+TEST_CASE("a version-2 checkpoint of several keyed stages still resumes to the same outputs") {
+  ScratchDir ref_dir("ckpt-v2-ref"), dir("ckpt-v2");
+  REQUIRE(Run(ThreeStages(ref_dir)).status.ok());
+  Outcome stopped = Run(ThreeStages(dir), 300'000);
+  REQUIRE(stopped.status.code() == Status::Code::kAborted);
+  const CheckpointRecord rec = LoadRecord(dir.file("state"), "three-stages");
+  REQUIRE(rec.id > 1);  // holds some state
+  StoreRaw(dir.file("state"), "three-stages", EncodeVersion2(rec));
+
+  Outcome o = Run(ThreeStages(dir));
+  INFO(o.status.ToString());
+  REQUIRE(o.status.ok());
+  CHECK(o.stats.resumed_from == rec.id);
+  CHECK(ReadFile(dir.file("out.csv")) == ReadFile(ref_dir.file("out.csv")));
 }

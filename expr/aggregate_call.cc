@@ -1,4 +1,5 @@
-// ParseAggregateCall: "func(arg) [as alias]" with the argument kept as text for CompileExpr.
+// ParseAggregateCall: "func(arg) [filter (where cond)] [as alias]" with the argument and the
+// condition kept as text for CompileExpr.
 #include <fmt/format.h>
 
 #include <array>
@@ -137,11 +138,39 @@ Result<AggregateCall> ParseAggregateCall(std::string_view text) {
   }
 
   pos = SkipSpace(text, close + 1);
-  if (pos < text.size()) {
+  end = ScanWord(text, pos);
+  if (pos < text.size() && expr::Lower(text.substr(pos, end - pos)) == "filter") {
+    const size_t fopen = SkipSpace(text, end);
+    if (fopen >= text.size() || text[fopen] != '(') {
+      return ErrorAt(fopen, fmt::format("expected '(' after 'filter' but found {}",
+                                        FoundAt(text, fopen)));
+    }
+    size_t fclose = 0, fcomma = 0;
+    SLUICE_RETURN_IF_ERROR(ScanArgument(text, fopen, &fclose, &fcomma));
+    const size_t where = SkipSpace(text, fopen + 1);
+    const size_t where_end = ScanWord(text, where);
+    if (expr::Lower(text.substr(where, where_end - where)) != "where") {
+      return ErrorAt(where, fmt::format("expected 'where' after 'filter (' but found {}",
+                                        FoundAt(text, where)));
+    }
+    if (fcomma != std::string_view::npos) {
+      return ErrorAt(fcomma, "a filter takes one condition; join conditions with 'and'");
+    }
+    const size_t cond = SkipSpace(text, where_end);
+    size_t cond_end = fclose;
+    while (cond_end > cond && IsSpace(text[cond_end - 1])) --cond_end;
+    if (cond >= cond_end) {
+      return ErrorAt(fclose, "expected a condition after 'where', e.g. filter (where price < 100)");
+    }
+    call.filter = std::string(text.substr(cond, cond_end - cond));
+    call.filter_column = static_cast<int>(cond) + 1;
+    pos = SkipSpace(text, fclose + 1);
     end = ScanWord(text, pos);
+  }
+  if (pos < text.size()) {
     if (expr::Lower(text.substr(pos, end - pos)) != "as") {
-      return ErrorAt(pos, fmt::format("expected 'as <alias>' or end of expression after the "
-                                      "aggregate call but found {}",
+      return ErrorAt(pos, fmt::format("expected 'as <alias>', 'filter (where ...)' or end of "
+                                      "expression after the aggregate call but found {}",
                                       FoundAt(text, pos)));
     }
     const size_t alias_pos = SkipSpace(text, end);

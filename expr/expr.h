@@ -64,10 +64,13 @@ struct AggregateCall {
   int arg_column = 0; // 1-based position of `arg` in the text (0 when empty)
   std::string alias;  // after 'as'; when absent: func for count(), else func_field for a plain
                       // field argument ("sum_amount"), else func
+  std::string filter;     // condition of `filter (where ...)`, trimmed; empty when none
+  int filter_column = 0;  // 1-based position of `filter` in the text (0 when empty)
 };
 
-// Parses the shape only (function name known, parentheses, optional alias); the argument is
-// compiled later against the schema with CompileExpr. Errors as for CompileExpr ("column N: ...").
+// Parses the shape only: "func(arg) [filter (where cond)] [as alias]" (function name known,
+// parentheses, optional filter and alias); the argument and the condition are compiled later
+// against the schema with CompileExpr. Errors as for CompileExpr ("column N: ...").
 Result<AggregateCall> ParseAggregateCall(std::string_view text);
 
 }  // namespace sluice

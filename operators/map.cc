@@ -33,6 +33,13 @@ Status Map::Apply(Batch* batch) const {
     } else {
       EvaluateFunction(step.fn, step.input, *batch, &col);
     }
+    if (step.only_where) {
+      std::vector<uint8_t> sel;
+      step.only_where->Select(*batch, &sel);
+      const size_t n = batch->size();
+      if (col.valid.empty()) col.valid.assign(n, 1);
+      for (size_t r = 0; r < n; ++r) col.valid[r] &= sel[r] != 0;
+    }
     if (step.target < static_cast<int>(batch->columns.size())) {
       batch->columns[step.target] = std::move(col);
     } else {

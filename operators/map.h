@@ -18,6 +18,9 @@ class Map final : public Transform {
     RowFunction fn;
     Schema input;  // schema the step reads (for fn's RowView)
     int target = 0;  // column written: an existing index (replace) or the next one (append)
+    // When set (a bool expression): the value is null in rows where it is not true (an
+    // aggregate's filter (where ...)).
+    std::unique_ptr<Expr> only_where;
   };
 
   // `keep`: output column indices, in order, taken from the schema after all steps; empty = all.

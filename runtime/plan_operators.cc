@@ -151,8 +151,8 @@ static Status PlanAggregates(const OperatorSpec& op, const std::string& name, Sc
   for (size_t j = 0; j < op.aggregates.size(); ++j) {
     const AggregateSpec& spec = op.aggregates[j];
     const SourceLoc& loc = spec.loc.known() ? spec.loc : op.loc;
-    std::string func = spec.func, arg = spec.arg, alias = spec.alias;
-    int arg_column = 1;
+    std::string func = spec.func, arg = spec.arg, alias = spec.alias, filter;
+    int arg_column = 1, filter_column = 1;
     if (!spec.text.empty()) {
       auto call = ParseAggregateCall(spec.text);
       if (!call.ok()) return ExprError(call.status(), loc, name + " aggregate");
@@ -160,6 +160,8 @@ static Status PlanAggregates(const OperatorSpec& op, const std::string& name, Sc
       arg = call->arg;
       alias = call->alias;
       arg_column = call->arg_column;
+      filter = call->filter;
+      filter_column = call->filter_column;
     }
     AggregateDef agg;
     if (!ParseAggFunc(func, &agg.func)) {
@@ -171,10 +173,29 @@ static Status PlanAggregates(const OperatorSpec& op, const std::string& name, Sc
     if (!ValidFieldName(alias)) {
       return Error(loc, fmt::format("{}: '{}' is not a valid alias", name, alias));
     }
+    // filter (where c): the argument (1 for count()) is computed into a hidden column that is
+    // null where c is not true; every aggregate skips nulls, so it sees only those rows.
+    std::unique_ptr<Expr> only_where;
+    if (!filter.empty()) {
+      SourceLoc at = loc;
+      if (at.known()) at.column += filter_column - 1;
+      auto c = CompileExpr(filter, *schema);
+      if (!c.ok()) {
+        return ExprError(c.status(), at, fmt::format("{} aggregate {} filter", name, alias));
+      }
+      if ((*c)->type() != Type::kBool) {
+        return Error(at, fmt::format("{}: the filter of aggregate {} must be a condition (bool), "
+                                     "not {}",
+                                     name, alias, TypeName((*c)->type())));
+      }
+      only_where = std::move(c).value();
+      if (arg.empty() && !spec.arg_fn.valid()) arg = "1";
+    }
     const Field* input_field = nullptr;
     if (spec.arg_fn.valid() || !arg.empty()) {
       Map::Step step;
       step.input = *schema;
+      step.only_where = std::move(only_where);
       Field hf;
       hf.name = fmt::format("__arg{}", j);
       if (spec.arg_fn.valid()) {
@@ -187,7 +208,7 @@ static Status PlanAggregates(const OperatorSpec& op, const std::string& name, Sc
           if (at.known()) at.column += arg_column - 1;
           return ExprError(e.status(), at, fmt::format("{} aggregate {}", name, alias));
         }
-        if (auto f = (*e)->AsField()) {
+        if (auto f = (*e)->AsField(); f && !step.only_where) {
           agg.input = *f;
         } else {
           hf.type = (*e)->type();

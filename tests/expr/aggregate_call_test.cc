@@ -104,8 +104,21 @@ TEST_CASE("aggregate call errors carry the column") {
   CHECK(Error("sum()") == "column 5: sum() needs an argument, e.g. sum(amount)");
   CHECK(Error("avg(a, b)") == "column 6: avg() takes one argument, but a second one starts here");
   CHECK(Error("sum(x) total") ==
-        "column 8: expected 'as <alias>' or end of expression after "
+        "column 8: expected 'as <alias>', 'filter (where ...)' or end of expression after "
         "the aggregate call but found 'total'");
+  CHECK(Error("count() filter where x > 1") ==
+        "column 16: expected '(' after 'filter' but found 'where'");
+  CHECK(Error("count() filter (x > 1)") ==
+        "column 17: expected 'where' after 'filter (' but found 'x'");
+  CHECK(Error("count() filter (where )") ==
+        "column 23: expected a condition after 'where', e.g. filter (where price < 100)");
+  CHECK(Error("count() filter (where a, b)") ==
+        "column 24: a filter takes one condition; join conditions with 'and'");
+  CHECK(Error("count() filter (where a > 1") ==
+        "column 28: expected ')' but found end of expression ('(' opened at column 16)");
+  CHECK(Error("count() filter (where a > 1) n") ==
+        "column 30: expected 'as <alias>', 'filter (where ...)' or end of expression after "
+        "the aggregate call but found 'n'");
   CHECK(Error("sum(x) as") ==
         "column 10: expected an alias name (letters, digits, _, not "
         "starting with a digit) after 'as' but found end of expression");
@@ -117,4 +130,19 @@ TEST_CASE("aggregate call errors carry the column") {
         "starting with a digit) after 'as' but found 'a-b'");
   CHECK(Error("sum(x) as total extra") == "column 17: unexpected 'extra' after the alias 'total'");
   CHECK(Error("sum(s + 'x)") == "column 9: string starting here has no closing '");
+}
+
+TEST_CASE("a filter (where ...) clause keeps its condition as text with its column") {
+  AggregateCall c = Parse("count() filter (where price < 10000) as rank1");
+  CHECK(c.func == "count");
+  CHECK(c.arg.empty());
+  CHECK(c.filter == "price < 10000");
+  CHECK(c.filter_column == 23);
+  CHECK(c.alias == "rank1");
+  c = Parse("COUNT_DISTINCT(bidder) FILTER ( WHERE price >= 10000 and f(a, 'x)') )");
+  CHECK(c.arg == "bidder");
+  CHECK(c.filter == "price >= 10000 and f(a, 'x)')");
+  CHECK(c.alias == "count_distinct_bidder");
+  CHECK(Parse("sum(x)").filter.empty());
+  CHECK(Parse("sum(x)").filter_column == 0);
 }

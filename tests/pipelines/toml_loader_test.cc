@@ -242,6 +242,31 @@ TEST_CASE("planning errors point into the file at the offending expression") {
   CHECK_MESSAGE(s.message().find("p.toml:26:36:") == 0, s.message());
   CHECK(s.message().find("unknown field 'amont'") != std::string::npos);
 
+  // An aggregate's filter: errors point into its condition.
+  r = LoadPipelineString(Replace(kContract, "sum(amount) as total",
+                                 "sum(amount) filter (where amount * 2) as total"),
+                         "p.toml");
+  REQUIRE(r.ok());
+  s = Pipeline::Build(PipelineOptions(), *r, &pipeline);
+  CHECK(s.message() ==
+        "p.toml:26:58: operator #3 (window): the filter of aggregate total must be a condition "
+        "(bool), not double");
+  r = LoadPipelineString(Replace(kContract, "sum(amount) as total",
+                                 "sum(amount) filter (where amout > 2) as total"),
+                         "p.toml");
+  REQUIRE(r.ok());
+  s = Pipeline::Build(PipelineOptions(), *r, &pipeline);
+  CHECK_MESSAGE(s.message().find("p.toml:26:58:") == 0, s.message());
+  CHECK(s.message().find("unknown field 'amout'") != std::string::npos);
+  r = LoadPipelineString(Replace(kContract, "sum(amount) as total",
+                                 "sum(amount) filter where as total"),
+                         "p.toml");
+  REQUIRE(r.ok());
+  s = Pipeline::Build(PipelineOptions(), *r, &pipeline);
+  CHECK(s.message() ==
+        "p.toml:26:51: operator #3 (window) aggregate: expected '(' after 'filter' but found "
+        "'where'");
+
   r = LoadPipelineString(Replace(kContract, "[[operator]]\ntype = \"key_by\"\nfields = [\"user\"]\n", ""),
                          "p.toml");
   REQUIRE(r.ok());

@@ -201,6 +201,7 @@ enum StateTag : uint8_t {
   kStateWindowJoin = 4,    // tumbling and sliding window joins (operators/window_join.cc)
   kStateSessionJoin = 5,   // session window joins (operators/session_join.cc)
   kStateIntervalJoin = 6,  // interval joins (operators/interval_join.cc)
+  kStateDeduplicate = 7,   // operators/deduplicate.cc
   kStateCsvSource = 10,
   kStateJsonlSource = 11,
   kStateGeneratorSource = 12,

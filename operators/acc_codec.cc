@@ -148,7 +148,10 @@ bool IsValidKey(std::string_view key, const std::vector<Type>& key_types) {
 
 std::string KeyedFingerprint(const KeyedStageDef& def, const Schema& input) {
   std::string out;
-  if (def.kind == OpKind::kAggregate) {
+  if (def.kind == OpKind::kDeduplicate) {
+    out = fmt::format("deduplicate keep={} ttl={}", def.keep_last ? "last" : "first",
+                      def.state_ttl);
+  } else if (def.kind == OpKind::kAggregate) {
     out = "running";
   } else if (def.window == WindowKind::kSession) {
     out = fmt::format("session gap={}", def.gap);

@@ -4,6 +4,10 @@ namespace sluice {
 
 Result<std::unique_ptr<KeyedOperator>> MakeKeyedOperator(const KeyedStageDef& def,
                                                          const Schema& input) {
+  if (def.kind == OpKind::kDeduplicate) {
+    if (def.state_ttl < 0) return Status::InvalidArgument("state_ttl must be >= 0");
+    return std::unique_ptr<KeyedOperator>(MakeDeduplicate(def, input).release());
+  }
   if (def.kind == OpKind::kAggregate) {
     return std::unique_ptr<KeyedOperator>(MakeRunningAggregate(def, input).release());
   }

@@ -32,7 +32,7 @@ struct AggregateDef {
 Result<Field> AggregateResultField(AggFunc func, const Field* input, const std::string& alias);
 
 struct KeyedStageDef {
-  OpKind kind = OpKind::kWindow;  // kWindow or kAggregate (running)
+  OpKind kind = OpKind::kWindow;  // kWindow, kAggregate (running) or kDeduplicate
   WindowKind window = WindowKind::kTumbling;
   int64_t size = 0;    // tumbling, sliding (us)
   int64_t slide = 0;   // sliding (us); equals size for tumbling
@@ -41,6 +41,11 @@ struct KeyedStageDef {
   std::vector<int> key_columns;  // key fields' indices in the input schema, key_by order
   TimeUnit time_unit = TimeUnit::kMicros;  // unit of window_start/window_end in results
   std::vector<AggregateDef> aggregates;
+  // deduplicate: keep the last row per key (else the first), by event time; a key's state is
+  // dropped once its kept row's event time is older than the watermark by more than state_ttl
+  // (0: never).
+  bool keep_last = false;
+  int64_t state_ttl = 0;
 };
 
 struct KeyedStats {

@@ -120,5 +120,6 @@ class KeyedBase : public KeyedOperator {
 std::unique_ptr<KeyedOperator> MakePaneWindow(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeSessionWindow(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeRunningAggregate(const KeyedStageDef& def, const Schema& input);
+std::unique_ptr<KeyedOperator> MakeDeduplicate(const KeyedStageDef& def, const Schema& input);
 
 }  // namespace sluice

@@ -81,6 +81,11 @@ std::string DescribeIntervalJoin(const OperatorSpec& op) {
          DescribeJoinKeys(op);
 }
 
+std::string DescribeDeduplicate(const OperatorSpec& op) {
+  return fmt::format("deduplicate keep={} state_ttl={}us",
+                     DedupKeepNames()[static_cast<size_t>(op.keep_row)], op.state_ttl);
+}
+
 }  // namespace
 
 const std::vector<OperatorType>& OperatorTypes() {
@@ -125,6 +130,15 @@ const std::vector<OperatorType>& OperatorTypes() {
        2,
        2,
        DescribeIntervalJoin},
+      {"deduplicate",
+       OpKind::kDeduplicate,
+       "a deduplicate",
+       {"keep", "state_ttl"},
+       {},
+       {},
+       1,
+       1,
+       DescribeDeduplicate},
   };
   return types;
 }
@@ -157,6 +171,11 @@ const std::vector<std::string>& WindowKindNames() {
 
 const std::vector<std::string>& JoinTypeNames() {
   static const std::vector<std::string> names = {"inner", "left", "right", "full"};
+  return names;
+}
+
+const std::vector<std::string>& DedupKeepNames() {
+  static const std::vector<std::string> names = {"first", "last"};
   return names;
 }
 

@@ -20,8 +20,8 @@
 namespace sluice {
 
 // The number of OpKind values; OpKind's enumerators are 0 .. kOperatorKinds - 1.
-inline constexpr size_t kOperatorKinds = 8;
-static_assert(static_cast<size_t>(OpKind::kIntervalJoin) + 1 == kOperatorKinds,
+inline constexpr size_t kOperatorKinds = 9;
+static_assert(static_cast<size_t>(OpKind::kDeduplicate) + 1 == kOperatorKinds,
               "kOperatorKinds counts the enumerators of OpKind");
 
 struct OperatorType {
@@ -57,6 +57,7 @@ std::vector<std::string> OperatorTypeNames();
 // The names files and definition texts give window kinds and join types, in enum order.
 const std::vector<std::string>& WindowKindNames();
 const std::vector<std::string>& JoinTypeNames();
+const std::vector<std::string>& DedupKeepNames();
 
 // True when `table` holds one entry per OpKind, in OpKind order (entry i has `kind` i): how the
 // layers above check, at compile time, their constexpr tables of per-type work.

@@ -322,6 +322,21 @@ Status ReadIntervalJoin(const TomlReader& r, const Table& t, const OperatorType&
   return Status::OK();
 }
 
+// A deduplicate: `keep` ("first" or "last") and `state_ttl`.
+Status ReadDeduplicate(const TomlReader& r, const Table& t, const OperatorType& type,
+                       const std::string& kind, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  op->keep_row = DedupKeep::kFirst;
+  if (t.table->get("keep") != nullptr) {
+    const std::vector<std::string>& names = DedupKeepNames();
+    std::string keep;
+    SLUICE_RETURN_IF_ERROR(r.GetOneOf(t, "keep", names, "row to keep", &keep));
+    op->keep_row =
+        static_cast<DedupKeep>(std::find(names.begin(), names.end(), keep) - names.begin());
+  }
+  return r.GetDuration(t, "state_ttl", &op->state_ttl, false, false);
+}
+
 // One reader per operator type, in OpKind order (operators/operator_types.h).
 struct OperatorReader {
   OpKind kind;
@@ -332,6 +347,7 @@ constexpr OperatorReader kReaders[] = {
     {OpKind::kKeyBy, ReadKeyBy},           {OpKind::kWindow, ReadWindow},
     {OpKind::kAggregate, ReadAggregate},   {OpKind::kUnion, ReadUnion},
     {OpKind::kWindowJoin, ReadWindowJoin}, {OpKind::kIntervalJoin, ReadIntervalJoin},
+    {OpKind::kDeduplicate, ReadDeduplicate},
 };
 static_assert(CoversOperatorKinds(kReaders), "one reader per OpKind, in OpKind order");
 

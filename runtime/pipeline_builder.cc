@@ -280,6 +280,14 @@ PipelineBuilder& PipelineBuilder::running_aggregate(std::vector<std::string> agg
   return AddOperator(std::move(op));
 }
 
+PipelineBuilder& PipelineBuilder::deduplicate(DedupKeep keep, std::string state_ttl) {
+  OperatorSpec op;
+  op.kind = OpKind::kDeduplicate;
+  op.keep_row = keep;
+  op.state_ttl = Duration(state_ttl, "deduplicate state_ttl");
+  return AddOperator(std::move(op));
+}
+
 PipelineBuilder& PipelineBuilder::union_of(std::vector<std::string> inputs) {
   if (inputs.size() < 2) {
     Fail(fmt::format("union_of({}) needs at least 2 inputs", fmt::join(inputs, ", ")));

@@ -434,8 +434,8 @@ Status GraphPlanner::StreamInput(size_t j, size_t k, int* stream) {
   if (o.keyed) {
     const OperatorSpec& op = spec_.operators[j];
     if (op.kind == OpKind::kKeyBy) {
-      return Error(op.loc, fmt::format("{}: a key_by must be followed by a window or "
-                                       "aggregate, not another key_by",
+      return Error(op.loc, fmt::format("{}: a key_by must be followed by a window, "
+                                       "aggregate or deduplicate, not another key_by",
                                        OpName(op, j)));
     }
     return Error(op.loc, fmt::format("{}: between key_by and its window/aggregate only the "
@@ -457,6 +457,12 @@ Status GraphPlanner::CheckFeedsStage(const OperatorSpec& op, const std::string& 
   const KeyedStagePlan* prev = nullptr;
   for (const KeyedStagePlan& st : plan_.stages) {
     if (st.name == s.updates) prev = &st;
+  }
+  if (prev != nullptr && prev->def.kind == OpKind::kDeduplicate) {
+    return Error(op.loc, fmt::format("{}: {} is a deduplicate, whose rows are a changelog (a row "
+                                     "may be retracted later); it cannot feed another keyed "
+                                     "stage (end the pipeline with it)",
+                                     name, s.updates));
   }
   if (prev != nullptr && prev->def.kind == OpKind::kAggregate) {
     return Error(op.loc, fmt::format("{}: {} is a running aggregate, whose rows update earlier "
@@ -510,6 +516,7 @@ Status GraphPlanner::PlanOperator(size_t j) {
       {OpKind::kUnion, &GraphPlanner::PlanUnion},
       {OpKind::kWindowJoin, &GraphPlanner::PlanJoinStage},
       {OpKind::kIntervalJoin, &GraphPlanner::PlanJoinStage},
+      {OpKind::kDeduplicate, &GraphPlanner::PlanKeyedStage},
   };
   static_assert(CoversOperatorKinds(kPlanners), "one planning step per OpKind, in OpKind order");
   const size_t kind = static_cast<size_t>(spec_.operators[j].kind);
@@ -582,7 +589,8 @@ Status GraphPlanner::PlanKeyedStage(size_t j) {
     if (input == keyed.stream) plan_.streams[input].readers = readers;
   }
   stage.inputs = {input};
-  const bool updates = op.kind == OpKind::kAggregate || op.allowed_lateness > 0;
+  const bool updates = op.kind == OpKind::kAggregate || op.kind == OpKind::kDeduplicate ||
+                       op.allowed_lateness > 0;
   out_[j].stream =
       AddStage(std::move(stage), name, op_readers_[j], in.time_unit, updates ? name : "");
   return Status::OK();

@@ -276,6 +276,23 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
   def.kind = op.kind;
   def.key_columns = key_columns;
   stage->visible = schema->size();
+  if (op.kind == OpKind::kDeduplicate) {
+    if (!in.has_event_time) {
+      return Error(op.loc, name + ": deduplicate keeps rows by event time; set 'event_time' in "
+                                  "[source]");
+    }
+    if (op.state_ttl < 0) return Error(op.loc, name + ": state_ttl must be >= 0");
+    def.keep_last = op.keep_row == DedupKeep::kLast;
+    def.state_ttl = op.state_ttl;
+    for (const Field& f : schema->fields()) {
+      if (f.name == "op") {
+        return Error(op.loc, fmt::format("{}: the input has a field 'op', which clashes with "
+                                         "the changelog's own 'op' column; rename it with a map "
+                                         "first",
+                                         name));
+      }
+    }
+  }
   if (op.kind == OpKind::kWindow) {
     if (!in.has_event_time) {
       return Error(op.loc, name + ": windows need event time; set 'event_time' in [source]");
@@ -286,7 +303,9 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
     SLUICE_RETURN_IF_ERROR(
         PlanWindowShape(op, name, &def.window, &def.size, &def.slide, &def.gap));
   }
-  SLUICE_RETURN_IF_ERROR(PlanAggregates(op, name, schema, transforms, &def));
+  if (op.kind != OpKind::kDeduplicate) {
+    SLUICE_RETURN_IF_ERROR(PlanAggregates(op, name, schema, transforms, &def));
+  }
   // Output names must be unique.
   std::set<std::string> names;
   for (int k : key_columns) names.insert(schema->field(k).name);

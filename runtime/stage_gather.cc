@@ -59,16 +59,24 @@ void GatherStageResults(const Schema& schema, const std::vector<const Batch*>& p
   }
   if (order.empty()) return;
   const size_t n_cols = schema.size();
-  std::sort(order.begin(), order.end(), [&](const RowRef& x, const RowRef& y) {
-    const Batch& a = *parts[x.part];
-    const Batch& b = *parts[y.part];
-    if (a.ts[x.row] != b.ts[y.row]) return a.ts[x.row] < b.ts[y.row];
-    for (size_t c = 0; c < n_cols; ++c) {
-      if (int d = CompareCell(a.columns[c], x.row, b.columns[c], y.row); d != 0) return d < 0;
-    }
-    // Equal rows are indistinguishable downstream; keep the sort deterministic anyway.
-    return std::pair(x.part, x.row) < std::pair(y.part, y.row);
-  });
+  bool caused = true;  // every part gives each row's cause (a changelog stage)
+  for (const Batch* p : parts) caused = caused && (p == nullptr || p->pos.size() == p->size());
+  if (caused) {
+    std::stable_sort(order.begin(), order.end(), [&](const RowRef& x, const RowRef& y) {
+      return parts[x.part]->pos[x.row] < parts[y.part]->pos[y.row];
+    });
+  } else {
+    std::sort(order.begin(), order.end(), [&](const RowRef& x, const RowRef& y) {
+      const Batch& a = *parts[x.part];
+      const Batch& b = *parts[y.part];
+      if (a.ts[x.row] != b.ts[y.row]) return a.ts[x.row] < b.ts[y.row];
+      for (size_t c = 0; c < n_cols; ++c) {
+        if (int d = CompareCell(a.columns[c], x.row, b.columns[c], y.row); d != 0) return d < 0;
+      }
+      // Equal rows are indistinguishable downstream; keep the sort deterministic anyway.
+      return std::pair(x.part, x.row) < std::pair(y.part, y.row);
+    });
+  }
   for (size_t c = 0; c < n_cols; ++c) out->columns[c].reserve(order.size());
   out->ts.reserve(order.size());
   for (const RowRef& ref : order) {

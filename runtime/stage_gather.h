@@ -7,6 +7,11 @@
 // window emits its results in event-time order across batches, the next stage then sees the
 // same rows in the same order at any parallelism and any batch size.
 //
+// A stage whose rows form a changelog (deduplicate) gives each result row's cause instead, the
+// index of the input row that produced it, in Batch::pos: its rows are then put in that order
+// (a lane's rows for one cause keep their order), which is the input order, the same at any
+// parallelism, and keeps each key's "-" before its "+".
+//
 // Watermarks: every gathered row is stamped with the watermark in force before the source batch
 // (`from.start_watermark`), which precedes the event time of every window result fired while
 // the batch was processed; the batch's own watermark is the source batch's. So no result of an

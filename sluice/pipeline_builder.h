@@ -108,6 +108,10 @@ class PipelineBuilder {
                            std::string allowed_lateness = "0s");
   // Running (non-windowed) keyed aggregate: one updated row per event.
   PipelineBuilder& running_aggregate(std::vector<std::string> aggregates);
+  // The first or last row per key by event time, as a changelog: "op" ("+"/"-") then every
+  // input field. `state_ttl` ("0s": never) forgets keys whose row is that far behind the
+  // watermark.
+  PipelineBuilder& deduplicate(DedupKeep keep, std::string state_ttl = "0s");
 
   // The rows of every input (at least two, of the same schema), merged.
   PipelineBuilder& union_of(std::vector<std::string> inputs);

@@ -80,7 +80,10 @@ enum class OpKind {
   kUnion,         // rows of every input, in merged input order (same schema)
   kWindowJoin,    // pairs of rows of two inputs with equal keys in the same window
   kIntervalJoin,  // left.ts + lower <= right.ts <= left.ts + upper, equal keys
+  kDeduplicate,   // after a key_by: the first or last row per key, as a changelog
 };
+// Which row per key a deduplicate keeps, by event time (ties by arrival).
+enum class DedupKeep { kFirst, kLast };
 // Which unmatched rows a join also emits (with nulls for the other side).
 enum class JoinType { kInner, kLeft, kRight, kFull };
 enum class WindowKind { kTumbling, kSliding, kSession };
@@ -142,6 +145,9 @@ struct OperatorSpec {
   // unique).
   std::string left_prefix;
   std::string right_prefix;
+  // deduplicate
+  DedupKeep keep_row = DedupKeep::kFirst;
+  int64_t state_ttl = 0;  // us; 0 = keys are kept for the whole run
 };
 
 struct SinkSpec {

@@ -90,9 +90,10 @@ TEST_CASE("operator types: one entry per OpKind, in OpKind order, with distinct 
 TEST_CASE("operator types: the loader reads each type's table as that type") {
   for (const OperatorType& type : OperatorTypes()) {
     INFO(type.name);
-    // Required keys are missing, so the table is refused, but as a table of this type.
+    // Required keys are missing, so the table is refused, but as a table of this type (a type
+    // without required keys loads).
     const std::string e = ErrorOf(OneOperator(TypeLines(type)));
-    CHECK(e.find("[[operator]] #1 (" + type.name + ")") != std::string::npos);
+    CHECK((e.empty() || e.find("[[operator]] #1 (" + type.name + ")") != std::string::npos));
     CHECK(e.find("unknown operator type") == std::string::npos);
   }
   CHECK(ErrorOf(OneOperator("type = \"windw\"")) ==

@@ -200,10 +200,10 @@ TEST_CASE("generator and log source errors") {
 TEST_CASE("[[operator]] type errors") {
   CHECK(ErrorOf(Edit("type = \"window\"", "type = \"windw\"")) ==
         "clicks.toml:22:8: unknown operator type 'windw' (expected filter, map, key_by, window, "
-        "aggregate, union, window_join, interval_join)");
+        "aggregate, union, window_join, interval_join, deduplicate)");
   CHECK(ErrorOf(Edit("type = \"filter\"\n", "")) ==
         "clicks.toml:13:1: [[operator]] #1 needs 'type' (one of filter, map, key_by, window, "
-        "aggregate, union, window_join, interval_join)");
+        "aggregate, union, window_join, interval_join, deduplicate)");
   CHECK(ErrorOf("[source]\ntype = \"generator\"\n[operator]\ntype = \"filter\"\n"
                 "[sink]\ntype = \"null\"\n") ==
         "clicks.toml:3:1: operators are written as [[operator]] tables, found a table");
@@ -344,6 +344,18 @@ TEST_CASE("running aggregate errors") {
         "aggregates)");
   CHECK(ErrorOf(head + "aggregates = [\"count()\", 2]" + tail) ==
         "clicks.toml:5:26: 'aggregates' must hold only strings, found integer 2");
+}
+
+TEST_CASE("deduplicate errors") {
+  const std::string head = "[source]\ntype = \"generator\"\n[[operator]]\ntype = \"deduplicate\"\n";
+  const std::string tail = "\n[sink]\ntype = \"null\"\n";
+  CHECK(ErrorOf(head + "keep = \"middle\"" + tail) ==
+        "clicks.toml:5:8: unknown row to keep 'middle' (expected first, last)");
+  CHECK(ErrorOf(head + "state_ttl = \"soon\"" + tail).find("clicks.toml:5:13: ") == 0);
+  CHECK(ErrorOf(head + "aggregates = [\"count()\"]" + tail) ==
+        "clicks.toml:5:1: unknown key 'aggregates' in [[operator]] #1 (deduplicate) (expected "
+        "type, keep, state_ttl)");
+  CHECK(ErrorOf(head + "keep = \"last\"\nstate_ttl = \"10m\"" + tail) == "");
 }
 
 TEST_CASE("[sink] errors") {

@@ -198,7 +198,7 @@ TEST_CASE("shape errors name file line and column and say what is accepted") {
       {Replace(c, "where = ", "wher = "), "(did you mean 'where'?)"},
       {Replace(c, "type = \"filter\"", "type = \"filtr\""),
        "p.toml:14:8: unknown operator type 'filtr' (expected filter, map, key_by, window, aggregate, "
-       "union, window_join, interval_join)"},
+       "union, window_join, interval_join, deduplicate)"},
       {Replace(c, "size = \"10s\"", "size = \"10 s\""), "p.toml:24:8: invalid duration '10 s': missing unit"},
       {Replace(c, "size = \"10s\"", "size = 10"), "p.toml:24:8: 'size' must be a duration string"},
       {Replace(c, "size = \"10s\"\n", ""), "needs 'size'"},
@@ -319,7 +319,7 @@ aggregates = ["max(n) as top", "count() as users"]
 
   s = plan(Replace(chained, "[[operator]]\ntype = \"map\"\nset = [\"w = window_start\"]\n",
                    "[[operator]]\ntype = \"key_by\"\nfields = [\"n\"]\n"));
-  CHECK_MESSAGE(s.message().find("a key_by must be followed by a window or aggregate, not "
+  CHECK_MESSAGE(s.message().find("a key_by must be followed by a window, aggregate or deduplicate, not "
                                  "another key_by") != std::string::npos,
                 s.message());
 

@@ -1,0 +1,199 @@
+// Deduplicate: per key, the first row (smallest event time, ties: the earlier arrival) or the
+// last row (largest event time, ties: the later arrival) seen so far, emitted as a changelog.
+// Output rows are `op` ("+" a row enters the result, "-" an identical earlier row leaves it)
+// followed by every input field. A row that replaces the kept one emits "-" for the old row,
+// then "+" for itself, both while the new row is processed; a row that does not replace it
+// emits nothing. Rows are never late: the result depends only on each key's rows in arrival
+// order, which the runtime keeps at any parallelism and batch size.
+//
+// State: per key, the kept row (encoded with EncodeKeyRow over every field), its event time and
+// arrival. With def.state_ttl > 0, a key whose kept row's event time is more than state_ttl
+// behind the watermark is forgotten (no "-" is emitted); a later row of that key is new again.
+// Each emitted row's Batch::pos is the index of the input row that caused it, so that results
+// gathered across lanes keep input order (runtime/stage_gather.h).
+#include <absl/container/flat_hash_set.h>
+
+#include <queue>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "operators/key_dictionary.h"
+#include "operators/keyed_stage_base.h"
+
+namespace sluice {
+namespace {
+
+class Deduplicate final : public KeyedBase {
+ public:
+  Deduplicate(const KeyedStageDef& def, const Schema& input) : KeyedBase(def, input) {
+    std::vector<Field> fields = {{"op", Type::kString, TimeUnit::kMicros}};
+    for (size_t c = 0; c < input.size(); ++c) {
+      fields.push_back(input.field(c));
+      all_columns_.push_back(static_cast<int>(c));
+      row_types_.push_back(input.field(c).type);
+    }
+    output_ = Schema(std::move(fields));
+  }
+
+  uint64_t keys() const override { return live_; }
+
+  Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) override {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t r = rows ? rows[i] : i;
+      const std::string_view key = in.keys.str(r);
+      const uint32_t id = keys_.FindOrInsert(key, in.key_hash[r]);
+      if (id >= kept_.size()) kept_.resize(id + 1);
+      Kept& k = kept_[id];
+      const uint64_t arrival = arrival_++;
+      if (!k.held) {
+        k.held = true;
+        keys_.AddRef(id);
+        ++live_;
+      } else if (!Expired(k.ts, in.wm[r])) {  // an expired row is forgotten: this one is new
+        const bool replace = def_.keep_last ? in.ts[r] >= k.ts : in.ts[r] < k.ts;
+        if (!replace) continue;
+        EmitKept(k, r, in.wm[r], out);
+      }
+      k.row.clear();
+      EncodeKeyRow(in.columns, all_columns_, r, &k.row);
+      k.ts = in.ts[r];
+      k.arrival = arrival;
+      if (def_.state_ttl > 0) expiry_.push({k.ts, id, arrival});
+      out->columns[0].push_string("+");
+      for (size_t c = 0; c < all_columns_.size(); ++c) {
+        out->columns[c + 1].push_from(in.columns[c], r);
+      }
+      out->ts.push_back(in.ts[r]);
+      out->wm.push_back(in.wm[r]);
+      out->pos.push_back(r);
+    }
+    if (def_.state_ttl > 0) Sweep(in.last ? kMinTime : in.watermark);
+    return Status::OK();
+  }
+
+  // snapshot := prologue keys:count (key:string row:string ts:signed arrival:varint)*
+  void Snapshot(std::string* out) const override {
+    StateWriter w(out);
+    PutPrologue(&w, kStateDeduplicate);
+    w.PutVarint(live_);
+    for (uint32_t id = 0; id < kept_.size(); ++id) {
+      const Kept& k = kept_[id];
+      if (!k.held) continue;
+      w.PutString(keys_.key(id));
+      w.PutString(k.row);
+      w.PutSigned(k.ts);
+      w.PutVarint(k.arrival);
+    }
+  }
+
+  // Decodes the whole snapshot before touching any state: on error the operator stays fresh.
+  Status Restore(std::string_view in) override {
+    if (arrival_ != 0 || keys_.size() != 0) {
+      return Status::Internal("Restore needs a fresh operator");
+    }
+    StateReader r(in, "deduplicate snapshot");
+    uint64_t arrival = 0, late = 0;
+    ReadPrologue(&r, kStateDeduplicate, &arrival, &late);
+    struct Entry {
+      std::string_view key, row;
+      TimeUs ts;
+      uint64_t arrival;
+    };
+    std::vector<Entry> entries(r.Count(kMinKeyBytes + 3));
+    absl::flat_hash_set<std::string_view> seen;
+    for (size_t i = 0; i < entries.size() && r.ok(); ++i) {
+      Entry& e = entries[i];
+      e.key = ReadKey(&r);
+      e.row = r.String();
+      if (r.ok() && !IsValidKey(e.row, row_types_)) r.Fail("has a malformed row");
+      e.ts = r.Signed();
+      e.arrival = r.Varint();
+      if (r.ok() && !seen.insert(e.key).second) r.Fail("has a key twice");
+    }
+    if (!r.ExpectEnd()) return r.status();
+    for (const Entry& e : entries) {
+      const uint32_t id = keys_.FindOrInsert(e.key, HashKey(e.key));
+      if (id >= kept_.size()) kept_.resize(id + 1);
+      kept_[id] = Kept{true, std::string(e.row), e.ts, e.arrival};
+      keys_.AddRef(id);
+      if (def_.state_ttl > 0) expiry_.push({e.ts, id, e.arrival});
+    }
+    live_ = entries.size();
+    arrival_ = arrival;
+    stats_.late = late;
+    return Status::OK();
+  }
+
+ private:
+  struct Kept {
+    bool held = false;
+    std::string row;  // EncodeKeyRow over every input field
+    TimeUs ts = 0;
+    uint64_t arrival = 0;
+  };
+  // A kept row's event time, to forget its key once the watermark is state_ttl past it.
+  // Entries of rows since replaced are skipped when they come up (their arrival differs).
+  struct Expiry {
+    TimeUs ts;
+    uint32_t id;
+    uint64_t arrival;
+    bool operator>(const Expiry& o) const { return ts > o.ts; }
+  };
+
+  // True when a row of event time `ts` is more than state_ttl behind watermark `wm`.
+  bool Expired(TimeUs ts, TimeUs wm) const {
+    if (def_.state_ttl <= 0 || wm == kMinTime) return false;
+    TimeUs limit;
+    if (__builtin_sub_overflow(wm, def_.state_ttl, &limit)) return false;
+    return ts < limit;
+  }
+
+  void Forget(uint32_t id) {
+    Kept& k = kept_[id];
+    k.held = false;
+    k.row.clear();
+    k.row.shrink_to_fit();
+    --live_;
+    keys_.Release(id);
+  }
+
+  // Forgets every key expired at watermark `wm` (kMinTime: none).
+  void Sweep(TimeUs wm) {
+    while (!expiry_.empty() && Expired(expiry_.top().ts, wm)) {
+      const Expiry e = expiry_.top();
+      expiry_.pop();
+      if (e.id < kept_.size() && kept_[e.id].held && kept_[e.id].arrival == e.arrival) {
+        Forget(e.id);
+      }
+    }
+  }
+
+  // Appends the "-" row of the row `k` keeps, caused by input row r.
+  void EmitKept(const Kept& k, size_t r, TimeUs wm, Batch* out) {
+    out->columns[0].push_string("-");
+    cols_.resize(row_types_.size());
+    for (size_t c = 0; c < row_types_.size(); ++c) cols_[c] = &out->columns[c + 1];
+    DecodeKeyInto(k.row, row_types_, cols_);
+    out->ts.push_back(k.ts);
+    out->wm.push_back(wm);
+    out->pos.push_back(r);
+  }
+
+  std::vector<int> all_columns_;
+  std::vector<Type> row_types_;
+  KeyDictionary keys_;
+  std::vector<Kept> kept_;  // by key id
+  uint64_t live_ = 0;       // keys with a kept row
+  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<Expiry>> expiry_;
+  std::vector<Column*> cols_;
+};
+
+}  // namespace
+
+std::unique_ptr<KeyedOperator> MakeDeduplicate(const KeyedStageDef& def, const Schema& input) {
+  return std::make_unique<Deduplicate>(def, input);
+}
+
+}  // namespace sluice

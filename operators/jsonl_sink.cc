@@ -4,14 +4,15 @@
 #include "base/time_util.h"
 
 namespace sluice {
-JsonlEncoder::JsonlEncoder(Schema schema, std::string_view stage) : schema_(std::move(schema)) {
+JsonlEncoder::JsonlEncoder(Schema schema, std::string_view stage, size_t first_field)
+    : schema_(std::move(schema)), first_(first_field) {
   open_ = "{";
   if (!stage.empty()) {
     open_.append("\"stage\":");
     AppendJsonString(stage, &open_);
   }
-  for (size_t c = 0; c < schema_.size(); ++c) {
-    std::string prefix = c > 0 ? "," : stage.empty() ? open_ : open_ + ",";
+  for (size_t c = first_; c < schema_.size(); ++c) {
+    std::string prefix = c > first_ ? "," : stage.empty() ? open_ : open_ + ",";
     AppendJsonString(schema_.field(c).name, &prefix);
     prefix.push_back(':');
     prefixes_.push_back(std::move(prefix));
@@ -22,9 +23,9 @@ void JsonlEncoder::AppendRows(const Batch& batch, size_t begin, size_t end,
                               std::string* out) const {
   const size_t ncols = schema_.size();
   for (size_t r = begin; r < end; ++r) {
-    if (ncols == 0) out->append(open_);
-    for (size_t c = 0; c < ncols; ++c) {
-      out->append(prefixes_[c]);
+    if (ncols == first_) out->append(open_);
+    for (size_t c = first_; c < ncols; ++c) {
+      out->append(prefixes_[c - first_]);
       const Column& col = batch.columns[c];
       if (!col.is_valid(r)) {
         out->append("null");

@@ -19,14 +19,16 @@ namespace sluice {
 // Encodes rows of one schema as JSON lines. Stateless after construction; thread-compatible.
 class JsonlEncoder {
  public:
-  // `stage`, when not empty, is written first in every object as "stage": <stage>.
-  explicit JsonlEncoder(Schema schema, std::string_view stage = {});
+  // `stage`, when not empty, is written first in every object as "stage": <stage>. Fields
+  // before `first_field` are left out (their columns are not read).
+  explicit JsonlEncoder(Schema schema, std::string_view stage = {}, size_t first_field = 0);
   // Appends rows [begin, end) of `batch`, one line each. REQUIRES: batch columns match the schema.
   void AppendRows(const Batch& batch, size_t begin, size_t end, std::string* out) const;
 
  private:
   Schema schema_;
-  std::vector<std::string> prefixes_;  // per field: {"name": or ,"name":
+  size_t first_ = 0;
+  std::vector<std::string> prefixes_;  // per written field: {"name": or ,"name":
   std::string open_;                   // what starts an object without fields
 };
 

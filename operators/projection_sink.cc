@@ -26,7 +26,13 @@ Status ProjectionSink::Resume(const Schema& schema, std::string_view state) {
   if (key_columns_.empty()) {
     return Status::InvalidArgument(fmt::format("projection '{}' needs a key", spec_.name));
   }
-  encoder_ = std::make_unique<JsonlEncoder>(schema);
+  changelog_ = schema.size() > 1 && schema.field(0).name == "op" &&
+               schema.field(0).type == Type::kString;
+  if (changelog_ && key_columns_.front() == 0) {
+    return Status::InvalidArgument(fmt::format(
+        "projection '{}': 'op' is the changelog's operation, not a key field", spec_.name));
+  }
+  encoder_ = std::make_unique<JsonlEncoder>(schema, std::string_view(), changelog_ ? 1 : 0);
   Status s = EventLog::OpenShared(LogOptions{}, spec_.path, &env_);
   if (!s.ok()) return s.WithPrefix(fmt::format("projection '{}'", spec_.name));
   SLUICE_RETURN_IF_ERROR(ProjectionStore::Open(env_.get(), &store_));
@@ -71,11 +77,16 @@ Status ProjectionSink::Write(const Batch& batch) {
   for (size_t r = 0; r < n; ++r) {
     key_.clear();
     for (int c : key_columns_) EncodeKeyColumn(batch.columns[c], r, &key_);
+    auto [it, inserted] = pending_.try_emplace(key_);
+    // A later row of the same key replaces the earlier one.
+    if (changelog_ && batch.columns[0].is_valid(r) && batch.columns[0].str(r) == "-") {
+      it->second.reset();
+      continue;
+    }
     line_.clear();
     encoder_->AppendRows(batch, r, r + 1, &line_);
     if (!line_.empty() && line_.back() == '\n') line_.pop_back();
-    auto [it, inserted] = pending_.try_emplace(key_);
-    it->second.assign(line_);  // a later row of the same key replaces the earlier one
+    it->second = line_;
   }
   rows_ += n;
   return Status::OK();
@@ -111,8 +122,14 @@ Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark&
     rows = 0;
   }
   for (const auto& [key, json] : pending_) {
+    if (!json) {
+      bool removed = false;
+      SLUICE_RETURN_IF_ERROR(store_->DeleteRow(txn, physical_, key, &removed));
+      rows -= removed && rows > 0;
+      continue;
+    }
     bool inserted = false;
-    SLUICE_RETURN_IF_ERROR(store_->PutRow(txn, physical_, key, json, &inserted));
+    SLUICE_RETURN_IF_ERROR(store_->PutRow(txn, physical_, key, *json, &inserted));
     rows += inserted;
   }
   ProjectionInfo info;
@@ -121,6 +138,7 @@ Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark&
   info.pipeline = mark.pipeline;
   for (int c : key_columns_) info.key.push_back(schema_.field(c));
   info.columns = schema_.fields();
+  if (changelog_) info.columns.erase(info.columns.begin());
   info.checkpoint_id = mark.id;
   info.position = mark.position;
   info.watermark = mark.watermark;

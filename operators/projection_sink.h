@@ -16,6 +16,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,9 +57,13 @@ class ProjectionSink final : public Sink {
   std::string physical_;       // the table written
   std::string old_physical_;   // replay: the table the name served when the run started
   bool clear_first_ = false;   // a fresh run: empty the table in the next checkpoint
-  // Rows since the last checkpoint, the latest per key: memory is bounded by the keys written
-  // in one checkpoint interval, however many updates they get.
-  absl::flat_hash_map<std::string, std::string> pending_;
+  // Rows since the last checkpoint, the latest per key (nullopt: the key's row was removed):
+  // memory is bounded by the keys written in one checkpoint interval, however many updates they
+  // get.
+  absl::flat_hash_map<std::string, std::optional<std::string>> pending_;
+  // The rows are a changelog (a first field `op`, "+" or "-"): "+" upserts the row (without
+  // `op`), "-" removes the key's row.
+  bool changelog_ = false;
   std::string key_, line_;
   uint64_t rows_ = 0;
 };

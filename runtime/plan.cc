@@ -103,7 +103,12 @@ Status PlanSink(const PipelineSpec& spec, const Plan& plan, int stream, SinkSpec
                                                        : "an unkeyed pipeline"));
     }
     const KeyedStageDef& last = plan.stages[in.stage].def;
-    for (size_t k = 0; k < last.key_columns.size() && k < out.size(); ++k) {
+    if (last.kind == OpKind::kDeduplicate) {  // op, then the input's fields
+      for (int k : last.key_columns) sink->key.push_back(plan.stages[in.stage].input.field(k).name);
+    }
+    for (size_t k = 0; k < last.key_columns.size() && k < out.size() &&
+                       last.kind != OpKind::kDeduplicate;
+         ++k) {
       sink->key.push_back(out.field(k).name);
     }
     if (last.kind == OpKind::kWindow && out.IndexOf("window_start") >= 0) {

@@ -228,6 +228,16 @@ Status ProjectionStore::PutRow(LogWriteTxn* txn, const std::string& physical, st
   return txn->Put(rows_db_, key_, row_);
 }
 
+Status ProjectionStore::DeleteRow(LogWriteTxn* txn, const std::string& physical,
+                                  std::string_view key, bool* removed) {
+  key_.assign(physical);
+  key_.push_back('\0');
+  key_.append(key);
+  Status s = txn->Delete(rows_db_, key_);
+  if (removed) *removed = s.ok();
+  return s.IsNotFound() ? Status::OK() : s;
+}
+
 Status ProjectionStore::Clear(LogWriteTxn* txn, const std::string& physical, uint64_t* removed) {
   const std::string prefix = RowPrefix(physical);
   lmdb::Cursor c;

@@ -73,6 +73,9 @@ class ProjectionStore {
   // Not thread-safe (reuses a key buffer): one writer at a time.
   Status PutRow(LogWriteTxn* txn, const std::string& physical, std::string_view key,
                 std::string_view json, bool* inserted = nullptr);
+  // Removes the row of `key`; *removed (optional) tells whether there was one.
+  Status DeleteRow(LogWriteTxn* txn, const std::string& physical, std::string_view key,
+                   bool* removed = nullptr);
   // Removes every row of `physical`; *removed (optional) counts them.
   Status Clear(LogWriteTxn* txn, const std::string& physical, uint64_t* removed = nullptr);
 

@@ -202,6 +202,7 @@ enum StateTag : uint8_t {
   kStateSessionJoin = 5,   // session window joins (operators/session_join.cc)
   kStateIntervalJoin = 6,  // interval joins (operators/interval_join.cc)
   kStateDeduplicate = 7,   // operators/deduplicate.cc
+  kStateTopN = 8,          // operators/top_n.cc
   kStateCsvSource = 10,
   kStateJsonlSource = 11,
   kStateGeneratorSource = 12,

@@ -148,7 +148,11 @@ bool IsValidKey(std::string_view key, const std::vector<Type>& key_types) {
 
 std::string KeyedFingerprint(const KeyedStageDef& def, const Schema& input) {
   std::string out;
-  if (def.kind == OpKind::kDeduplicate) {
+  if (def.kind == OpKind::kTopN) {
+    out = fmt::format("top_n n={} rank={} ttl={} order=", def.top_n, def.rank_field,
+                      def.state_ttl);
+    for (const auto& [c, desc] : def.order) out += fmt::format("#{}{},", c, desc ? "d" : "a");
+  } else if (def.kind == OpKind::kDeduplicate) {
     out = fmt::format("deduplicate keep={} ttl={}", def.keep_last ? "last" : "first",
                       def.state_ttl);
   } else if (def.kind == OpKind::kAggregate) {

@@ -8,6 +8,12 @@ Result<std::unique_ptr<KeyedOperator>> MakeKeyedOperator(const KeyedStageDef& de
     if (def.state_ttl < 0) return Status::InvalidArgument("state_ttl must be >= 0");
     return std::unique_ptr<KeyedOperator>(MakeDeduplicate(def, input).release());
   }
+  if (def.kind == OpKind::kTopN) {
+    if (def.top_n <= 0 || def.order.empty()) {
+      return Status::InvalidArgument("top_n needs n >= 1 and an order");
+    }
+    return std::unique_ptr<KeyedOperator>(MakeTopN(def, input).release());
+  }
   if (def.kind == OpKind::kAggregate) {
     return std::unique_ptr<KeyedOperator>(MakeRunningAggregate(def, input).release());
   }

@@ -45,7 +45,12 @@ struct KeyedStageDef {
   // dropped once its kept row's event time is older than the watermark by more than state_ttl
   // (0: never).
   bool keep_last = false;
-  int64_t state_ttl = 0;
+  int64_t state_ttl = 0;  // also top_n
+  // top_n: rows per key, the order (input column, descending), the rank column's name (empty:
+  // none).
+  int64_t top_n = 0;
+  std::vector<std::pair<int, bool>> order;
+  std::string rank_field;
 };
 
 struct KeyedStats {

@@ -121,5 +121,6 @@ std::unique_ptr<KeyedOperator> MakePaneWindow(const KeyedStageDef& def, const Sc
 std::unique_ptr<KeyedOperator> MakeSessionWindow(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeRunningAggregate(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeDeduplicate(const KeyedStageDef& def, const Schema& input);
+std::unique_ptr<KeyedOperator> MakeTopN(const KeyedStageDef& def, const Schema& input);
 
 }  // namespace sluice

@@ -86,6 +86,11 @@ std::string DescribeDeduplicate(const OperatorSpec& op) {
                      DedupKeepNames()[static_cast<size_t>(op.keep_row)], op.state_ttl);
 }
 
+std::string DescribeTopN(const OperatorSpec& op) {
+  return fmt::format("top_n n={} order_by={} rank_field={} state_ttl={}us", op.top_n,
+                     fmt::join(op.order_by, ","), op.rank_field, op.state_ttl);
+}
+
 }  // namespace
 
 const std::vector<OperatorType>& OperatorTypes() {
@@ -139,6 +144,15 @@ const std::vector<OperatorType>& OperatorTypes() {
        1,
        1,
        DescribeDeduplicate},
+      {"top_n",
+       OpKind::kTopN,
+       "a top_n",
+       {"n", "order_by", "rank_field", "state_ttl"},
+       {},
+       {},
+       1,
+       1,
+       DescribeTopN},
   };
   return types;
 }

@@ -20,9 +20,12 @@
 namespace sluice {
 
 // The number of OpKind values; OpKind's enumerators are 0 .. kOperatorKinds - 1.
-inline constexpr size_t kOperatorKinds = 9;
-static_assert(static_cast<size_t>(OpKind::kDeduplicate) + 1 == kOperatorKinds,
+inline constexpr size_t kOperatorKinds = 10;
+static_assert(static_cast<size_t>(OpKind::kTopN) + 1 == kOperatorKinds,
               "kOperatorKinds counts the enumerators of OpKind");
+
+// The largest `n` of a top_n.
+inline constexpr int64_t kMaxTopN = 10000;
 
 struct OperatorType {
   std::string name;  // the TOML `type`, e.g. "window_join"; also names it in messages

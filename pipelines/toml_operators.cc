@@ -337,6 +337,18 @@ Status ReadDeduplicate(const TomlReader& r, const Table& t, const OperatorType& 
   return r.GetDuration(t, "state_ttl", &op->state_ttl, false, false);
 }
 
+// A top_n: `n`, `order_by`, `rank_field` and `state_ttl`.
+Status ReadTopN(const TomlReader& r, const Table& t, const OperatorType& type,
+                const std::string& kind, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  SLUICE_RETURN_IF_ERROR(r.GetInt(t, "n", 1, kMaxTopN, &op->top_n, true));
+  std::vector<const toml::node*> order;
+  SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "order_by", &order, true));
+  op->order_by = Texts(order);
+  SLUICE_RETURN_IF_ERROR(r.GetString(t, "rank_field", &op->rank_field, false));
+  return r.GetDuration(t, "state_ttl", &op->state_ttl, false, false);
+}
+
 // One reader per operator type, in OpKind order (operators/operator_types.h).
 struct OperatorReader {
   OpKind kind;
@@ -347,7 +359,7 @@ constexpr OperatorReader kReaders[] = {
     {OpKind::kKeyBy, ReadKeyBy},           {OpKind::kWindow, ReadWindow},
     {OpKind::kAggregate, ReadAggregate},   {OpKind::kUnion, ReadUnion},
     {OpKind::kWindowJoin, ReadWindowJoin}, {OpKind::kIntervalJoin, ReadIntervalJoin},
-    {OpKind::kDeduplicate, ReadDeduplicate},
+    {OpKind::kDeduplicate, ReadDeduplicate}, {OpKind::kTopN, ReadTopN},
 };
 static_assert(CoversOperatorKinds(kReaders), "one reader per OpKind, in OpKind order");
 

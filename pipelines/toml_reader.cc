@@ -71,6 +71,19 @@ Status TomlReader::GetString(const Table& t, const char* key, std::string* out,
   return Status::OK();
 }
 
+Status TomlReader::GetInt(const Table& t, const char* key, int64_t min, int64_t max, int64_t* out,
+                          bool required) const {
+  const toml::node* n = t.table->get(key);
+  if (n == nullptr) return required ? Missing(t, key) : Status::OK();
+  const auto* i = n->as_integer();
+  if (i == nullptr || i->get() < min || i->get() > max) {
+    return Error(*n, fmt::format("'{}' must be an integer from {} to {}, found {}", key, min, max,
+                                 DescribeNode(*n)));
+  }
+  *out = i->get();
+  return Status::OK();
+}
+
 Status TomlReader::GetDuration(const Table& t, const char* key, int64_t* out, bool required,
                                bool positive) const {
   const toml::node* n = t.table->get(key);

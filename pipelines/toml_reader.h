@@ -62,6 +62,9 @@ class TomlReader {
                    const std::string& type, const std::vector<std::string>& unlisted = {}) const;
   // A non-empty string. Leaves *out alone when the key is absent and not required.
   Status GetString(const Table& t, const char* key, std::string* out, bool required) const;
+  // An integer from `min` to `max`. Leaves *out alone when the key is absent and not required.
+  Status GetInt(const Table& t, const char* key, int64_t min, int64_t max, int64_t* out,
+                bool required) const;
   // A duration string (ParseDuration) in microseconds; `positive` refuses zero.
   Status GetDuration(const Table& t, const char* key, int64_t* out, bool required,
                      bool positive) const;

@@ -288,6 +288,17 @@ PipelineBuilder& PipelineBuilder::deduplicate(DedupKeep keep, std::string state_
   return AddOperator(std::move(op));
 }
 
+PipelineBuilder& PipelineBuilder::top_n(int64_t n, std::vector<std::string> order_by,
+                                        std::string rank_field, std::string state_ttl) {
+  OperatorSpec op;
+  op.kind = OpKind::kTopN;
+  op.top_n = n;
+  op.order_by = std::move(order_by);
+  op.rank_field = std::move(rank_field);
+  op.state_ttl = Duration(state_ttl, "top_n state_ttl");
+  return AddOperator(std::move(op));
+}
+
 PipelineBuilder& PipelineBuilder::union_of(std::vector<std::string> inputs) {
   if (inputs.size() < 2) {
     Fail(fmt::format("union_of({}) needs at least 2 inputs", fmt::join(inputs, ", ")));

@@ -103,11 +103,20 @@ Status PlanSink(const PipelineSpec& spec, const Plan& plan, int stream, SinkSpec
                                                        : "an unkeyed pipeline"));
     }
     const KeyedStageDef& last = plan.stages[in.stage].def;
-    if (last.kind == OpKind::kDeduplicate) {  // op, then the input's fields
+    if (last.kind == OpKind::kDeduplicate || last.kind == OpKind::kTopN) {  // op, the input's fields
       for (int k : last.key_columns) sink->key.push_back(plan.stages[in.stage].input.field(k).name);
+      if (last.kind == OpKind::kTopN) {
+        if (last.rank_field.empty()) {
+          return Error(sink->loc, fmt::format("projection '{}': a top_n without rank_field needs "
+                                              "the projection's key fields (key = [...]), or "
+                                              "give the top_n a rank_field",
+                                              sink->name));
+        }
+        sink->key.push_back(last.rank_field);
+      }
     }
     for (size_t k = 0; k < last.key_columns.size() && k < out.size() &&
-                       last.kind != OpKind::kDeduplicate;
+                       last.kind != OpKind::kDeduplicate && last.kind != OpKind::kTopN;
          ++k) {
       sink->key.push_back(out.field(k).name);
     }
@@ -463,11 +472,13 @@ Status GraphPlanner::CheckFeedsStage(const OperatorSpec& op, const std::string& 
   for (const KeyedStagePlan& st : plan_.stages) {
     if (st.name == s.updates) prev = &st;
   }
-  if (prev != nullptr && prev->def.kind == OpKind::kDeduplicate) {
-    return Error(op.loc, fmt::format("{}: {} is a deduplicate, whose rows are a changelog (a row "
+  if (prev != nullptr &&
+      (prev->def.kind == OpKind::kDeduplicate || prev->def.kind == OpKind::kTopN)) {
+    return Error(op.loc, fmt::format("{}: {} is a {}, whose rows are a changelog (a row "
                                      "may be retracted later); it cannot feed another keyed "
                                      "stage (end the pipeline with it)",
-                                     name, s.updates));
+                                     name, s.updates,
+                                     prev->def.kind == OpKind::kTopN ? "top_n" : "deduplicate"));
   }
   if (prev != nullptr && prev->def.kind == OpKind::kAggregate) {
     return Error(op.loc, fmt::format("{}: {} is a running aggregate, whose rows update earlier "
@@ -522,6 +533,7 @@ Status GraphPlanner::PlanOperator(size_t j) {
       {OpKind::kWindowJoin, &GraphPlanner::PlanJoinStage},
       {OpKind::kIntervalJoin, &GraphPlanner::PlanJoinStage},
       {OpKind::kDeduplicate, &GraphPlanner::PlanKeyedStage},
+      {OpKind::kTopN, &GraphPlanner::PlanKeyedStage},
   };
   static_assert(CoversOperatorKinds(kPlanners), "one planning step per OpKind, in OpKind order");
   const size_t kind = static_cast<size_t>(spec_.operators[j].kind);
@@ -595,7 +607,7 @@ Status GraphPlanner::PlanKeyedStage(size_t j) {
   }
   stage.inputs = {input};
   const bool updates = op.kind == OpKind::kAggregate || op.kind == OpKind::kDeduplicate ||
-                       op.allowed_lateness > 0;
+                       op.kind == OpKind::kTopN || op.allowed_lateness > 0;
   out_[j].stream =
       AddStage(std::move(stage), name, op_readers_[j], in.time_unit, updates ? name : "");
   return Status::OK();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
 #include <set>
 #include <string_view>
@@ -276,6 +277,63 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
   def.kind = op.kind;
   def.key_columns = key_columns;
   stage->visible = schema->size();
+  if (op.kind == OpKind::kTopN) {
+    if (op.state_ttl < 0) return Error(op.loc, name + ": state_ttl must be >= 0");
+    if (op.top_n < 1) return Error(op.loc, name + ": n must be at least 1");
+    if (op.order_by.empty()) return Error(op.loc, name + ": order_by is empty");
+    def.top_n = op.top_n;
+    def.state_ttl = op.state_ttl;
+    def.rank_field = op.rank_field;
+    for (const std::string& o : op.order_by) {
+      // "field", "field asc" or "field desc" (case-insensitive direction).
+      std::string field = o, dir;
+      if (const size_t sp = o.find_last_of(' '); sp != std::string::npos) {
+        field = o.substr(0, sp);
+        dir = o.substr(sp + 1);
+        for (char& c : dir) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        while (!field.empty() && field.back() == ' ') field.pop_back();
+      }
+      while (!field.empty() && field.front() == ' ') field.erase(field.begin());
+      if (!dir.empty() && dir != "asc" && dir != "desc") {
+        return Error(op.loc, fmt::format("{}: order_by '{}': the direction is 'asc' or 'desc', "
+                                         "not '{}'",
+                                         name, o, dir));
+      }
+      const int c = schema->IndexOf(field);
+      if (c < 0) {
+        return Error(op.loc, fmt::format("{}: order_by '{}': no field '{}' (fields: {})", name,
+                                         o, field, schema->ToString()));
+      }
+      def.order.push_back({c, dir == "desc"});
+    }
+    if (!op.rank_field.empty()) {
+      if (!ValidFieldName(op.rank_field)) {
+        return Error(op.loc, fmt::format("{}: '{}' is not a valid rank_field name", name,
+                                         op.rank_field));
+      }
+      if (op.rank_field == "op" || schema->IndexOf(op.rank_field) >= 0) {
+        return Error(op.loc, fmt::format("{}: rank_field '{}' clashes with a field of the same "
+                                         "name; choose another name",
+                                         name, op.rank_field));
+      }
+    }
+  }
+  if (op.kind == OpKind::kDeduplicate || op.kind == OpKind::kTopN) {
+    if (!in.has_event_time && op.kind == OpKind::kTopN) {
+      return Error(op.loc, name + ": top_n needs event time (for state_ttl and the watermark); "
+                                  "set 'event_time' in [source]");
+    }
+  }
+  if (op.kind == OpKind::kTopN) {
+    for (const Field& f : schema->fields()) {
+      if (f.name == "op") {
+        return Error(op.loc, fmt::format("{}: the input has a field 'op', which clashes with "
+                                         "the changelog's own 'op' column; rename it with a map "
+                                         "first",
+                                         name));
+      }
+    }
+  }
   if (op.kind == OpKind::kDeduplicate) {
     if (!in.has_event_time) {
       return Error(op.loc, name + ": deduplicate keeps rows by event time; set 'event_time' in "
@@ -303,7 +361,7 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
     SLUICE_RETURN_IF_ERROR(
         PlanWindowShape(op, name, &def.window, &def.size, &def.slide, &def.gap));
   }
-  if (op.kind != OpKind::kDeduplicate) {
+  if (op.kind != OpKind::kDeduplicate && op.kind != OpKind::kTopN) {
     SLUICE_RETURN_IF_ERROR(PlanAggregates(op, name, schema, transforms, &def));
   }
   // Output names must be unique.

@@ -112,6 +112,10 @@ class PipelineBuilder {
   // input field. `state_ttl` ("0s": never) forgets keys whose row is that far behind the
   // watermark.
   PipelineBuilder& deduplicate(DedupKeep keep, std::string state_ttl = "0s");
+  // The n first rows per key in `order_by` ("price desc", "ts"), as a changelog: "op", every
+  // input field, then `rank_field` (1 = first) when not empty.
+  PipelineBuilder& top_n(int64_t n, std::vector<std::string> order_by, std::string rank_field = "",
+                         std::string state_ttl = "0s");
 
   // The rows of every input (at least two, of the same schema), merged.
   PipelineBuilder& union_of(std::vector<std::string> inputs);

@@ -81,6 +81,7 @@ enum class OpKind {
   kWindowJoin,    // pairs of rows of two inputs with equal keys in the same window
   kIntervalJoin,  // left.ts + lower <= right.ts <= left.ts + upper, equal keys
   kDeduplicate,   // after a key_by: the first or last row per key, as a changelog
+  kTopN,          // after a key_by: the n first rows per key by an order, as a changelog
 };
 // Which row per key a deduplicate keeps, by event time (ties by arrival).
 enum class DedupKeep { kFirst, kLast };
@@ -147,7 +148,12 @@ struct OperatorSpec {
   std::string right_prefix;
   // deduplicate
   DedupKeep keep_row = DedupKeep::kFirst;
-  int64_t state_ttl = 0;  // us; 0 = keys are kept for the whole run
+  int64_t state_ttl = 0;  // us; 0 = keys are kept for the whole run (deduplicate, top_n)
+  // top_n: how many rows per key, their order ("price desc", "ts" = "ts asc"; ties by arrival)
+  // and the name of a rank column (1 = first; empty: none).
+  int64_t top_n = 0;
+  std::vector<std::string> order_by;
+  std::string rank_field;
 };
 
 struct SinkSpec {

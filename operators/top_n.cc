@@ -1,0 +1,294 @@
+// Top-N: per key, the def.top_n first rows seen so far in def.order (each column ascending or
+// descending, nulls last either way; ties: the earlier arrival first), emitted as a changelog:
+// `op` ("+" a row enters the result, "-" an identical earlier row leaves it), every input field,
+// then the rank (1 = first) when def.rank_field is set.
+//
+// A new row that sorts at position i < n enters the result. Without a rank, it emits "-" for
+// the row it pushes out (the n-th, if there were n) and "+" for itself. With a rank, every row
+// from position i on changes rank: "-" for each of them with its old rank, then "+" for each row
+// of the new result from i on with its new rank. A row that sorts at n or later emits nothing and
+// is dropped (its key's result can only get better rows). Rows are never late.
+//
+// State: per key at most n rows (encoded with EncodeKeyRow over every field), their order
+// values, event time and arrival. With def.state_ttl > 0 a key whose newest row (entered or not)
+// is more than state_ttl behind the watermark by event time is forgotten (no "-" is emitted). Each emitted row's
+// Batch::pos is the index of the input row that caused it (runtime/stage_gather.h).
+#include <absl/container/flat_hash_set.h>
+
+#include <algorithm>
+#include <cmath>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "operators/key_dictionary.h"
+#include "operators/keyed_stage_base.h"
+
+namespace sluice {
+namespace {
+
+// One order value of a kept row.
+struct SortValue {
+  bool null = true;
+  int64_t i = 0;
+  double d = 0;
+  std::string s;
+};
+
+class TopN final : public KeyedBase {
+ public:
+  TopN(const KeyedStageDef& def, const Schema& input) : KeyedBase(def, input) {
+    std::vector<Field> fields = {{"op", Type::kString, TimeUnit::kMicros}};
+    for (size_t c = 0; c < input.size(); ++c) {
+      fields.push_back(input.field(c));
+      all_columns_.push_back(static_cast<int>(c));
+      row_types_.push_back(input.field(c).type);
+    }
+    if (!def.rank_field.empty()) fields.push_back({def.rank_field, Type::kInt64, TimeUnit::kMicros});
+    output_ = Schema(std::move(fields));
+  }
+
+  uint64_t keys() const override { return live_; }
+
+  Status ProcessRows(const Batch& in, const uint32_t* rows, size_t n, Batch* out) override {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t r = rows ? rows[i] : i;
+      const std::string_view key = in.keys.str(r);
+      const uint32_t id = keys_.FindOrInsert(key, in.key_hash[r]);
+      if (id >= state_.size()) state_.resize(id + 1);
+      KeyState& k = state_[id];
+      Entry e;
+      e.arrival = arrival_++;
+      e.ts = in.ts[r];
+      for (const auto& [c, desc] : def_.order) e.order.push_back(ValueOf(in.columns[c], r));
+      if (k.rows.empty()) {
+        keys_.AddRef(id);
+        ++live_;
+        k.gen = next_gen_++;
+        k.newest = kMinTime;
+      } else if (Expired(k.newest, in.wm[r])) {
+        k.rows.clear();  // forgotten: this row starts the key afresh
+        k.gen = next_gen_++;
+        k.newest = kMinTime;
+      }
+      if (in.ts[r] > k.newest) {
+        k.newest = in.ts[r];
+        if (def_.state_ttl > 0) expiry_.push({k.newest, id, k.gen});
+      }
+      const auto at = std::upper_bound(k.rows.begin(), k.rows.end(), e,
+                                       [&](const Entry& a, const Entry& b) { return Before(a, b); });
+      const size_t pos = static_cast<size_t>(at - k.rows.begin());
+      if (pos >= static_cast<size_t>(def_.top_n)) continue;
+      EncodeKeyRow(in.columns, all_columns_, r, &e.row);
+      const bool ranked = !def_.rank_field.empty();
+      if (ranked) {
+        for (size_t j = pos; j < k.rows.size(); ++j) Emit("-", k.rows[j], j + 1, r, in.wm[r], out);
+      } else if (k.rows.size() == static_cast<size_t>(def_.top_n)) {
+        Emit("-", k.rows.back(), 0, r, in.wm[r], out);
+      }
+      k.rows.insert(k.rows.begin() + static_cast<std::ptrdiff_t>(pos), std::move(e));
+      if (k.rows.size() > static_cast<size_t>(def_.top_n)) k.rows.pop_back();
+      const size_t end = ranked ? k.rows.size() : pos + 1;
+      for (size_t j = pos; j < end; ++j) Emit("+", k.rows[j], j + 1, r, in.wm[r], out);
+    }
+    if (def_.state_ttl > 0 && !in.last) Sweep(in.watermark);
+    return Status::OK();
+  }
+
+  // snapshot := prologue keys:count (key:string newest:signed rows:count
+  //             (row:string ts:signed arrival:varint)*)*
+  // Order values are derived again from the rows on restore.
+  void Snapshot(std::string* out) const override {
+    StateWriter w(out);
+    PutPrologue(&w, kStateTopN);
+    w.PutVarint(live_);
+    for (uint32_t id = 0; id < state_.size(); ++id) {
+      const KeyState& k = state_[id];
+      if (k.rows.empty()) continue;
+      w.PutString(keys_.key(id));
+      w.PutSigned(k.newest);
+      w.PutVarint(k.rows.size());
+      for (const Entry& e : k.rows) {
+        w.PutString(e.row);
+        w.PutSigned(e.ts);
+        w.PutVarint(e.arrival);
+      }
+    }
+  }
+
+  Status Restore(std::string_view in) override {
+    if (arrival_ != 0 || keys_.size() != 0) {
+      return Status::Internal("Restore needs a fresh operator");
+    }
+    StateReader r(in, "top_n snapshot");
+    uint64_t arrival = 0, late = 0;
+    ReadPrologue(&r, kStateTopN, &arrival, &late);
+    std::vector<std::pair<std::string_view, KeyState>> entries(r.Count(kMinKeyBytes + 2));
+    absl::flat_hash_set<std::string_view> seen;
+    Batch scratch;
+    for (size_t i = 0; i < entries.size() && r.ok(); ++i) {
+      auto& [key, k] = entries[i];
+      key = ReadKey(&r);
+      k.newest = r.Signed();
+      k.rows.resize(r.Count(3));
+      if (r.ok() && (k.rows.empty() || k.rows.size() > static_cast<size_t>(def_.top_n))) {
+        r.Fail("has a key with no rows or more than n");
+      }
+      for (Entry& e : k.rows) {
+        if (!r.ok()) break;
+        const std::string_view row = r.String();
+        if (r.ok() && !IsValidKey(row, row_types_)) r.Fail("has a malformed row");
+        e.row = std::string(row);
+        e.ts = r.Signed();
+        e.arrival = r.Varint();
+        if (r.ok()) e.order = OrderOf(e.row, &scratch);
+      }
+      if (r.ok() && !seen.insert(key).second) r.Fail("has a key twice");
+    }
+    if (!r.ExpectEnd()) return r.status();
+    for (auto& [key, k] : entries) {
+      const uint32_t id = keys_.FindOrInsert(key, HashKey(key));
+      if (id >= state_.size()) state_.resize(id + 1);
+      k.gen = next_gen_++;
+      if (def_.state_ttl > 0) expiry_.push({k.newest, id, k.gen});
+      state_[id] = std::move(k);
+      keys_.AddRef(id);
+    }
+    live_ = entries.size();
+    arrival_ = arrival;
+    stats_.late = late;
+    return Status::OK();
+  }
+
+ private:
+  struct Entry {
+    std::string row;  // EncodeKeyRow over every input field
+    TimeUs ts = 0;
+    uint64_t arrival = 0;
+    std::vector<SortValue> order;  // def.order's values
+  };
+  struct KeyState {
+    std::vector<Entry> rows;  // in order, at most top_n
+    TimeUs newest = kMinTime;  // the largest event time of the key's rows
+    uint64_t gen = 0;          // set each time the key starts afresh
+  };
+  // A key's newest event time when it was pushed: stale once the key has a newer row or has
+  // started afresh (another gen).
+  struct Expiry {
+    TimeUs ts;
+    uint32_t id;
+    uint64_t gen;
+    bool operator>(const Expiry& o) const { return ts > o.ts; }
+  };
+
+  static SortValue ValueOf(const Column& c, size_t r) {
+    SortValue v;
+    if (!c.is_valid(r)) return v;
+    v.null = false;
+    switch (c.type) {
+      case Type::kDouble:
+        v.d = c.f64[r];
+        break;
+      case Type::kString:
+        v.s = std::string(c.str(r));
+        break;
+      default:
+        v.i = c.i64[r];
+    }
+    return v;
+  }
+
+  // The order values of an encoded row.
+  std::vector<SortValue> OrderOf(std::string_view row, Batch* scratch) const {
+    scratch->reset(input_);
+    cols_.resize(row_types_.size());
+    for (size_t c = 0; c < row_types_.size(); ++c) cols_[c] = &scratch->columns[c];
+    DecodeKeyInto(row, row_types_, cols_);
+    std::vector<SortValue> out;
+    for (const auto& [c, desc] : def_.order) out.push_back(ValueOf(scratch->columns[c], 0));
+    return out;
+  }
+
+  // -1, 0, 1 as a sorts before, with or after b in column `c`'s type; nulls last.
+  int Compare(size_t k, const SortValue& a, const SortValue& b) const {
+    if (a.null || b.null) return a.null == b.null ? 0 : (a.null ? 1 : -1);
+    int d = 0;
+    switch (row_types_[def_.order[k].first]) {
+      case Type::kDouble: {
+        const bool na = std::isnan(a.d), nb = std::isnan(b.d);
+        d = na || nb ? (na == nb ? 0 : (na ? 1 : -1)) : (a.d > b.d) - (a.d < b.d);
+        break;
+      }
+      case Type::kString:
+        d = a.s.compare(b.s);
+        d = (d > 0) - (d < 0);
+        break;
+      default:
+        d = (a.i > b.i) - (a.i < b.i);
+    }
+    return def_.order[k].second ? -d : d;
+  }
+
+  // True when `a` comes before `b` in the result.
+  bool Before(const Entry& a, const Entry& b) const {
+    for (size_t k = 0; k < def_.order.size(); ++k) {
+      const SortValue &x = a.order[k], &y = b.order[k];
+      if (x.null != y.null) return y.null;  // nulls last, in either direction
+      if (const int d = Compare(k, x, y); d != 0) return d < 0;
+    }
+    return a.arrival < b.arrival;
+  }
+
+  bool Expired(TimeUs newest, TimeUs wm) const {
+    if (def_.state_ttl <= 0 || wm == kMinTime || newest == kMinTime) return false;
+    TimeUs limit;
+    if (__builtin_sub_overflow(wm, def_.state_ttl, &limit)) return false;
+    return newest < limit;
+  }
+
+  void Sweep(TimeUs wm) {
+    while (!expiry_.empty() && Expired(expiry_.top().ts, wm)) {
+      const Expiry e = expiry_.top();
+      expiry_.pop();
+      if (e.id >= state_.size()) continue;
+      KeyState& k = state_[e.id];
+      if (k.rows.empty() || k.newest != e.ts || k.gen != e.gen) continue;
+      k.rows.clear();
+      k.rows.shrink_to_fit();
+      k.newest = kMinTime;
+      --live_;
+      keys_.Release(e.id);
+    }
+  }
+
+  // Appends `e` with op `op` and, when ranked, rank `rank`, caused by input row r.
+  void Emit(const char* op, const Entry& e, size_t rank, size_t r, TimeUs wm, Batch* out) {
+    out->columns[0].push_string(op);
+    cols_.resize(row_types_.size());
+    for (size_t c = 0; c < row_types_.size(); ++c) cols_[c] = &out->columns[c + 1];
+    DecodeKeyInto(e.row, row_types_, cols_);
+    if (!def_.rank_field.empty()) out->columns.back().push_int(static_cast<int64_t>(rank));
+    out->ts.push_back(e.ts);
+    out->wm.push_back(wm);
+    out->pos.push_back(r);
+  }
+
+  std::vector<int> all_columns_;
+  std::vector<Type> row_types_;
+  KeyDictionary keys_;
+  std::vector<KeyState> state_;  // by key id
+  uint64_t live_ = 0;            // keys with rows
+  uint64_t next_gen_ = 1;
+  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<Expiry>> expiry_;
+  mutable std::vector<Column*> cols_;
+};
+
+}  // namespace
+
+std::unique_ptr<KeyedOperator> MakeTopN(const KeyedStageDef& def, const Schema& input) {
+  return std::make_unique<TopN>(def, input);
+}
+
+}  // namespace sluice

@@ -92,6 +92,7 @@ struct Case {
   // input log and the clickstream csv); `window` and `then` are then unused.
   std::string graph;
   int min_kills = 0;  // kills this case gets at least, whatever the share of the others
+  bool late = true;   // its pipeline can have late events (a changelog stage has none)
 };
 
 // The pipeline file of `c`: every output (and the state) under the directory `out`.

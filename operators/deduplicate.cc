@@ -1,16 +1,13 @@
 // Deduplicate: per key, the first row (smallest event time, ties: the earlier arrival) or the
 // last row (largest event time, ties: the later arrival) seen so far, emitted as a changelog.
-// Output rows are `op` ("+" a row enters the result, "-" an identical earlier row leaves it)
-// followed by every input field. A row that replaces the kept one emits "-" for the old row,
+// Output rows are a changelog (operators/changelog_stage.h) without a rank. A row that replaces the kept one emits "-" for the old row,
 // then "+" for itself, both while the new row is processed; a row that does not replace it
 // emits nothing. Rows are never late: the result depends only on each key's rows in arrival
 // order, which the runtime keeps at any parallelism and batch size.
 //
-// State: per key, the kept row (encoded with EncodeKeyRow over every field), its event time and
-// arrival. With def.state_ttl > 0, a key whose kept row's event time is more than state_ttl
-// behind the watermark is forgotten (no "-" is emitted); a later row of that key is new again.
-// Each emitted row's Batch::pos is the index of the input row that caused it, so that results
-// gathered across lanes keep input order (runtime/stage_gather.h).
+// State: per key, the kept row (encoded), its event time and arrival. With def.state_ttl > 0, a
+// key whose kept row's event time is more than state_ttl behind the watermark is forgotten (no
+// "-" is emitted); a later row of that key is new again.
 #include <absl/container/flat_hash_set.h>
 
 #include <queue>
@@ -20,22 +17,14 @@
 #include <vector>
 
 #include "operators/key_dictionary.h"
-#include "operators/keyed_stage_base.h"
+#include "operators/changelog_stage.h"
 
 namespace sluice {
 namespace {
 
-class Deduplicate final : public KeyedBase {
+class Deduplicate final : public ChangelogStage {
  public:
-  Deduplicate(const KeyedStageDef& def, const Schema& input) : KeyedBase(def, input) {
-    std::vector<Field> fields = {{"op", Type::kString, TimeUnit::kMicros}};
-    for (size_t c = 0; c < input.size(); ++c) {
-      fields.push_back(input.field(c));
-      all_columns_.push_back(static_cast<int>(c));
-      row_types_.push_back(input.field(c).type);
-    }
-    output_ = Schema(std::move(fields));
-  }
+  Deduplicate(const KeyedStageDef& def, const Schema& input) : ChangelogStage(def, input, "") {}
 
   uint64_t keys() const override { return live_; }
 
@@ -54,20 +43,13 @@ class Deduplicate final : public KeyedBase {
       } else if (!Expired(k.ts, in.wm[r])) {  // an expired row is forgotten: this one is new
         const bool replace = def_.keep_last ? in.ts[r] >= k.ts : in.ts[r] < k.ts;
         if (!replace) continue;
-        EmitKept(k, r, in.wm[r], out);
+        EmitEncoded("-", k.row, k.ts, 0, r, in.wm[r], out);
       }
-      k.row.clear();
-      EncodeKeyRow(in.columns, all_columns_, r, &k.row);
+      EncodeRow(in, r, &k.row);
       k.ts = in.ts[r];
       k.arrival = arrival;
       if (def_.state_ttl > 0) expiry_.push({k.ts, id, arrival});
-      out->columns[0].push_string("+");
-      for (size_t c = 0; c < all_columns_.size(); ++c) {
-        out->columns[c + 1].push_from(in.columns[c], r);
-      }
-      out->ts.push_back(in.ts[r]);
-      out->wm.push_back(in.wm[r]);
-      out->pos.push_back(r);
+      EmitInput("+", in, r, 0, out);
     }
     if (def_.state_ttl > 0) Sweep(in.last ? kMinTime : in.watermark);
     return Status::OK();
@@ -107,7 +89,7 @@ class Deduplicate final : public KeyedBase {
       Entry& e = entries[i];
       e.key = ReadKey(&r);
       e.row = r.String();
-      if (r.ok() && !IsValidKey(e.row, row_types_)) r.Fail("has a malformed row");
+      if (r.ok() && !ValidRow(e.row)) r.Fail("has a malformed row");
       e.ts = r.Signed();
       e.arrival = r.Varint();
       if (r.ok() && !seen.insert(e.key).second) r.Fail("has a key twice");
@@ -142,14 +124,6 @@ class Deduplicate final : public KeyedBase {
     bool operator>(const Expiry& o) const { return ts > o.ts; }
   };
 
-  // True when a row of event time `ts` is more than state_ttl behind watermark `wm`.
-  bool Expired(TimeUs ts, TimeUs wm) const {
-    if (def_.state_ttl <= 0 || wm == kMinTime) return false;
-    TimeUs limit;
-    if (__builtin_sub_overflow(wm, def_.state_ttl, &limit)) return false;
-    return ts < limit;
-  }
-
   void Forget(uint32_t id) {
     Kept& k = kept_[id];
     k.held = false;
@@ -170,24 +144,10 @@ class Deduplicate final : public KeyedBase {
     }
   }
 
-  // Appends the "-" row of the row `k` keeps, caused by input row r.
-  void EmitKept(const Kept& k, size_t r, TimeUs wm, Batch* out) {
-    out->columns[0].push_string("-");
-    cols_.resize(row_types_.size());
-    for (size_t c = 0; c < row_types_.size(); ++c) cols_[c] = &out->columns[c + 1];
-    DecodeKeyInto(k.row, row_types_, cols_);
-    out->ts.push_back(k.ts);
-    out->wm.push_back(wm);
-    out->pos.push_back(r);
-  }
-
-  std::vector<int> all_columns_;
-  std::vector<Type> row_types_;
   KeyDictionary keys_;
   std::vector<Kept> kept_;  // by key id
   uint64_t live_ = 0;       // keys with a kept row
   std::priority_queue<Expiry, std::vector<Expiry>, std::greater<Expiry>> expiry_;
-  std::vector<Column*> cols_;
 };
 
 }  // namespace

@@ -1,7 +1,6 @@
 // Top-N: per key, the def.top_n first rows seen so far in def.order (each column ascending or
-// descending, nulls last either way; ties: the earlier arrival first), emitted as a changelog:
-// `op` ("+" a row enters the result, "-" an identical earlier row leaves it), every input field,
-// then the rank (1 = first) when def.rank_field is set.
+// descending, nulls last either way; ties: the earlier arrival first), emitted as a changelog
+// (operators/changelog_stage.h) with the rank (1 = first) when def.rank_field is set.
 //
 // A new row that sorts at position i < n enters the result. Without a rank, it emits "-" for
 // the row it pushes out (the n-th, if there were n) and "+" for itself. With a rank, every row
@@ -24,7 +23,7 @@
 #include <vector>
 
 #include "operators/key_dictionary.h"
-#include "operators/keyed_stage_base.h"
+#include "operators/changelog_stage.h"
 
 namespace sluice {
 namespace {
@@ -37,18 +36,10 @@ struct SortValue {
   std::string s;
 };
 
-class TopN final : public KeyedBase {
+class TopN final : public ChangelogStage {
  public:
-  TopN(const KeyedStageDef& def, const Schema& input) : KeyedBase(def, input) {
-    std::vector<Field> fields = {{"op", Type::kString, TimeUnit::kMicros}};
-    for (size_t c = 0; c < input.size(); ++c) {
-      fields.push_back(input.field(c));
-      all_columns_.push_back(static_cast<int>(c));
-      row_types_.push_back(input.field(c).type);
-    }
-    if (!def.rank_field.empty()) fields.push_back({def.rank_field, Type::kInt64, TimeUnit::kMicros});
-    output_ = Schema(std::move(fields));
-  }
+  TopN(const KeyedStageDef& def, const Schema& input)
+      : ChangelogStage(def, input, def.rank_field) {}
 
   uint64_t keys() const override { return live_; }
 
@@ -81,7 +72,7 @@ class TopN final : public KeyedBase {
                                        [&](const Entry& a, const Entry& b) { return Before(a, b); });
       const size_t pos = static_cast<size_t>(at - k.rows.begin());
       if (pos >= static_cast<size_t>(def_.top_n)) continue;
-      EncodeKeyRow(in.columns, all_columns_, r, &e.row);
+      EncodeRow(in, r, &e.row);
       const bool ranked = !def_.rank_field.empty();
       if (ranked) {
         for (size_t j = pos; j < k.rows.size(); ++j) Emit("-", k.rows[j], j + 1, r, in.wm[r], out);
@@ -139,7 +130,7 @@ class TopN final : public KeyedBase {
       for (Entry& e : k.rows) {
         if (!r.ok()) break;
         const std::string_view row = r.String();
-        if (r.ok() && !IsValidKey(row, row_types_)) r.Fail("has a malformed row");
+        if (r.ok() && !ValidRow(row)) r.Fail("has a malformed row");
         e.row = std::string(row);
         e.ts = r.Signed();
         e.arrival = r.Varint();
@@ -203,9 +194,9 @@ class TopN final : public KeyedBase {
   // The order values of an encoded row.
   std::vector<SortValue> OrderOf(std::string_view row, Batch* scratch) const {
     scratch->reset(input_);
-    cols_.resize(row_types_.size());
-    for (size_t c = 0; c < row_types_.size(); ++c) cols_[c] = &scratch->columns[c];
-    DecodeKeyInto(row, row_types_, cols_);
+    decode_cols_.resize(row_types_.size());
+    for (size_t c = 0; c < row_types_.size(); ++c) decode_cols_[c] = &scratch->columns[c];
+    DecodeKeyInto(row, row_types_, decode_cols_);
     std::vector<SortValue> out;
     for (const auto& [c, desc] : def_.order) out.push_back(ValueOf(scratch->columns[c], 0));
     return out;
@@ -241,13 +232,6 @@ class TopN final : public KeyedBase {
     return a.arrival < b.arrival;
   }
 
-  bool Expired(TimeUs newest, TimeUs wm) const {
-    if (def_.state_ttl <= 0 || wm == kMinTime || newest == kMinTime) return false;
-    TimeUs limit;
-    if (__builtin_sub_overflow(wm, def_.state_ttl, &limit)) return false;
-    return newest < limit;
-  }
-
   void Sweep(TimeUs wm) {
     while (!expiry_.empty() && Expired(expiry_.top().ts, wm)) {
       const Expiry e = expiry_.top();
@@ -263,26 +247,16 @@ class TopN final : public KeyedBase {
     }
   }
 
-  // Appends `e` with op `op` and, when ranked, rank `rank`, caused by input row r.
-  void Emit(const char* op, const Entry& e, size_t rank, size_t r, TimeUs wm, Batch* out) {
-    out->columns[0].push_string(op);
-    cols_.resize(row_types_.size());
-    for (size_t c = 0; c < row_types_.size(); ++c) cols_[c] = &out->columns[c + 1];
-    DecodeKeyInto(e.row, row_types_, cols_);
-    if (!def_.rank_field.empty()) out->columns.back().push_int(static_cast<int64_t>(rank));
-    out->ts.push_back(e.ts);
-    out->wm.push_back(wm);
-    out->pos.push_back(r);
+  void Emit(const char* op, const Entry& e, size_t rank, size_t r, TimeUs wm, Batch* out) const {
+    EmitEncoded(op, e.row, e.ts, rank, r, wm, out);
   }
 
-  std::vector<int> all_columns_;
-  std::vector<Type> row_types_;
   KeyDictionary keys_;
   std::vector<KeyState> state_;  // by key id
   uint64_t live_ = 0;            // keys with rows
   uint64_t next_gen_ = 1;
   std::priority_queue<Expiry, std::vector<Expiry>, std::greater<Expiry>> expiry_;
-  mutable std::vector<Column*> cols_;
+  mutable std::vector<Column*> decode_cols_;  // OrderOf's
 };
 
 }  // namespace

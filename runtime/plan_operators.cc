@@ -323,15 +323,10 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
       return Error(op.loc, name + ": top_n needs event time (for state_ttl and the watermark); "
                                   "set 'event_time' in [source]");
     }
-  }
-  if (op.kind == OpKind::kTopN) {
-    for (const Field& f : schema->fields()) {
-      if (f.name == "op") {
-        return Error(op.loc, fmt::format("{}: the input has a field 'op', which clashes with "
-                                         "the changelog's own 'op' column; rename it with a map "
-                                         "first",
-                                         name));
-      }
+    if (schema->IndexOf("op") >= 0) {
+      return Error(op.loc, fmt::format("{}: the input has a field 'op', which clashes with the "
+                                       "changelog's own 'op' column; rename it with a map first",
+                                       name));
     }
   }
   if (op.kind == OpKind::kDeduplicate) {
@@ -342,14 +337,6 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
     if (op.state_ttl < 0) return Error(op.loc, name + ": state_ttl must be >= 0");
     def.keep_last = op.keep_row == DedupKeep::kLast;
     def.state_ttl = op.state_ttl;
-    for (const Field& f : schema->fields()) {
-      if (f.name == "op") {
-        return Error(op.loc, fmt::format("{}: the input has a field 'op', which clashes with "
-                                         "the changelog's own 'op' column; rename it with a map "
-                                         "first",
-                                         name));
-      }
-    }
   }
   if (op.kind == OpKind::kWindow) {
     if (!in.has_event_time) {

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "base/time_util.h"
+#include "changelog_util.h"
 #include "random_events.h"
 #include "sluice/pipeline_builder.h"
 #include "test_util.h"
@@ -55,40 +56,11 @@ std::map<std::string, std::vector<std::string>> Reference(const std::vector<RefE
   return out;
 }
 
-std::map<std::string, std::vector<std::string>> Run(const std::string& csv, bool keep_last,
-                                                    int64_t bound, int64_t ttl, bool gathered,
-                                                    uint32_t p, uint32_t batch) {
-  auto out = std::make_shared<Collector>();
-  PipelineBuilder g("dedup");
-  g.parallelism(p)
-      .batch_size(batch)
-      .csv_source(csv, {{"key", "string"}, {"ts", "timestamp_us"}, {"v", "int64"}})
-      .event_time("ts", FormatDuration(bound))
-      .key_by({"key"})
-      .deduplicate(keep_last ? DedupKeep::kLast : DedupKeep::kFirst, FormatDuration(ttl));
-  // Gathered: a filter that is not the stage's only reader runs after the lanes' rows are
-  // gathered into one batch.
-  if (gathered) {
-    g.as("d").filter("op = '+' or op = '-'").collect(out).from("d").null_sink();
-  } else {
-    g.collect(out);
-  }
-  std::unique_ptr<Pipeline> pipeline;
-  Status s = g.Build(&pipeline);
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  s = pipeline->Run();
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  const Schema schema = out->schema();
-  REQUIRE(schema.size() == 4);
-  CHECK(schema.field(0).name == "op");
-  CHECK(schema.field(1).name == "key");
-  std::map<std::string, std::vector<std::string>> got;
-  for (const std::vector<Value>& row : out->rows()) {
-    got[row[1].ToString()].push_back(fmt::format("{},{},{},{}", row[0].ToString(),
-                                                 row[1].ToString(), row[2].i, row[3].ToString()));
-  }
-  CHECK(pipeline->Stats().late == 0);
-  return got;
+ChangelogByKey Run(const std::string& csv, bool keep_last, int64_t bound, int64_t ttl,
+                   bool gathered, uint32_t p, uint32_t batch) {
+  return RunChangelog(csv, bound, p, batch, gathered, [&](PipelineBuilder& g) {
+    g.deduplicate(keep_last ? DedupKeep::kLast : DedupKeep::kFirst, FormatDuration(ttl));
+  });
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "base/time_util.h"
+#include "changelog_util.h"
 #include "random_events.h"
 #include "sluice/pipeline_builder.h"
 #include "test_util.h"
@@ -73,36 +74,11 @@ std::map<std::string, std::vector<std::string>> Reference(const std::vector<RefE
   return out;
 }
 
-std::map<std::string, std::vector<std::string>> Run(const std::string& csv, size_t n, bool ranked,
-                                                    int64_t bound, int64_t ttl, bool gathered,
-                                                    uint32_t p, uint32_t batch) {
-  auto out = std::make_shared<Collector>();
-  PipelineBuilder g("top");
-  g.parallelism(p)
-      .batch_size(batch)
-      .csv_source(csv, {{"key", "string"}, {"ts", "timestamp_us"}, {"v", "int64"}})
-      .event_time("ts", FormatDuration(bound))
-      .key_by({"key"})
-      .top_n(static_cast<int64_t>(n), {"v DESC", "ts"}, ranked ? "rank" : "", FormatDuration(ttl));
-  if (gathered) {
-    g.as("t").filter("op <> 'x'").collect(out).from("t").null_sink();
-  } else {
-    g.collect(out);
-  }
-  std::unique_ptr<Pipeline> pipeline;
-  Status s = g.Build(&pipeline);
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  s = pipeline->Run();
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  REQUIRE(out->schema().size() == (ranked ? 5u : 4u));
-  std::map<std::string, std::vector<std::string>> got;
-  for (const std::vector<Value>& row : out->rows()) {
-    std::string s2 = fmt::format("{},{},{},{}", row[0].ToString(), row[1].ToString(), row[2].i,
-                                 row[3].ToString());
-    if (ranked) s2 += "," + row[4].ToString();
-    got[row[1].ToString()].push_back(std::move(s2));
-  }
-  return got;
+ChangelogByKey Run(const std::string& csv, size_t n, bool ranked, int64_t bound, int64_t ttl,
+                   bool gathered, uint32_t p, uint32_t batch) {
+  return RunChangelog(csv, bound, p, batch, gathered, [&](PipelineBuilder& g) {
+    g.top_n(static_cast<int64_t>(n), {"v DESC", "ts"}, ranked ? "rank" : "", FormatDuration(ttl));
+  });
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "base/time_util.h"
 #include "random_events.h"
 #include "reference_engine.h"
+#include "window_builder.h"
 #include "test_util.h"
 #include "row_compare.h"
 
@@ -50,19 +51,7 @@ PipelineBuilder Builder(const Case& c, const std::string& csv, uint32_t p, uint3
       .csv_source(csv, {{"key", "string"}, {"ts", "timestamp_us"}, {"v", "int64"}})
       .event_time("ts", FormatDuration(c.config.bound))
       .key_by({"key"});
-  std::string lateness = FormatDuration(c.config.lateness);
-  switch (c.config.kind) {
-    case RefWindow::kTumbling:
-      b.tumbling(FormatDuration(c.config.size), kAggregates, lateness);
-      break;
-    case RefWindow::kSliding:
-      b.sliding(FormatDuration(c.config.size), FormatDuration(c.config.slide), kAggregates,
-                lateness);
-      break;
-    case RefWindow::kSession:
-      b.session(FormatDuration(c.config.gap), kAggregates, lateness);
-      break;
-  }
+  AddReferenceWindow(b, c.config, kAggregates);
   return b;
 }
 

@@ -12,6 +12,7 @@
 #include "base/time_util.h"
 #include "random_events.h"
 #include "reference_engine.h"
+#include "window_builder.h"
 #include "sluice/pipeline_builder.h"
 #include "test_util.h"
 #include "row_compare.h"
@@ -95,19 +96,7 @@ PipelineBuilder Builder(const GraphCase& c, const std::string& a, const std::str
       .as("b_kept")
       .union_of({"a", "b_kept"})
       .key_by({"key"});
-  std::string lateness = FormatDuration(c.config.lateness);
-  switch (c.config.kind) {
-    case RefWindow::kTumbling:
-      g.tumbling(FormatDuration(c.config.size), kAggregates, lateness);
-      break;
-    case RefWindow::kSliding:
-      g.sliding(FormatDuration(c.config.size), FormatDuration(c.config.slide), kAggregates,
-                lateness);
-      break;
-    case RefWindow::kSession:
-      g.session(FormatDuration(c.config.gap), kAggregates, lateness);
-      break;
-  }
+  AddReferenceWindow(g, c.config, kAggregates);
   g.as("w");
   g.from("b_kept").csv_sink(branch);
   return g;
@@ -183,19 +172,7 @@ void CheckOwnWatermarkCase(const GraphCase& c, const std::string& label) {
         .as("b")
         .from("a")
         .key_by({"key"});
-    const std::string lateness = FormatDuration(c.config.lateness);
-    switch (c.config.kind) {
-      case RefWindow::kTumbling:
-        g.tumbling(FormatDuration(c.config.size), kAggregates, lateness);
-        break;
-      case RefWindow::kSliding:
-        g.sliding(FormatDuration(c.config.size), FormatDuration(c.config.slide), kAggregates,
-                  lateness);
-        break;
-      case RefWindow::kSession:
-        g.session(FormatDuration(c.config.gap), kAggregates, lateness);
-        break;
-    }
+    AddReferenceWindow(g, c.config, kAggregates);
     g.as("wa").from("b").csv_sink(branch).from("wa").collect(out);
     std::unique_ptr<Pipeline> pipeline;
     Status s = g.Build(&pipeline);

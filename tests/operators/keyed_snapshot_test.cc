@@ -63,12 +63,29 @@ KeyedStageDef Session(int64_t gap, int64_t lateness = 0) {
   return Def(OpKind::kWindow, WindowKind::kSession, 0, 0, gap, lateness);
 }
 KeyedStageDef Running() { return Def(OpKind::kAggregate, WindowKind::kTumbling, 0, 0, 0, 0); }
+KeyedStageDef Dedup(bool keep_last, int64_t ttl) {
+  KeyedStageDef def = Def(OpKind::kDeduplicate, WindowKind::kTumbling, 0, 0, 0, 0);
+  def.aggregates.clear();
+  def.keep_last = keep_last;
+  def.state_ttl = ttl;
+  return def;
+}
+KeyedStageDef Top(int64_t n, std::string rank, int64_t ttl) {
+  KeyedStageDef def = Def(OpKind::kTopN, WindowKind::kTumbling, 0, 0, 0, 0);
+  def.aggregates.clear();
+  def.top_n = n;
+  def.order = {{2, true}, {3, false}, {4, true}};
+  def.rank_field = std::move(rank);
+  def.state_ttl = ttl;
+  return def;
+}
 
 // The definitions the differential test covers, keyed in turn by k, (g, k) and g.
 std::vector<KeyedStageDef> Defs() {
   std::vector<KeyedStageDef> defs = {
       Tumbling(10),        Tumbling(50, 30), Sliding(30, 10), Sliding(10, 4),
-      Sliding(50, 20, 15), Session(5),       Session(20, 40), Running()};
+      Sliding(50, 20, 15), Session(5),       Session(20, 40), Running(),
+      Dedup(false, 0),     Dedup(true, 30),  Top(1, "", 0),   Top(3, "rank", 25)};
   const std::vector<std::vector<int>> keys = {{0}, {1, 0}, {1}};
   for (size_t i = 0; i < defs.size(); ++i) defs[i].key_columns = keys[i % keys.size()];
   return defs;

@@ -80,6 +80,7 @@ enum class OpKind {
   kUnion,         // rows of every input, in merged input order (same schema)
   kWindowJoin,    // pairs of rows of two inputs with equal keys in the same window
   kIntervalJoin,  // left.ts + lower <= right.ts <= left.ts + upper, equal keys
+  kLookupJoin,    // each row with the rows of a static table (a file) of equal key
 };
 // Which unmatched rows a join also emits (with nulls for the other side).
 enum class JoinType { kInner, kLeft, kRight, kFull };
@@ -105,6 +106,15 @@ inline int64_t WindowsPerEvent(int64_t size, int64_t slide) { return (size - 1) 
 // The error message for a sliding window with more than kMaxWindowsPerEvent windows per event,
 // or "" when it is within the limit. REQUIRES: 0 < slide <= size.
 std::string SlidingRatioError(int64_t size, int64_t slide);
+
+// The side table of a lookup join: a csv or jsonl file read when the pipeline starts, whose rows
+// are kept in memory for the whole run.
+struct LookupTableSpec {
+  std::string path;
+  std::string format;  // "csv" or "jsonl"; empty = from the path's extension
+  Schema schema;       // its fields, in order (csv: matched to header columns by name)
+  SourceLoc loc;       // where the file declared the table
+};
 
 struct OperatorSpec {
   OpKind kind = OpKind::kFilter;
@@ -142,6 +152,13 @@ struct OperatorSpec {
   // unique).
   std::string left_prefix;
   std::string right_prefix;
+  // lookup_join: left_key names the stream's key fields, right_key the table's (same count, same
+  // types), join_type is kInner or kLeft, right_prefix applies to the table's fields.
+  LookupTableSpec table;
+  // Set by the planner when it loads the table: a hash of the file's content, which the
+  // pipeline's definition text records so that a checkpoint taken with other table content is
+  // not resumed. Empty in specs that were not planned.
+  std::string table_digest;
 };
 
 struct SinkSpec {

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
@@ -105,14 +106,21 @@ set = ["auction_mod = auction % 100"]
 type = "lookup_join"
 key = ["auction_mod"]
 table_key = ["key"]
-join = "{}"
+join = "JOIN_TYPE"
 right_prefix = "s_"
-table = {{ path = "side.csv", schema = {{ key = "int64", label = "string" }} }}
+table = { path = "side.csv", schema = { key = "int64", label = "string" } }
 
 [sink]
 type = "csv"
 path = "out.csv"
 )toml";
+
+// The pipeline with `join` as its join type.
+std::string PipelineText(const std::string& join) {
+  std::string text = kPipeline;
+  text.replace(text.find("JOIN_TYPE"), 9, join);
+  return text;
+}
 
 }  // namespace
 
@@ -123,7 +131,7 @@ TEST_CASE("lookup joins, inner and left, match SQLite's joins with the side tabl
     CAPTURE(join);
     ScratchDir dir("lookup-sql");
     WriteInputs(dir.file(""));
-    WriteFile(dir.file("p.toml"), fmt::format(kPipeline, join));
+    WriteFile(dir.file("p.toml"), PipelineText(join));
     const std::vector<std::string> want = Query(
         dir.file(""),
         fmt::format("SELECT b.auction, b.bidder, b.price, b.ts, b.auction % 100, s.key, s.label "
@@ -145,7 +153,7 @@ TEST_CASE("a lookup join's malformed table line stops the run before it starts")
   ScratchDir dir("lookup-sql");
   WriteInputs(dir.file(""));
   WriteFile(dir.file("side.csv"), "key,label\n1,one\ntwo,2\n");
-  WriteFile(dir.file("p.toml"), fmt::format(kPipeline, "inner"));
+  WriteFile(dir.file("p.toml"), PipelineText("inner"));
   auto o = Sluice("run p.toml", dir.file(""));
   CHECK(o.code == 2);
   CHECK(o.output.find("p.toml:22:18: operator #2 (lookup_join): table: side.csv:3: field 'key': "

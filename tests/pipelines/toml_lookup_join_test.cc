@@ -20,7 +20,7 @@ using sluice::testing::WriteFile;
 namespace {
 
 // Line numbers below refer to this text; the table's path value starts at 16:18.
-std::string Pipeline(const std::string& table_path) {
+std::string PipelineText(const std::string& table_path) {
   return R"toml([source]
 type = "csv"
 path = "bids.csv"
@@ -45,7 +45,7 @@ type = "null"
 }
 
 std::string Edit(const std::string& from, const std::string& to) {
-  return testing::ReplaceFirst(Pipeline("side.csv"), from, to);
+  return testing::ReplaceFirst(PipelineText("side.csv"), from, to);
 }
 
 std::string ErrorOf(const std::string& text) { return testing::LoadError(text, "p.toml"); }
@@ -61,7 +61,7 @@ std::string PlanError(const std::string& text) {
 }  // namespace
 
 TEST_CASE("lookup_join: the file loads, with key, table_key, join and the table's schema") {
-  auto spec = LoadPipelineString(Pipeline("side.csv"), "p.toml");
+  auto spec = LoadPipelineString(PipelineText("side.csv"), "p.toml");
   REQUIRE_MESSAGE(spec.ok(), spec.status().ToString());
   const OperatorSpec& op = spec->operators[1];
   CHECK(op.kind == OpKind::kLookupJoin);
@@ -101,7 +101,7 @@ TEST_CASE("lookup_join: shape errors point at the offending key or value") {
             .find("p.toml:16:30: unknown key 'formt' in 'table' of [[operator]] #2 "
                   "(lookup_join)") == 0);
   CHECK(ErrorOf(Edit("key = \"int64\"", "key = \"int\" , x = \"int65\"")) ==
-        "p.toml:16:62: field 'x' has unknown type 'int65' (expected one of: int64, double, bool, "
+        "p.toml:16:59: field 'x' has unknown type 'int65' (expected one of: int64, double, bool, "
         "string, timestamp, timestamp_s, timestamp_ms, timestamp_us)");
   CHECK(ErrorOf(Edit("key = [\"auction_mod\"]\n", "")) ==
         "p.toml:11:1: [[operator]] #2 (lookup_join) needs 'key'");
@@ -113,9 +113,9 @@ TEST_CASE("lookup_join: planning errors point into the file") {
   ScratchDir dir("lookup-toml");
   const std::string table = dir.file("side.csv");
   WriteFile(table, "key,label\n1,one\n2,two\n");
-  CHECK(PlanError(Pipeline(table)) == "");
+  CHECK(PlanError(PipelineText(table)) == "");
   auto edit = [&](const std::string& from, const std::string& to) {
-    return testing::ReplaceFirst(Pipeline(table), from, to);
+    return testing::ReplaceFirst(PipelineText(table), from, to);
   };
   CHECK(PlanError(edit("key = \"int64\"", "key = \"string\"")) ==
         "p.toml:11:1: operator #2 (lookup_join): key fields of different types: stream "
@@ -126,8 +126,12 @@ TEST_CASE("lookup_join: planning errors point into the file") {
         "(the stream's and the table's 'price'); set right_prefix (such as right_prefix = "
         "\"t_\") to tell them apart");
   // With a prefix, no clash.
-  CHECK(PlanError(testing::ReplaceFirst(edit("label = \"string\"", "price = \"string\""),
-                                        "join = \"left\"", "right_prefix = \"t_\"")) == "");
+  WriteFile(dir.file("prices.csv"), "key,price\n1,x\n");
+  const std::string prefixed =
+      testing::ReplaceFirst(PipelineText(dir.file("prices.csv")), "join = \"left\"",
+                            "right_prefix = \"t_\"");
+  CHECK(PlanError(testing::ReplaceFirst(prefixed, "label = \"string\"", "price = \"string\"")) ==
+        "");
   CHECK(PlanError(edit("table_key = [\"key\"]", "table_key = [\"kee\"]")) ==
         "p.toml:11:1: operator #2 (lookup_join): table key field 'kee' is not a field of the "
         "table input (fields: key, label)");
@@ -135,12 +139,12 @@ TEST_CASE("lookup_join: planning errors point into the file") {
         "p.toml:11:1: operator #2 (lookup_join): stream key field 'auction_md' is not a field of "
         "the stream input (fields: auction, price, ts, auction_mod)");
   WriteFile(table, "key,label\n1,one\n\ntwo,2\n");
-  CHECK(PlanError(Pipeline(table)) == "p.toml:16:18: operator #2 (lookup_join): table: " + table +
+  CHECK(PlanError(PipelineText(table)) == "p.toml:16:18: operator #2 (lookup_join): table: " + table +
                                           ":4: field 'key': 'two' is not an int64");
   std::filesystem::remove(table);
-  CHECK(PlanError(Pipeline(table)) == "p.toml:16:18: operator #2 (lookup_join): table: cannot "
+  CHECK(PlanError(PipelineText(table)) == "p.toml:16:18: operator #2 (lookup_join): table: cannot "
                                       "open '" + table + "': No such file or directory");
-  CHECK(PlanError(Pipeline(dir.file("side.txt"))) ==
+  CHECK(PlanError(PipelineText(dir.file("side.txt"))) ==
         "p.toml:16:18: operator #2 (lookup_join): table: cannot tell the format of table '" +
             dir.file("side.txt") + "' from its extension; set format = \"csv\" or \"jsonl\"");
 }
@@ -149,7 +153,7 @@ TEST_CASE("lookup_join: the definition text holds the table's content hash") {
   ScratchDir dir("lookup-toml");
   const std::string table = dir.file("side.csv");
   WriteFile(table, "key,label\n1,one\n");
-  auto spec = LoadPipelineString(Pipeline(table), "p.toml");
+  auto spec = LoadPipelineString(PipelineText(table), "p.toml");
   REQUIRE(spec.ok());
   auto definition = [&] {
     std::unique_ptr<Plan> plan;
@@ -167,7 +171,7 @@ TEST_CASE("lookup_join: the definition text holds the table's content hash") {
 }
 
 TEST_CASE("lookup_join: the C++ builder declares what the file does") {
-  auto file = LoadPipelineString(Pipeline("side.csv") + "", "p.toml");
+  auto file = LoadPipelineString(PipelineText("side.csv") + "", "p.toml");
   REQUIRE(file.ok());
   auto built = PipelineBuilder("p")
                    .csv_source("bids.csv", {{"auction", "int64"}, {"price", "double"},

@@ -149,6 +149,71 @@ TEST_CASE("lookup joins, inner and left, match SQLite's joins with the side tabl
   }
 }
 
+// Runs the pipeline `text` (writing out.csv) at P = 1 and 2 and batch sizes 1, 7 and 4096.
+void CheckRuns(const std::string& dir, const std::string& text,
+               const std::vector<std::string>& want) {
+  WriteFile(dir + "/p.toml", text);
+  REQUIRE(want.size() > 50);
+  for (const char* args : {"--parallelism 1 --batch-size 4096", "--parallelism 2 --batch-size 7",
+                           "--parallelism 2 --batch-size 1"}) {
+    auto o = Sluice(std::string("run p.toml ") + args, dir);
+    INFO(args << ": " << o.output);
+    REQUIRE(o.code == 0);
+    CheckSameSortedRows(SortedCsvRows(dir + "/out.csv"), want);
+  }
+}
+
+TEST_CASE("a lookup join after a union and after a window matches SQLite") {
+  ScratchDir dir("lookup-sql");
+  WriteInputs(dir.file(""));
+  // Two sources read the same bids: rows carry merged positions, repeated by the join.
+  std::string text = PipelineText("inner");
+  text.replace(text.find("[source]"), 8, "[[source]]\nname = \"a\"");
+  const std::string source_b = R"toml(
+[[source]]
+name = "b"
+type = "csv"
+path = "bids.csv"
+schema = { auction = "int64", bidder = "string", price = "int64", ts = "timestamp_ms" }
+event_time = "ts"
+max_out_of_orderness = "1h"
+
+[[operator]]
+type = "union"
+inputs = ["a", "b"]
+)toml";
+  text.replace(text.find("\n[[operator]]\ntype = \"map\""), 0, source_b);
+  CheckRuns(dir.file(""), text,
+            Query(dir.file(""),
+                  "SELECT b.auction, b.bidder, b.price, b.ts, b.auction % 100, s.key, s.label "
+                  "FROM (SELECT * FROM bids UNION ALL SELECT * FROM bids) b JOIN side s "
+                  "ON b.auction % 100 = s.key"));
+  // Windows per auction_mod, then their rows joined (the join runs after the keyed stage).
+  for (const auto& [join, sql] : std::vector<std::pair<std::string, std::string>>{
+           {"inner", "JOIN"}, {"left", "LEFT JOIN"}}) {
+    CAPTURE(join);
+    std::string windowed = PipelineText(join);
+    windowed.replace(windowed.find("\n[[operator]]\ntype = \"lookup_join\""), 0, R"toml(
+[[operator]]
+type = "key_by"
+fields = ["auction_mod"]
+
+[[operator]]
+type = "window"
+kind = "tumbling"
+size = "5s"
+aggregates = ["count() as n", "sum(price) as total"]
+)toml");
+    CheckRuns(dir.file(""), windowed,
+              Query(dir.file(""),
+                    fmt::format("SELECT w.m, w.ws, w.ws + 5000, w.n, w.total, s.key, s.label FROM "
+                                "(SELECT auction % 100 AS m, ts / 5000 * 5000 AS ws, count(*) AS "
+                                "n, sum(price) AS total FROM bids GROUP BY 1, 2) w {} side s ON "
+                                "w.m = s.key",
+                                sql)));
+  }
+}
+
 TEST_CASE("a lookup join's malformed table line stops the run before it starts") {
   ScratchDir dir("lookup-sql");
   WriteInputs(dir.file(""));

@@ -83,11 +83,11 @@ std::string DescribeIntervalJoin(const OperatorSpec& op) {
 
 // The table's path and schema as written, and the digest of the content the planner loaded.
 std::string DescribeLookupJoin(const OperatorSpec& op) {
-  std::string out = fmt::format(
-      "lookup_join {} key={} table_key={} right_prefix={} table={} format={} schema={}",
-      JoinTypeNames()[static_cast<size_t>(op.join_type)], fmt::join(op.left_key, ","),
-      fmt::join(op.right_key, ","), op.right_prefix, op.table.path, op.table.format,
-      op.table.schema.ToString());
+  std::string out =
+      fmt::format("lookup_join {} key={} table_key={} right_prefix={} table={} format={} schema={}",
+                  JoinTypeNames()[static_cast<size_t>(op.join_type)], fmt::join(op.left_key, ","),
+                  fmt::join(op.right_key, ","), op.right_prefix, op.table.path, op.table.format,
+                  op.table.schema.ToString());
   if (!op.table_digest.empty()) out += " content=" + op.table_digest;
   return out;
 }

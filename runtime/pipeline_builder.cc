@@ -406,8 +406,9 @@ PipelineBuilder& PipelineBuilder::join_prefixes(std::string left, std::string ri
   const OpKind kind = last_ == Added::kOperator ? spec_.operators.back().kind : OpKind::kFilter;
   if (kind == OpKind::kLookupJoin) {
     if (!left.empty()) {
-      Fail("join_prefixes() after a lookup_join: the stream's fields keep their names, so the "
-           "left prefix must be empty");
+      Fail(
+          "join_prefixes() after a lookup_join: the stream's fields keep their names, so the "
+          "left prefix must be empty");
     }
     spec_.operators.back().right_prefix = std::move(right);
     return *this;

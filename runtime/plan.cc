@@ -538,8 +538,8 @@ Status GraphPlanner::PlanLookupJoin(size_t j) {
   SLUICE_RETURN_IF_ERROR(StreamInput(j, 0, &in));
   Schema schema = plan_.streams[in].schema;
   std::vector<std::unique_ptr<Transform>> ts;
-  SLUICE_RETURN_IF_ERROR(planning::PlanLookupJoin(op, j, &schema, &ts,
-                                                  &plan_.spec.operators[j].table_digest));
+  SLUICE_RETURN_IF_ERROR(
+      planning::PlanLookupJoin(op, j, &schema, &ts, &plan_.spec.operators[j].table_digest));
   out_[j].stream = Append(in, std::move(ts), std::move(schema), OpName(op, j), op_readers_[j]);
   return Status::OK();
 }

@@ -351,8 +351,7 @@ Status PlanLookupJoin(const OperatorSpec& op, size_t index, Schema* schema,
   }
   std::vector<int> key, tkey;
   SLUICE_RETURN_IF_ERROR(JoinKeyColumns(op, name, "stream", op.left_key, *schema, &key));
-  SLUICE_RETURN_IF_ERROR(
-      JoinKeyColumns(op, name, "table", table_key, op.table.schema, &tkey));
+  SLUICE_RETURN_IF_ERROR(JoinKeyColumns(op, name, "table", table_key, op.table.schema, &tkey));
   for (size_t i = 0; i < key.size(); ++i) {
     const Field& l = schema->field(key[i]);
     const Field& r = op.table.schema.field(tkey[i]);
@@ -383,8 +382,8 @@ Status PlanLookupJoin(const OperatorSpec& op, size_t index, Schema* schema,
     return s.WithPrefix(fmt::format("{}{}: table", table_loc.Prefix(), name));
   }
   *digest = table.digest;
-  transforms->push_back(
-      std::make_unique<LookupJoin>(std::move(table), std::move(key), std::move(tkey), op.join_type));
+  transforms->push_back(std::make_unique<LookupJoin>(std::move(table), std::move(key),
+                                                     std::move(tkey), op.join_type));
   *schema = Schema(std::move(fields));
   return Status::OK();
 }

@@ -3,14 +3,13 @@
 // miss and are sometimes null, loaded into the same in-memory database. Every run, at
 // parallelism 1 and 2 and batch sizes 1, 7 and 4096, must give SQLite's rows as a multiset.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "../runtime/row_compare.h"
 #include "../runtime/test_util.h"
@@ -189,8 +188,8 @@ inputs = ["a", "b"]
                   "FROM (SELECT * FROM bids UNION ALL SELECT * FROM bids) b JOIN side s "
                   "ON b.auction % 100 = s.key"));
   // Windows per auction_mod, then their rows joined (the join runs after the keyed stage).
-  for (const auto& [join, sql] : std::vector<std::pair<std::string, std::string>>{
-           {"inner", "JOIN"}, {"left", "LEFT JOIN"}}) {
+  for (const auto& [join, sql] :
+       std::vector<std::pair<std::string, std::string>>{{"inner", "JOIN"}, {"left", "LEFT JOIN"}}) {
     CAPTURE(join);
     std::string windowed = PipelineText(join);
     windowed.replace(windowed.find("\n[[operator]]\ntype = \"lookup_join\""), 0, R"toml(

@@ -84,8 +84,9 @@ TEST_CASE("lookup_join: shape errors point at the offending key or value") {
         "p.toml:15:8: unknown lookup join type 'full' (expected inner, left)");
   CHECK(ErrorOf(Edit("table_key = [\"key\"]", "table_key = [\"key\", \"x\"]")) ==
         "p.toml:14:13: 'table_key' must name as many fields as 'key' (1), found 2");
-  CHECK(ErrorOf(Edit("table = {", "tabl = {")).find("p.toml:16:1: unknown key 'tabl' in "
-                                                    "[[operator]] #2 (lookup_join)") == 0);
+  CHECK(ErrorOf(Edit("table = {", "tabl = {"))
+            .find("p.toml:16:1: unknown key 'tabl' in "
+                  "[[operator]] #2 (lookup_join)") == 0);
   CHECK(ErrorOf(Edit("table = { path = \"side.csv\", schema = { key = \"int64\", label = "
                      "\"string\" } }",
                      "table = \"side.csv\"")) ==
@@ -105,8 +106,8 @@ TEST_CASE("lookup_join: shape errors point at the offending key or value") {
         "string, timestamp, timestamp_s, timestamp_ms, timestamp_us)");
   CHECK(ErrorOf(Edit("key = [\"auction_mod\"]\n", "")) ==
         "p.toml:11:1: [[operator]] #2 (lookup_join) needs 'key'");
-  CHECK(ErrorOf(Edit("join = \"left\"", "left_prefix = \"l_\"")).find(
-            "p.toml:15:1: unknown key 'left_prefix' in [[operator]] #2 (lookup_join)") == 0);
+  CHECK(ErrorOf(Edit("join = \"left\"", "left_prefix = \"l_\""))
+            .find("p.toml:15:1: unknown key 'left_prefix' in [[operator]] #2 (lookup_join)") == 0);
 }
 
 TEST_CASE("lookup_join: planning errors point into the file") {
@@ -127,9 +128,8 @@ TEST_CASE("lookup_join: planning errors point into the file") {
         "\"t_\") to tell them apart");
   // With a prefix, no clash.
   WriteFile(dir.file("prices.csv"), "key,price\n1,x\n");
-  const std::string prefixed =
-      testing::ReplaceFirst(PipelineText(dir.file("prices.csv")), "join = \"left\"",
-                            "right_prefix = \"t_\"");
+  const std::string prefixed = testing::ReplaceFirst(PipelineText(dir.file("prices.csv")),
+                                                     "join = \"left\"", "right_prefix = \"t_\"");
   CHECK(PlanError(testing::ReplaceFirst(prefixed, "label = \"string\"", "price = \"string\"")) ==
         "");
   CHECK(PlanError(edit("table_key = [\"key\"]", "table_key = [\"kee\"]")) ==
@@ -139,11 +139,13 @@ TEST_CASE("lookup_join: planning errors point into the file") {
         "p.toml:11:1: operator #2 (lookup_join): stream key field 'auction_md' is not a field of "
         "the stream input (fields: auction, price, ts, auction_mod)");
   WriteFile(table, "key,label\n1,one\n\ntwo,2\n");
-  CHECK(PlanError(PipelineText(table)) == "p.toml:16:18: operator #2 (lookup_join): table: " + table +
-                                          ":4: field 'key': 'two' is not an int64");
+  CHECK(PlanError(PipelineText(table)) == "p.toml:16:18: operator #2 (lookup_join): table: " +
+                                              table + ":4: field 'key': 'two' is not an int64");
   std::filesystem::remove(table);
-  CHECK(PlanError(PipelineText(table)) == "p.toml:16:18: operator #2 (lookup_join): table: cannot "
-                                      "open '" + table + "': No such file or directory");
+  CHECK(PlanError(PipelineText(table)) ==
+        "p.toml:16:18: operator #2 (lookup_join): table: cannot "
+        "open '" +
+            table + "': No such file or directory");
   CHECK(PlanError(PipelineText(dir.file("side.txt"))) ==
         "p.toml:16:18: operator #2 (lookup_join): table: cannot tell the format of table '" +
             dir.file("side.txt") + "' from its extension; set format = \"csv\" or \"jsonl\"");
@@ -174,8 +176,8 @@ TEST_CASE("lookup_join: the C++ builder declares what the file does") {
   auto file = LoadPipelineString(PipelineText("side.csv") + "", "p.toml");
   REQUIRE(file.ok());
   auto built = PipelineBuilder("p")
-                   .csv_source("bids.csv", {{"auction", "int64"}, {"price", "double"},
-                                            {"ts", "timestamp_ms"}})
+                   .csv_source("bids.csv",
+                               {{"auction", "int64"}, {"price", "double"}, {"ts", "timestamp_ms"}})
                    .event_time("ts")
                    .map("auction_mod", "auction % 100")
                    .lookup_join("side.csv", {{"key", "int64"}, {"label", "string"}},

@@ -91,6 +91,17 @@ std::string DescribeTopN(const OperatorSpec& op) {
                      fmt::join(op.order_by, ","), op.rank_field, op.state_ttl);
 }
 
+// The table's path and schema as written, and the digest of the content the planner loaded.
+std::string DescribeLookupJoin(const OperatorSpec& op) {
+  std::string out =
+      fmt::format("lookup_join {} key={} table_key={} right_prefix={} table={} format={} schema={}",
+                  JoinTypeNames()[static_cast<size_t>(op.join_type)], fmt::join(op.left_key, ","),
+                  fmt::join(op.right_key, ","), op.right_prefix, op.table.path, op.table.format,
+                  op.table.schema.ToString());
+  if (!op.table_digest.empty()) out += " content=" + op.table_digest;
+  return out;
+}
+
 }  // namespace
 
 const std::vector<OperatorType>& OperatorTypes() {
@@ -153,6 +164,15 @@ const std::vector<OperatorType>& OperatorTypes() {
        1,
        1,
        DescribeTopN},
+      {"lookup_join",
+       OpKind::kLookupJoin,
+       "a lookup_join",
+       {"key", "table_key", "join", "table", "right_prefix"},
+       {},
+       {},
+       1,
+       1,
+       DescribeLookupJoin},
   };
   return types;
 }

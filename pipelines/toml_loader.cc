@@ -58,7 +58,6 @@ class Loader : public TomlReader {
   Status ReadPipeline(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSources(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSource(const toml::node& sn, const std::string& what, SourceSpec* src) const;
-  Status ReadSchema(const toml::node& n, Schema* schema) const;
   Status ReadSinks(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSink(const toml::node& node, SinkSpec* sink) const;
 
@@ -125,38 +124,6 @@ Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
       GetDuration(t, "checkpoint_interval", &spec->checkpoint_interval, false, true));
   if (!checkpoints) spec->state_dir.clear();
   checkpoints_off_ = !checkpoints;
-  return Status::OK();
-}
-
-// Fields come out in the order they are written: toml++ tables are sorted maps, so they are put
-// back in order of their keys' positions.
-Status Loader::ReadSchema(const toml::node& n, Schema* schema) const {
-  const toml::table* st = n.as_table();
-  if (st == nullptr) {
-    return Error(n, fmt::format("'schema' must be a table of field = \"type\", such as "
-                                "{{ user = \"string\", ts = \"timestamp_ms\" }}, found {}",
-                                DescribeNode(n)));
-  }
-  if (st->empty()) return Error(n, "'schema' must name at least one field");
-  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
-  for (const auto& [k, v] : *st) entries.emplace_back(&k, &v);
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-    const toml::source_position& x = a.first->source().begin;
-    const toml::source_position& y = b.first->source().begin;
-    return x.line != y.line ? x.line < y.line : x.column < y.column;
-  });
-  std::vector<Field> fields;
-  for (const auto& [key, value] : entries) {
-    if (!value->is_string()) {
-      return Error(*value, fmt::format("schema field '{}' must be a type name string such as "
-                                       "\"int64\", found {}",
-                                       key->str(), DescribeNode(*value)));
-    }
-    Result<Field> f = ParseFieldType(key->str(), value->as_string()->get());
-    if (!f.ok()) return Error(*value, f.status().message());
-    fields.push_back(std::move(*f));
-  }
-  *schema = Schema(std::move(fields));
   return Status::OK();
 }
 

@@ -349,6 +349,52 @@ Status ReadTopN(const TomlReader& r, const Table& t, const OperatorType& type,
   return r.GetDuration(t, "state_ttl", &op->state_ttl, false, false);
 }
 
+// A lookup join: `key` (the stream's fields), `table_key` (the table's; default: `key`), `join`
+// (inner or left), `table = { path, format, schema }` and `right_prefix`.
+Status ReadLookupJoin(const TomlReader& r, const Table& t, const OperatorType& type,
+                      const std::string& kind, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  std::vector<const toml::node*> nodes;
+  SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "key", &nodes, true));
+  op->left_key = op->right_key = Texts(nodes);
+  if (const toml::node* table_key = t.table->get("table_key")) {
+    nodes.clear();
+    SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "table_key", &nodes, false));
+    op->right_key = Texts(nodes);
+    if (op->right_key.size() != op->left_key.size()) {
+      return r.Error(*table_key, fmt::format("'table_key' must name as many fields as 'key' ({}), "
+                                             "found {}",
+                                             op->left_key.size(), op->right_key.size()));
+    }
+  }
+  op->join_type = JoinType::kInner;
+  if (t.table->get("join") != nullptr) {
+    std::string join;
+    SLUICE_RETURN_IF_ERROR(r.GetOneOf(t, "join", {"inner", "left"}, "lookup join type", &join));
+    op->join_type = join == "left" ? JoinType::kLeft : JoinType::kInner;
+  }
+  SLUICE_RETURN_IF_ERROR(r.GetString(t, "right_prefix", &op->right_prefix, false));
+  const toml::node* tn = t.table->get("table");
+  if (tn == nullptr) return r.Missing(t, "table");
+  if (!tn->is_table()) {
+    return r.Error(*tn, fmt::format("'table' must be a table such as {{ path = \"side.csv\", "
+                                    "schema = {{ key = \"int64\", name = \"string\" }} }}, "
+                                    "found {}",
+                                    DescribeNode(*tn)));
+  }
+  const Table table{tn->as_table(), tn, fmt::format("'table' of {}", t.what)};
+  SLUICE_RETURN_IF_ERROR(r.CheckKeys(table, {"path", "format", "schema"}, {}, ""));
+  SLUICE_RETURN_IF_ERROR(r.GetString(table, "path", &op->table.path, true));
+  op->table.loc = r.Loc(table.table->get("path")->source().begin);
+  if (table.table->get("format") != nullptr) {
+    SLUICE_RETURN_IF_ERROR(
+        r.GetOneOf(table, "format", {"csv", "jsonl"}, "table format", &op->table.format));
+  }
+  const toml::node* schema = table.table->get("schema");
+  if (schema == nullptr) return r.Missing(table, "schema");
+  return r.ReadSchema(*schema, &op->table.schema);
+}
+
 // One reader per operator type, in OpKind order (operators/operator_types.h).
 struct OperatorReader {
   OpKind kind;
@@ -360,6 +406,7 @@ constexpr OperatorReader kReaders[] = {
     {OpKind::kAggregate, ReadAggregate},   {OpKind::kUnion, ReadUnion},
     {OpKind::kWindowJoin, ReadWindowJoin}, {OpKind::kIntervalJoin, ReadIntervalJoin},
     {OpKind::kDeduplicate, ReadDeduplicate}, {OpKind::kTopN, ReadTopN},
+    {OpKind::kLookupJoin, ReadLookupJoin},
 };
 static_assert(CoversOperatorKinds(kReaders), "one reader per OpKind, in OpKind order");
 

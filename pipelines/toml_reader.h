@@ -79,6 +79,9 @@ class TomlReader {
   // A required string naming one of `choices`; `noun` names it in messages ("source type").
   Status GetOneOf(const Table& t, const char* key, const std::vector<std::string>& choices,
                   const char* noun, std::string* out) const;
+  // A schema table of `field = "type"` entries (a source's, a lookup table's), its fields in the
+  // order they are written.
+  Status ReadSchema(const toml::node& n, Schema* schema) const;
 
  private:
   std::string file_;

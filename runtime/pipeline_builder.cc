@@ -394,9 +394,45 @@ PipelineBuilder& PipelineBuilder::interval_join(std::vector<std::string> inputs,
   return AddOperator(std::move(op));
 }
 
+PipelineBuilder& PipelineBuilder::lookup_join(std::string path, const SchemaList& schema,
+                                              std::vector<std::string> key,
+                                              std::vector<std::string> table_key, JoinType type,
+                                              std::string format) {
+  if (key.empty()) Fail("lookup_join needs key fields");
+  if (table_key.empty()) table_key = key;
+  if (table_key.size() != key.size()) {
+    Fail(fmt::format("lookup_join: table_key must name as many fields as key ({}), given {}",
+                     key.size(), table_key.size()));
+  }
+  if (type != JoinType::kInner && type != JoinType::kLeft) {
+    Fail("lookup_join is inner or left (JoinType::kInner or JoinType::kLeft)");
+  }
+  if (!format.empty() && format != "csv" && format != "jsonl") {
+    Fail(fmt::format("lookup_join: unknown table format '{}' (expected csv, jsonl)", format));
+  }
+  OperatorSpec op;
+  op.kind = OpKind::kLookupJoin;
+  op.left_key = std::move(key);
+  op.right_key = std::move(table_key);
+  op.join_type = type;
+  op.table.path = std::move(path);
+  op.table.format = std::move(format);
+  op.table.schema = ToSchema(schema, &error_);
+  return AddOperator(std::move(op));
+}
+
 PipelineBuilder& PipelineBuilder::join_prefixes(std::string left, std::string right) {
-  if (last_ != Added::kOperator || (spec_.operators.back().kind != OpKind::kWindowJoin &&
-                                    spec_.operators.back().kind != OpKind::kIntervalJoin)) {
+  const OpKind kind = last_ == Added::kOperator ? spec_.operators.back().kind : OpKind::kFilter;
+  if (kind == OpKind::kLookupJoin) {
+    if (!left.empty()) {
+      Fail(
+          "join_prefixes() after a lookup_join: the stream's fields keep their names, so the "
+          "left prefix must be empty");
+    }
+    spec_.operators.back().right_prefix = std::move(right);
+    return *this;
+  }
+  if (kind != OpKind::kWindowJoin && kind != OpKind::kIntervalJoin) {
     Fail("join_prefixes() must follow a join");
     return *this;
   }

@@ -180,6 +180,7 @@ class GraphPlanner {
   Status PlanKeyedStage(size_t j);  // window, aggregate
   Status PlanUnion(size_t j);
   Status PlanJoinStage(size_t j);  // window_join, interval_join
+  Status PlanLookupJoin(size_t j);
   Status PlanSinks();
 
   // The stream a stateless reader of `in` works on: `in` itself.
@@ -534,6 +535,7 @@ Status GraphPlanner::PlanOperator(size_t j) {
       {OpKind::kIntervalJoin, &GraphPlanner::PlanJoinStage},
       {OpKind::kDeduplicate, &GraphPlanner::PlanKeyedStage},
       {OpKind::kTopN, &GraphPlanner::PlanKeyedStage},
+      {OpKind::kLookupJoin, &GraphPlanner::PlanLookupJoin},
   };
   static_assert(CoversOperatorKinds(kPlanners), "one planning step per OpKind, in OpKind order");
   const size_t kind = static_cast<size_t>(spec_.operators[j].kind);
@@ -548,6 +550,20 @@ Status GraphPlanner::PlanStateless(size_t j) {
   Schema schema = plan_.streams[in].schema;
   std::vector<std::unique_ptr<Transform>> ts;
   SLUICE_RETURN_IF_ERROR(planning::PlanStateless(op, j, &schema, &ts));
+  out_[j].stream = Append(in, std::move(ts), std::move(schema), OpName(op, j), op_readers_[j]);
+  return Status::OK();
+}
+
+// A lookup join is stateless: a transform like a map's, fused with the steps around it. Its
+// table's content hash goes into the plan's spec, for the definition text.
+Status GraphPlanner::PlanLookupJoin(size_t j) {
+  const OperatorSpec& op = spec_.operators[j];
+  int in = -1;
+  SLUICE_RETURN_IF_ERROR(StreamInput(j, 0, &in));
+  Schema schema = plan_.streams[in].schema;
+  std::vector<std::unique_ptr<Transform>> ts;
+  SLUICE_RETURN_IF_ERROR(
+      planning::PlanLookupJoin(op, j, &schema, &ts, &plan_.spec.operators[j].table_digest));
   out_[j].stream = Append(in, std::move(ts), std::move(schema), OpName(op, j), op_readers_[j]);
   return Status::OK();
 }

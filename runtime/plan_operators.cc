@@ -9,6 +9,7 @@
 
 #include "expr/expr.h"
 #include "operators/filter.h"
+#include "operators/lookup_join.h"
 #include "operators/map.h"
 #include "operators/operator_types.h"
 
@@ -395,6 +396,59 @@ static Status JoinKeyColumns(const OperatorSpec& op, const std::string& name, co
     }
     out->push_back(k);
   }
+  return Status::OK();
+}
+
+Status PlanLookupJoin(const OperatorSpec& op, size_t index, Schema* schema,
+                      std::vector<std::unique_ptr<Transform>>* transforms, std::string* digest) {
+  const std::string name = OpName(op, index);
+  const SourceLoc& table_loc = op.table.loc.known() ? op.table.loc : op.loc;
+  if (op.join_type != JoinType::kInner && op.join_type != JoinType::kLeft) {
+    return Error(op.loc, name + ": a lookup join is inner or left");
+  }
+  if (op.left_key.empty()) return Error(op.loc, name + ": a lookup join needs key fields");
+  const std::vector<std::string>& table_key = op.right_key.empty() ? op.left_key : op.right_key;
+  if (table_key.size() != op.left_key.size()) {
+    return Error(op.loc, fmt::format("{}: key has {} fields but table_key has {}; they are "
+                                     "compared pairwise",
+                                     name, op.left_key.size(), table_key.size()));
+  }
+  std::vector<int> key, tkey;
+  SLUICE_RETURN_IF_ERROR(JoinKeyColumns(op, name, "stream", op.left_key, *schema, &key));
+  SLUICE_RETURN_IF_ERROR(JoinKeyColumns(op, name, "table", table_key, op.table.schema, &tkey));
+  for (size_t i = 0; i < key.size(); ++i) {
+    const Field& l = schema->field(key[i]);
+    const Field& r = op.table.schema.field(tkey[i]);
+    if (l.type != r.type || (l.type == Type::kTimestamp && l.unit != r.unit)) {
+      return Error(op.loc, fmt::format("{}: key fields of different types: stream '{}' is {}, "
+                                       "table '{}' is {}; convert the stream's with a map first "
+                                       "or change the table's schema",
+                                       name, l.name, TypeName(l), r.name, TypeName(r)));
+    }
+  }
+  std::vector<Field> fields = schema->fields();
+  for (const Field& f : op.table.schema.fields()) {
+    Field out = f;
+    out.name = op.right_prefix + f.name;
+    for (const Field& g : fields) {
+      if (g.name == out.name) {
+        return Error(table_loc,
+                     fmt::format("{}: the output would have two fields named '{}' (the stream's "
+                                 "and the table's '{}'); set right_prefix (such as right_prefix "
+                                 "= \"t_\") to tell them apart",
+                                 name, out.name, f.name));
+      }
+    }
+    fields.push_back(std::move(out));
+  }
+  LookupTable table;
+  if (Status s = LoadLookupTable(op.table, &table); !s.ok()) {
+    return s.WithPrefix(fmt::format("{}{}: table", table_loc.Prefix(), name));
+  }
+  *digest = table.digest;
+  transforms->push_back(std::make_unique<LookupJoin>(std::move(table), std::move(key),
+                                                     std::move(tkey), op.join_type));
+  *schema = Schema(std::move(fields));
   return Status::OK();
 }
 

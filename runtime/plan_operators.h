@@ -34,6 +34,11 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
                  const StreamPlan& in, Schema* schema,
                  std::vector<std::unique_ptr<Transform>>* transforms, KeyedStagePlan* stage);
 
+// Plans the lookup join `op` over rows of *schema: loads its table, appends its transform to
+// *transforms, evolves *schema and sets *digest to the hash of the table's content.
+Status PlanLookupJoin(const OperatorSpec& op, size_t index, Schema* schema,
+                      std::vector<std::unique_ptr<Transform>>* transforms, std::string* digest);
+
 // Plans the join `op` of streams `left` and `right` into *stage (not its inputs).
 Status PlanJoin(const OperatorSpec& op, size_t index, const StreamPlan& left,
                 const StreamPlan& right, KeyedStagePlan* stage);

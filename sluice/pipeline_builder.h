@@ -136,8 +136,18 @@ class PipelineBuilder {
   PipelineBuilder& interval_join(std::vector<std::string> inputs, std::vector<std::string> left_key,
                                  std::vector<std::string> right_key, std::string lower,
                                  std::string upper, JoinType type = JoinType::kInner);
-  // Prefixes for the field names of the last join's left and right rows in its output.
+  // Prefixes for the field names of the last join's left and right rows in its output (for a
+  // lookup join, `left` must be empty and `right` applies to the table's fields).
   PipelineBuilder& join_prefixes(std::string left, std::string right);
+  // Lookup join: each row with every row of a static table whose `table_key` fields equal its
+  // `key` fields (table_key empty: named as `key`), as SQL does; inner, or left (unmatched rows
+  // kept with the table's fields null). The table is the csv or jsonl file at `path` (format
+  // "csv" or "jsonl"; empty: from the extension) with `schema`, read when the pipeline is built;
+  // the output holds the row's fields, then the table's.
+  PipelineBuilder& lookup_join(std::string path, const SchemaList& schema,
+                               std::vector<std::string> key,
+                               std::vector<std::string> table_key = {},
+                               JoinType type = JoinType::kInner, std::string format = "");
 
   // Sinks. The first one called is the pipeline's sink; each further one receives the same rows,
   // unless from() names what it reads.

@@ -82,6 +82,7 @@ enum class OpKind {
   kIntervalJoin,  // left.ts + lower <= right.ts <= left.ts + upper, equal keys
   kDeduplicate,   // after a key_by: the first or last row per key, as a changelog
   kTopN,          // after a key_by: the n first rows per key by an order, as a changelog
+  kLookupJoin,    // each row with the rows of a static table (a file) of equal key
 };
 // Which row per key a deduplicate keeps, by event time (ties by arrival).
 enum class DedupKeep { kFirst, kLast };
@@ -109,6 +110,15 @@ inline int64_t WindowsPerEvent(int64_t size, int64_t slide) { return (size - 1) 
 // The error message for a sliding window with more than kMaxWindowsPerEvent windows per event,
 // or "" when it is within the limit. REQUIRES: 0 < slide <= size.
 std::string SlidingRatioError(int64_t size, int64_t slide);
+
+// The side table of a lookup join: a csv or jsonl file read when the pipeline starts, whose rows
+// are kept in memory for the whole run.
+struct LookupTableSpec {
+  std::string path;
+  std::string format;  // "csv" or "jsonl"; empty = from the path's extension
+  Schema schema;       // its fields, in order (csv: matched to header columns by name)
+  SourceLoc loc;       // where the file declared the table
+};
 
 struct OperatorSpec {
   OpKind kind = OpKind::kFilter;
@@ -154,6 +164,13 @@ struct OperatorSpec {
   int64_t top_n = 0;
   std::vector<std::string> order_by;
   std::string rank_field;
+  // lookup_join: left_key names the stream's key fields, right_key the table's (same count, same
+  // types), join_type is kInner or kLeft, right_prefix applies to the table's fields.
+  LookupTableSpec table;
+  // Set by the planner when it loads the table: a hash of the file's content, which the
+  // pipeline's definition text records so that a checkpoint taken with other table content is
+  // not resumed. Empty in specs that were not planned.
+  std::string table_digest;
 };
 
 struct SinkSpec {

@@ -19,7 +19,7 @@ struct Call {
   const Ast& ast;
   const std::string& name;  // lower-case
   std::vector<Bound> args;
-  int params = 1;  // declared parameter count, to word messages
+  bool unary = true;  // one parameter: messages need not number the argument
 
   int Col(size_t i) const { return StartColumn(*ast.args[i]); }
   bool Null(size_t i) const { return args[i].untyped_null; }
@@ -48,7 +48,7 @@ std::string_view Article(std::string_view what) {
 Status WrongType(const Call& c, size_t i, std::string_view want, std::string_view param,
                  std::string_view hint = "") {
   const std::string got(TypeName(c.TypeOf(i)));
-  const std::string what = c.params == 1
+  const std::string what = c.unary
                                ? fmt::format("{} {}", Article(want), want)
                                : fmt::format("{} {}{}{} (argument {})", Article(want), want,
                                              param.empty() ? "" : " ", param, i + 1);
@@ -371,7 +371,7 @@ Result<Bound> BindRegistered(const Ast& a, std::vector<Bound> args,
                              std::shared_ptr<const ScalarFunction> f) {
   const int n = static_cast<int>(f->arg_types.size());
   SLUICE_RETURN_IF_ERROR(CheckArity(a, n, n));
-  Call c{a, a.text, std::move(args), n};
+  Call c{a, a.text, std::move(args), n == 1};
   std::vector<NodePtr> nodes;
   for (size_t i = 0; i < c.args.size(); ++i) {
     const Type want = f->arg_types[i];
@@ -410,7 +410,7 @@ Result<Bound> BindFunction(const Ast& a, std::vector<Bound> args, const Schema& 
     return UnknownFunction(a, schema);
   }
   SLUICE_RETURN_IF_ERROR(CheckArity(a, def->min_args, def->max_args));
-  Call c{a, a.text, std::move(args), def->max_args == 1 ? 1 : 2};
+  Call c{a, a.text, std::move(args), def->max_args == 1};
   return def->bind(c);
 }
 

@@ -48,10 +48,9 @@ std::string_view Article(std::string_view what) {
 Status WrongType(const Call& c, size_t i, std::string_view want, std::string_view param,
                  std::string_view hint = "") {
   const std::string got(TypeName(c.TypeOf(i)));
-  const std::string what = c.unary
-                               ? fmt::format("{} {}", Article(want), want)
-                               : fmt::format("{} {}{}{} (argument {})", Article(want), want,
-                                             param.empty() ? "" : " ", param, i + 1);
+  const std::string what = c.unary ? fmt::format("{} {}", Article(want), want)
+                                   : fmt::format("{} {}{}{} (argument {})", Article(want), want,
+                                                 param.empty() ? "" : " ", param, i + 1);
   return ErrorAt(c.Col(i),
                  fmt::format("function '{}' needs {} but got {}{}", c.name, what, got, hint));
 }

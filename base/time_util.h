@@ -58,5 +58,15 @@ inline int64_t FloorDiv(int64_t a, int64_t b) {
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 inline int64_t AlignDown(int64_t t, int64_t size) { return FloorDiv(t, size) * size; }
+// a - b * FloorDiv(a, b), in [0, b) for b > 0, without overflow.
+inline int64_t FloorMod(int64_t a, int64_t b) {
+  const int64_t r = a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+
+// Proleptic Gregorian calendar (Howard Hinnant's civil-date algorithms), exact for every day
+// count whose year fits in int64: days since 1970-01-01 of y-m-d (m 1-12, d 1-31), and back.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
+void CivilFromDays(int64_t days, int64_t* y, unsigned* m, unsigned* d);
 
 }  // namespace sluice

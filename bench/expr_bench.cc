@@ -14,10 +14,14 @@ namespace {
 constexpr size_t kRows = 4096;
 
 Schema BenchSchema() {
-  return Schema({{"id", Type::kInt64}, {"value", Type::kDouble}, {"name", Type::kString}});
+  return Schema({{"id", Type::kInt64},
+                 {"value", Type::kDouble},
+                 {"name", Type::kString},
+                 {"ts", Type::kTimestamp, TimeUnit::kMillis}});
 }
 
-// value uniform in [0, 100); name one of a few short strings; every 10th row null when `nulls`.
+// value uniform in [0, 100); name one of a few short strings; ts one second apart from
+// 2024-05-01; every 10th value null when `nulls`.
 Batch MakeBatch(bool nulls) {
   std::mt19937 rng(42);
   std::uniform_real_distribution<double> value(0, 100);
@@ -32,6 +36,7 @@ Batch MakeBatch(bool nulls) {
       b.columns[1].push_double(value(rng));
     }
     b.columns[2].push_string(names[rng() % 6]);
+    b.columns[3].push_int(1'714'521'600'000 + static_cast<int64_t>(r) * 1'000);
     b.ts.push_back(static_cast<TimeUs>(r));
   }
   return b;
@@ -85,6 +90,51 @@ void BM_SelectStringEquals(benchmark::State& s) { RunSelect(s, "name = 'alice'",
 void BM_SelectLowerStringLess(benchmark::State& s) { RunSelect(s, "lower(name) < 'c'", false); }
 void BM_EvaluateConcat(benchmark::State& s) { RunEvaluate(s, "name + '!'", false); }
 
+// The functions of docs/expressions.md "Functions".
+void BM_EvaluateCase(benchmark::State& s) {
+  RunEvaluate(s, "case when value < 30 then 'low' when value < 70 then 'mid' else 'high' end",
+              false);
+}
+void BM_EvaluateIf(benchmark::State& s) { RunEvaluate(s, "if(value < 50, value, -value)", false); }
+void BM_EvaluateSubstr(benchmark::State& s) { RunEvaluate(s, "substr(name, 2, 3)", false); }
+void BM_EvaluateSplitPart(benchmark::State& s) {
+  RunEvaluate(s, "split_part(name, 'a', -1)", false);
+}
+void BM_SelectRegexpLike(benchmark::State& s) {
+  RunSelect(s, "regexp_like(name, '^[a-c]')", false);
+}
+void BM_EvaluateRegexpExtract(benchmark::State& s) {
+  RunEvaluate(s, "regexp_extract(name, '([aeiou])(.)', 2)", false);
+}
+void BM_EvaluateDateTruncHour(benchmark::State& s) {
+  RunEvaluate(s, "date_trunc('hour', ts)", false);
+}
+void BM_EvaluateDateTruncMonth(benchmark::State& s) {
+  RunEvaluate(s, "date_trunc('month', ts)", false);
+}
+void BM_EvaluateHour(benchmark::State& s) { RunEvaluate(s, "hour(ts)", false); }
+void BM_EvaluateDateFormat(benchmark::State& s) {
+  RunEvaluate(s, "date_format(ts, 'yyyy-MM-dd HH:mm:ss.SSS')", false);
+}
+void BM_EvaluateCastDoubleToString(benchmark::State& s) {
+  RunEvaluate(s, "cast(value as string)", false);
+}
+void BM_EvaluateCastStringToInt(benchmark::State& s) {
+  RunEvaluate(s, "cast(cast(id as string) as int64)", false);
+}
+
+BENCHMARK(BM_EvaluateCase);
+BENCHMARK(BM_EvaluateIf);
+BENCHMARK(BM_EvaluateSubstr);
+BENCHMARK(BM_EvaluateSplitPart);
+BENCHMARK(BM_SelectRegexpLike);
+BENCHMARK(BM_EvaluateRegexpExtract);
+BENCHMARK(BM_EvaluateDateTruncHour);
+BENCHMARK(BM_EvaluateDateTruncMonth);
+BENCHMARK(BM_EvaluateHour);
+BENCHMARK(BM_EvaluateDateFormat);
+BENCHMARK(BM_EvaluateCastDoubleToString);
+BENCHMARK(BM_EvaluateCastStringToInt);
 BENCHMARK(BM_SelectDoubleLess);
 BENCHMARK(BM_SelectDoubleLessWithNulls);
 BENCHMARK(BM_SelectAndOfComparisons);

@@ -7,43 +7,67 @@
 #include "expr/lexer.h"
 
 namespace sluice::expr {
-namespace {
-
-constexpr std::string_view kFunctionList = "abs, lower, upper, length, coalesce";
-
-// Farthest a misspelt name may be from a field to be suggested.
-constexpr size_t kMaxSuggestDistance = 2;
-
-// A bound subtree. `untyped_null` marks a bare `null` literal (or an expression of nulls only),
-// whose type adapts to the other operand.
-struct Bound {
-  NodePtr node;
-  bool untyped_null = false;
-};
 
 Status ErrorAt(int column, std::string_view msg) {
   return Status::InvalidArgument(fmt::format("column {}: {}", column, msg));
 }
 
-// The column where the text of `a` begins (a binary node is named by its operator).
 int StartColumn(const Ast& a) {
   return a.kind == Ast::Kind::kBinary ? StartColumn(*a.args[0]) : a.column;
 }
 
-bool IsIntegral(Type t) { return t == Type::kInt64 || t == Type::kTimestamp; }
-
-std::string_view Name(Type t) { return TypeName(t); }
-
-// Evaluates a node whose operands are all literals once, and returns it as a literal.
 NodePtr Fold(NodePtr node) {
   Batch one;
   one.ts.resize(1);
   Column c;
   node->Eval(one, &c);
-  return MakeLiteral(c.get(0), node->type());
+  return MakeLiteral(c.get(0), node->type(), node->unit());
 }
 
-Bound NullOf(Type t) { return Bound{MakeLiteral(Value::Null(t), t), false}; }
+Bound NullOf(Type t, TimeUnit unit) { return Bound{MakeLiteral(Value::Null(t), t, unit), false}; }
+
+Result<CommonType> UnifyTypes(const std::vector<const Bound*>& results,
+                              const std::vector<int>& columns, std::string_view what,
+                              const std::function<std::string(size_t)>& describe) {
+  CommonType common;
+  size_t first = 0;
+  for (size_t k = 0; k < results.size(); ++k) {
+    if (results[k]->untyped_null) continue;
+    const Node& node = *results[k]->node;
+    const Type t = node.type();
+    if (common.all_null) {
+      common = CommonType{t, node.unit(), false};
+      first = k;
+      continue;
+    }
+    if (t == common.type && (t != Type::kTimestamp || node.unit() == common.unit)) continue;
+    if (IsNumeric(t) && IsNumeric(common.type)) {
+      common.type =
+          (t == Type::kDouble || common.type == Type::kDouble) ? Type::kDouble : Type::kInt64;
+      continue;
+    }
+    const Type first_type = results[first]->node->type();
+    return ErrorAt(columns[k],
+                   fmt::format("{} must share one type, but {} is {} and {} is {}", what,
+                               describe(k), TypeName(t), describe(first), TypeName(first_type)));
+  }
+  if (common.type != Type::kTimestamp) common.unit = TimeUnit::kMicros;
+  return common;
+}
+
+NodePtr ToCommon(Bound b, const CommonType& common) {
+  if (b.untyped_null) return NullOf(common.type, common.unit).node;
+  return std::move(b.node);
+}
+
+namespace {
+
+// Farthest a misspelt name may be from a field to be suggested.
+constexpr size_t kMaxSuggestDistance = 2;
+
+bool IsIntegral(Type t) { return t == Type::kInt64 || t == Type::kTimestamp; }
+
+std::string_view Name(Type t) { return TypeName(t); }
 
 class Binder {
  public:
@@ -62,6 +86,10 @@ class Binder {
         return BindBinary(a);
       case Ast::Kind::kCall:
         return BindCall(a);
+      case Ast::Kind::kCase:
+        return BindCase(a);
+      case Ast::Kind::kCast:
+        return BindCast(a);
     }
     return ErrorAt(a.column, "unknown expression node");
   }
@@ -136,7 +164,15 @@ class Binder {
       SLUICE_RETURN_IF_ERROR(CheckComparison(a, lt, rt));
       if (any_null) return NullOf(Type::kBool);
       n = MakeCompare(CmpOpOf(op), std::move(l.node), std::move(r.node));
-    } else if (op == "+" && lt == Type::kString && rt == Type::kString) {
+    } else if (op == "||" || (op == "+" && lt == Type::kString && rt == Type::kString)) {
+      if (lt != Type::kString || rt != Type::kString) {
+        return ErrorAt(a.column, fmt::format("operator '||' cannot apply to {} and {} ({})",
+                                             Name(lt), Name(rt),
+                                             lt == Type::kBool && rt == Type::kBool
+                                                 ? "it joins strings; use 'or' for logic"
+                                                 : "it joins two strings; cast(x as string) "
+                                                   "converts a value"));
+      }
       if (any_null) return Bound{NullOf(Type::kString).node, false};
       n = MakeConcat(std::move(l.node), std::move(r.node));
     } else {
@@ -206,83 +242,66 @@ class Binder {
   }
 
   Result<Bound> BindCall(const Ast& a) {
-    const std::string& f = a.text;
-    if (f != "abs" && f != "lower" && f != "upper" && f != "length" && f != "coalesce") {
-      std::string hint;
-      if (f == "count" || f == "sum" || f == "min" || f == "max" || f == "avg" || f == "first" ||
-          f == "last" || f == "count_distinct") {
-        hint = fmt::format("; '{}' is an aggregate, written in a window or aggregate operator", f);
-      } else if (schema_.IndexOf(a.written) >= 0) {
-        hint = fmt::format("; '{}' is a field, not a function", a.written);
-      }
-      return ErrorAt(a.column, fmt::format("unknown function '{}' (functions: {}{})", a.written,
-                                           kFunctionList, hint));
-    }
     std::vector<Bound> args;
-    bool all_const = true;
     for (const auto& arg : a.args) {
       SLUICE_ASSIGN_OR_RETURN(Bound b, Bind(*arg));
-      all_const &= b.node->constant() != nullptr;
       args.push_back(std::move(b));
     }
-    if (f == "coalesce") return BindCoalesce(a, std::move(args));
-    if (args.size() != 1) {
-      return ErrorAt(
-          a.column, fmt::format("function '{}' takes 1 argument but was given {}", f, args.size()));
-    }
-    Bound& x = args[0];
-    const Type t = x.node->type();
-    const int arg_column = StartColumn(*a.args[0]);
-    NodePtr n;
-    if (f == "abs") {
-      if (x.untyped_null) return std::move(x);
-      if (!IsNumeric(t)) {
-        return ErrorAt(arg_column,
-                       fmt::format("function 'abs' needs a number but got {}", Name(t)));
+    return BindFunction(a, std::move(args), schema_);
+  }
+
+  // case when c1 then v1 ... [else e] end: conditions bool (a null one never holds), results of
+  // one type as for coalesce, a missing else null.
+  Result<Bound> BindCase(const Ast& a) {
+    const size_t pairs = (a.args.size() - (a.has_else ? 1 : 0)) / 2;
+    std::vector<NodePtr> conds;
+    std::vector<Bound> values;
+    std::vector<int> columns;
+    bool all_const = true;
+    for (size_t k = 0; k < pairs; ++k) {
+      const Ast& cond = *a.args[2 * k];
+      SLUICE_ASSIGN_OR_RETURN(Bound c, Bind(cond));
+      if (c.untyped_null) c = NullOf(Type::kBool);
+      if (c.node->type() != Type::kBool) {
+        return ErrorAt(StartColumn(cond),
+                       fmt::format("case condition needs a bool but got {} (e.g. 'when x > 0')",
+                                   Name(c.node->type())));
       }
-      n = MakeAbs(std::move(x.node));
-    } else {
-      if (x.untyped_null) return NullOf(f == "length" ? Type::kInt64 : Type::kString);
-      if (t != Type::kString) {
-        return ErrorAt(arg_column,
-                       fmt::format("function '{}' needs a string but got {}", f, Name(t)));
-      }
-      n = f == "length" ? MakeLength(std::move(x.node))
-                        : MakeChangeCase(f == "upper", std::move(x.node));
+      all_const &= c.node->constant() != nullptr;
+      conds.push_back(std::move(c.node));
     }
+    for (size_t k = 0; k < a.args.size(); ++k) {
+      if (k % 2 == 0 && k / 2 < pairs) continue;
+      SLUICE_ASSIGN_OR_RETURN(Bound v, Bind(*a.args[k]));
+      all_const &= v.node->constant() != nullptr;
+      values.push_back(std::move(v));
+      columns.push_back(StartColumn(*a.args[k]));
+    }
+    std::vector<const Bound*> results;
+    for (const Bound& v : values) results.push_back(&v);
+    auto describe = [pairs](size_t k) {
+      return k < pairs ? fmt::format("result {}", k + 1) : std::string("the else result");
+    };
+    SLUICE_ASSIGN_OR_RETURN(CommonType common,
+                            UnifyTypes(results, columns, "case results", describe));
+    if (common.all_null) return Bound{MakeLiteral(Value::Null(), Type::kInt64), true};
+    std::vector<NodePtr> nodes;
+    for (Bound& v : values) nodes.push_back(ToCommon(std::move(v), common));
+    NodePtr n = MakeCase(common.type, common.unit, std::move(conds), std::move(nodes));
     return Bound{all_const ? Fold(std::move(n)) : std::move(n), false};
   }
 
-  // coalesce: the typed arguments share one type, or are all numeric (any double -> double, else
-  // int64); untyped nulls are dropped since they can never be chosen.
-  Result<Bound> BindCoalesce(const Ast& a, std::vector<Bound> args) {
-    if (args.empty()) return ErrorAt(a.column, "function 'coalesce' needs at least 1 argument");
-    std::vector<NodePtr> kept;
-    std::vector<size_t> positions;
-    for (size_t i = 0; i < args.size(); ++i) {
-      if (args[i].untyped_null) continue;
-      kept.push_back(std::move(args[i].node));
-      positions.push_back(i);
+  Result<Bound> BindCast(const Ast& a) {
+    SLUICE_ASSIGN_OR_RETURN(Bound x, Bind(*a.args[0]));
+    SLUICE_ASSIGN_OR_RETURN(Field target, ParseFieldType("", a.type_name));
+    if (x.untyped_null) return NullOf(target.type, target.unit);
+    const Type from = x.node->type();
+    if (from == target.type && (from != Type::kTimestamp || x.node->unit() == target.unit)) {
+      return x;
     }
-    if (kept.empty()) return Bound{MakeLiteral(Value::Null(), Type::kInt64), true};
-    Type type = kept[0]->type();
-    TimeUnit unit = kept[0]->unit();
-    for (size_t k = 1; k < kept.size(); ++k) {
-      const Type t = kept[k]->type();
-      if (t == type && (t != Type::kTimestamp || kept[k]->unit() == unit)) continue;
-      if (IsNumeric(t) && IsNumeric(type)) {
-        type = (t == Type::kDouble || type == Type::kDouble) ? Type::kDouble : Type::kInt64;
-        continue;
-      }
-      return ErrorAt(
-          StartColumn(*a.args[positions[k]]),
-          fmt::format("coalesce arguments must share one type, but argument {} is {} "
-                      "and argument {} is {}",
-                      positions[k] + 1, Name(t), positions[0] + 1, Name(kept[0]->type())));
-    }
-    if (type != Type::kTimestamp) unit = TimeUnit::kMicros;
-    if (kept.size() == 1) return Bound{std::move(kept[0]), false};
-    return Bound{MakeCoalesce(type, unit, std::move(kept)), false};
+    const bool is_const = x.node->constant() != nullptr;
+    NodePtr n = MakeCast(target.type, target.unit, std::move(x.node));
+    return Bound{is_const ? Fold(std::move(n)) : std::move(n), false};
   }
 
   const Schema& schema_;

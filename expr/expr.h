@@ -4,16 +4,22 @@
 //   or      := and ('or' and)*
 //   and     := not ('and' not)*
 //   not     := 'not' not | cmp
-//   cmp     := add (('=' | '==' | '!=' | '<>' | '<' | '<=' | '>' | '>=') add)?
+//   cmp     := concat (('=' | '==' | '!=' | '<>' | '<' | '<=' | '>' | '>=') concat)?
+//   concat  := add ('||' add)*
 //   add     := mul (('+' | '-') mul)*
 //   mul     := unary (('*' | '/' | '%') unary)*
 //   unary   := '-' unary | primary
-//   primary := number | string | 'true' | 'false' | 'null' | field | call | '(' expr ')'
-//   call    := name '(' (expr (',' expr)*)? ')'      abs, lower, upper, length, coalesce
+//   primary := number | string | 'true' | 'false' | 'null' | field | call | case | cast
+//            | '(' expr ')'
+//   call    := name '(' (expr (',' expr)*)? ')'      built-in or registered functions
+//   case    := 'case' ('when' expr 'then' expr)+ ('else' expr)? 'end'
+//   cast    := 'cast' '(' expr 'as' type ')'
 //
 // Keywords and function names are case-insensitive; field names are case-sensitive (write `name`
-// in backquotes for a field that is not an identifier or is a keyword). See docs/expressions.md for
-// types, null rules, every operator and function, and the error messages.
+// in backquotes for a field that is not an identifier or is a keyword). case, when, then, else,
+// end and as are keywords only where the grammar expects them. Functions registered from C++
+// (sluice/scalar_function.h) are called like built-in ones. See docs/expressions.md for types,
+// null rules, every operator and function, and the error messages.
 #pragma once
 
 #include <memory>

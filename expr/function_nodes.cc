@@ -1,4 +1,5 @@
-// Scalar functions: abs, lower, upper, length, coalesce.
+// Scalar functions: abs, lower, upper, length, coalesce. The others are in case_nodes.cc,
+// cast_nodes.cc, string_nodes.cc, regexp_nodes.cc, time_nodes.cc and udf.cc.
 #include <cmath>
 
 #include "expr/node.h"

@@ -60,6 +60,16 @@ void AndValid(size_t n, const uint8_t* a, const uint8_t* b, std::vector<uint8_t>
   }
 }
 
+void AndValidInto(size_t n, const uint8_t* v, std::vector<uint8_t>* acc) {
+  if (v == nullptr) return;
+  if (acc->empty()) {
+    acc->assign(v, v + n);
+    return;
+  }
+  uint8_t* a = acc->data();
+  for (size_t i = 0; i < n; ++i) a[i] = (a[i] != 0) & (v[i] != 0);
+}
+
 void LoadStr(const Node& node, const Batch& batch, Str* out) {
   if (const Value* v = node.constant()) {
     out->c = v->s;
@@ -77,7 +87,9 @@ namespace {
 
 class Literal final : public Node {
  public:
-  Literal(const Value& v, Type type) : Node(type), value_(v) { value_.type = type; }
+  Literal(const Value& v, Type type, TimeUnit unit) : Node(type, unit), value_(v) {
+    value_.type = type;
+  }
 
   void Eval(const Batch& batch, Column* out) const override {
     const size_t n = batch.size();
@@ -131,7 +143,9 @@ class FieldRef final : public Node {
 
 }  // namespace
 
-NodePtr MakeLiteral(const Value& v, Type type) { return std::make_unique<Literal>(v, type); }
+NodePtr MakeLiteral(const Value& v, Type type, TimeUnit unit) {
+  return std::make_unique<Literal>(v, type, unit);
+}
 
 NodePtr MakeField(int index, const Field& field) {
   return std::make_unique<FieldRef>(index, field);

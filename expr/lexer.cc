@@ -116,6 +116,11 @@ Status LexNumber(std::string_view text, size_t* pos, Token* tok) {
 
 }  // namespace
 
+bool IsSoftKeyword(std::string_view lower) {
+  return lower == "case" || lower == "when" || lower == "then" || lower == "else" ||
+         lower == "end" || lower == "as";
+}
+
 bool IsIdentifier(std::string_view s) {
   if (s.empty() || !IsIdentStart(s[0])) return false;
   for (char c : s) {
@@ -178,7 +183,7 @@ Result<std::vector<Token>> Lex(std::string_view text) {
     } else {
       tok.kind = TokenKind::kOperator;
       std::string_view two = text.substr(i, 2);
-      if (two == "==" || two == "!=" || two == "<>" || two == "<=" || two == ">=") {
+      if (two == "==" || two == "!=" || two == "<>" || two == "<=" || two == ">=" || two == "||") {
         tok.text = std::string(two);
         i += 2;
       } else if (std::string_view("+-*/%=<>(),").find(c) != std::string_view::npos) {
@@ -186,8 +191,10 @@ Result<std::vector<Token>> Lex(std::string_view text) {
         i += 1;
       } else if (c == '!') {
         return ErrorAt(tok.column, "unexpected '!' (use 'not' for negation, '!=' for inequality)");
-      } else if (c == '&' || c == '|') {
-        return ErrorAt(tok.column, fmt::format("unexpected '{}' (use 'and' / 'or')", c));
+      } else if (c == '&') {
+        return ErrorAt(tok.column, "unexpected '&' (use 'and' / 'or')");
+      } else if (c == '|') {
+        return ErrorAt(tok.column, "unexpected '|' (use 'and' / 'or'; '||' joins strings)");
       } else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
         return ErrorAt(tok.column, fmt::format("unexpected character (byte 0x{:02x})",
                                                static_cast<unsigned char>(c)));

@@ -20,7 +20,7 @@ enum class TokenKind : uint8_t {
   kDouble,      // decimal point and/or exponent
   kString,      // '...' or "..." with escapes already decoded into `text`
   kKeyword,     // and, or, not, true, false, null (text lower-cased)
-  kOperator,    // + - * / % = == != <> < <= > >= ( ) ,
+  kOperator,    // + - * / % = == != <> < <= > >= || ( ) ,
 };
 
 struct Token {
@@ -44,6 +44,12 @@ bool IsIdentifier(std::string_view s);
 
 // True for and, or, not, true, false, null (REQUIRES: already lower-cased).
 bool IsKeyword(std::string_view lower);
+
+// True for case, when, then, else, end, as: words that are keywords only where the grammar
+// expects them (`case when`, inside a case, `cast(x as type)`) and field names elsewhere, so
+// fields named so keep working. Canonical text writes such fields in backquotes.
+// REQUIRES: already lower-cased.
+bool IsSoftKeyword(std::string_view lower);
 
 // ASCII lower-casing.
 std::string Lower(std::string_view s);

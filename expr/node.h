@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -54,7 +55,7 @@ enum class ArithOp : uint8_t { kAdd, kSub, kMul, kDiv, kMod };
 enum class CmpOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
 
 // Leaves (leaf_nodes.cc). A literal of `type` (v.null allowed; v's payload already of that type).
-NodePtr MakeLiteral(const Value& v, Type type);
+NodePtr MakeLiteral(const Value& v, Type type, TimeUnit unit = TimeUnit::kMicros);
 NodePtr MakeField(int index, const Field& field);
 
 // Arithmetic (arith_nodes.cc). Operands numeric (int64, double or timestamp). `result` is kInt64
@@ -79,6 +80,41 @@ NodePtr MakeLength(NodePtr x);                  // string -> int64 (bytes)
 // kDouble or kInt64 (converted).
 NodePtr MakeCoalesce(Type type, TimeUnit unit, std::vector<NodePtr> args);
 
+// Conditionals (case_nodes.cc). `conds` are bool; `values` has one result per condition and
+// optionally one more, the else result (none: null). Each result is of `type`, or numeric when
+// `type` is kDouble or kInt64 (converted). A row takes the result of the first true condition;
+// a null condition counts as false.
+NodePtr MakeCase(Type type, TimeUnit unit, std::vector<NodePtr> conds, std::vector<NodePtr> values);
+
+// Strings (string_nodes.cc). Positions and lengths count bytes.
+NodePtr MakeConcatN(std::vector<NodePtr> args);  // strings; null if any is null
+// substr(s, start[, len]): 1-based, a negative start counts from the end; len may be nullptr.
+NodePtr MakeSubstr(NodePtr s, NodePtr start, NodePtr len);
+// split_index (0-based, null when missing) or split_part (1-based or negative from the end,
+// '' when missing, null for 0).
+NodePtr MakeSplit(bool part, NodePtr s, NodePtr sep, NodePtr index);
+NodePtr MakeStrpos(NodePtr s, NodePtr sub);         // int64, 1-based, 0 when absent
+NodePtr MakeStartsWith(NodePtr s, NodePtr prefix);  // bool
+NodePtr MakeReplace(NodePtr s, NodePtr from, NodePtr to);
+
+// Regular expressions (regexp_nodes.cc), RE2 syntax, compiled here once. Errors are
+// "column N: ..." with N = pattern_column (bad pattern) or group_column (a literal group out of
+// range). `group` is an int64 node, or nullptr for group 0 (the whole match).
+Result<NodePtr> MakeRegexpLike(NodePtr s, const std::string& pattern, int pattern_column);
+Result<NodePtr> MakeRegexpExtract(NodePtr s, const std::string& pattern, int pattern_column,
+                                  NodePtr group, int group_column);
+
+// Timestamps (time_nodes.cc), in UTC, for a timestamp node of any unit.
+enum class TimePart : uint8_t { kHour, kMinute, kDayOfWeek };
+enum class TruncUnit : uint8_t { kSecond, kMinute, kHour, kDay, kWeek, kMonth, kYear };
+NodePtr MakeTimePart(TimePart part, NodePtr ts);    // int64
+NodePtr MakeDateTrunc(TruncUnit unit, NodePtr ts);  // timestamp of ts's unit
+// String result; the pattern is checked here ("column N: ..." with N = pattern_column).
+Result<NodePtr> MakeDateFormat(NodePtr ts, std::string_view pattern, int pattern_column);
+
+// cast(x as type) (cast_nodes.cc), from any type; `unit` for a timestamp target.
+NodePtr MakeCast(Type to, TimeUnit unit, NodePtr x);
+
 // ---- Kernel helpers shared by the node files ----
 
 // Makes *c an empty-valid column of `type` with n rows of unspecified value (strings: n empty).
@@ -86,6 +122,15 @@ void ResetColumn(Column* c, Type type, size_t n);
 
 // *out = row-wise AND of two validity arrays (nullptr = all valid); empty when both are nullptr.
 void AndValid(size_t n, const uint8_t* a, const uint8_t* b, std::vector<uint8_t>* out);
+
+// *acc = row-wise AND of *acc and v (v nullptr = all valid; *acc empty = all valid).
+void AndValidInto(size_t n, const uint8_t* v, std::vector<uint8_t>* acc);
+
+// Makes row r of an n-row validity array null (an empty array becomes n valid rows first).
+inline void SetNull(size_t n, size_t r, std::vector<uint8_t>* valid) {
+  if (valid->empty()) valid->assign(n, 1);
+  (*valid)[r] = 0;
+}
 
 inline const uint8_t* ValidPtr(const Column& c) {
   return c.valid.empty() ? nullptr : c.valid.data();
@@ -185,5 +230,10 @@ struct Str {
 };
 
 void LoadStr(const Node& node, const Batch& batch, Str* out);
+
+// Raw units per second of a timestamp of `unit`: 1, 1'000 or 1'000'000 (ISO values are us).
+inline int64_t UnitsPerSecond(TimeUnit unit) {
+  return unit == TimeUnit::kSeconds ? 1 : unit == TimeUnit::kMillis ? 1'000 : 1'000'000;
+}
 
 }  // namespace sluice::expr

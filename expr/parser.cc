@@ -123,15 +123,25 @@ class Parser {
   }
 
   Result<std::unique_ptr<Ast>> ParseComparison() {
-    SLUICE_ASSIGN_OR_RETURN(auto left, ParseAdd());
+    SLUICE_ASSIGN_OR_RETURN(auto left, ParseConcat());
     if (Peek().kind != TokenKind::kOperator || !IsComparison(Peek().text)) return left;
     const Token& op = Next();
-    SLUICE_ASSIGN_OR_RETURN(auto right, ParseAdd());
+    SLUICE_ASSIGN_OR_RETURN(auto right, ParseConcat());
     if (Peek().kind == TokenKind::kOperator && IsComparison(Peek().text)) {
       return Error(Peek(), fmt::format("comparisons cannot be chained; write 'a {} b and b {} c'",
                                        op.text, Peek().text));
     }
     return Binary(op, std::move(left), std::move(right));
+  }
+
+  Result<std::unique_ptr<Ast>> ParseConcat() {
+    SLUICE_ASSIGN_OR_RETURN(auto left, ParseAdd());
+    while (PeekOp("||")) {
+      const Token& op = Next();
+      SLUICE_ASSIGN_OR_RETURN(auto right, ParseAdd());
+      SLUICE_ASSIGN_OR_RETURN(left, Binary(op, std::move(left), std::move(right)));
+    }
+    return left;
   }
 
   Result<std::unique_ptr<Ast>> ParseAdd() {
@@ -226,7 +236,11 @@ class Parser {
         return Error(t, fmt::format("expected an operand but found '{}'", t.text));
       }
       case TokenKind::kIdentifier:
-        if (!t.quoted && PeekOp("(")) return ParseCall(t);
+        if (!t.quoted && PeekOp("(")) {
+          if (Lower(t.text) == "cast") return ParseCast(t);
+          return ParseCall(t);
+        }
+        if (!t.quoted && Lower(t.text) == "case" && StartsOperand(Peek())) return ParseCase(t);
         return Node(Ast::Kind::kField, t, t.text);
       case TokenKind::kOperator:
         if (t.text == "(") {
@@ -271,6 +285,105 @@ class Parser {
     return Grown(name, std::move(n));
   }
 
+  // True for an unquoted identifier `word` (a soft keyword, lower-case).
+  static bool IsWord(const Token& t, std::string_view word) {
+    return t.kind == TokenKind::kIdentifier && !t.quoted && Lower(t.text) == word;
+  }
+
+  // A token that can begin an operand (after `case`, anything else makes `case` a field name).
+  static bool StartsOperand(const Token& t) {
+    switch (t.kind) {
+      case TokenKind::kIdentifier:
+        return t.quoted || Lower(t.text) == "when" || !IsSoftKeyword(Lower(t.text));
+      case TokenKind::kInteger:
+      case TokenKind::kDouble:
+      case TokenKind::kString:
+        return true;
+      case TokenKind::kKeyword:
+        return t.text != "and" && t.text != "or";
+      default:
+        return false;
+    }
+  }
+
+  // An operand inside a case: refuses a soft keyword where an expression must start, so that
+  // 'case when x then end' reports the missing result rather than reading a field `end`.
+  Result<std::unique_ptr<Ast>> ParseCaseOperand(const Token& after) {
+    const Token& t = Peek();
+    if (IsWord(t, "when") || IsWord(t, "then") || IsWord(t, "else") || IsWord(t, "end")) {
+      return Error(t, fmt::format("expected an expression after '{}' but found {} (write a "
+                                  "field of that name in backquotes)",
+                                  Lower(after.text), Describe(t)));
+    }
+    return ParseOr();
+  }
+
+  // case := 'case' ('when' expr 'then' expr)+ ('else' expr)? 'end'
+  Result<std::unique_ptr<Ast>> ParseCase(const Token& kw) {
+    SLUICE_RETURN_IF_ERROR(Enter(kw));
+    auto n = Node(Ast::Kind::kCase, kw, "case");
+    if (!IsWord(Peek(), "when")) {
+      return Error(Peek(), fmt::format("expected 'when' after 'case' but found {} (the form "
+                                       "'case x when v then ...' is written 'case when x = v "
+                                       "then ...')",
+                                       Describe(Peek())));
+    }
+    while (IsWord(Peek(), "when")) {
+      const Token& when = Next();
+      SLUICE_ASSIGN_OR_RETURN(auto cond, ParseCaseOperand(when));
+      if (!IsWord(Peek(), "then")) {
+        return Error(Peek(), fmt::format("expected 'then' but found {} ('when' at column {})",
+                                         Describe(Peek()), when.column));
+      }
+      const Token& then = Next();
+      SLUICE_ASSIGN_OR_RETURN(auto value, ParseCaseOperand(then));
+      n->args.push_back(std::move(cond));
+      n->args.push_back(std::move(value));
+    }
+    if (IsWord(Peek(), "else")) {
+      const Token& e = Next();
+      SLUICE_ASSIGN_OR_RETURN(auto value, ParseCaseOperand(e));
+      n->args.push_back(std::move(value));
+      n->has_else = true;
+    }
+    if (!IsWord(Peek(), "end")) {
+      return Error(Peek(), fmt::format("expected {}'end' but found {} ('case' at column {})",
+                                       n->has_else ? "" : "'when', 'else' or ", Describe(Peek()),
+                                       kw.column));
+    }
+    Next();
+    --depth_;
+    return Grown(kw, std::move(n));
+  }
+
+  // cast := 'cast' '(' expr 'as' type ')'
+  Result<std::unique_ptr<Ast>> ParseCast(const Token& name) {
+    const Token& open = Next();  // '('
+    SLUICE_RETURN_IF_ERROR(Enter(open));
+    auto n = Node(Ast::Kind::kCast, name, "cast");
+    n->written = name.text;
+    SLUICE_ASSIGN_OR_RETURN(auto operand, ParseOr());
+    n->args.push_back(std::move(operand));
+    if (!IsWord(Peek(), "as")) {
+      return Error(Peek(), fmt::format("expected 'as' but found {} (write 'cast(x as int64)')",
+                                       Describe(Peek())));
+    }
+    Next();
+    const Token& type = Next();
+    std::string lower = Lower(type.text);
+    if (type.kind != TokenKind::kIdentifier || type.quoted ||
+        (lower != "int64" && lower != "double" && lower != "string" && lower != "bool" &&
+         lower != "timestamp_s" && lower != "timestamp_ms" && lower != "timestamp_us")) {
+      return Error(type, fmt::format("expected a type after 'as' but found {} (types: {})",
+                                     Describe(type), kCastTypeList));
+    }
+    n->type_name = std::move(lower);
+    n->type_column = type.column;
+    SLUICE_RETURN_IF_ERROR(Expect(")", open));
+    --depth_;
+    return Grown(name, std::move(n));
+  }
+
   std::vector<Token> toks_;
   size_t pos_ = 0;
   int depth_ = 0;
@@ -308,6 +421,9 @@ std::string QuoteString(std::string_view s) {
 
 }  // namespace
 
+const char* const kCastTypeList =
+    "int64, double, string, bool, timestamp_s, timestamp_ms, timestamp_us";
+
 Result<std::unique_ptr<Ast>> Parse(std::string_view text) {
   SLUICE_ASSIGN_OR_RETURN(auto tokens, Lex(text));
   Parser p(std::move(tokens));
@@ -336,9 +452,12 @@ std::string ToText(const Ast& a) {
           return v.ToString();
       }
     }
-    case Ast::Kind::kField:
-      return IsIdentifier(a.text) && !IsKeyword(Lower(a.text)) ? a.text
-                                                               : fmt::format("`{}`", a.text);
+    case Ast::Kind::kField: {
+      const std::string lower = Lower(a.text);
+      return IsIdentifier(a.text) && !IsKeyword(lower) && !IsSoftKeyword(lower)
+                 ? a.text
+                 : fmt::format("`{}`", a.text);
+    }
     case Ast::Kind::kUnary:
       return a.text == "not" ? fmt::format("(not {})", ToText(*a.args[0]))
                              : fmt::format("(-{})", ToText(*a.args[0]));
@@ -352,6 +471,17 @@ std::string ToText(const Ast& a) {
       }
       return out + ")";
     }
+    case Ast::Kind::kCase: {
+      std::string out = "case";
+      const size_t pairs = (a.args.size() - (a.has_else ? 1 : 0)) / 2;
+      for (size_t k = 0; k < pairs; ++k) {
+        out += " when " + ToText(*a.args[2 * k]) + " then " + ToText(*a.args[2 * k + 1]);
+      }
+      if (a.has_else) out += " else " + ToText(*a.args.back());
+      return out + " end";
+    }
+    case Ast::Kind::kCast:
+      return fmt::format("cast({} as {})", ToText(*a.args[0]), a.type_name);
   }
   return "";
 }

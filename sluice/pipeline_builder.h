@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "sluice/pipeline.h"
+#include "sluice/scalar_function.h"
 
 namespace sluice {
 

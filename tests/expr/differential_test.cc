@@ -1,12 +1,14 @@
 // Differential test: random well-typed expressions over random batches with nulls, evaluated by
 // the vectorized evaluator and by a row-at-a-time reference interpreter over Value written here
-// from the language rules, compared row by row (Evaluate and Select).
+// (and in reference_functions.h) from the language rules, compared row by row (Evaluate and
+// Select).
 #include <fmt/format.h>
 
 #include <cmath>
 #include <random>
 
 #include "expr_test_util.h"
+#include "reference_functions.h"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -17,9 +19,25 @@ namespace {
 enum { kI, kJ, kD, kE, kS, kT, kB, kC, kTs };
 
 struct TNode {
-  enum Kind { kField, kLit, kNull, kArith, kNeg, kConcat, kCmp, kAnd, kOr, kNot, kCall } kind;
+  enum Kind {
+    kField,
+    kLit,
+    kNull,
+    kArith,
+    kNeg,
+    kConcat,
+    kCmp,
+    kAnd,
+    kOr,
+    kNot,
+    kCall,
+    kCase,
+    kCast
+  } kind;
   Type type = Type::kInt64;  // static type of the node (kInt64 for an untyped null)
-  std::string op;            // arithmetic/comparison operator or function name
+  // Arithmetic/comparison operator, function name, "+" or "||" for kConcat, the target type of
+  // kCast, "case" or "else" (a case with an else result) for kCase.
+  std::string op;
   int field = 0;
   Value lit;
   std::vector<TNode> kids;
@@ -92,8 +110,58 @@ class Generator {
     }
   }
 
+  static TNode Lit(Value v) {
+    const Type t = v.type;
+    return TNode{TNode::kLit, t, "", 0, std::move(v), {}};
+  }
+  static TNode Ts() { return TNode{TNode::kField, Type::kInt64, "", kTs, Value(), {}}; }
+
+  // An int64 argument that is never the literal 0 (split_part refuses a literal field 0).
+  TNode Index(int d) {
+    if (Chance(50)) return Gen(Type::kInt64, d - 1);
+    int k = Uniform(-3, 3);
+    return Lit(Value::Int(k == 0 ? 1 : k));
+  }
+
+  // case when ... then ... [else ...] end, or if(c, a, b), with results of type t.
+  TNode GenCase(Type t, int d) {
+    if (Chance(40)) {
+      return Make(TNode::kCall, t, "if", {Gen(Type::kBool, d - 1), Gen(t, d - 1), Gen(t, d - 1)});
+    }
+    std::vector<TNode> kids;
+    const int whens = Uniform(1, 3);
+    for (int k = 0; k < whens; ++k) {
+      kids.push_back(Gen(Type::kBool, d - 1));
+      kids.push_back(Gen(t, d - 1));
+    }
+    const bool has_else = Chance(60);
+    if (has_else) kids.push_back(Gen(t, d - 1));
+    return Make(TNode::kCase, t, has_else ? "else" : "case", std::move(kids));
+  }
+
+  TNode GenCast(Type to, int d) {
+    const Type from[] = {Type::kInt64, Type::kDouble, Type::kBool, Type::kString};
+    Type f = from[Uniform(0, 3)];
+    if (f == to) f = Type::kString;
+    const char* name = to == Type::kInt64    ? "int64"
+                       : to == Type::kDouble ? "double"
+                       : to == Type::kBool   ? "bool"
+                                             : "string";
+    return Make(TNode::kCast, to, name, {Gen(f, d - 1)});
+  }
+
+  static const char* Pattern(int k) {
+    static const char* const kPatterns[] = {"b",     "^A", "[a-c]+", "(a)(b)?",
+                                            "[0-9]", "B$", "(z|Z)+"};
+    return kPatterns[k];
+  }
+  static int PatternGroups(int k) {
+    static const int kGroups[] = {0, 0, 0, 2, 0, 0, 1};
+    return kGroups[k];
+  }
+
   TNode GenInt(int d) {
-    switch (Uniform(0, 5)) {
+    switch (Uniform(0, 10)) {
       case 0: {
         const char* ops[] = {"+", "-", "*", "%"};
         return Make(TNode::kArith, Type::kInt64, ops[Uniform(0, 3)],
@@ -108,13 +176,29 @@ class Generator {
       case 4:
         return Make(TNode::kCall, Type::kInt64, "coalesce",
                     {Gen(Type::kInt64, d - 1), Gen(Type::kInt64, d - 1)});
+      case 5:
+        return Make(TNode::kCall, Type::kInt64, "strpos",
+                    {Gen(Type::kString, d - 1), Gen(Type::kString, d - 1)});
+      case 6: {
+        const char* fs[] = {"hour", "minute", "day_of_week"};
+        return Make(TNode::kCall, Type::kInt64, fs[Uniform(0, 2)], {Ts()});
+      }
+      case 7: {
+        const char* units[] = {"second", "minute", "hour", "day", "week", "month", "year"};
+        return Make(TNode::kCall, Type::kInt64, "date_trunc",
+                    {Lit(Value::String(units[Uniform(0, 6)])), Ts()});
+      }
+      case 8:
+        return GenCase(Type::kInt64, d);
+      case 9:
+        return GenCast(Type::kInt64, d);
       default:
         return Leaf(Type::kInt64);
     }
   }
 
   TNode GenDouble(int d) {
-    switch (Uniform(0, 4)) {
+    switch (Uniform(0, 6)) {
       case 0: {
         const char* ops[] = {"+", "-", "*", "%", "/"};
         std::string op = ops[Uniform(0, 4)];
@@ -131,6 +215,10 @@ class Generator {
       case 3:
         return Make(TNode::kCall, Type::kDouble, "coalesce",
                     {Gen(Numeric(), d - 1), Gen(Type::kDouble, d - 1), Gen(Numeric(), d - 1)});
+      case 4:
+        return GenCase(Type::kDouble, d);
+      case 5:
+        return GenCast(Type::kDouble, d);
       default:
         return Leaf(Type::kDouble);
     }
@@ -138,7 +226,17 @@ class Generator {
 
   TNode GenBool(int d) {
     const char* cmps[] = {"=", "!=", "<", "<=", ">", ">=", "==", "<>"};
-    switch (Uniform(0, 6)) {
+    switch (Uniform(0, 10)) {
+      case 7:
+        return Make(TNode::kCall, Type::kBool, "starts_with",
+                    {Gen(Type::kString, d - 1), Gen(Type::kString, d - 1)});
+      case 8:
+        return Make(TNode::kCall, Type::kBool, "regexp_like",
+                    {Gen(Type::kString, d - 1), Lit(Value::String(Pattern(Uniform(0, 6))))});
+      case 9:
+        return GenCase(Type::kBool, d);
+      case 10:
+        return GenCast(Type::kBool, d);
       case 0:
         return Make(TNode::kCmp, Type::kBool, cmps[Uniform(0, 7)],
                     {Gen(Numeric(), d - 1), Gen(Numeric(), d - 1)});
@@ -163,10 +261,50 @@ class Generator {
   }
 
   TNode GenString(int d) {
-    switch (Uniform(0, 4)) {
+    switch (Uniform(0, 14)) {
       case 0:
-        return Make(TNode::kConcat, Type::kString, "+",
+        return Make(TNode::kConcat, Type::kString, Chance(50) ? "+" : "||",
                     {Gen(Type::kString, d - 1), Gen(Type::kString, d - 1)});
+      case 5: {
+        std::vector<TNode> kids;
+        for (int k = Uniform(1, 3); k > 0; --k) kids.push_back(Gen(Type::kString, d - 1));
+        return Make(TNode::kCall, Type::kString, "concat", std::move(kids));
+      }
+      case 6: {
+        std::vector<TNode> kids = {Gen(Type::kString, d - 1), Gen(Type::kInt64, d - 1)};
+        if (Chance(50)) kids.push_back(Gen(Type::kInt64, d - 1));
+        return Make(TNode::kCall, Type::kString, "substr", std::move(kids));
+      }
+      case 7:
+        return Make(
+            TNode::kCall, Type::kString, "split_index",
+            {Gen(Type::kString, d - 1), Gen(Type::kString, d - 1), Gen(Type::kInt64, d - 1)});
+      case 8:
+        return Make(TNode::kCall, Type::kString, "split_part",
+                    {Gen(Type::kString, d - 1), Gen(Type::kString, d - 1), Index(d)});
+      case 9:
+        return Make(
+            TNode::kCall, Type::kString, "replace",
+            {Gen(Type::kString, d - 1), Gen(Type::kString, d - 1), Gen(Type::kString, d - 1)});
+      case 10: {
+        const int p = Uniform(0, 6);
+        std::vector<TNode> kids = {Gen(Type::kString, d - 1), Lit(Value::String(Pattern(p)))};
+        if (Chance(70)) {
+          // A constant group out of range is a compile error; a field's is null at run time.
+          kids.push_back(Chance(70) ? Lit(Value::Int(Uniform(0, PatternGroups(p))))
+                                    : TNode{TNode::kField, Type::kInt64, "", kI, Value(), {}});
+        }
+        return Make(TNode::kCall, Type::kString, "regexp_extract", std::move(kids));
+      }
+      case 11: {
+        const char* patterns[] = {"yyyy-MM-dd", "HH:mm:ss.SSS", "yyyy-MM-dd'T'HH:mm:ss"};
+        return Make(TNode::kCall, Type::kString, "date_format",
+                    {Ts(), Lit(Value::String(patterns[Uniform(0, 2)]))});
+      }
+      case 12:
+        return GenCase(Type::kString, d);
+      case 13:
+        return GenCast(Type::kString, d);
       case 1:
         return Make(TNode::kCall, Type::kString, "lower", {Gen(Type::kString, d - 1)});
       case 2:
@@ -226,6 +364,18 @@ std::string Text(const TNode& n) {
       for (size_t k = 0; k < n.kids.size(); ++k) out += (k ? ", " : "") + Text(n.kids[k]);
       return out + ")";
     }
+    case TNode::kCast:
+      return "CAST(" + Text(n.kids[0]) + " AS " + n.op + ")";
+    case TNode::kCase: {
+      const bool has_else = n.op == "else";
+      std::string out = "CASE";
+      const size_t pairs = (n.kids.size() - has_else) / 2;
+      for (size_t k = 0; k < pairs; ++k) {
+        out += " WHEN " + Text(n.kids[2 * k]) + " THEN " + Text(n.kids[2 * k + 1]);
+      }
+      if (has_else) out += " ELSE " + Text(n.kids.back());
+      return out + " END";
+    }
     default:
       return "(" + Text(n.kids[0]) + " " + n.op + " " + Text(n.kids[1]) + ")";
   }
@@ -237,6 +387,13 @@ bool IsIntLike(const Value& v) { return v.type == Type::kInt64 || v.type == Type
 double AsDouble(const Value& v) { return v.type == Type::kDouble ? v.d : static_cast<double>(v.i); }
 
 int64_t Wrap(uint64_t x) { return static_cast<int64_t>(x); }
+
+// A case or if result in the result type: int64 results of a double case become doubles.
+Value Promote(Value v, Type type) {
+  if (!v.null && type == Type::kDouble && v.type != Type::kDouble)
+    return Value::Double(AsDouble(v));
+  return v;
+}
 
 Value RefEval(const TNode& n, const std::vector<Value>& row) {
   switch (n.kind) {
@@ -318,7 +475,57 @@ Value RefEval(const TNode& n, const std::vector<Value>& row) {
       if (x.null) return x;
       return Value::Bool(x.i == 0);
     }
+    case TNode::kCase: {
+      const bool has_else = n.op == "else";
+      const size_t pairs = (n.kids.size() - has_else) / 2;
+      for (size_t k = 0; k < pairs; ++k) {
+        const Value c = RefEval(n.kids[2 * k], row);
+        if (!c.null && c.i != 0) return Promote(RefEval(n.kids[2 * k + 1], row), n.type);
+      }
+      return has_else ? Promote(RefEval(n.kids.back(), row), n.type) : Value::Null();
+    }
+    case TNode::kCast:
+      return reference::Cast(RefEval(n.kids[0], row), n.type);
     case TNode::kCall: {
+      if (n.op == "if") {
+        const Value c = RefEval(n.kids[0], row);
+        return Promote(RefEval(n.kids[!c.null && c.i != 0 ? 1 : 2], row), n.type);
+      }
+      if (n.op == "hour" || n.op == "minute" || n.op == "day_of_week" || n.op == "date_trunc" ||
+          n.op == "date_format") {
+        const Value ts = row[kTs];
+        if (ts.null) return Value::Null();
+        if (n.op == "date_trunc") return reference::DateTrunc(n.kids[0].lit.s, ts.i);
+        if (n.op == "date_format") return reference::DateFormat(n.kids[1].lit.s, ts.i);
+        return reference::TimePart(n.op, ts.i);
+      }
+      if (n.op != "coalesce" && n.op != "abs" && n.op != "length" && n.op != "lower" &&
+          n.op != "upper") {
+        std::vector<Value> a;
+        for (const TNode& k : n.kids) {
+          a.push_back(RefEval(k, row));
+          if (a.back().null) return Value::Null();
+        }
+        if (n.op == "strpos") {
+          const size_t at = a[0].s.find(a[1].s);
+          return Value::Int(at == std::string::npos ? 0 : static_cast<int64_t>(at) + 1);
+        }
+        if (n.op == "starts_with") return Value::Bool(a[0].s.rfind(a[1].s, 0) == 0);
+        if (n.op == "regexp_like") return reference::RegexpLike(a[0].s, a[1].s);
+        if (n.op == "regexp_extract") {
+          return reference::RegexpExtract(a[0].s, a[1].s, a.size() > 2 ? a[2].i : 0);
+        }
+        if (n.op == "concat") {
+          std::string out;
+          for (const Value& v : a) out += v.s;
+          return Value::String(out);
+        }
+        if (n.op == "substr")
+          return reference::Substr(a[0].s, a[1].i, a.size() > 2, a.size() > 2 ? a[2].i : 0);
+        if (n.op == "split_index") return reference::SplitIndex(a[0].s, a[1].s, a[2].i);
+        if (n.op == "split_part") return reference::SplitPart(a[0].s, a[1].s, a[2].i);
+        return reference::Replace(a[0].s, a[1].s, a[2].s);
+      }
       if (n.op == "coalesce") {
         for (const TNode& k : n.kids) {
           Value v = RefEval(k, row);
@@ -358,16 +565,29 @@ Batch RandomBatch(Generator* g, size_t rows) {
       Value v;
       if (g->Chance(null_percent)) {
         v = Value::Null(t);
-      } else if (t == Type::kInt64 || t == Type::kTimestamp) {
+      } else if (t == Type::kInt64) {
         int64_t x = g->Chance(3) ? (g->Chance(50) ? INT64_MIN : INT64_MAX) : g->Uniform(-9, 9);
-        v = t == Type::kInt64 ? Value::Int(x) : Value::Timestamp(x);
+        v = Value::Int(x);
+      } else if (t == Type::kTimestamp) {
+        // Milliseconds over some 500 years around 1970, next to day boundaries or next to 0.
+        int64_t x;
+        if (g->Chance(40)) {
+          x = std::uniform_int_distribution<int64_t>(-(int64_t{1} << 43),
+                                                     int64_t{1} << 43)(g->rng());
+        } else if (g->Chance(50)) {
+          x = int64_t{86'400'000} * g->Uniform(-40000, 40000) + g->Uniform(-1, 1);
+        } else {
+          x = g->Uniform(-9, 9);
+        }
+        v = Value::Timestamp(x);
       } else if (t == Type::kDouble) {
         v = Value::Double(g->Uniform(-16, 16) / 8.0);
       } else if (t == Type::kBool) {
         v = Value::Bool(g->Chance(50));
       } else {
-        const char* strs[] = {"", "a", "B", "ab", "Abc", "abd", "zZ", "\xc3\xa9", "it's"};
-        v = Value::String(strs[g->Uniform(0, 8)]);
+        const char* strs[] = {"",         "a",    "B",     "ab",  "Abc",  "abd", "zZ",
+                              "\xc3\xa9", "it's", " -12 ", "2.5", "TRUE", "0",   "a,b,,a"};
+        v = Value::String(strs[g->Uniform(0, 13)]);
       }
       data[r].push_back(v);
     }
@@ -433,7 +653,7 @@ TEST_CASE("vectorized evaluation matches the row-at-a-time reference on random e
   Generator g(20240501);
   const Type types[] = {Type::kInt64, Type::kDouble, Type::kBool, Type::kString};
   int checked = 0;
-  for (int round = 0; round < 60; ++round) {
+  for (int round = 0; round < 80; ++round) {
     const size_t rows = g.Chance(10) ? 0 : static_cast<size_t>(g.Uniform(1, 200));
     Batch batch = RandomBatch(&g, rows);
     for (int k = 0; k < 20; ++k) {
@@ -443,7 +663,7 @@ TEST_CASE("vectorized evaluation matches the row-at-a-time reference on random e
       ++checked;
     }
   }
-  CHECK(checked == 1200);
+  CHECK(checked == 1600);
 }
 
 TEST_CASE("the reference interpreter disagrees with a deliberately wrong result") {

@@ -3,14 +3,13 @@
 // window or the time interval. The bound on out-of-orderness is an hour, so no row is late and
 // the merged watermark only decides when results come, not which.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "../runtime/row_compare.h"
 #include "../runtime/test_util.h"
@@ -19,9 +18,9 @@
 
 using sluice::testing::CheckSameSortedRows;
 using sluice::testing::ReadLines;
-using sluice::testing::SortedCsvRows;
 using sluice::testing::ScratchDir;
 using sluice::testing::Sluice;
+using sluice::testing::SortedCsvRows;
 using sluice::testing::WriteFile;
 
 namespace {
@@ -37,8 +36,8 @@ void WriteInputs(const std::string& dir) {
   int64_t t = 1'000'000;
   for (int i = 0; i < 600; ++i) {
     t += pick(0, 4) * 50;
-    bids += fmt::format("{},b{},{},{}\n", pick(1, 12), pick(1, 5), pick(1, 500),
-                        t - pick(0, 60) * 50);
+    bids +=
+        fmt::format("{},b{},{},{}\n", pick(1, 12), pick(1, 5), pick(1, 500), t - pick(0, 60) * 50);
   }
   t = 1'000'000;
   for (int i = 0; i < 150; ++i) {
@@ -52,35 +51,11 @@ void WriteInputs(const std::string& dir) {
 // Rows of `sql` over tables bids and auctions loaded from `dir`, each "v1,v2,..." (null as an
 // empty field), sorted.
 std::vector<std::string> Query(const std::string& dir, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
-  auto exec = [&](const std::string& s) {
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db, s.c_str(), nullptr, nullptr, &err);
-    INFO(s << ": " << (err ? err : ""));
-    REQUIRE(rc == SQLITE_OK);
-  };
-  exec("CREATE TABLE bids(auction INTEGER, bidder TEXT, price INTEGER, ts INTEGER)");
-  exec("CREATE TABLE auctions(id INTEGER, seller TEXT, ts INTEGER)");
-  for (const char* table : {"bids", "auctions"}) {
-    const std::vector<std::string> lines = ReadLines(dir + "/" + table + ".csv");
-    exec("BEGIN");
-    for (size_t i = 1; i < lines.size(); ++i) {
-      std::string values;
-      size_t start = 0;
-      for (size_t end = 0; end != std::string::npos; start = end + 1) {
-        end = lines[i].find(',', start);
-        std::string v = lines[i].substr(start, end == std::string::npos ? end : end - start);
-        if (!values.empty()) values += ',';
-        values += std::isdigit(static_cast<unsigned char>(v[0])) ? v : "'" + v + "'";
-      }
-      exec(fmt::format("INSERT INTO {} VALUES ({})", table, values));
-    }
-    exec("COMMIT");
-  }
-  std::vector<std::string> rows = sluice::testing::SortedQueryRows(db, sql);
-  sqlite3_close(db);
-  return rows;
+  return sluice::testing::QueryCsvTables(
+      dir,
+      {{"bids", "auction INTEGER, bidder TEXT, price INTEGER, ts INTEGER"},
+       {"auctions", "id INTEGER, seller TEXT, ts INTEGER"}},
+      sql);
 }
 
 const char* kSources = R"toml([pipeline]
@@ -108,8 +83,8 @@ max_out_of_orderness = "1h"
 // two batch sizes; every run must give `want`.
 void CheckRuns(const std::string& dir, const std::string& operators,
                const std::vector<std::string>& want) {
-  WriteFile(dir + "/p.toml", std::string(kSources) + operators +
-                                 "\n[[sink]]\ntype = \"csv\"\npath = \"out.csv\"\n");
+  WriteFile(dir + "/p.toml",
+            std::string(kSources) + operators + "\n[[sink]]\ntype = \"csv\"\npath = \"out.csv\"\n");
   REQUIRE(!want.empty());
   for (const char* args : {"--parallelism 1", "--parallelism 2 --batch-size 7",
                            "--parallelism 4 --batch-size 64", "--parallelism 2 --batch-size 1"}) {
@@ -194,7 +169,7 @@ join = "{}"
 right_prefix = "a_"
 )toml",
                           join),
-              Query(dir.file(""), fmt::format("SELECT {} FROM bids b {} auctions a ON {}", cols,
-                                              sql, on)));
+              Query(dir.file(""),
+                    fmt::format("SELECT {} FROM bids b {} auctions a ON {}", cols, sql, on)));
   }
 }

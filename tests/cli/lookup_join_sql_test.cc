@@ -51,39 +51,11 @@ void WriteInputs(const std::string& dir) {
 
 // Rows of `sql` over tables bids and side loaded from `dir` (an empty field is null).
 std::vector<std::string> Query(const std::string& dir, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
-  auto exec = [&](const std::string& s) {
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db, s.c_str(), nullptr, nullptr, &err);
-    INFO(s << ": " << (err ? err : ""));
-    REQUIRE(rc == SQLITE_OK);
-  };
-  exec("CREATE TABLE bids(auction INTEGER, bidder TEXT, price INTEGER, ts INTEGER)");
-  exec("CREATE TABLE side(key INTEGER, label TEXT)");
-  for (const char* table : {"bids", "side"}) {
-    const std::vector<std::string> lines = ReadLines(dir + "/" + table + ".csv");
-    exec("BEGIN");
-    for (size_t i = 1; i < lines.size(); ++i) {
-      std::string values;
-      size_t start = 0;
-      for (size_t end = 0; end != std::string::npos; start = end + 1) {
-        end = lines[i].find(',', start);
-        std::string v = lines[i].substr(start, end == std::string::npos ? end : end - start);
-        if (!values.empty()) values += ',';
-        if (v.empty()) {
-          values += "NULL";
-        } else {
-          values += std::isdigit(static_cast<unsigned char>(v[0])) ? v : "'" + v + "'";
-        }
-      }
-      exec(fmt::format("INSERT INTO {} VALUES ({})", table, values));
-    }
-    exec("COMMIT");
-  }
-  std::vector<std::string> rows = sluice::testing::SortedQueryRows(db, sql);
-  sqlite3_close(db);
-  return rows;
+  return sluice::testing::QueryCsvTables(
+      dir,
+      {{"bids", "auction INTEGER, bidder TEXT, price INTEGER, ts INTEGER"},
+       {"side", "key INTEGER, label TEXT"}},
+      sql);
 }
 
 const char* kPipeline = R"toml([pipeline]

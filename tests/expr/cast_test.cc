@@ -8,14 +8,6 @@ using namespace sluice::testing;
 
 // OneRow(): i=7, j=-3, d=2.5, e=-0.5, s="Abc", t="abd", b=true, c=false, ts=1000 (ms).
 
-namespace {
-std::string Str(const std::string& text) {
-  Value v = Eval1(text);
-  return v.null ? "NULL" : v.s;
-}
-bool IsNull(const std::string& text) { return Eval1(text).null; }
-}  // namespace
-
 TEST_CASE("cast to int64: truncation toward zero, out of range and parse failures are null") {
   CHECK(TypeOf("cast(d as int64)") == Type::kInt64);
   CHECK(Eval1("cast(d as int64)").i == 2);

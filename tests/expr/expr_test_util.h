@@ -68,6 +68,12 @@ inline std::vector<Value> EvalRows(const std::string& text, const Batch& batch,
 
 // The value of `text` over OneRow().
 inline Value Eval1(const std::string& text) { return EvalRows(text, OneRow())[0]; }
+// Eval1 of a string expression, "NULL" for null.
+inline std::string Str(const std::string& text) {
+  Value v = Eval1(text);
+  return v.null ? "NULL" : v.s;
+}
+inline bool IsNull(const std::string& text) { return Eval1(text).null; }
 
 // The error message of compiling `text`, or "OK" when it compiles.
 inline std::string CompileError(const std::string& text, const Schema& schema = TestSchema()) {

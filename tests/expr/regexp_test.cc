@@ -6,13 +6,6 @@ using namespace sluice::testing;
 
 // OneRow(): i=7, j=-3, d=2.5, e=-0.5, s="Abc", t="abd", b=true, c=false, ts=1000.
 
-namespace {
-std::string Str(const std::string& text) {
-  Value v = Eval1(text);
-  return v.null ? "NULL" : v.s;
-}
-}  // namespace
-
 TEST_CASE("regexp_like matches anywhere in the string unless anchored") {
   CHECK(Eval1("regexp_like(s, 'b')").i == 1);
   CHECK(Eval1("regexp_like(s, '^b')").i == 0);

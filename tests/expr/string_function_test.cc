@@ -7,13 +7,6 @@ using namespace sluice::testing;
 
 // OneRow(): i=7, j=-3, d=2.5, e=-0.5, s="Abc", t="abd", b=true, c=false, ts=1000.
 
-namespace {
-std::string Str(const std::string& text) {
-  Value v = Eval1(text);
-  return v.null ? "NULL" : v.s;
-}
-}  // namespace
-
 TEST_CASE("concat and || join strings; a null argument makes the result null") {
   CHECK(Str("concat(s, '-', t)") == "Abc-abd");
   CHECK(Str("s || '-' || t") == "Abc-abd");

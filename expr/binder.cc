@@ -145,9 +145,15 @@ class Binder {
     return Bound{is_const ? Fold(std::move(n)) : std::move(n), false};
   }
 
+  // Recursion runs through Bind and BindBinary only, so both keep small stack frames: a chain of
+  // 1,000 operators must bind within the stack under AddressSanitizer too.
   Result<Bound> BindBinary(const Ast& a) {
     SLUICE_ASSIGN_OR_RETURN(Bound l, Bind(*a.args[0]));
     SLUICE_ASSIGN_OR_RETURN(Bound r, Bind(*a.args[1]));
+    return CombineBinary(a, std::move(l), std::move(r));
+  }
+
+  [[gnu::noinline]] Result<Bound> CombineBinary(const Ast& a, Bound l, Bound r) {
     const std::string& op = a.text;
     if (op == "and" || op == "or") return BindLogic(a, std::move(l), std::move(r));
 

@@ -610,6 +610,7 @@ Status GraphPlanner::PlanKeyedStage(size_t j) {
   SLUICE_RETURN_IF_ERROR(
       CheckFeedsStage(*keyed.key_by, OpName(*keyed.key_by, from.index), keyed.stream));
   const StreamPlan& in = plan_.streams[keyed.stream];
+  const TimeUnit unit = in.time_unit;  // `in` does not outlive Append below
   KeyedStagePlan stage;
   Schema schema = in.schema;
   std::vector<std::unique_ptr<Transform>> hidden;
@@ -625,7 +626,7 @@ Status GraphPlanner::PlanKeyedStage(size_t j) {
   const bool updates = op.kind == OpKind::kAggregate || op.kind == OpKind::kDeduplicate ||
                        op.kind == OpKind::kTopN || op.allowed_lateness > 0;
   out_[j].stream =
-      AddStage(std::move(stage), name, op_readers_[j], in.time_unit, updates ? name : "");
+      AddStage(std::move(stage), name, op_readers_[j], unit, updates ? name : "");
   return Status::OK();
 }
 

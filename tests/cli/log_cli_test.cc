@@ -117,7 +117,7 @@ std::vector<long> ReadAmounts(const ScratchDir& dir, const std::string& log = "l
   std::vector<long> amounts;
   const std::string key = "\"amount\":";
   for (size_t at = o.output.find(key); at != std::string::npos; at = o.output.find(key, at + 1)) {
-    amounts.push_back(std::stol(o.output.substr(at + key.size())));
+    amounts.push_back(std::stol(o.output.substr(at + key.size(), 24)));  // not the whole rest
   }
   return amounts;
 }

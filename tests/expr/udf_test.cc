@@ -4,27 +4,15 @@
 
 #include "expr_test_util.h"
 #include "sluice/scalar_function.h"
+#include "count_char_udf.h"
 
 using namespace sluice;
+using sluice::testing::RegisterCountChar;
 using namespace sluice::testing;
 
 // OneRow(): i=7, j=-3, d=2.5, e=-0.5, s="Abc", t="abd", b=true, c=false, ts=1000 (ms).
 
 namespace {
-
-// The documentation's example: how many times the first byte of c occurs in s, row by row.
-void RegisterCountChar() {
-  static const Status once = RegisterScalarFunction(
-      ScalarFunction{"count_char",
-                     {Type::kString, Type::kString},
-                     Type::kInt64,
-                     [](const ScalarArgs& args, size_t row, ScalarResult* out) {
-                       const std::string_view s = args.str(0, row), c = args.str(1, row);
-                       out->set_i64(row, c.empty() ? 0 : std::count(s.begin(), s.end(), c[0]));
-                     },
-                     nullptr});
-  REQUIRE_MESSAGE(once.ok(), once.ToString());
-}
 
 // Vectorized: x * k over the whole batch; the result starts null where an argument is null.
 void RegisterScale() {

@@ -11,25 +11,10 @@
 #include "sluice/collector.h"
 #include "sluice/pipeline_builder.h"
 #include "sluice/scalar_function.h"
+#include "../expr/count_char_udf.h"
 
 using namespace sluice;
-
-namespace {
-
-void RegisterCountChar() {
-  static const Status once = RegisterScalarFunction(
-      ScalarFunction{"count_char",
-                     {Type::kString, Type::kString},
-                     Type::kInt64,
-                     [](const ScalarArgs& args, size_t row, ScalarResult* out) {
-                       const std::string_view s = args.str(0, row), c = args.str(1, row);
-                       out->set_i64(row, c.empty() ? 0 : std::count(s.begin(), s.end(), c[0]));
-                     },
-                     nullptr});
-  REQUIRE_MESSAGE(once.ok(), once.ToString());
-}
-
-}  // namespace
+using sluice::testing::RegisterCountChar;
 
 TEST_CASE("expression functions in a TOML pipeline agree with C++ lambdas") {
   RegisterCountChar();

@@ -78,11 +78,12 @@ GraphCase RandomGraphCase(std::mt19937_64& rng, RefWindow kind) {
   return c;
 }
 
-PipelineBuilder Builder(const GraphCase& c, const std::string& a, const std::string& b,
-                        const std::string& branch, uint32_t p, uint32_t batch) {
+// A pipeline `name` reading csv files a and b (key,ts,v) as sources "a" and "b", with c's bounds.
+PipelineBuilder TwoSources(const std::string& name, const GraphCase& c, const std::string& a,
+                           const std::string& b, uint32_t p, uint32_t batch) {
   const PipelineBuilder::SchemaList schema = {
       {"key", "string"}, {"ts", "timestamp_us"}, {"v", "int64"}};
-  PipelineBuilder g("graph");
+  PipelineBuilder g(name);
   g.parallelism(p)
       .batch_size(batch)
       .csv_source(a, schema)
@@ -90,8 +91,14 @@ PipelineBuilder Builder(const GraphCase& c, const std::string& a, const std::str
       .as("a")
       .csv_source(b, schema)
       .event_time("ts", FormatDuration(c.bounds[1]))
-      .as("b")
-      .from("b")
+      .as("b");
+  return g;
+}
+
+PipelineBuilder Builder(const GraphCase& c, const std::string& a, const std::string& b,
+                        const std::string& branch, uint32_t p, uint32_t batch) {
+  PipelineBuilder g = TwoSources("graph", c, a, b, p, batch);
+  g.from("b")
       .filter("key != 'k1'")
       .as("b_kept")
       .union_of({"a", "b_kept"})
@@ -156,22 +163,11 @@ void CheckOwnWatermarkCase(const GraphCase& c, const std::string& label) {
   }
   RefResult ref = RunReference(alone, c.config);
   std::sort(ref.rows.begin(), ref.rows.end());
-  const PipelineBuilder::SchemaList schema = {
-      {"key", "string"}, {"ts", "timestamp_us"}, {"v", "int64"}};
   for (auto [p, batch] : {std::pair<uint32_t, uint32_t>{1, 4096}, {2, 1}, {3, 7}, {4, 64}}) {
     const std::string branch = dir.file(fmt::format("b-{}-{}.csv", p, batch));
     auto out = std::make_shared<Collector>();
-    PipelineBuilder g("own-watermark");
-    g.parallelism(p)
-        .batch_size(batch)
-        .csv_source(a, schema)
-        .event_time("ts", FormatDuration(c.bounds[0]))
-        .as("a")
-        .csv_source(b, schema)
-        .event_time("ts", FormatDuration(c.bounds[1]))
-        .as("b")
-        .from("a")
-        .key_by({"key"});
+    PipelineBuilder g = TwoSources("own-watermark", c, a, b, p, batch);
+    g.from("a").key_by({"key"});
     AddReferenceWindow(g, c.config, kAggregates);
     g.as("wa").from("b").csv_sink(branch).from("wa").collect(out);
     std::unique_ptr<Pipeline> pipeline;

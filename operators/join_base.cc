@@ -9,7 +9,9 @@ namespace sluice {
 
 std::string JoinFingerprint(const JoinDef& def, const Schema& left, const Schema& right) {
   std::string out;
-  if (def.kind == OpKind::kIntervalJoin) {
+  if (def.kind == OpKind::kJoin) {
+    out = fmt::format("join inner left_ttl={} right_ttl={}", def.ttl[0], def.ttl[1]);
+  } else if (def.kind == OpKind::kIntervalJoin) {
     static constexpr const char* kTypes[] = {"inner", "left", "right", "full"};
     out = fmt::format("interval_join {} lower={} upper={}", kTypes[static_cast<int>(def.type)],
                       def.lower, def.upper);

@@ -155,12 +155,13 @@ Status JoinBase::Drive(const TwoInputs& in, Row&& row, Advance&& advance) {
   return Status::OK();
 }
 
-// The three join operators (window_join.cc, session_join.cc, interval_join.cc).
+// The join operators: window_join.cc, session_join.cc, and buffered_join.cc (interval joins and
+// regular joins).
 std::unique_ptr<KeyedOperator> MakeWindowJoin(const JoinDef& def, const Schema& left,
                                               const Schema& right, Schema output);
 std::unique_ptr<KeyedOperator> MakeSessionJoin(const JoinDef& def, const Schema& left,
                                                const Schema& right, Schema output);
-std::unique_ptr<KeyedOperator> MakeIntervalJoin(const JoinDef& def, const Schema& left,
+std::unique_ptr<KeyedOperator> MakeBufferedJoin(const JoinDef& def, const Schema& left,
                                                 const Schema& right, Schema output);
 
 }  // namespace sluice

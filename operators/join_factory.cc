@@ -32,6 +32,15 @@ Status CheckKeys(const JoinDef& def, const Schema& left, const Schema& right) {
 
 Status CheckDef(const JoinDef& def) {
   auto too_long = [](int64_t d) { return d > kMaxDuration || d < -kMaxDuration; };
+  if (def.kind == OpKind::kJoin) {
+    if (def.type != JoinType::kInner) return Status::InvalidArgument("a regular join is inner");
+    for (int64_t ttl : def.ttl) {
+      if (ttl < 0 || too_long(ttl)) {
+        return Status::InvalidArgument("a join's state ttl must be >= 0 and at most 10,000 years");
+      }
+    }
+    return Status::OK();
+  }
   if (def.kind == OpKind::kIntervalJoin) {
     if (def.lower > def.upper) {
       return Status::InvalidArgument(fmt::format(
@@ -73,7 +82,9 @@ Result<std::unique_ptr<KeyedOperator>> MakeJoinOperator(const JoinDef& def, cons
   SLUICE_ASSIGN_OR_RETURN(Schema output, JoinOutputSchema(def, left, right));
   JoinDef d = def;
   if (d.kind == OpKind::kWindowJoin && d.window == WindowKind::kTumbling) d.slide = d.size;
-  if (d.kind == OpKind::kIntervalJoin) return MakeIntervalJoin(d, left, right, std::move(output));
+  if (d.kind == OpKind::kIntervalJoin || d.kind == OpKind::kJoin) {
+    return MakeBufferedJoin(d, left, right, std::move(output));
+  }
   if (d.window == WindowKind::kSession) return MakeSessionJoin(d, left, right, std::move(output));
   return MakeWindowJoin(d, left, right, std::move(output));
 }

@@ -1,4 +1,4 @@
-// Joins: two-input keyed operators (a window join and an interval join), one instance per lane.
+// Joins: two-input keyed operators (window, interval and regular joins), one instance per lane.
 // Like every KeyedOperator, an instance is used by one thread at a time; it sees its lane's rows
 // of both inputs for each source batch (KeyedOperator::ProcessTwo), with keys, key_hash, ts and
 // wm set on both input batches: both inputs' keys are encoded from their key columns
@@ -20,7 +20,8 @@
 //   window join   every window it belongs to has end - 1 <= wm (as for windows;
 //                 docs/semantics.md); session: it touches no open session of its key (over both
 //                 inputs) and its own [t, t + gap) has end - 1 <= wm;
-//   interval join ts <= wm.
+//   interval join ts <= wm;
+//   regular join  never (a row always meets the state of its key as it stands).
 // Null keys: a row with a null key field joins nothing (it is not late for that reason; an
 // outer join emits it unmatched when its time is up).
 //
@@ -35,6 +36,12 @@
 //     W >= left.ts + upper, a right row once W >= right.ts - lower; at that moment an outer join
 //     emits it if it never matched (left/full: left rows; right/full: right rows), with
 //     ts = max(own ts, the instant above).
+//   regular join (inner): a pair of every left and right row of the same key, emitted when the
+//     second of the two arrives, provided the first is still in the state then;
+//     ts = max(left.ts, right.ts). A row stays in the state until the watermark rises above
+//     both the wm it arrived with and ts + its side's ttl (never when that ttl is 0): rows
+//     arriving with equal wm always meet, so which pairs are emitted does not depend on which
+//     of two equal-wm rows comes first.
 // Every output row's wm is the wm in force when it was emitted.
 #pragma once
 
@@ -46,8 +53,8 @@
 namespace sluice {
 
 struct JoinDef {
-  OpKind kind = OpKind::kWindowJoin;  // kWindowJoin or kIntervalJoin
-  JoinType type = JoinType::kInner;   // kInner for window joins
+  OpKind kind = OpKind::kWindowJoin;  // kWindowJoin, kIntervalJoin or kJoin
+  JoinType type = JoinType::kInner;   // kInner for window joins and regular joins
   // window join
   WindowKind window = WindowKind::kTumbling;
   int64_t size = 0;   // tumbling, sliding (us)
@@ -57,6 +64,9 @@ struct JoinDef {
   // interval join (us; lower <= upper)
   int64_t lower = 0;
   int64_t upper = 0;
+  // regular join: how long each side's rows stay in the state (us of event time, >= 0; 0 = the
+  // whole run), indexed by JoinSide
+  int64_t ttl[2] = {0, 0};
   std::vector<int> left_key;   // key columns of the left input
   std::vector<int> right_key;  // of the right input; same types pairwise
   std::string left_prefix;

@@ -81,6 +81,11 @@ std::string DescribeIntervalJoin(const OperatorSpec& op) {
          DescribeJoinKeys(op);
 }
 
+std::string DescribeJoin(const OperatorSpec& op) {
+  return fmt::format("join inner left_ttl={}us right_ttl={}us", op.left_ttl, op.right_ttl) +
+         DescribeJoinKeys(op);
+}
+
 std::string DescribeDeduplicate(const OperatorSpec& op) {
   return fmt::format("deduplicate keep={} state_ttl={}us",
                      DedupKeepNames()[static_cast<size_t>(op.keep_row)], op.state_ttl);
@@ -173,6 +178,16 @@ const std::vector<OperatorType>& OperatorTypes() {
        1,
        1,
        DescribeLookupJoin},
+      {"join",
+       OpKind::kJoin,
+       "a join",
+       {"key", "left_key", "right_key", "left_prefix", "right_prefix", "state_ttl", "left_ttl",
+        "right_ttl"},
+       {},
+       {},
+       2,
+       2,
+       DescribeJoin},
   };
   return types;
 }

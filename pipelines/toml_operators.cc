@@ -322,6 +322,26 @@ Status ReadIntervalJoin(const TomlReader& r, const Table& t, const OperatorType&
   return Status::OK();
 }
 
+// A regular join: `inputs = [left, right]`, the keys and prefixes, and the state time-to-live:
+// `state_ttl` for both sides, `left_ttl` / `right_ttl` for one (overriding `state_ttl`). Regular
+// joins are inner: `join` is refused with a pointer to interval joins.
+Status ReadJoin(const TomlReader& r, const Table& t, const OperatorType& type,
+                const std::string& kind, OperatorSpec* op) {
+  if (t.table->get("join") != nullptr) {
+    return r.Error(KeyPosition(t, "join"),
+                   fmt::format("'join' does not apply to {}: regular joins are inner (an "
+                               "interval_join can be left, right or full)",
+                               t.what));
+  }
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  SLUICE_RETURN_IF_ERROR(ReadJoinKeys(r, t, op));
+  int64_t ttl = 0;
+  SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "state_ttl", &ttl, false, false));
+  op->left_ttl = op->right_ttl = ttl;
+  SLUICE_RETURN_IF_ERROR(r.GetDuration(t, "left_ttl", &op->left_ttl, false, false));
+  return r.GetDuration(t, "right_ttl", &op->right_ttl, false, false);
+}
+
 // A deduplicate: `keep` ("first" or "last") and `state_ttl`.
 Status ReadDeduplicate(const TomlReader& r, const Table& t, const OperatorType& type,
                        const std::string& kind, OperatorSpec* op) {
@@ -406,7 +426,7 @@ constexpr OperatorReader kReaders[] = {
     {OpKind::kAggregate, ReadAggregate},   {OpKind::kUnion, ReadUnion},
     {OpKind::kWindowJoin, ReadWindowJoin}, {OpKind::kIntervalJoin, ReadIntervalJoin},
     {OpKind::kDeduplicate, ReadDeduplicate}, {OpKind::kTopN, ReadTopN},
-    {OpKind::kLookupJoin, ReadLookupJoin},
+    {OpKind::kLookupJoin, ReadLookupJoin}, {OpKind::kJoin, ReadJoin},
 };
 static_assert(CoversOperatorKinds(kReaders), "one reader per OpKind, in OpKind order");
 

@@ -171,6 +171,7 @@ void TakeLate(const KeyedStagePlan& stage, Batch* result, std::vector<LateRows>*
 std::string_view KeyedStageName(const KeyedStagePlan& stage) {
   if (stage.join) {
     if (stage.join_def.kind == OpKind::kIntervalJoin) return "interval join";
+    if (stage.join_def.kind == OpKind::kJoin) return "regular join";
     switch (stage.join_def.window) {
       case WindowKind::kTumbling:
         return "tumbling window join";

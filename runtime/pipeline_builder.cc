@@ -312,7 +312,9 @@ PipelineBuilder& PipelineBuilder::union_of(std::vector<std::string> inputs) {
 OperatorSpec PipelineBuilder::Join(OpKind kind, std::vector<std::string> inputs,
                                    std::vector<std::string> left_key,
                                    std::vector<std::string> right_key) {
-  const char* what = kind == OpKind::kWindowJoin ? "a window join" : "an interval join";
+  const char* what = kind == OpKind::kWindowJoin     ? "a window join"
+                     : kind == OpKind::kIntervalJoin ? "an interval join"
+                                                     : "a join";
   if (inputs.size() != 2) {
     Fail(fmt::format("{} reads exactly 2 inputs (left, right), given {}", what, inputs.size()));
   } else if (left_key.empty() || left_key.size() != right_key.size()) {
@@ -394,6 +396,17 @@ PipelineBuilder& PipelineBuilder::interval_join(std::vector<std::string> inputs,
   return AddOperator(std::move(op));
 }
 
+PipelineBuilder& PipelineBuilder::join(std::vector<std::string> inputs,
+                                       std::vector<std::string> left_key,
+                                       std::vector<std::string> right_key, std::string left_ttl,
+                                       std::string right_ttl) {
+  OperatorSpec op =
+      Join(OpKind::kJoin, std::move(inputs), std::move(left_key), std::move(right_key));
+  if (!left_ttl.empty()) op.left_ttl = Duration(left_ttl, "join left_ttl");
+  if (!right_ttl.empty()) op.right_ttl = Duration(right_ttl, "join right_ttl");
+  return AddOperator(std::move(op));
+}
+
 PipelineBuilder& PipelineBuilder::lookup_join(std::string path, const SchemaList& schema,
                                               std::vector<std::string> key,
                                               std::vector<std::string> table_key, JoinType type,
@@ -432,7 +445,7 @@ PipelineBuilder& PipelineBuilder::join_prefixes(std::string left, std::string ri
     spec_.operators.back().right_prefix = std::move(right);
     return *this;
   }
-  if (kind != OpKind::kWindowJoin && kind != OpKind::kIntervalJoin) {
+  if (kind != OpKind::kWindowJoin && kind != OpKind::kIntervalJoin && kind != OpKind::kJoin) {
     Fail("join_prefixes() must follow a join");
     return *this;
   }

@@ -179,7 +179,7 @@ class GraphPlanner {
   Status PlanKeyBy(size_t j);
   Status PlanKeyedStage(size_t j);  // window, aggregate
   Status PlanUnion(size_t j);
-  Status PlanJoinStage(size_t j);  // window_join, interval_join
+  Status PlanJoinStage(size_t j);  // window_join, interval_join, join
   Status PlanLookupJoin(size_t j);
   Status PlanSinks();
 
@@ -536,6 +536,7 @@ Status GraphPlanner::PlanOperator(size_t j) {
       {OpKind::kDeduplicate, &GraphPlanner::PlanKeyedStage},
       {OpKind::kTopN, &GraphPlanner::PlanKeyedStage},
       {OpKind::kLookupJoin, &GraphPlanner::PlanLookupJoin},
+      {OpKind::kJoin, &GraphPlanner::PlanJoinStage},
   };
   static_assert(CoversOperatorKinds(kPlanners), "one planning step per OpKind, in OpKind order");
   const size_t kind = static_cast<size_t>(spec_.operators[j].kind);

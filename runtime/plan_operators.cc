@@ -493,6 +493,15 @@ Status PlanJoin(const OperatorSpec& op, size_t index, const StreamPlan& left,
     }
     SLUICE_RETURN_IF_ERROR(
         PlanWindowShape(op, name, &def.window, &def.size, &def.slide, &def.gap));
+  } else if (op.kind == OpKind::kJoin) {
+    if (op.join_type != JoinType::kInner) {
+      return Error(op.loc, name + ": a regular join is an inner join");
+    }
+    if (op.left_ttl < 0 || op.right_ttl < 0) {
+      return Error(op.loc, name + ": a join's state ttl must be >= 0");
+    }
+    def.ttl[0] = op.left_ttl;
+    def.ttl[1] = op.right_ttl;
   } else {
     def.type = op.join_type;
     if (op.lower > op.upper) {

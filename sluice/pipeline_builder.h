@@ -137,6 +137,12 @@ class PipelineBuilder {
   PipelineBuilder& interval_join(std::vector<std::string> inputs, std::vector<std::string> left_key,
                                  std::vector<std::string> right_key, std::string lower,
                                  std::string upper, JoinType type = JoinType::kInner);
+  // Regular (unbounded) inner join: a pair for every left and right row of a key, emitted when
+  // the second arrives. Each side's rows stay in the state for its ttl of event time (durations
+  // such as "1h"; "" or "0s" = the whole run, so the state grows with the input).
+  PipelineBuilder& join(std::vector<std::string> inputs, std::vector<std::string> left_key,
+                        std::vector<std::string> right_key, std::string left_ttl = "",
+                        std::string right_ttl = "");
   // Prefixes for the field names of the last join's left and right rows in its output (for a
   // lookup join, `left` must be empty and `right` applies to the table's fields).
   PipelineBuilder& join_prefixes(std::string left, std::string right);

@@ -83,6 +83,8 @@ enum class OpKind {
   kDeduplicate,   // after a key_by: the first or last row per key, as a changelog
   kTopN,          // after a key_by: the n first rows per key by an order, as a changelog
   kLookupJoin,    // each row with the rows of a static table (a file) of equal key
+  kJoin,          // regular (unbounded) inner join: every pair of rows of two inputs with equal
+                  // keys, each side's rows kept for its state time-to-live
 };
 // Which row per key a deduplicate keeps, by event time (ties by arrival).
 enum class DedupKeep { kFirst, kLast };
@@ -152,6 +154,9 @@ struct OperatorSpec {
   JoinType join_type = JoinType::kInner;  // interval_join only; window joins are inner
   int64_t lower = 0;  // interval_join bounds (us, may be negative; lower <= upper)
   int64_t upper = 0;
+  // join: how long (us of event time) each side's rows stay in the state; 0 = the whole run.
+  int64_t left_ttl = 0;
+  int64_t right_ttl = 0;
   // Prepended to every field name of that input in the join's output (output names must be
   // unique).
   std::string left_prefix;

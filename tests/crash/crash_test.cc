@@ -93,14 +93,24 @@ const std::vector<Case> kCases = {
      "aggregates = [\"count() as pairs\", \"sum(l_amount) as total\", "
      "\"count_distinct(l_user) as users\"]\n\n",
      20},
-    // A changelog: each user's three costliest clicks with their ranks (csv: every change; the
-    // projection: the rows applied, one per user and rank), keys forgotten after 30 s.
-    {"top-n", "", false, "", false,
-     "[source]\ntype = \"log\"\npath = \"{log}\"\n"
+    // A regular join of each click with the same user's costly clicks on the same page (the
+    // csv's, rows kept for 1 s of event time), then a changelog: each user's three costliest
+    // pairs with their ranks (csv: every change; the projection: the rows applied, one per user
+    // and rank), keys forgotten after 30 s.
+    {"join-top-n", "", false, "", false,
+     "[[source]]\nname = \"log\"\ntype = \"log\"\npath = \"{log}\"\n"
      "schema = { user = \"string\", page = \"string\", ts = \"timestamp_ms\", amount = "
      "\"double\" }\nevent_time = \"ts\"\nmax_out_of_orderness = \"2s\"\n\n"
-     "[[operator]]\ntype = \"key_by\"\nfields = [\"user\"]\n\n"
-     "[[operator]]\ntype = \"top_n\"\nn = 3\norder_by = [\"amount desc\", \"ts\"]\n"
+     "[[source]]\nname = \"csv\"\ntype = \"csv\"\npath = \"{csv}\"\n"
+     "schema = { user = \"string\", page = \"string\", ts = \"timestamp_ms\", amount = "
+     "\"double\" }\nevent_time = \"ts\"\nmax_out_of_orderness = \"1s\"\n\n"
+     "[[operator]]\nname = \"costly\"\ninput = \"csv\"\ntype = \"filter\"\n"
+     "where = \"amount > 80\"\n\n"
+     "[[operator]]\ntype = \"join\"\ninputs = [\"log\", \"costly\"]\n"
+     "key = [\"user\", \"page\"]\nstate_ttl = \"1s\"\n"
+     "left_prefix = \"l_\"\nright_prefix = \"r_\"\n\n"
+     "[[operator]]\ntype = \"key_by\"\nfields = [\"l_user\"]\n\n"
+     "[[operator]]\ntype = \"top_n\"\nn = 3\norder_by = [\"r_amount desc\", \"l_ts\", \"r_ts\"]\n"
      "rank_field = \"rank\"\nstate_ttl = \"30s\"\n\n",
      0, false},
 };

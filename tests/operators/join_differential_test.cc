@@ -20,7 +20,8 @@ std::string Describe(const JoinDef& def, uint64_t seed, int64_t bound) {
          std::to_string(static_cast<int>(def.window)) + " size " + std::to_string(def.size) +
          " slide " + std::to_string(def.slide) + " gap " + std::to_string(def.gap) + " type " +
          std::to_string(static_cast<int>(def.type)) + " lower " + std::to_string(def.lower) +
-         " upper " + std::to_string(def.upper) + " keys " + std::to_string(def.left_key.size()) +
+         " upper " + std::to_string(def.upper) + " ttl " + std::to_string(def.ttl[0]) + "/" +
+         std::to_string(def.ttl[1]) + " keys " + std::to_string(def.left_key.size()) +
          " bound " + std::to_string(bound);
 }
 
@@ -79,4 +80,8 @@ TEST_CASE("join differential: right interval join equals the reference") {
 
 TEST_CASE("join differential: full interval join equals the reference") {
   Check(Kind::kInterval, JoinType::kFull, 6001, 60);
+}
+
+TEST_CASE("join differential: regular join with state ttl equals the reference") {
+  Check(Kind::kRegular, JoinType::kInner, 7001, 100);
 }

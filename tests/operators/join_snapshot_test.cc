@@ -21,7 +21,8 @@ std::vector<JoinDef> Defs() {
       WindowJoinDef(WindowKind::kTumbling, 10, 0, 0), WindowJoinDef(WindowKind::kSliding, 10, 4, 0),
       WindowJoinDef(WindowKind::kSession, 0, 0, 5),   IntervalJoinDef(JoinType::kInner, -5, 5),
       IntervalJoinDef(JoinType::kLeft, -3, 8),        IntervalJoinDef(JoinType::kRight, 2, 10),
-      IntervalJoinDef(JoinType::kFull, -10, -2),
+      IntervalJoinDef(JoinType::kFull, -10, -2),      RegularJoinDef(0, 0),
+      RegularJoinDef(6, 0),                           RegularJoinDef(3, 12),
   };
   for (size_t i = 0; i < defs.size(); ++i) SetKeys(i % 2 == 1, &defs[i]);
   return defs;
@@ -88,11 +89,12 @@ TEST_CASE("join snapshot: other joins, newer versions and truncated snapshots ar
       const Status s = MakeJoin(defs[e])->Restore(snaps[d]);
       CHECK(s.IsCorruption());
     }
-    // The same kind with another bound, window or key.
+    // The same kind with another bound, window, ttl or key.
     JoinDef other = defs[d];
     other.upper += 1;
     other.size += 1;
     other.gap += 1;
+    other.ttl[1] += 1;
     CHECK(MakeJoin(other)->Restore(snaps[d]).IsCorruption());
     other = defs[d];
     SetKeys(other.left_key.size() == 1, &other);

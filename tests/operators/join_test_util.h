@@ -63,9 +63,24 @@ inline JoinDef IntervalJoinDef(JoinType type, int64_t lower, int64_t upper) {
   return def;
 }
 
+inline JoinDef RegularJoinDef(int64_t left_ttl, int64_t right_ttl) {
+  JoinDef def;
+  def.kind = OpKind::kJoin;
+  def.ttl[0] = left_ttl;
+  def.ttl[1] = right_ttl;
+  def.left_prefix = "l_";
+  def.right_prefix = "r_";
+  SetKeys(false, &def);
+  return def;
+}
+
 inline reference::JoinSpec SpecOf(const JoinDef& def) {
   reference::JoinSpec s;
-  if (def.kind == OpKind::kIntervalJoin) {
+  s.ttl[0] = def.ttl[0];
+  s.ttl[1] = def.ttl[1];
+  if (def.kind == OpKind::kJoin) {
+    s.kind = reference::JoinSpec::kRegular;
+  } else if (def.kind == OpKind::kIntervalJoin) {
     s.kind = reference::JoinSpec::kInterval;
   } else {
     s.kind = def.window == WindowKind::kTumbling  ? reference::JoinSpec::kTumbling
@@ -352,13 +367,17 @@ inline T Pick(std::mt19937_64& rng, const std::vector<T>& options) {
 }
 
 // The operator a random case draws.
-enum class Kind { kTumbling, kSliding, kSession, kInterval };
+enum class Kind { kTumbling, kSliding, kSession, kInterval, kRegular };
 
 // A random join of `kind` (interval joins of `type`) with small windows and bounds, so rows
 // often fall on their exact edges; keyed by k or (g, k), in a random time unit.
 inline JoinDef RandomDef(std::mt19937_64& rng, Kind kind, JoinType type) {
   JoinDef def;
-  if (kind == Kind::kInterval) {
+  if (kind == Kind::kRegular) {
+    auto ttl = [&] { return Pick<int64_t>(rng, {0, 0, 1, 5, 20, 100}); };
+    const int64_t left = ttl();
+    def = RegularJoinDef(left, Uniform(rng, 0, 2) == 0 ? left : ttl());
+  } else if (kind == Kind::kInterval) {
     const int64_t a = Uniform(rng, -20, 20);
     const int64_t b = Uniform(rng, 0, 3) == 0 ? a : Uniform(rng, -20, 20);
     def = IntervalJoinDef(type, std::min(a, b), std::max(a, b));

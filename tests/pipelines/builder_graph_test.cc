@@ -142,6 +142,8 @@ TEST_CASE("builder: unions, window joins of every kind and outer interval joins 
       "kind = \"session\"\ngap = \"1m\"\nkey = [\"ts\"]\n"
       "[[operator]]\ntype = \"interval_join\"\ninputs = [\"t\", \"s\"]\nkey = [\"auction\"]\n"
       "lower = \"-5s\"\nupper = \"5s\"\njoin = \"full\"\n"
+      "[[operator]]\ntype = \"join\"\ninputs = [\"bids\", \"auctions\"]\n"
+      "left_key = [\"auction\"]\nright_key = [\"id\"]\nleft_ttl = \"1h\"\nright_prefix = \"a_\"\n"
       "[[operator]]\ninput = \"both\"\ntype = \"map\"\nkeep = [\"price\"]\n"
       "[sink]\ntype = \"null\"\n";
   auto from_file = LoadPipelineString(toml, "u.toml");
@@ -156,6 +158,8 @@ TEST_CASE("builder: unions, window joins of every kind and outer interval joins 
       .session_join({"bids", "auctions"}, {"ts"}, {"ts"}, "1m")
       .as("s")
       .interval_join({"t", "s"}, {"auction"}, {"auction"}, "-5s", "5s", JoinType::kFull)
+      .join({"bids", "auctions"}, {"auction"}, {"id"}, "1h")
+      .join_prefixes("", "a_")
       .from(std::string("both"))
       .keep({"price"})
       .null_sink();

@@ -200,10 +200,10 @@ TEST_CASE("generator and log source errors") {
 TEST_CASE("[[operator]] type errors") {
   CHECK(ErrorOf(Edit("type = \"window\"", "type = \"windw\"")) ==
         "clicks.toml:22:8: unknown operator type 'windw' (expected filter, map, key_by, window, "
-        "aggregate, union, window_join, interval_join, deduplicate, top_n, lookup_join)");
+        "aggregate, union, window_join, interval_join, deduplicate, top_n, lookup_join, join)");
   CHECK(ErrorOf(Edit("type = \"filter\"\n", "")) ==
         "clicks.toml:13:1: [[operator]] #1 needs 'type' (one of filter, map, key_by, window, "
-        "aggregate, union, window_join, interval_join, deduplicate, top_n, lookup_join)");
+        "aggregate, union, window_join, interval_join, deduplicate, top_n, lookup_join, join)");
   CHECK(ErrorOf("[source]\ntype = \"generator\"\n[operator]\ntype = \"filter\"\n"
                 "[sink]\ntype = \"null\"\n") ==
         "clicks.toml:3:1: operators are written as [[operator]] tables, found a table");

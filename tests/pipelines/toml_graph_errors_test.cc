@@ -300,3 +300,24 @@ TEST_CASE("sink input errors") {
   CHECK(ErrorOf(Edit("input = \"per_seller\"", "mode = \"append\"")) ==
         "g.toml:50:1: unknown key 'mode' in [sink] of type \"csv\" (expected type, path)");
 }
+
+TEST_CASE("join (regular) errors") {
+  const std::string head =
+      "type = \"join\"\ninputs = [\"big_bids\", \"auctions\"]\nleft_key = [\"auction\"]\n"
+      "right_key = [\"id\"]\n";  // lines 27-30
+  CHECK(ErrorOf(Operator2(head)) == "");
+  CHECK(ErrorOf(Operator2(head + "state_ttl = \"1h\"\nright_ttl = \"0s\"\n")) == "");
+  CHECK(ErrorOf(Operator2(head + "join = \"left\"\n")) ==
+        "g.toml:31:1: 'join' does not apply to [[operator]] #2 (join): regular joins are inner "
+        "(an interval_join can be left, right or full)");
+  CHECK(ErrorOf(Operator2(head + "left_ttl = \"soon\"\n")).find("g.toml:31:12: ") == 0);
+  CHECK(ErrorOf(Operator2(head + "state_ttl = 5\n")) ==
+        "g.toml:31:13: 'state_ttl' must be a duration string such as \"10s\" (units us, ms, s, m, "
+        "h), found integer 5");
+  CHECK(ErrorOf(Operator2(head + "lower = \"1s\"\n")) ==
+        "g.toml:31:1: unknown key 'lower' in [[operator]] #2 (join) (expected type, name, inputs, "
+        "key, left_key, right_key, left_prefix, right_prefix, state_ttl, left_ttl, right_ttl)");
+  CHECK(ErrorOf(Operator2("type = \"join\"\ninputs = [\"big_bids\", \"auctions\"]\n")) ==
+        "g.toml:26:1: [[operator]] #2 (join) needs 'key' (the key fields, named alike in both "
+        "inputs) or 'left_key' and 'right_key'");
+}

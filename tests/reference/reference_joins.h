@@ -26,6 +26,9 @@
 //     is a result alone at D = l.ts + upper (left) or r.ts - lower (right): ts = max(ts, D), wm =
 //     its own W if that reaches D, else the first watermark after it in the order above that
 //     reaches D.
+//   * Regular join (inner): nothing is late. A left and a right row with the same non-null key
+//     are a result, with ts = max(l.ts, r.ts) and wm = max(W_l, W_r), unless one of them, e,
+//     has the smaller W and the other's W reaches e.ts + ttl of e's side (a ttl of 0: never).
 #pragma once
 
 #include <algorithm>
@@ -47,10 +50,11 @@ struct JoinEvent {
 };
 
 struct JoinSpec {
-  enum Kind { kTumbling, kSliding, kSession, kInterval };
+  enum Kind { kTumbling, kSliding, kSession, kInterval, kRegular };
   Kind kind = kTumbling;
   int64_t size = 0, slide = 0, gap = 0;  // windows (slide == size for tumbling)
   int64_t lower = 0, upper = 0;          // interval
+  int64_t ttl[2] = {0, 0};               // regular: per side, 0 = rows stay for the whole run
   bool left_alone = false;               // left/full outer: unmatched left rows are results
   bool right_alone = false;              // right/full outer
 };
@@ -200,6 +204,22 @@ inline JoinResult RunJoinReference(const std::vector<JoinEvent>& events, int64_t
     }
     close_reached(final_w);
     close_reached(kPosInf);
+  } else if (spec.kind == JoinSpec::kRegular) {
+    // Whether row e is gone from the state when a row with watermark `later` arrives.
+    auto expired = [&](size_t e, int64_t later) {
+      const int64_t ttl = spec.ttl[events[e].side];
+      return w[e] < later && ttl != 0 && Reaches(later, events[e].ts + ttl);
+    };
+    for (size_t a = 0; a < n; ++a) {
+      if (events[a].side != 0 || !events[a].key) continue;
+      for (size_t b = 0; b < n; ++b) {
+        if (events[b].side != 1 || events[b].key != events[a].key) continue;
+        const int64_t wm = std::max(w[a], w[b]);
+        if (expired(a, wm) || expired(b, wm)) continue;
+        out.rows.push_back(
+            {events[a].id, events[b].id, 0, 0, std::max(events[a].ts, events[b].ts), wm});
+      }
+    }
   } else {
     for (size_t i = 0; i < n; ++i) late[i] = Reaches(w[i], events[i].ts);
     std::vector<bool> partnered(n, false);

@@ -1,10 +1,18 @@
-// Interval joins (inner, left, right, full outer): a left row l and a right row r of the same key
-// pair when l.ts + lower <= r.ts <= l.ts + upper. Each arriving row is matched against the
-// buffered rows of the other side of its key, then buffered itself until the watermark passes
-// the last time a partner could arrive: l.ts + upper for a left row, r.ts - lower for a right
-// row. Any partner arriving later is late, so no pair is lost, and a row leaving the state
-// unmatched is final (outer joins emit it then). A row that arrives already past that time is
-// matched and leaves at once.
+// Interval joins (inner, left, right, full outer) and regular joins (inner), the two joins that
+// buffer each row until it can meet no further partner.
+//
+// Interval join: a left row l and a right row r of the same key pair when
+// l.ts + lower <= r.ts <= l.ts + upper. Each arriving row is matched against the buffered rows of
+// the other side of its key, then buffered itself until the watermark passes the last time a
+// partner could arrive: l.ts + upper for a left row, r.ts - lower for a right row. Any partner
+// arriving later is late, so no pair is lost, and a row leaving the state unmatched is final
+// (outer joins emit it then). A row that arrives already past that time is matched and leaves at
+// once.
+//
+// Regular join: every pair of the same key, nothing late. A row departs at ts + its side's ttl
+// (never with ttl 0), but not before the watermark rises above the wm it arrived with, so that
+// rows of equal wm always meet (operators/join_operator.h); the departure is evicted before the
+// first row of a greater wm, as for interval joins.
 //
 // State: per key (KeyDictionary id) and side, a batch of buffered rows with one entry per row
 // (its time and arrival number, whether it matched) ordered by (time, arrival), so that a row
@@ -28,10 +36,11 @@
 namespace sluice {
 namespace {
 
-class IntervalJoin final : public JoinBase {
+class BufferedJoin final : public JoinBase {
  public:
-  IntervalJoin(const JoinDef& def, const Schema& left, const Schema& right, Schema output)
+  BufferedJoin(const JoinDef& def, const Schema& left, const Schema& right, Schema output)
       : JoinBase(def, left, right, std::move(output)),
+        regular_(def.kind == OpKind::kJoin),
         outer_{def.type == JoinType::kLeft || def.type == JoinType::kFull,
                def.type == JoinType::kRight || def.type == JoinType::kFull} {}
 
@@ -63,7 +72,7 @@ class IntervalJoin final : public JoinBase {
     if (arrival_ != 0 || seen_ != kMinTime || live_keys_ != 0 || null_.live != 0) {
       return Status::Internal("Restore needs a fresh operator");
     }
-    StateReader r(in, "interval join snapshot");
+    StateReader r(in, regular_ ? "join snapshot" : "interval join snapshot");
     uint64_t arrival = 0, late = 0;
     TimeUs seen = kMinTime;
     ReadPrologue(&r, kStateIntervalJoin, &arrival, &late, &seen);
@@ -124,15 +133,17 @@ class IntervalJoin final : public JoinBase {
     bool operator>(const Departure& o) const { return std::tie(at, seq) > std::tie(o.at, o.seq); }
   };
 
-  // The time after which no partner of a `side` row at t can arrive.
+  // The time after which no partner of a `side` row at t can arrive (interval join), or after
+  // which it leaves the state (regular join; kMaxTime = never).
   int64_t Departs(int side, int64_t t) const {
+    if (regular_) return def_.ttl[side] == 0 ? kMaxTime : t + def_.ttl[side];
     return side == kLeftSide ? t + def_.upper : t - def_.lower;
   }
 
   void Add(int side, const Batch& b, size_t r, Batch* out) {
     const TimeUs w = b.wm[r];
     const int64_t t = b.ts[r];
-    if (Reached(w, t)) {
+    if (!regular_ && Reached(w, t)) {
       Late(side, b, r, out);
       return;
     }
@@ -145,7 +156,8 @@ class IntervalJoin final : public JoinBase {
         matched = Match(side, b, r, &states_[id].side[1 - side], w, out);
       }
     }
-    const int64_t at = Departs(side, t);
+    int64_t at = Departs(side, t);
+    if (regular_ && at <= w) at = w == kMaxTime ? kMaxTime : w + 1;  // meets rows of equal wm
     if (Reached(w, at)) {
       if (outer_[side] && !matched) EmitAlone(side, b, r, std::max(t, at), w, out);
       return;
@@ -179,9 +191,12 @@ class IntervalJoin final : public JoinBase {
   // Emits the pairs of row r (of `side`) with the buffered rows of the other side; true if any.
   bool Match(int side, const Batch& b, size_t r, SideRows* other, TimeUs w, Batch* out) {
     const int64_t t = b.ts[r];
-    // The other side's times that pair with t.
-    const int64_t lo = side == kLeftSide ? t + def_.lower : t - def_.upper;
-    const int64_t hi = side == kLeftSide ? t + def_.upper : t - def_.lower;
+    // The other side's times that pair with t: all of them in a regular join.
+    int64_t lo = kMinTime, hi = kMaxTime;
+    if (!regular_) {
+      lo = side == kLeftSide ? t + def_.lower : t - def_.upper;
+      hi = side == kLeftSide ? t + def_.upper : t - def_.lower;
+    }
     bool matched = false;
     auto it = std::lower_bound(other->entries.begin(), other->entries.end(), lo,
                                [](const Entry& e, int64_t ts) { return e.ts < ts; });
@@ -299,6 +314,7 @@ class IntervalJoin final : public JoinBase {
     }
   }
 
+  const bool regular_;   // a regular join (else an interval join)
   const bool outer_[2];  // whether unmatched rows of each side are emitted
   KeyDictionary keys_;
   std::vector<KeyState> states_;  // by key id
@@ -309,9 +325,9 @@ class IntervalJoin final : public JoinBase {
 
 }  // namespace
 
-std::unique_ptr<KeyedOperator> MakeIntervalJoin(const JoinDef& def, const Schema& left,
+std::unique_ptr<KeyedOperator> MakeBufferedJoin(const JoinDef& def, const Schema& left,
                                                 const Schema& right, Schema output) {
-  return std::make_unique<IntervalJoin>(def, left, right, std::move(output));
+  return std::make_unique<BufferedJoin>(def, left, right, std::move(output));
 }
 
 }  // namespace sluice

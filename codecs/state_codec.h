@@ -200,9 +200,10 @@ enum StateTag : uint8_t {
   kStateRunningAggregate = 3,
   kStateWindowJoin = 4,    // tumbling and sliding window joins (operators/window_join.cc)
   kStateSessionJoin = 5,   // session window joins (operators/session_join.cc)
-  kStateIntervalJoin = 6,  // interval joins (operators/interval_join.cc)
+  kStateIntervalJoin = 6,  // interval and regular joins (operators/buffered_join.cc)
   kStateDeduplicate = 7,   // operators/deduplicate.cc
   kStateTopN = 8,          // operators/top_n.cc
+  kStateRowWindow = 9,     // aggregates over the last rows of a key (operators/row_window.cc)
   kStateCsvSource = 10,
   kStateJsonlSource = 11,
   kStateGeneratorSource = 12,

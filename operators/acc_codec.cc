@@ -155,6 +155,8 @@ std::string KeyedFingerprint(const KeyedStageDef& def, const Schema& input) {
   } else if (def.kind == OpKind::kDeduplicate) {
     out = fmt::format("deduplicate keep={} ttl={}", def.keep_last ? "last" : "first",
                       def.state_ttl);
+  } else if (def.kind == OpKind::kAggregate && def.rows > 0) {
+    out = fmt::format("rows={} every={}", def.rows, def.every);
   } else if (def.kind == OpKind::kAggregate) {
     out = "running";
   } else if (def.window == WindowKind::kSession) {

@@ -11,6 +11,7 @@
 #include "codecs/state_codec.h"
 #include "operators/join_operator.h"
 #include "operators/keyed_stage_base.h"
+#include "operators/stored_rows.h"
 
 namespace sluice {
 
@@ -24,23 +25,6 @@ constexpr uint32_t kJoinSnapshotVersion = 1;
 // inputs. Field names, prefixes and the output time unit are left out: they change only how
 // results are printed.
 std::string JoinFingerprint(const JoinDef& def, const Schema& left, const Schema& right);
-
-// Appends to `dst` the field values and ts of row r of `src` (same column types); not its wm or
-// key.
-void StoreRow(const Batch& src, size_t r, Batch* dst);
-
-// Encoding of a buffered row in join snapshots:
-//   row   := ts:signed value*       (one per field of the input schema)
-//   value := 0 (null) | 1 payload  (int64, timestamp, bool: signed; double: 8 bytes; string)
-void PutRow(StateWriter* w, const Batch& b, size_t r);
-// Reads a row written by PutRow into `dst` (columns of `schema`, and ts), failing *r on
-// malformed input (a bool other than 0/1, an event time outside kMinEventTime..kMaxEventTime).
-bool ReadRow(StateReader* r, const Schema& schema, Batch* dst);
-// The fewest bytes PutRow writes for `schema`.
-inline size_t MinRowBytes(const Schema& schema) { return 1 + schema.size(); }
-// rows := count row*
-void PutRows(StateWriter* w, const Batch& b, const std::vector<uint32_t>& rows);
-bool ReadRows(StateReader* r, const Schema& schema, Batch* dst, std::vector<uint32_t>* rows);
 
 // Thread-compatible (one lane's thread at a time), as every KeyedOperator.
 class JoinBase : public KeyedOperator {

@@ -14,6 +14,12 @@ Result<std::unique_ptr<KeyedOperator>> MakeKeyedOperator(const KeyedStageDef& de
     }
     return std::unique_ptr<KeyedOperator>(MakeTopN(def, input).release());
   }
+  if (def.kind == OpKind::kAggregate && def.rows > 0) {
+    if (def.every < 1 || def.every > def.rows) {
+      return Status::InvalidArgument("a row window needs 1 <= every <= rows");
+    }
+    return std::unique_ptr<KeyedOperator>(MakeRowWindow(def, input).release());
+  }
   if (def.kind == OpKind::kAggregate) {
     return std::unique_ptr<KeyedOperator>(MakeRunningAggregate(def, input).release());
   }

@@ -51,6 +51,10 @@ struct KeyedStageDef {
   int64_t top_n = 0;
   std::vector<std::pair<int, bool>> order;
   std::string rank_field;
+  // aggregate over the last `rows` rows of each key (0: over every row so far), emitted at every
+  // `every`-th row of the key (1 <= every <= rows).
+  int64_t rows = 0;
+  int64_t every = 1;
 };
 
 struct KeyedStats {

@@ -116,11 +116,13 @@ class KeyedBase : public KeyedOperator {
   mutable Status emit_error_;  // set by EmitRow, returned by ProcessRows
 };
 
-// The three keyed operators (pane_window.cc, session_window.cc, running_keyed_aggregate.cc).
+// The one-input keyed operators (pane_window.cc, session_window.cc, running_keyed_aggregate.cc,
+// deduplicate.cc, top_n.cc, row_window.cc).
 std::unique_ptr<KeyedOperator> MakePaneWindow(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeSessionWindow(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeRunningAggregate(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeDeduplicate(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeTopN(const KeyedStageDef& def, const Schema& input);
+std::unique_ptr<KeyedOperator> MakeRowWindow(const KeyedStageDef& def, const Schema& input);
 
 }  // namespace sluice

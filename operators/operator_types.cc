@@ -57,8 +57,11 @@ std::string DescribeWindow(const OperatorSpec& op) {
          DescribeAggregates(op);
 }
 
+// Row windows add their shape; a running aggregate's text is unchanged.
 std::string DescribeAggregate(const OperatorSpec& op) {
-  return "aggregate" + DescribeAggregates(op);
+  const std::string shape =
+      op.rows > 0 ? fmt::format(" rows={} every={}", op.rows, op.every) : std::string();
+  return "aggregate" + shape + DescribeAggregates(op);
 }
 
 std::string DescribeUnion(const OperatorSpec&) { return "union"; }
@@ -126,7 +129,7 @@ const std::vector<OperatorType>& OperatorTypes() {
       {"aggregate",
        OpKind::kAggregate,
        "an aggregate",
-       {"aggregates"},
+       {"aggregates", "rows", "every"},
        {},
        {},
        1,

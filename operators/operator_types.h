@@ -26,6 +26,8 @@ static_assert(static_cast<size_t>(OpKind::kJoin) + 1 == kOperatorKinds,
 
 // The largest `n` of a top_n.
 inline constexpr int64_t kMaxTopN = 10000;
+// The largest `rows` of an aggregate over the last rows of a key (each result costs O(rows)).
+inline constexpr int64_t kMaxAggregateRows = 100000;
 
 struct OperatorType {
   std::string name;  // the TOML `type`, e.g. "window_join"; also names it in messages

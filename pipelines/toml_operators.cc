@@ -271,9 +271,20 @@ Status ReadWindow(const TomlReader& r, const Table& t, const OperatorType& type,
   return ReadAggregates(r, t, &op->aggregates);
 }
 
+// An aggregate: `aggregates`, and for a row window `rows` and `every` (1..rows, default 1).
 Status ReadAggregate(const TomlReader& r, const Table& t, const OperatorType& type,
                      const std::string& kind, OperatorSpec* op) {
   SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  SLUICE_RETURN_IF_ERROR(r.GetInt(t, "rows", 1, kMaxAggregateRows, &op->rows, false));
+  if (t.table->get("every") != nullptr) {
+    if (op->rows == 0) {
+      return r.Error(KeyPosition(t, "every"),
+                     fmt::format("'every' applies to {} only with 'rows' (an aggregate over the "
+                                 "last rows of each key)",
+                                 t.what));
+    }
+    SLUICE_RETURN_IF_ERROR(r.GetInt(t, "every", 1, op->rows, &op->every, false));
+  }
   return ReadAggregates(r, t, &op->aggregates);
 }
 

@@ -183,7 +183,7 @@ std::string_view KeyedStageName(const KeyedStagePlan& stage) {
     return "window join";
   }
   const KeyedStageDef& def = stage.def;
-  if (def.kind == OpKind::kAggregate) return "running aggregate";
+  if (def.kind == OpKind::kAggregate) return def.rows > 0 ? "row window" : "running aggregate";
   switch (def.window) {
     case WindowKind::kTumbling:
       return "tumbling window";

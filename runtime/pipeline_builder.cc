@@ -269,6 +269,22 @@ PipelineBuilder& PipelineBuilder::session(std::string gap, std::vector<std::stri
                 allowed_lateness);
 }
 
+PipelineBuilder& PipelineBuilder::last_rows(int64_t rows, std::vector<std::string> aggregates,
+                                            int64_t every) {
+  if (rows < 1 || rows > kMaxAggregateRows) {
+    Fail(fmt::format("last_rows: rows must be between 1 and {}, given {}", kMaxAggregateRows,
+                     rows));
+  } else if (every < 1 || every > rows) {
+    Fail(fmt::format("last_rows: every must be between 1 and rows ({}), given {}", rows, every));
+  }
+  running_aggregate(std::move(aggregates));
+  if (last_ == Added::kOperator) {
+    spec_.operators.back().rows = rows;
+    spec_.operators.back().every = every;
+  }
+  return *this;
+}
+
 PipelineBuilder& PipelineBuilder::running_aggregate(std::vector<std::string> aggregates) {
   OperatorSpec op;
   op.kind = OpKind::kAggregate;

@@ -624,7 +624,9 @@ Status GraphPlanner::PlanKeyedStage(size_t j) {
     if (input == keyed.stream) plan_.streams[input].readers = readers;
   }
   stage.inputs = {input};
-  const bool updates = op.kind == OpKind::kAggregate || op.kind == OpKind::kDeduplicate ||
+  // A row window's rows are each final (append-only); a running aggregate's update earlier ones.
+  const bool updates = (op.kind == OpKind::kAggregate && op.rows == 0) ||
+                       op.kind == OpKind::kDeduplicate ||
                        op.kind == OpKind::kTopN || op.allowed_lateness > 0;
   out_[j].stream =
       AddStage(std::move(stage), name, op_readers_[j], unit, updates ? name : "");

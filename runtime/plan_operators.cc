@@ -278,6 +278,14 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
   def.kind = op.kind;
   def.key_columns = key_columns;
   stage->visible = schema->size();
+  if (op.kind == OpKind::kAggregate && op.rows > 0) {
+    if (op.every < 1 || op.every > op.rows) {
+      return Error(op.loc, fmt::format("{}: every must be between 1 and rows ({}), found {}",
+                                       name, op.rows, op.every));
+    }
+    def.rows = op.rows;
+    def.every = op.every;
+  }
   if (op.kind == OpKind::kTopN) {
     if (op.state_ttl < 0) return Error(op.loc, name + ": state_ttl must be >= 0");
     if (op.top_n < 1) return Error(op.loc, name + ": n must be at least 1");

@@ -108,6 +108,10 @@ class PipelineBuilder {
   PipelineBuilder& session(std::string gap, std::vector<std::string> aggregates,
                            std::string allowed_lateness = "0s");
   // Running (non-windowed) keyed aggregate: one updated row per event.
+  // Aggregates over the last `rows` rows of each key (the current one included: SQL's ROWS
+  // BETWEEN rows - 1 PRECEDING AND CURRENT ROW), one result at every `every`-th row of the key
+  // (every = rows: a tumbling count window). Each result is final. After a key_by.
+  PipelineBuilder& last_rows(int64_t rows, std::vector<std::string> aggregates, int64_t every = 1);
   PipelineBuilder& running_aggregate(std::vector<std::string> aggregates);
   // The first or last row per key by event time, as a changelog: "op" ("+"/"-") then every
   // input field. `state_ttl` ("0s": never) forgets keys whose row is that far behind the

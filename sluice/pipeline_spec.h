@@ -147,6 +147,10 @@ struct OperatorSpec {
   int64_t allowed_lateness = 0;
   // window, aggregate
   std::vector<AggregateSpec> aggregates;
+  // aggregate: over the last `rows` rows of each key (0 = every row so far), emitted at every
+  // `every`-th row of the key (1 <= every <= rows; tumbling count windows: every = rows)
+  int64_t rows = 0;
+  int64_t every = 1;
   // window_join (window, size, slide, gap as for windows) and interval_join: the key fields of
   // each input, compared in order (same count, same types; a null key matches nothing).
   std::vector<std::string> left_key;

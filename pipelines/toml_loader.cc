@@ -21,6 +21,7 @@
 #include "pipelines/toml_names.h"
 #include "pipelines/toml_operators.h"
 #include "pipelines/toml_reader.h"
+#include "pipelines/toml_variables.h"
 
 namespace sluice {
 namespace {
@@ -50,7 +51,8 @@ KeyOwners KeyOwnersOf(const std::vector<Type>& types) {
 // One load of one document. Every check reports the position of the offending key or value.
 class Loader : public TomlReader {
  public:
-  Loader(std::string file, std::string_view doc) : TomlReader(std::move(file), doc), doc_(doc) {}
+  Loader(std::string file, std::string_view doc, const LoadOptions& options)
+      : TomlReader(std::move(file), doc), doc_(doc), options_(options) {}
 
   Result<PipelineSpec> Load();
 
@@ -62,6 +64,7 @@ class Loader : public TomlReader {
   Status ReadSink(const toml::node& node, SinkSpec* sink) const;
 
   std::string_view doc_;  // the document; outlives the Loader
+  const LoadOptions& options_;  // outlives the Loader
   mutable bool checkpoints_off_ = false;
 };
 
@@ -324,6 +327,7 @@ Result<PipelineSpec> Loader::Load() {
   }
   root = std::move(parsed).table();
 #endif
+  SLUICE_RETURN_IF_ERROR(SubstituteVariables(*this, options_.variables, &root));
   for (const auto& [k, v] : root) {
     const std::string key(k.str());
     if (Contains(kTables, key)) continue;
@@ -358,8 +362,9 @@ Result<PipelineSpec> Loader::Load() {
 
 }  // namespace
 
-Result<PipelineSpec> LoadPipelineString(std::string_view text, const std::string& file_name) {
-  return Loader(file_name, text).Load();
+Result<PipelineSpec> LoadPipelineString(std::string_view text, const std::string& file_name,
+                                        const LoadOptions& options) {
+  return Loader(file_name, text, options).Load();
 }
 
 namespace {
@@ -374,7 +379,7 @@ std::string_view FileKind(mode_t mode) {
 
 }  // namespace
 
-Result<PipelineSpec> LoadPipelineFile(const std::string& path) {
+Result<PipelineSpec> LoadPipelineFile(const std::string& path, const LoadOptions& options) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     return Status::IOError(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
@@ -406,7 +411,7 @@ Result<PipelineSpec> LoadPipelineFile(const std::string& path) {
                     "pipeline file holds its definition only, never data",
                     path, kMaxPipelineFileBytes));
   }
-  return LoadPipelineString(text, path);
+  return LoadPipelineString(text, path, options);
 }
 
 }  // namespace sluice

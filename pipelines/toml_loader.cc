@@ -17,6 +17,7 @@
 
 #include "base/time_util.h"
 #include "operators/connector_types.h"
+#include "operators/nexmark_source.h"
 #include "pipelines/toml_errors.h"
 #include "pipelines/toml_names.h"
 #include "pipelines/toml_operators.h"
@@ -60,6 +61,7 @@ class Loader : public TomlReader {
   Status ReadPipeline(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSources(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSource(const toml::node& sn, const std::string& what, SourceSpec* src) const;
+  Status ReadNexmark(const Table& t, SourceSpec* src) const;
   Status ReadSinks(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSink(const toml::node& node, SinkSpec* sink) const;
 
@@ -177,7 +179,9 @@ Status Loader::ReadSource(const toml::node& sn, const std::string& what, SourceS
   SLUICE_RETURN_IF_ERROR(GetString(t, "path", &src->path, type.needs_path));
 
   const toml::node* schema = t.table->get("schema");
-  if (generator) {
+  if (src->type == "nexmark") {
+    SLUICE_RETURN_IF_ERROR(ReadNexmark(t, src));
+  } else if (generator) {
     src->schema = type.fixed_schema();
     if (schema != nullptr) {
       Schema written;
@@ -195,6 +199,7 @@ Status Loader::ReadSource(const toml::node& sn, const std::string& what, SourceS
 
   SLUICE_RETURN_IF_ERROR(GetString(t, "event_time", &src->event_time, false));
   if (generator && src->event_time.empty()) src->event_time = "ts";
+  if (src->type == "nexmark" && src->event_time.empty()) src->event_time = "date_time";
   if (const toml::node* n = t.table->get("event_time")) {
     int i = src->schema.IndexOf(src->event_time);
     if (i < 0) {
@@ -255,6 +260,53 @@ Status Loader::ReadSource(const toml::node& sn, const std::string& what, SourceS
       return Error(*n, fmt::format("'follow' must be true or false, found {}", DescribeNode(*n)));
     }
     src->follow = n->as_boolean()->get();
+  }
+  return Status::OK();
+}
+
+// The keys of a nexmark source: `table` (required), `dir` (may be empty: generate), `events`
+// (read with the generator's, default kNexmarkDefaultEvents), `seed` and `rate` (events/s, with
+// an empty `dir` only); its schema is its
+// table's, which a written `schema` must equal.
+Status Loader::ReadNexmark(const Table& t, SourceSpec* src) const {
+  SLUICE_RETURN_IF_ERROR(
+      GetOneOf(t, "table", {"person", "auction", "bid"}, "nexmark table", &src->table));
+  src->schema = NexmarkSchema(*ParseNexmarkTable(src->table));
+  if (const toml::node* schema = t.table->get("schema")) {
+    Schema written;
+    SLUICE_RETURN_IF_ERROR(ReadSchema(*schema, &written));
+    if (!(written == src->schema)) {
+      return Error(*schema, fmt::format("the nexmark {} table's schema is fixed ({}); leave "
+                                        "'schema' out",
+                                        src->table, src->schema.ToString()));
+    }
+  }
+  if (const toml::node* n = t.table->get("dir")) {
+    if (!n->is_string()) {
+      return Error(*n, fmt::format("'dir' must be a string (the directory of the csv files, or "
+                                   "\"\" to generate the events), found {}",
+                                   DescribeNode(*n)));
+    }
+    src->path = n->as_string()->get();
+  }
+  src->events = kNexmarkDefaultEvents;
+  if (const toml::node* n = t.table->get("seed")) {
+    const auto i = n->value_exact<int64_t>();
+    if (!i || *i < 0) {
+      return Error(*n, fmt::format("'seed' must be an integer >= 0, found {}", DescribeNode(*n)));
+    }
+    src->seed = static_cast<uint64_t>(*i);
+  }
+  if (const toml::node* n = t.table->get("rate")) {
+    const auto i = n->value_exact<int64_t>();
+    if (!i || *i < 1) {
+      return Error(*n, fmt::format("'rate' must be an integer >= 1 (events per second), found {}",
+                                   DescribeNode(*n)));
+    }
+    if (!src->path.empty()) {
+      return Error(*n, "'rate' paces the generator; it does not apply when 'dir' names files");
+    }
+    src->rate = static_cast<uint64_t>(*i);
   }
   return Status::OK();
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "sluice/pipeline.h"
 #include "base/time_util.h"
@@ -79,6 +80,32 @@ Status WriteSummaryJson(const std::string& path, const PipelineStats& st) {
 
 Status PrepareReplay(const std::string& into, PipelineSpec* spec, PipelineOptions* options);
 
+// Loads FILE with the `--var NAME=VALUE` assignments substituted (a later one for the same name
+// wins). A malformed assignment is InvalidArgument.
+Result<PipelineSpec> LoadWithVars(const std::string& file, const std::vector<std::string>& vars) {
+  LoadOptions options;
+  for (const std::string& v : vars) {
+    const size_t eq = v.find('=');
+    if (eq == std::string::npos) {
+      return Status::InvalidArgument(
+          fmt::format("--var '{}' is not an assignment: write --var NAME=VALUE", v));
+    }
+    const std::string name = v.substr(0, eq);
+    SLUICE_RETURN_IF_ERROR(CheckVariableName(name));
+    options.variables[name] = v.substr(eq + 1);
+  }
+  return LoadPipelineFile(file, options);
+}
+
+// Adds `--var NAME=VALUE` (repeatable) to a command.
+void AddVarOption(CLI::App* cmd, std::vector<std::string>* vars) {
+  cmd->add_option("--var", *vars,
+                  "Set a variable of the file: ${NAME} and ${NAME:-default} in its string values "
+                  "(repeatable; docs/pipelines.md, Variables)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
+}
+
 struct RunArgs {
   std::string file;
   bool from_scratch = false;
@@ -89,10 +116,11 @@ struct RunArgs {
   std::string summary_json;
   bool quiet = false;
   bool progress = false;
+  std::vector<std::string> vars;  // --var NAME=VALUE
 };
 
 int Run(const RunArgs& args) {
-  auto spec = LoadPipelineFile(args.file);
+  auto spec = LoadWithVars(args.file, args.vars);
   if (!spec.ok()) {
     fmt::print(stderr, "sluice: {}\n", spec.status().message());
     return ExitCodeFor(spec.status());
@@ -236,8 +264,8 @@ Status PrepareReplay(const std::string& into, PipelineSpec* spec, PipelineOption
   return Status::OK();
 }
 
-int Validate(const std::string& file) {
-  auto spec = LoadPipelineFile(file);
+int Validate(const std::string& file, const std::vector<std::string>& vars) {
+  auto spec = LoadWithVars(file, vars);
   if (!spec.ok()) {
     fmt::print(stderr, "sluice: {}\n", spec.status().message());
     return ExitCodeFor(spec.status());
@@ -287,6 +315,7 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   run->add_flag("--progress", args->progress, "Show progress even when stderr is not a terminal");
   run->add_flag("--from-scratch", args->from_scratch,
                 "Discard the pipeline's checkpoint and start from the beginning of the input");
+  AddVarOption(run, &args->vars);
   run->footer(
       "A pipeline with checkpoints (the default for files; see docs/fault-tolerance.md) resumes\n"
       "from its latest checkpoint when an earlier run was interrupted or killed.");
@@ -308,17 +337,19 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
                    "Show progress even when stderr is not a terminal");
   replay->add_flag("--from-scratch", rargs->from_scratch,
                    "Discard an interrupted replay into the same table and start it again");
+  AddVarOption(replay, &rargs->vars);
   replay->footer(
       "The old table stays readable (sluice query) until the replay finishes; then, in one\n"
       "transaction, the name switches to the new table and the old one is dropped. Only the\n"
       "pipeline's projection sinks are written; the source is read to its current end.");
   replay->callback([rargs, exit_code] { *exit_code = Run(*rargs); });
 
-  auto file = std::make_shared<std::string>();
+  auto vargs = std::make_shared<RunArgs>();
   CLI::App* validate =
       app.add_subcommand("validate", "Check a pipeline file without reading any data");
-  validate->add_option("FILE", *file, "Pipeline file (.toml)")->required();
-  validate->callback([file, exit_code] { *exit_code = Validate(*file); });
+  validate->add_option("FILE", vargs->file, "Pipeline file (.toml)")->required();
+  AddVarOption(validate, &vargs->vars);
+  validate->callback([vargs, exit_code] { *exit_code = Validate(vargs->file, vargs->vars); });
 }
 
 }  // namespace sluice::cli

@@ -209,6 +209,7 @@ enum StateTag : uint8_t {
   kStateGeneratorSource = 12,
   kStateLogSource = 13,
   kStateLogAppendInput = 14,  // how far `sluice log append` read an input (cli/log_append.h)
+  kStateNexmarkSource = 15,   // operators/nexmark_source.cc
   kStateSourceDriver = 20,
   kStateMergeDriver = 21,  // several sources merged (runtime/input_driver.h)
   kStateFileSink = 30,

@@ -10,6 +10,7 @@
 #include "operators/jsonl_source.h"
 #include "operators/log_sink.h"
 #include "operators/log_source.h"
+#include "operators/nexmark_source.h"
 #include "operators/null_sink.h"
 #include "operators/projection_sink.h"
 #include "operators/stdout_sink.h"
@@ -82,6 +83,12 @@ const std::vector<SourceType>& SourceTypes() {
                             s.from);
        },
        MakeLogSource},
+      {"nexmark", {"table", "dir", "events", "seed", "rate", "schema"}, false, nullptr,
+       [](const SourceSpec& s) {
+         return fmt::format(" table={} dir={} events={} seed={} rate={}", s.table, s.path,
+                            s.events, s.seed, s.rate);
+       },
+       MakeNexmarkSource},
   };
   return types;
 }

@@ -17,10 +17,12 @@
 
 #include "base/time_util.h"
 #include "operators/connector_types.h"
+#include "operators/nexmark_source.h"
 #include "pipelines/toml_errors.h"
 #include "pipelines/toml_names.h"
 #include "pipelines/toml_operators.h"
 #include "pipelines/toml_reader.h"
+#include "pipelines/toml_variables.h"
 
 namespace sluice {
 namespace {
@@ -50,7 +52,8 @@ KeyOwners KeyOwnersOf(const std::vector<Type>& types) {
 // One load of one document. Every check reports the position of the offending key or value.
 class Loader : public TomlReader {
  public:
-  Loader(std::string file, std::string_view doc) : TomlReader(std::move(file), doc), doc_(doc) {}
+  Loader(std::string file, std::string_view doc, const LoadOptions& options)
+      : TomlReader(std::move(file), doc), doc_(doc), options_(options) {}
 
   Result<PipelineSpec> Load();
 
@@ -58,10 +61,12 @@ class Loader : public TomlReader {
   Status ReadPipeline(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSources(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSource(const toml::node& sn, const std::string& what, SourceSpec* src) const;
+  Status ReadNexmark(const Table& t, SourceSpec* src) const;
   Status ReadSinks(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSink(const toml::node& node, SinkSpec* sink) const;
 
   std::string_view doc_;  // the document; outlives the Loader
+  const LoadOptions& options_;  // outlives the Loader
   mutable bool checkpoints_off_ = false;
 };
 
@@ -174,7 +179,9 @@ Status Loader::ReadSource(const toml::node& sn, const std::string& what, SourceS
   SLUICE_RETURN_IF_ERROR(GetString(t, "path", &src->path, type.needs_path));
 
   const toml::node* schema = t.table->get("schema");
-  if (generator) {
+  if (src->type == "nexmark") {
+    SLUICE_RETURN_IF_ERROR(ReadNexmark(t, src));
+  } else if (generator) {
     src->schema = type.fixed_schema();
     if (schema != nullptr) {
       Schema written;
@@ -192,6 +199,7 @@ Status Loader::ReadSource(const toml::node& sn, const std::string& what, SourceS
 
   SLUICE_RETURN_IF_ERROR(GetString(t, "event_time", &src->event_time, false));
   if (generator && src->event_time.empty()) src->event_time = "ts";
+  if (src->type == "nexmark" && src->event_time.empty()) src->event_time = "date_time";
   if (const toml::node* n = t.table->get("event_time")) {
     int i = src->schema.IndexOf(src->event_time);
     if (i < 0) {
@@ -252,6 +260,53 @@ Status Loader::ReadSource(const toml::node& sn, const std::string& what, SourceS
       return Error(*n, fmt::format("'follow' must be true or false, found {}", DescribeNode(*n)));
     }
     src->follow = n->as_boolean()->get();
+  }
+  return Status::OK();
+}
+
+// The keys of a nexmark source: `table` (required), `dir` (may be empty: generate), `events`
+// (read with the generator's, default kNexmarkDefaultEvents), `seed` and `rate` (events/s, with
+// an empty `dir` only); its schema is its
+// table's, which a written `schema` must equal.
+Status Loader::ReadNexmark(const Table& t, SourceSpec* src) const {
+  SLUICE_RETURN_IF_ERROR(
+      GetOneOf(t, "table", {"person", "auction", "bid"}, "nexmark table", &src->table));
+  src->schema = NexmarkSchema(*ParseNexmarkTable(src->table));
+  if (const toml::node* schema = t.table->get("schema")) {
+    Schema written;
+    SLUICE_RETURN_IF_ERROR(ReadSchema(*schema, &written));
+    if (!(written == src->schema)) {
+      return Error(*schema, fmt::format("the nexmark {} table's schema is fixed ({}); leave "
+                                        "'schema' out",
+                                        src->table, src->schema.ToString()));
+    }
+  }
+  if (const toml::node* n = t.table->get("dir")) {
+    if (!n->is_string()) {
+      return Error(*n, fmt::format("'dir' must be a string (the directory of the csv files, or "
+                                   "\"\" to generate the events), found {}",
+                                   DescribeNode(*n)));
+    }
+    src->path = n->as_string()->get();
+  }
+  src->events = kNexmarkDefaultEvents;
+  if (const toml::node* n = t.table->get("seed")) {
+    const auto i = n->value_exact<int64_t>();
+    if (!i || *i < 0) {
+      return Error(*n, fmt::format("'seed' must be an integer >= 0, found {}", DescribeNode(*n)));
+    }
+    src->seed = static_cast<uint64_t>(*i);
+  }
+  if (const toml::node* n = t.table->get("rate")) {
+    const auto i = n->value_exact<int64_t>();
+    if (!i || *i < 1) {
+      return Error(*n, fmt::format("'rate' must be an integer >= 1 (events per second), found {}",
+                                   DescribeNode(*n)));
+    }
+    if (!src->path.empty()) {
+      return Error(*n, "'rate' paces the generator; it does not apply when 'dir' names files");
+    }
+    src->rate = static_cast<uint64_t>(*i);
   }
   return Status::OK();
 }
@@ -324,6 +379,7 @@ Result<PipelineSpec> Loader::Load() {
   }
   root = std::move(parsed).table();
 #endif
+  SLUICE_RETURN_IF_ERROR(SubstituteVariables(*this, options_.variables, &root));
   for (const auto& [k, v] : root) {
     const std::string key(k.str());
     if (Contains(kTables, key)) continue;
@@ -358,8 +414,9 @@ Result<PipelineSpec> Loader::Load() {
 
 }  // namespace
 
-Result<PipelineSpec> LoadPipelineString(std::string_view text, const std::string& file_name) {
-  return Loader(file_name, text).Load();
+Result<PipelineSpec> LoadPipelineString(std::string_view text, const std::string& file_name,
+                                        const LoadOptions& options) {
+  return Loader(file_name, text, options).Load();
 }
 
 namespace {
@@ -374,7 +431,7 @@ std::string_view FileKind(mode_t mode) {
 
 }  // namespace
 
-Result<PipelineSpec> LoadPipelineFile(const std::string& path) {
+Result<PipelineSpec> LoadPipelineFile(const std::string& path, const LoadOptions& options) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     return Status::IOError(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
@@ -406,7 +463,7 @@ Result<PipelineSpec> LoadPipelineFile(const std::string& path) {
                     "pipeline file holds its definition only, never data",
                     path, kMaxPipelineFileBytes));
   }
-  return LoadPipelineString(text, path);
+  return LoadPipelineString(text, path, options);
 }
 
 }  // namespace sluice

@@ -41,14 +41,23 @@ struct SourceSpec {
   // The name operators and sinks refer to it by (`input = "bids"`); empty = unnamed, allowed
   // only for a pipeline's single source.
   std::string name;
-  std::string type;  // "csv", "jsonl", "generator", "log"
-  std::string path;  // file path; "-" is standard input
+  std::string type;  // "csv", "jsonl", "generator", "log", "nexmark"
+  // file path; "-" is standard input. nexmark: the directory of person.csv, auction.csv and
+  // bid.csv (`dir`), empty to generate the events instead
+  std::string path;
   Schema schema;     // generator: fixed (key:int64, ts:timestamp_us, value:double)
   std::string event_time;  // field holding event time; empty = no event time
   int64_t max_out_of_orderness = 0;  // B
   // generator
   uint64_t events = 0;
   uint64_t keys = 1;
+  // nexmark (docs/pipelines.md): the table, and the generator's seed (events = all the events
+  // of the three tables, of which this table's are produced)
+  std::string table;
+  uint64_t seed = 0;
+  // nexmark: events per second (all tables together) paced in wall-clock time, each event's
+  // date_time the wall-clock time it is due; 0 = unpaced, event time from the generator's base
+  uint64_t rate = 0;
   // csv
   char delimiter = ',';
   // log (path is the log directory)

@@ -289,7 +289,7 @@ TEST_CASE("source factory rejects unknown types and lists the known ones") {
   auto made = MakeSource(spec, SourceOptions{});
   CHECK(made.status().IsInvalidArgument());
   CHECK(made.status().message() ==
-        "unknown source type 'parquet' (known: csv, jsonl, generator, log)");
+        "unknown source type 'parquet' (known: csv, jsonl, generator, log, nexmark)");
 }
 
 TEST_CASE("source and sink factories hand the log type to the event-log operators") {

@@ -101,12 +101,12 @@ TEST_CASE("of several unknown keys the first in the file is reported") {
 
 TEST_CASE("[source] type and key errors") {
   CHECK(ErrorOf(Edit("type = \"csv\"", "type = \"kafka\"")) ==
-        "clicks.toml:7:8: unknown source type 'kafka' (expected csv, jsonl, generator, log)");
+        "clicks.toml:7:8: unknown source type 'kafka' (expected csv, jsonl, generator, log, nexmark)");
   CHECK(ErrorOf(Edit("type = \"csv\"", "type = 1")) ==
-        "clicks.toml:7:8: 'type' must be a string, one of csv, jsonl, generator, log, found "
+        "clicks.toml:7:8: 'type' must be a string, one of csv, jsonl, generator, log, nexmark, found "
         "integer 1");
   CHECK(ErrorOf(Edit("type = \"csv\"\n", "")) ==
-        "clicks.toml:6:1: [source] needs 'type' (one of csv, jsonl, generator, log)");
+        "clicks.toml:6:1: [source] needs 'type' (one of csv, jsonl, generator, log, nexmark)");
   CHECK(ErrorOf(Edit("path = \"clicks.csv\"\n", "")) ==
         "clicks.toml:6:1: [source] of type \"csv\" needs 'path'");
   CHECK(ErrorOf(Edit("path = \"clicks.csv\"", "pth = \"clicks.csv\"")) ==

@@ -21,8 +21,8 @@ std::string FormatEta(double seconds) {
 
 std::string ProgressLine::Render(const PipelineStats& st) {
   std::string counts = fmt::format("{} events, {} results, {:.1f} s, {} events/s",
-                                   Thousands(st.events_in), Thousands(st.records_out),
-                                   st.elapsed_s, Thousands(static_cast<uint64_t>(st.events_per_s())));
+                                   Thousands(st.events_in), Thousands(st.records_out), st.elapsed_s,
+                                   Thousands(static_cast<uint64_t>(st.events_per_s())));
   if (st.input_total == 0) return fmt::format("{}: {}", name_, counts);
   const uint64_t done = std::min(st.input_done, st.input_total);
   if (!have_first_) {

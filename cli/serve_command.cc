@@ -40,8 +40,7 @@ int Serve(const ServeArgs& args) {
   }
   // The bound port on stdout, so that a caller that asked for port 0 can find it.
   fmt::print("serving {} at http://{}:{}/projections\n", args.dir,
-             options.host.find(':') == std::string::npos ? options.host
-                                                          : "[" + options.host + "]",
+             options.host.find(':') == std::string::npos ? options.host : "[" + options.host + "]",
              server->port());
   std::fflush(stdout);
   g_stop.store(false);
@@ -60,15 +59,15 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand(
       "serve", "Serve a state directory's projections over HTTP (read-only), until interrupted");
-  cmd->add_option("STATE_DIR", args->dir, "A pipeline's state directory (state_dir)")
-      ->required();
+  cmd->add_option("STATE_DIR", args->dir, "A pipeline's state directory (state_dir)")->required();
   cmd->add_option("--http", args->http, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   cmd->add_option("--http-token", args->http_token,
                   "Bearer token clients must send; required for a non-loopback address")
       ->envname("SLUICE_HTTP_TOKEN");
-  cmd->footer("Endpoints: GET /projections, /projections/NAME?key=...&limit=N, /metrics "
-              "(docs/operations.md).");
+  cmd->footer(
+      "Endpoints: GET /projections, /projections/NAME?key=...&limit=N, /metrics "
+      "(docs/operations.md).");
   cmd->callback([args, exit_code] { *exit_code = Serve(*args); });
 }
 

@@ -395,7 +395,8 @@ Status PipelineImpl::RunOnce() {
       c.taken_at_us = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-      c.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      c.duration_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       c.state_bytes = cut.driver.size();
       for (const StageState& stage : cut.stages) {
         for (const std::string& lane : stage.lanes) c.state_bytes += lane.size();

@@ -15,7 +15,9 @@ Status SinkWriter::Write(SeqResults& s) {
   if (!failed_.ok()) return failed_;
   failed_ = WriteSeq(s);
   constexpr auto kRelaxed = std::memory_order_relaxed;
-  if (totals_.records_out && !sinks_.empty()) totals_.records_out->store(sinks_[0]->rows(), kRelaxed);
+  if (totals_.records_out && !sinks_.empty()) {
+    totals_.records_out->store(sinks_[0]->rows(), kRelaxed);
+  }
   if (totals_.late) totals_.late->store(late_, kRelaxed);
   if (totals_.dead_letters) totals_.dead_letters->store(dead_letters_->count(), kRelaxed);
   return failed_;

@@ -35,7 +35,7 @@ struct alignas(64) StageCounter {
   std::atomic<uint64_t> batches_in{0}, batches_out{0};
   std::atomic<uint64_t> busy_ns{0};  // time spent in the step's work
   std::atomic<TimeUs> watermark{kMinTime};
-  std::atomic<TimeUs> newest_event_time{kMinTime};  // the source's: its largest event time
+  std::atomic<TimeUs> newest_event_time{kMinTime};   // the source's: its largest event time
   std::vector<std::unique_ptr<StageCounter>> lanes;  // keyed stages: one per lane
 };
 

@@ -69,16 +69,16 @@ Status ReadProjection(ProjectionStore* store, const std::string& name,
     std::string rows;
     uint64_t n = 0;
     bool truncated = false;
-    SLUICE_RETURN_IF_ERROR(store->Scan(info.physical, prefix,
-                                       [&](std::string_view, std::string_view json) {
-                                         if (n == limit) {
-                                           truncated = true;
-                                           return false;
-                                         }
-                                         if (n++) rows += ',';
-                                         rows.append(json);
-                                         return true;
-                                       }));
+    SLUICE_RETURN_IF_ERROR(
+        store->Scan(info.physical, prefix, [&](std::string_view, std::string_view json) {
+          if (n == limit) {
+            truncated = true;
+            return false;
+          }
+          if (n++) rows += ',';
+          rows.append(json);
+          return true;
+        }));
     ProjectionInfo after;
     SLUICE_RETURN_IF_ERROR(store->GetInfo(name, &after));
     if (after.checkpoint_id != info.checkpoint_id || after.physical != info.physical) continue;
@@ -87,10 +87,10 @@ Status ReadProjection(ProjectionStore* store, const std::string& name,
           "projection '{}' (table '{}') holds {} rows, but its last checkpoint recorded {}",
           info.name, info.physical, n, info.rows));
     }
-    *body = "{\"freshness\":" + FreshnessJson(info) +
-            fmt::format(",\"count\":{},\"truncated\":{},\"rows\":[", n,
-                        truncated ? "true" : "false") +
-            rows + "]}\n";
+    *body =
+        "{\"freshness\":" + FreshnessJson(info) +
+        fmt::format(",\"count\":{},\"truncated\":{},\"rows\":[", n, truncated ? "true" : "false") +
+        rows + "]}\n";
     return Status::OK();
   }
   return Status::Conflict("the projection kept changing while it was read; try again");
@@ -115,10 +115,10 @@ struct HttpServer::Impl {
 
 Status ParseHttpAddress(const std::string& text, HttpOptions* options) {
   auto bad = [&] {
-    return Status::InvalidArgument(fmt::format(
-        "'{}' is not an address to listen on: use HOST:PORT, such as 127.0.0.1:9464 or "
-        "[::1]:9464 (port 0: any free port)",
-        text));
+    return Status::InvalidArgument(
+        fmt::format("'{}' is not an address to listen on: use HOST:PORT, such as 127.0.0.1:9464 or "
+                    "[::1]:9464 (port 0: any free port)",
+                    text));
   };
   const size_t colon = text.rfind(':');
   if (colon == std::string::npos) return bad();
@@ -130,8 +130,7 @@ Status ParseHttpAddress(const std::string& text, HttpOptions* options) {
   if (host.empty()) host = "127.0.0.1";
   int p = -1;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || p < 0 ||
-      p > 65535) {
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || p < 0 || p > 65535) {
     return bad();
   }
   options->host = host;
@@ -169,7 +168,8 @@ void HttpServer::Impl::Routes() {
     if (!options.token.empty()) {
       const std::string auth = req.get_header_value("Authorization");
       constexpr std::string_view kBearer = "Bearer ";
-      const bool ok = auth.size() > kBearer.size() && auth.compare(0, kBearer.size(), kBearer) == 0 &&
+      const bool ok = auth.size() > kBearer.size() &&
+                      auth.compare(0, kBearer.size(), kBearer) == 0 &&
                       TokenEquals(auth.substr(kBearer.size()), options.token);
       if (!ok) {
         res.set_header("WWW-Authenticate", "Bearer");
@@ -187,19 +187,18 @@ void HttpServer::Impl::Routes() {
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404) {
-      Error(res, 404, fmt::format("no such endpoint '{}': see GET /status, /metrics, "
-                                  "/projections",
-                                  req.path));
+      Error(res, 404,
+            fmt::format("no such endpoint '{}': see GET /status, /metrics, "
+                        "/projections",
+                        req.path));
     } else if (res.status == 413) {
       Error(res, 413, "request too large");
     } else if (res.status == 400) {
       Error(res, 400, "bad request");
     }
   });
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        Error(res, 500, "internal error");
-      });
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                  std::exception_ptr) { Error(res, 500, "internal error"); });
   server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     if (!content.metrics) return Error(res, 404, "no metrics here");
     res.set_content(content.metrics(), "text/plain; version=0.0.4; charset=utf-8");
@@ -211,9 +210,8 @@ void HttpServer::Impl::Routes() {
   server.Get("/projections", [this](const httplib::Request& req, httplib::Response& res) {
     Projections(req, res);
   });
-  server.Get(R"(/projections/(.*))", [this](const httplib::Request& req, httplib::Response& res) {
-    Projection(req, res);
-  });
+  server.Get(R"(/projections/(.*))",
+             [this](const httplib::Request& req, httplib::Response& res) { Projection(req, res); });
 }
 
 void HttpServer::Impl::Projections(const httplib::Request&, httplib::Response& res) {
@@ -306,9 +304,10 @@ Status HttpServer::Start(const HttpOptions& options, HttpContent content,
     impl->port = options.port;
   }
   if (impl->port == 0) {
-    return Status::IOError(fmt::format("cannot listen on {}:{} (address in use, or not an "
-                                       "address of this host)",
-                                       options.host, options.port));
+    return Status::IOError(
+        fmt::format("cannot listen on {}:{} (address in use, or not an "
+                    "address of this host)",
+                    options.host, options.port));
   }
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->server.listen_after_bind(); });

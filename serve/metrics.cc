@@ -7,9 +7,9 @@
 
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <iterator>
 #include <limits>
-#include <cstdio>
 #include <vector>
 
 namespace sluice::serve {
@@ -48,8 +48,8 @@ void AddStageFamily(const std::string& pipeline, const std::vector<StageStats>& 
   MetricFamily f = Family(name, help, type);
   auto add = [&](const StageStats& stage, const StageStats& s, const std::string& lane) {
     if (present && !present(s)) return;
-    f.metric.push_back(Metric({{"pipeline", pipeline}, {"stage", stage.name}, {"lane", lane}},
-                              type, value(s)));
+    f.metric.push_back(
+        Metric({{"pipeline", pipeline}, {"stage", stage.name}, {"lane", lane}}, type, value(s)));
   };
   for (const StageStats& stage : stages) {
     if (stage.lanes.empty()) {
@@ -69,42 +69,47 @@ int64_t WallNowUs() {
       .count();
 }
 
-std::string PipelineMetricsText(const std::string& name, const PipelineStats& st,
-                                int64_t now_us) {
+std::string PipelineMetricsText(const std::string& name, const PipelineStats& st, int64_t now_us) {
   std::vector<MetricFamily> fams;
   const auto C = MetricType::Counter;
   const auto G = MetricType::Gauge;
   const std::vector<ClientMetric::Label> p = {{"pipeline", name}};
-  AddStageFamily(name, st.stages, "sluice_rows_in_total", "Rows that entered the stage.", C,
-                 [](const StageStats& s) { return double(s.rows_in); }, nullptr, &fams);
-  AddStageFamily(name, st.stages, "sluice_rows_out_total", "Rows the stage passed on.", C,
-                 [](const StageStats& s) { return double(s.rows_out); }, nullptr, &fams);
-  AddStageFamily(name, st.stages, "sluice_rows_filtered_total",
-                 "Rows the stage's filters dropped.", C,
-                 [](const StageStats& s) { return double(s.filtered); }, nullptr, &fams);
-  AddStageFamily(name, st.stages, "sluice_rows_late_total",
-                 "Rows dropped as late by the stage's window or join.", C,
-                 [](const StageStats& s) { return double(s.late); }, nullptr, &fams);
-  AddStageFamily(name, st.stages, "sluice_rows_dead_lettered_total",
-                 "Malformed records sent to the dead-letter file.", C,
-                 [](const StageStats& s) { return double(s.dead_letters); }, nullptr, &fams);
-  AddStageFamily(name, st.stages, "sluice_batches_in_total", "Batches the stage handled.", C,
-                 [](const StageStats& s) { return double(s.batches_in); }, nullptr, &fams);
-  AddStageFamily(name, st.stages, "sluice_batches_out_total",
-                 "Batches the stage passed on with rows.", C,
-                 [](const StageStats& s) { return double(s.batches_out); }, nullptr, &fams);
-  AddStageFamily(name, st.stages, "sluice_busy_seconds_total",
-                 "Time the stage's steps spent working.", C,
-                 [](const StageStats& s) { return s.busy_s; }, nullptr, &fams);
-  AddStageFamily(name, st.stages, "sluice_watermark_seconds",
-                 "Event-time watermark after the stage's last batch (Unix time).", G,
-                 [](const StageStats& s) { return s.watermark / 1e6; },
-                 [](const StageStats& s) { return HasTime(s.watermark); }, &fams);
+  AddStageFamily(
+      name, st.stages, "sluice_rows_in_total", "Rows that entered the stage.", C,
+      [](const StageStats& s) { return double(s.rows_in); }, nullptr, &fams);
+  AddStageFamily(
+      name, st.stages, "sluice_rows_out_total", "Rows the stage passed on.", C,
+      [](const StageStats& s) { return double(s.rows_out); }, nullptr, &fams);
+  AddStageFamily(
+      name, st.stages, "sluice_rows_filtered_total", "Rows the stage's filters dropped.", C,
+      [](const StageStats& s) { return double(s.filtered); }, nullptr, &fams);
+  AddStageFamily(
+      name, st.stages, "sluice_rows_late_total",
+      "Rows dropped as late by the stage's window or join.", C,
+      [](const StageStats& s) { return double(s.late); }, nullptr, &fams);
+  AddStageFamily(
+      name, st.stages, "sluice_rows_dead_lettered_total",
+      "Malformed records sent to the dead-letter file.", C,
+      [](const StageStats& s) { return double(s.dead_letters); }, nullptr, &fams);
+  AddStageFamily(
+      name, st.stages, "sluice_batches_in_total", "Batches the stage handled.", C,
+      [](const StageStats& s) { return double(s.batches_in); }, nullptr, &fams);
+  AddStageFamily(
+      name, st.stages, "sluice_batches_out_total", "Batches the stage passed on with rows.", C,
+      [](const StageStats& s) { return double(s.batches_out); }, nullptr, &fams);
+  AddStageFamily(
+      name, st.stages, "sluice_busy_seconds_total", "Time the stage's steps spent working.", C,
+      [](const StageStats& s) { return s.busy_s; }, nullptr, &fams);
+  AddStageFamily(
+      name, st.stages, "sluice_watermark_seconds",
+      "Event-time watermark after the stage's last batch (Unix time).", G,
+      [](const StageStats& s) { return s.watermark / 1e6; },
+      [](const StageStats& s) { return HasTime(s.watermark); }, &fams);
 
   // Lags: per stage (whole stage: its lanes' minimum watermark).
-  MetricFamily lag = Family("sluice_watermark_lag_seconds",
-                            "Newest event time seen by the sources minus the stage's watermark.",
-                            G);
+  MetricFamily lag =
+      Family("sluice_watermark_lag_seconds",
+             "Newest event time seen by the sources minus the stage's watermark.", G);
   MetricFamily wall = Family("sluice_watermark_wall_lag_seconds",
                              "Wall-clock time minus the stage's watermark.", G);
   for (const StageStats& s : st.stages) {
@@ -131,8 +136,8 @@ std::string PipelineMetricsText(const std::string& name, const PipelineStats& st
     produced = st.stages.front().batches_out;
     written = st.stages.back().batches_in;
   }
-  MetricFamily inflight = Family("sluice_in_flight_batches",
-                                 "Batches read from the sources and not yet written.", G);
+  MetricFamily inflight =
+      Family("sluice_in_flight_batches", "Batches read from the sources and not yet written.", G);
   inflight.metric.push_back(Metric(p, G, produced > written ? double(produced - written) : 0));
   fams.push_back(std::move(inflight));
 
@@ -194,8 +199,8 @@ std::string ProcessMetricsText() {
   getrusage(RUSAGE_SELF, &ru);
   const double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
                      ru.ru_stime.tv_usec / 1e6;
-  MetricFamily c = Family("process_cpu_seconds_total", "User and system CPU time spent.",
-                          MetricType::Counter);
+  MetricFamily c =
+      Family("process_cpu_seconds_total", "User and system CPU time spent.", MetricType::Counter);
   c.metric.push_back(Metric({}, MetricType::Counter, cpu));
   fams.push_back(std::move(c));
   long pages = 0, resident = 0;
@@ -203,8 +208,8 @@ std::string ProcessMetricsText() {
     if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
     std::fclose(f);
   }
-  MetricFamily r = Family("process_resident_memory_bytes", "Resident memory size.",
-                          MetricType::Gauge);
+  MetricFamily r =
+      Family("process_resident_memory_bytes", "Resident memory size.", MetricType::Gauge);
   r.metric.push_back(Metric({}, MetricType::Gauge, double(resident) * sysconf(_SC_PAGESIZE)));
   fams.push_back(std::move(r));
   return prometheus::TextSerializer().Serialize(fams);

@@ -20,8 +20,8 @@ Status ProjectionReader::Open(const std::string& dir, ProjectionReader* out) {
 
 bool IsProjectionName(std::string_view name) {
   auto allowed = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   };
   return !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), allowed);
 }

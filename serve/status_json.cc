@@ -61,12 +61,12 @@ std::string StatusJson(const PipelineSpec& spec, uint32_t lanes, bool running,
   out += fmt::format(",\"running\":{},\"parallelism\":{},\"elapsed_s\":{:.6f}",
                      running ? "true" : "false", lanes, st.elapsed_s);
   out += fmt::format(
-      ",\"events_in\":{},\"records_out\":{},\"late\":{},\"dead_letters\":{},\"events_per_s\":{:.1f}",
+      ",\"events_in\":{},\"records_out\":{},\"late\":{},\"dead_letters\":{},\"events_per_s\":{:."
+      "1f}",
       st.events_in, st.records_out, st.late, st.dead_letters, st.events_per_s());
   if (st.input_total > 0) {
-    out += fmt::format(",\"input\":{{\"done\":{},\"total\":{},\"fraction\":{:.6f}}}",
-                       st.input_done, st.input_total,
-                       static_cast<double>(st.input_done) / st.input_total);
+    out += fmt::format(",\"input\":{{\"done\":{},\"total\":{},\"fraction\":{:.6f}}}", st.input_done,
+                       st.input_total, static_cast<double>(st.input_done) / st.input_total);
   } else {
     out += ",\"input\":null";
   }
@@ -134,14 +134,15 @@ std::string StatusJson(const PipelineSpec& spec, uint32_t lanes, bool running,
   }
   out += "]";
 
-  out += fmt::format(",\"checkpoints\":{{\"taken\":{},\"last_id\":{},\"resumed_from\":{},\"recent\":[",
-                     st.checkpoints, st.last_checkpoint, st.resumed_from);
+  out +=
+      fmt::format(",\"checkpoints\":{{\"taken\":{},\"last_id\":{},\"resumed_from\":{},\"recent\":[",
+                  st.checkpoints, st.last_checkpoint, st.resumed_from);
   for (size_t i = 0; i < st.recent_checkpoints.size(); ++i) {
     const CheckpointStats& c = st.recent_checkpoints[i];
     if (i) out += ",";
-    out += fmt::format(
-        "{{\"id\":{},\"taken_at_s\":{:.6f},\"duration_s\":{:.6f},\"state_bytes\":{}}}", c.id,
-        c.taken_at_us / 1e6, c.duration_s, c.state_bytes);
+    out +=
+        fmt::format("{{\"id\":{},\"taken_at_s\":{:.6f},\"duration_s\":{:.6f},\"state_bytes\":{}}}",
+                    c.id, c.taken_at_us / 1e6, c.duration_s, c.state_bytes);
   }
   out += "]}}";
   return out;

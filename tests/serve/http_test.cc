@@ -37,7 +37,8 @@ namespace {
 // Samples of a Prometheus text exposition, "name{labels}" -> value. Fails the test on a line
 // that is not a comment, a HELP/TYPE line or a sample of a declared family.
 std::map<std::string, double> ParsePrometheus(const std::string& text) {
-  static const std::regex kType(R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
+  static const std::regex kType(
+      R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
   static const std::regex kHelp(R"(^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .*$)");
   static const std::regex kSample(
       R"re(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*)?\})? ([-+]?([0-9.eE+-]+|Inf|NaN))( [0-9]+)?$)re");
@@ -85,8 +86,8 @@ std::unique_ptr<Pipeline> BuildFromToml(const ScratchDir& dir, const std::string
 std::string GeneratorToml(const ScratchDir& dir, const std::string& name, uint64_t events) {
   return "[pipeline]\nname = \"" + name + "\"\nparallelism = 2\ncheckpoint_interval = \"50ms\"\n" +
          "state_dir = \"" + dir.file("state") + "\"\ndead_letter_path = \"" +
-         dir.file("dlq.jsonl") + "\"\n\n[source]\ntype = \"generator\"\nevents = " +
-         std::to_string(events) +
+         dir.file("dlq.jsonl") +
+         "\"\n\n[source]\ntype = \"generator\"\nevents = " + std::to_string(events) +
          "\nkeys = 50\n\n[[operator]]\ntype = \"key_by\"\nfields = [\"key\"]\n\n"
          "[[operator]]\ntype = \"window\"\nkind = \"tumbling\"\nsize = \"1s\"\n"
          "aggregates = [\"count() as n\", \"sum(value) as total\"]\n\n"
@@ -172,8 +173,9 @@ TEST_CASE("http: a non-loopback address without a token is refused before anythi
   CHECK(o.output.find("without a token") != std::string::npos);
 }
 
-TEST_CASE("http: metrics parse as Prometheus text and move, and status has its fields, while a "
-          "pipeline runs") {
+TEST_CASE(
+    "http: metrics parse as Prometheus text and move, and status has its fields, while a "
+    "pipeline runs") {
   ScratchDir dir("http-live");
   PipelineSpec spec;
   auto pipeline = BuildFromToml(dir, GeneratorToml(dir, "live", 2'000'000'000), &spec);
@@ -194,7 +196,8 @@ TEST_CASE("http: metrics parse as Prometheus text and move, and status has its f
   std::thread runner([&] { run_status = p->Run(); });
 
   httplib::Client client("127.0.0.1", server->port());
-  const std::string source_rows = R"m(sluice_rows_in_total{pipeline="live",stage="source",lane=""})m";
+  const std::string source_rows =
+      R"m(sluice_rows_in_total{pipeline="live",stage="source",lane=""})m";
   double first = 0, later = 0;
   std::map<std::string, double> samples;
   for (int i = 0; i < 3000 && later <= first; ++i) {
@@ -213,6 +216,12 @@ TEST_CASE("http: metrics parse as Prometheus text and move, and status has its f
   }
   CHECK(first > 0);
   CHECK(later > first);
+  // Results are counted as they are written, not only at the end.
+  for (int i = 0; i < 3000 && p->Stats().records_out == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(p->Stats().records_out > 0);
+  CHECK(p->Stats().input_total == 2'000'000'000);
   for (const char* name :
        {R"m(sluice_rows_in_total{pipeline="live",stage="operator #2 (window)",lane="0"})m",
         R"m(sluice_rows_in_total{pipeline="live",stage="operator #2 (window)",lane="1"})m",
@@ -256,8 +265,8 @@ TEST_CASE("http: metrics parse as Prometheus text and move, and status has its f
     simdjson::dom::array stage_lanes;
     CHECK(stages.at(2)["lanes"].get(stage_lanes) == simdjson::SUCCESS);
     CHECK(stage_lanes.size() == 2);
-    for (const char* f : {"rows_in", "rows_out", "filtered", "late", "dead_letters",
-                          "batches_in", "batches_out"}) {
+    for (const char* f :
+         {"rows_in", "rows_out", "filtered", "late", "dead_letters", "batches_in", "batches_out"}) {
       uint64_t v;
       INFO(f);
       CHECK(stages.at(0)[f].get(v) == simdjson::SUCCESS);
@@ -300,8 +309,8 @@ TEST_CASE("http: projection queries equal sluice query, and bad requests get 400
   auto all = client.Get("/projections/by_key?limit=100000");
   REQUIRE(all);
   CHECK(all->status == 200);
-  CHECK(all->body.find("\"freshness\":" + QueryText("'" + spec.state_dir + "' by_key --freshness")) !=
-        std::string::npos);
+  CHECK(all->body.find("\"freshness\":" + QueryText("'" + spec.state_dir +
+                                                    "' by_key --freshness")) != std::string::npos);
   CHECK(RowsText(all->body) == QueryText("'" + spec.state_dir + "' by_key"));
   CHECK(all->body.find("\"truncated\":false") != std::string::npos);
 
@@ -318,11 +327,10 @@ TEST_CASE("http: projection queries equal sluice query, and bad requests get 400
   CHECK(RowsText(limited->body) == QueryText("'" + spec.state_dir + "' by_key --limit 3"));
   CHECK(limited->body.find("\"truncated\":true") != std::string::npos);
 
-  for (const char* bad :
-       {"/projections/by%24key", "/projections/by_key?limit=0", "/projections/by_key?limit=x",
-        "/projections/by_key?limit=100001", "/projections/by_key?key=abc",
-        "/projections/by_key?key=1&key=2&key=3", "/projections/by_key?colour=red",
-        "/projections/by_key/x"}) {
+  for (const char* bad : {"/projections/by%24key", "/projections/by_key?limit=0",
+                          "/projections/by_key?limit=x", "/projections/by_key?limit=100001",
+                          "/projections/by_key?key=abc", "/projections/by_key?key=1&key=2&key=3",
+                          "/projections/by_key?colour=red", "/projections/by_key/x"}) {
     INFO(bad);
     auto res = client.Get(bad);
     REQUIRE(res);

@@ -26,6 +26,10 @@ struct ServeArgs {
 };
 
 int Serve(const ServeArgs& args) {
+  // Handlers first: once the address is printed, an interrupt must end the loop below.
+  g_stop.store(false);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
   serve::HttpOptions options;
   options.token = args.http_token;
   Status s = serve::ParseHttpAddress(args.http, &options);
@@ -43,9 +47,6 @@ int Serve(const ServeArgs& args) {
              options.host.find(':') == std::string::npos ? options.host : "[" + options.host + "]",
              server->port());
   std::fflush(stdout);
-  g_stop.store(false);
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
   while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   server->Stop();
   std::signal(SIGINT, SIG_DFL);

@@ -4,6 +4,10 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 #include <simdjson.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <chrono>
 #include <map>
@@ -366,4 +370,51 @@ TEST_CASE("http: with a token, requests without it get 401 and with it are serve
   REQUIRE(right);
   CHECK(right->status == 200);
   CHECK(ParsePrometheus(right->body).count("process_cpu_seconds_total") == 1);
+}
+
+TEST_CASE("sluice serve answers projection queries until it is interrupted") {
+  ScratchDir dir("http-serve");
+  PipelineSpec spec;
+  auto pipeline = BuildFromToml(dir, GeneratorToml(dir, "srv", 20'000), &spec);
+  Status s = pipeline->Run();
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  int out[2];
+  REQUIRE(::pipe(out) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::close(out[0]);
+    ::execl(SLUICE_BINARY_DIR "/bin/sluice", "sluice", "serve", spec.state_dir.c_str(), "--http",
+            "127.0.0.1:0", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  // "serving DIR at http://127.0.0.1:PORT/projections"
+  std::string first;
+  char c;
+  while (::read(out[0], &c, 1) == 1 && c != '\n') first += c;
+  ::close(out[0]);
+  INFO(first);
+  const size_t colon = first.rfind(':');
+  const size_t slash = first.find('/', colon);
+  REQUIRE(colon != std::string::npos);
+  REQUIRE(slash != std::string::npos);
+  const int port = std::stoi(first.substr(colon + 1, slash - colon - 1));
+  httplib::Client client("127.0.0.1", port);
+  auto rows = client.Get("/projections/by_key?limit=100000");
+  REQUIRE(rows);
+  CHECK(rows->status == 200);
+  CHECK(RowsText(rows->body) == QueryText("'" + spec.state_dir + "' by_key"));
+  auto status = client.Get("/status");
+  REQUIRE(status);
+  CHECK(status->status == 404);
+  auto metrics = client.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(ParsePrometheus(metrics->body).count("process_resident_memory_bytes") == 1);
+  ::kill(pid, SIGTERM);
+  int wstatus = 0;
+  REQUIRE(::waitpid(pid, &wstatus, 0) == pid);
+  CHECK(WIFEXITED(wstatus));
+  CHECK(WEXITSTATUS(wstatus) == 0);
 }

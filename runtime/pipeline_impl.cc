@@ -88,6 +88,16 @@ PipelineImpl::PipelineImpl(std::unique_ptr<Plan> plan, const PipelineOptions& op
     }
   }
   counters_.all.push_back(std::make_unique<StageCounter>("sinks"));
+  for (const SinkSpec& sink : plan_->sinks) {
+    std::string name = sink.type;
+    if (!sink.name.empty()) {
+      name += " " + sink.name;
+    } else if (!sink.path.empty()) {
+      name += " " + sink.path;
+    }
+    sink_names_.push_back(std::move(name));
+  }
+  sink_rows_ = std::make_unique<std::atomic<uint64_t>[]>(sink_names_.size());
 }
 
 void PipelineImpl::Fail(const Status& s) {
@@ -120,6 +130,9 @@ PipelineStats PipelineImpl::Stats() const {
   s.input_done = input_done_.load(std::memory_order_relaxed);
   s.input_total = input_total_.load(std::memory_order_relaxed);
   s.stages = counters_.Read();
+  for (size_t i = 0; i < sink_names_.size(); ++i) {
+    s.sinks.push_back({sink_names_[i], sink_rows_[i].load(std::memory_order_relaxed)});
+  }
   s.newest_event_time = counters_.all[0]->newest_event_time.load(std::memory_order_relaxed);
   s.checkpoints = checkpoints_.load();
   s.last_checkpoint = last_checkpoint_.load();
@@ -383,7 +396,7 @@ Status PipelineImpl::RunOnce() {
   SinkWriter output(sinks, std::move(sink_streams), outputs.late.get(), part_late,
                     outputs.dead_letters.get());
   if (resume) output.set_late(resume->late_events);
-  output.PublishTo({&records_out_, &late_, &dead_letters_});
+  output.PublishTo({&records_out_, &late_, &dead_letters_, sink_rows_.get()});
   auto take = [&](const Checkpointer::Cut& cut) {
     const auto start = std::chrono::steady_clock::now();
     Status t = cp.Take(cut);

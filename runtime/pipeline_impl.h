@@ -85,6 +85,8 @@ class PipelineImpl final : public Pipeline, private RunGuard {
   std::atomic<uint64_t> records_out_{0};
   std::atomic<uint64_t> late_{0};
   std::atomic<uint64_t> dead_letters_{0};
+  std::vector<std::string> sink_names_;                  // one per sink
+  std::unique_ptr<std::atomic<uint64_t>[]> sink_rows_;  // one per sink (SinkWriter publishes)
   std::atomic<uint64_t> input_done_{0};
   std::atomic<uint64_t> input_total_{0};  // 0: input size unknown
   std::atomic<int64_t> start_ns_{0};

@@ -25,6 +25,7 @@ struct OutputTotals {
   std::atomic<uint64_t>* records_out = nullptr;  // rows the first sink holds
   std::atomic<uint64_t>* late = nullptr;
   std::atomic<uint64_t>* dead_letters = nullptr;
+  std::atomic<uint64_t>* sink_rows = nullptr;  // one per sink: the rows it holds
 };
 
 class SinkWriter {

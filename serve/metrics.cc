@@ -164,6 +164,14 @@ std::string PipelineMetricsText(const std::string& name, const PipelineStats& st
           double(st.input_done) / double(st.input_total));
   }
 
+  MetricFamily sink_rows =
+      Family("sluice_sink_rows_total",
+             "Rows the sink holds (a resumed run includes earlier processes').", C);
+  for (const SinkStats& s : st.sinks) {
+    sink_rows.metric.push_back(Metric({{"pipeline", name}, {"sink", s.name}}, C, double(s.rows)));
+  }
+  fams.push_back(std::move(sink_rows));
+
   total("sluice_checkpoints_total", "Checkpoints this process took.", double(st.checkpoints));
   gauge("sluice_last_checkpoint_id", "Id of the latest committed checkpoint (0: none).",
         double(st.last_checkpoint));

@@ -134,6 +134,14 @@ std::string StatusJson(const PipelineSpec& spec, uint32_t lanes, bool running,
   }
   out += "]";
 
+  out += ",\"sinks\":[";
+  for (size_t i = 0; i < st.sinks.size(); ++i) {
+    if (i) out += ",";
+    out += "{";
+    Str("name", st.sinks[i].name, &out);
+    out += fmt::format(",\"rows\":{}}}", st.sinks[i].rows);
+  }
+  out += "]";
   out +=
       fmt::format(",\"checkpoints\":{{\"taken\":{},\"last_id\":{},\"resumed_from\":{},\"recent\":[",
                   st.checkpoints, st.last_checkpoint, st.resumed_from);

@@ -44,6 +44,14 @@ struct StageStats {
   std::vector<StageStats> lanes;  // a keyed stage's lanes, lane 0 first; empty otherwise
 };
 
+// Rows one sink holds (a resumed run includes what earlier processes wrote), updated as each
+// batch is written. `name`: "csv out.csv", "projection by_user", "null", ... in declaration
+// order.
+struct SinkStats {
+  std::string name;
+  uint64_t rows = 0;
+};
+
 // A checkpoint this process took.
 struct CheckpointStats {
   uint64_t id = 0;
@@ -82,6 +90,7 @@ struct PipelineStats {
   static constexpr size_t kRecentCheckpoints = 16;
   static constexpr double kCheckpointBuckets[] = {0.001, 0.005, 0.01, 0.05, 0.1,
                                                   0.5,   1,     5,    10};
+  std::vector<SinkStats> sinks;  // one per sink, in declaration order
   std::vector<CheckpointStats> recent_checkpoints;
   std::vector<uint64_t> checkpoint_buckets;  // one per kCheckpointBuckets entry
   double checkpoint_seconds_sum = 0;

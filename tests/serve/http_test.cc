@@ -233,7 +233,9 @@ TEST_CASE(
         R"m(sluice_busy_seconds_total{pipeline="live",stage="source",lane=""})m",
         R"m(sluice_in_flight_batches{pipeline="live"})m",
         R"m(sluice_checkpoint_duration_seconds_count{pipeline="live"})m",
-        R"m(sluice_events_in_total{pipeline="live"})m", "process_cpu_seconds_total",
+        R"m(sluice_events_in_total{pipeline="live"})m",
+        R"m(sluice_sink_rows_total{pipeline="live",sink="projection by_key"})m",
+        R"m(sluice_sink_rows_total{pipeline="live",sink="null"})m", "process_cpu_seconds_total",
         "process_resident_memory_bytes"}) {
     INFO(name);
     CHECK(samples.count(name) == 1);
@@ -275,6 +277,9 @@ TEST_CASE(
       INFO(f);
       CHECK(stages.at(0)[f].get(v) == simdjson::SUCCESS);
     }
+    simdjson::dom::array sinks;
+    CHECK(doc["sinks"].get(sinks) == simdjson::SUCCESS);
+    CHECK(sinks.size() == 2);
     simdjson::dom::array sources;
     CHECK(doc["definition"]["sources"].get(sources) == simdjson::SUCCESS);
     CHECK(sources.size() == 1);

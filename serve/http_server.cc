@@ -22,9 +22,15 @@ constexpr size_t kMaxKeyValues = 16;
 constexpr size_t kMaxKeyValueBytes = 1024;
 constexpr int kConsistentReadTries = 5;
 
+// Messages may quote request text, which need not be UTF-8: bytes outside ASCII become '?', so
+// that the body is always valid JSON.
 void Error(httplib::Response& res, int code, std::string_view message) {
+  std::string ascii(message);
+  for (char& c : ascii) {
+    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+  }
   std::string body = "{\"error\":";
-  AppendJsonString(message, &body);
+  AppendJsonString(ascii, &body);
   body += "}\n";
   res.status = code;
   res.set_content(body, "application/json");

@@ -9,6 +9,7 @@
 #include "cli/log_commands.h"
 #include "cli/query_command.h"
 #include "cli/run_command.h"
+#include "cli/serve_command.h"
 
 int main(int argc, char** argv) {
   // A file-size limit (ulimit -f) then fails the write with EFBIG, reported like a full disk
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   sluice::cli::AddLogCommands(app, &exit_code);
   sluice::cli::AddQueryCommand(app, &exit_code);
   sluice::cli::AddCheckpointsCommand(app, &exit_code);
+  sluice::cli::AddServeCommand(app, &exit_code);
   app.footer(
       "Examples:\n"
       "  sluice validate pipelines/examples/clicks-per-user.toml\n"

@@ -10,10 +10,15 @@
 #include "codecs/json.h"
 #include "base/time_util.h"
 #include "operators/record_parse.h"
+#include "serve/projection_query.h"
 #include "storage/projection_store.h"
 
 namespace sluice::cli {
 namespace {
+
+using serve::FreshnessJson;
+using serve::KeyPrefix;
+using serve::WatermarkText;
 
 struct QueryArgs {
   std::string dir;
@@ -23,78 +28,10 @@ struct QueryArgs {
   bool freshness = false;
 };
 
-std::string WatermarkText(TimeUs w) {
-  if (w == kMinTime) return "none yet";
-  if (w == kMaxTime) return "end of input";
-  return FormatIso(w);
-}
-
-std::string FreshnessJson(const ProjectionInfo& info) {
-  std::string out = "{\"projection\":";
-  AppendJsonString(info.name, &out);
-  out += ",\"table\":";
-  AppendJsonString(info.physical, &out);
-  out += ",\"pipeline\":";
-  AppendJsonString(info.pipeline, &out);
-  out +=
-      fmt::format(",\"rows\":{},\"checkpoint\":{},\"updated_at\":", info.rows, info.checkpoint_id);
-  AppendJsonString(FormatIso(info.updated_at), &out);
-  out += ",\"source_position\":";
-  AppendJsonString(info.position, &out);
-  out += ",\"watermark\":";
-  AppendJsonString(WatermarkText(info.watermark), &out);
-  out += ",\"key\":[";
-  for (size_t i = 0; i < info.key.size(); ++i) {
-    if (i) out += ",";
-    AppendJsonString(info.key[i].name, &out);
-  }
-  out += "]}";
-  return out;
-}
-
-// Encodes the given key values as a key prefix, each parsed as its key field's type.
-Status KeyPrefix(const ProjectionInfo& info, const std::vector<std::string>& values,
-                 std::string* prefix) {
-  if (values.size() > info.key.size()) {
-    std::vector<std::string> names;
-    for (const Field& f : info.key) names.push_back(f.name);
-    return Status::InvalidArgument(
-        fmt::format("projection '{}' has {} key field(s) ({}), got {} "
-                    "values",
-                    info.name, info.key.size(), fmt::join(names, ", "), values.size()));
-  }
-  for (size_t i = 0; i < values.size(); ++i) {
-    const Field& f = info.key[i];
-    Value v;
-    v.type = f.type;
-    v.null = false;
-    if (f.type == Type::kString) {
-      v.s = values[i];
-    } else {
-      FieldValue fv;
-      std::string reason;
-      if (values[i].empty()) {
-        return Status::InvalidArgument(fmt::format("key value for field '{}' is empty", f.name));
-      }
-      if (!ParseFieldText(values[i], f, &fv, &reason)) {
-        return Status::InvalidArgument("bad key value: " + reason);
-      }
-      v.i = fv.i;
-      v.d = fv.d;
-    }
-    EncodeKeyValue(v, prefix);
-  }
-  return Status::OK();
-}
-
 int Query(const QueryArgs& args) {
-  LogOptions options;
-  options.read_only = true;
-  options.create_if_missing = false;
-  std::shared_ptr<EventLog> env;
-  Status s = EventLog::OpenShared(options, args.dir, &env);
-  std::unique_ptr<ProjectionStore> store;
-  if (s.ok()) s = ProjectionStore::Open(env.get(), &store);
+  serve::ProjectionReader reader;
+  Status s = serve::ProjectionReader::Open(args.dir, &reader);
+  ProjectionStore* store = reader.store.get();
   if (!s.ok()) {
     if (s.IsNotFound()) {
       fmt::print(stderr,

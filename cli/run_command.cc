@@ -17,6 +17,10 @@
 
 #include "sluice/pipeline.h"
 #include "base/time_util.h"
+#include "cli/progress_line.h"
+#include "serve/http_server.h"
+#include "serve/metrics.h"
+#include "serve/status_json.h"
 #include "pipelines/toml_loader.h"
 
 namespace sluice::cli {
@@ -32,12 +36,6 @@ int ExitCodeFor(const Status& s) {
   if (s.IsInvalidArgument()) return 2;
   if (s.code() == Status::Code::kAborted) return 130;
   return 1;
-}
-
-std::string Thousands(uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
-  return s;
 }
 
 std::string SummaryLine(const std::string& name, const PipelineStats& st, const std::string& dlq) {
@@ -117,6 +115,8 @@ struct RunArgs {
   bool quiet = false;
   bool progress = false;
   std::vector<std::string> vars;  // --var NAME=VALUE
+  std::string http;        // HOST:PORT, overrides [pipeline] http
+  std::string http_token;  // bearer token for the HTTP endpoints
 };
 
 int Run(const RunArgs& args) {
@@ -143,6 +143,38 @@ int Run(const RunArgs& args) {
     return ExitCodeFor(s);
   }
 
+  // The HTTP endpoints, for as long as the run goes on.
+  std::atomic<bool> running{true};
+  std::unique_ptr<serve::HttpServer> http;
+  const std::string http_address = args.http.empty() ? spec->http : args.http;
+  if (!http_address.empty()) {
+    serve::HttpOptions ho;
+    ho.token = args.http_token;
+    s = serve::ParseHttpAddress(http_address, &ho);
+    serve::HttpContent content;
+    const Pipeline* p = pipeline.get();
+    const PipelineSpec* sp = &*spec;
+    content.metrics = [p, sp] {
+      return serve::PipelineMetricsText(sp->name, p->Stats(), serve::WallNowUs()) +
+             serve::ProcessMetricsText();
+    };
+    content.status = [p, sp, &running] {
+      return serve::StatusJson(*sp, p->parallelism(), running.load(), p->Stats(),
+                               serve::WallNowUs());
+    };
+    if (sp->source.path != "-") content.state_dir = sp->state_dir;
+    if (s.ok()) s = serve::HttpServer::Start(ho, std::move(content), &http);
+    if (!s.ok()) {
+      fmt::print(stderr, "sluice: --http: {}\n", s.message());
+      return ExitCodeFor(s);
+    }
+    if (!args.quiet) {
+      fmt::print(stderr, "{}: serving http://{}:{}/metrics, /status, /projections\n", spec->name,
+                 ho.host.find(':') == std::string::npos ? ho.host : "[" + ho.host + "]",
+                 http->port());
+    }
+  }
+
   g_interrupted.store(false);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -151,6 +183,7 @@ int Run(const RunArgs& args) {
   std::thread watcher([&] {
     auto last_print = std::chrono::steady_clock::now();
     bool printed = false;
+    ProgressLine line(spec->name);
     while (!done.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (g_interrupted.load()) pipeline->Stop();
@@ -158,17 +191,17 @@ int Run(const RunArgs& args) {
       if (show_progress && now - last_print >= std::chrono::milliseconds(500)) {
         last_print = now;
         PipelineStats st = pipeline->Stats();
-        fmt::print(stderr, "\r{}: {} events, {} results, {:.1f} s, {} events/s   ", spec->name,
-                   Thousands(st.events_in), Thousands(st.records_out), st.elapsed_s,
-                   Thousands(static_cast<uint64_t>(st.events_per_s())));
+        fmt::print(stderr, "\r{}\033[K", line.Render(st));
         printed = true;
       }
     }
     if (printed) fmt::print(stderr, "\r\033[K");
   });
   s = pipeline->Run();
+  running.store(false);
   done.store(true);
   watcher.join();
+  if (http) http->Stop();
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
 
@@ -202,7 +235,10 @@ int Run(const RunArgs& args) {
                st.resumed_from,
                st.resumed_position.empty() ? "" : " (" + st.resumed_position + ")");
   }
-  if (!args.quiet) fmt::print(stderr, "{}\n", SummaryLine(spec->name, st, dlq));
+  if (!args.quiet) {
+    fmt::print(stderr, "{}\n{}", SummaryLine(spec->name, st, dlq),
+               st.already_complete ? "" : StageRows(st));
+  }
   if (!args.quiet && args.replay) {
     fmt::print(stderr, "{}: projections now served by table '{}'\n", spec->name, args.into);
   }
@@ -316,6 +352,13 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   run->add_flag("--from-scratch", args->from_scratch,
                 "Discard the pipeline's checkpoint and start from the beginning of the input");
   AddVarOption(run, &args->vars);
+  run->add_option("--http", args->http,
+                  "Serve /metrics, /status and /projections at HOST:PORT while the pipeline "
+                  "runs (default: the file's [pipeline] http; see docs/operations.md)");
+  run->add_option("--http-token", args->http_token,
+                  "Bearer token HTTP clients must send; required to listen on a non-loopback "
+                  "address")
+      ->envname("SLUICE_HTTP_TOKEN");
   run->footer(
       "A pipeline with checkpoints (the default for files; see docs/fault-tolerance.md) resumes\n"
       "from its latest checkpoint when an earlier run was interrupted or killed.");

@@ -37,6 +37,10 @@ class CsvSource final : public Source {
   Status RestorePosition(std::string_view in) override;
   // "byte <offset>, line <next_line>" ("empty file" for a file without header).
   std::string DescribePosition(std::string_view saved) const override;
+  // Bytes of the file.
+  bool Progress(uint64_t* done, uint64_t* total) const override {
+    return reader_.Progress(done, total);
+  }
 
  private:
   // Scans the next non-blank record into record_ (line_ is its first line). False at the end.

@@ -61,6 +61,11 @@ class GeneratorSource final : public Source {
   Status RestorePosition(std::string_view in) override;
   // "event <next_event>".
   std::string DescribePosition(std::string_view saved) const override;
+  bool Progress(uint64_t* done, uint64_t* total) const override {
+    *done = next_;
+    *total = events_;
+    return true;
+  }
 
  private:
   const uint64_t events_;

@@ -32,6 +32,10 @@ class JsonlSource final : public Source {
   Status RestorePosition(std::string_view in) override;
   // "byte <offset>, line <next_line>".
   std::string DescribePosition(std::string_view saved) const override;
+  // Bytes of the file.
+  bool Progress(uint64_t* done, uint64_t* total) const override {
+    return reader_.Progress(done, total);
+  }
 
  private:
   // Appends the object on `line` to *batch as a row, or a dead letter. True for a row.

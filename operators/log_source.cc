@@ -75,6 +75,10 @@ Status LogSource::Open() {
   lo.create_if_missing = false;
   Status s = EventLog::OpenShared(lo, spec_.path, &log_);
   if (!s.ok()) return s.WithPrefix(fmt::format("log source '{}'", spec_.path));
+  if (!spec_.follow) {
+    auto head = log_->LastPosition();
+    if (head.ok()) head_at_open_ = *head;
+  }
   return log_->NewIterator(read_, &it_);
 }
 

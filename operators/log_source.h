@@ -14,6 +14,7 @@
 // last global position read. Driven by one thread at a time.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 
 #include "codecs/record_codec.h"
@@ -46,6 +47,13 @@ class LogSource final : public Source {
   Status RestorePosition(std::string_view in) override;
   // "log position <p>", or "stream '<s>' version <v> (log position <p>)".
   std::string DescribePosition(std::string_view saved) const override;
+  // Log positions, up to the log's last position at Open(); none for a followed log.
+  bool Progress(uint64_t* done, uint64_t* total) const override {
+    if (head_at_open_ == 0) return false;
+    *done = std::min(last_position_, head_at_open_);
+    *total = head_at_open_;
+    return true;
+  }
 
  private:
   // Appends the current event as a row or a dead letter.
@@ -59,7 +67,8 @@ class LogSource final : public Source {
   RecordDecoder decoder_;
   uint64_t last_position_ = 0;  // last global position consumed
   uint64_t last_version_ = 0;   // stream version of the last event read (stream reads)
-  uint64_t skip_through_ = 0;   // after a restore: positions up to this one were consumed
+  uint64_t skip_through_ = 0;
+  uint64_t head_at_open_ = 0;   // the log's last position at Open(); 0 when followed or empty   // after a restore: positions up to this one were consumed
   std::string raw_;
 };
 

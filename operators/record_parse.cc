@@ -61,6 +61,8 @@ Status BlockReader::Open() {
       return Status::IOError(fmt::format("cannot open '{}': {}", path_, std::strerror(errno)));
     }
     owns_fd_ = true;
+    struct stat st;
+    if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) size_at_open_ = st.st_size;
   }
   buf_.resize(kBlockSize + kPadding);
   return Status::OK();

@@ -59,6 +59,14 @@ class BlockReader {
   Status SeekToLineStart(uint64_t offset, std::string_view what);
   // The file's current size in bytes. InvalidArgument for standard input, IOError on failure.
   Result<uint64_t> FileSize() const;
+  // Progress through a regular file: consumed() of its size at Open(). False for standard input
+  // and other inputs of unknown size.
+  bool Progress(uint64_t* done, uint64_t* total) const {
+    if (size_at_open_ == 0) return false;
+    *done = consumed_;
+    *total = size_at_open_;
+    return true;
+  }
 
  private:
   std::string path_;
@@ -68,6 +76,7 @@ class BlockReader {
   size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
   uint64_t consumed_ = 0;
+  uint64_t size_at_open_ = 0;  // 0: not a regular file, or empty
 };
 
 // A field value parsed from text, before it is appended to its column.

@@ -47,6 +47,11 @@ class Source {
   // A short human description of a saved position ("byte 1024, line 17"), for messages and
   // `sluice query` freshness. Empty when unknown.
   virtual std::string DescribePosition(std::string_view saved) const { return ""; }
+  // How far reading has come through an input whose size is known, for progress displays:
+  // *done of *total in the source's own unit (events of a generator, bytes of a file, positions
+  // of a log, as of Open()). False when the size is not known (standard input, a followed log).
+  // Called by the thread that drives the source, after Next().
+  virtual bool Progress(uint64_t* done, uint64_t* total) const { return false; }
 };
 
 // Builds the source named by spec.type ("csv", "jsonl", "generator").

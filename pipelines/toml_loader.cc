@@ -84,7 +84,7 @@ Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
   SLUICE_RETURN_IF_ERROR(CheckKeys(
       t,
       {"name", "parallelism", "batch_size", "dead_letter_path", "late_path", "state_dir",
-       "checkpoints", "checkpoint_interval"},
+       "checkpoints", "checkpoint_interval", "http"},
       {}, ""));
   SLUICE_RETURN_IF_ERROR(GetString(t, "name", &spec->name, false));
   if (const toml::node* n = t.table->get("parallelism")) {
@@ -113,6 +113,7 @@ Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
   SLUICE_RETURN_IF_ERROR(GetString(t, "dead_letter_path", &spec->dead_letter_path, false));
   SLUICE_RETURN_IF_ERROR(GetString(t, "late_path", &spec->late_path, false));
   SLUICE_RETURN_IF_ERROR(GetString(t, "state_dir", &spec->state_dir, false));
+  SLUICE_RETURN_IF_ERROR(GetString(t, "http", &spec->http, false));
   bool checkpoints = true;
   if (const toml::node* n = t.table->get("checkpoints")) {
     if (!n->is_boolean()) {

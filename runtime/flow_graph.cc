@@ -49,7 +49,7 @@ void RunFlowGraph(const Plan& plan, InputDriver* driver, StageOperators* ops,
   for (size_t k = 0; k < n_stages; ++k) {
     for (uint32_t i = 0; i < lanes; ++i) {
       lane_steps.push_back(std::make_unique<LaneStep>(plan, k, i, (*ops)[k][i].get(), run,
-                                                      counters->keyed(k)));
+                                                      counters->keyed(k)->lane(i)));
     }
     if (k + 1 < n_stages || !plan.direct_output) {
       exchange_steps.push_back(std::make_unique<ExchangeStep>(plan, k, run));

@@ -199,8 +199,13 @@ FramePtr SourceStep::Next() {
   if (run_->failed()) return nullptr;
   auto frame = std::make_shared<Frame>();
   bool done = false;
-  run_->Guard("the source", nullptr, [&] { return driver_->Next(frame.get(), &done); });
+  {
+    BusyTimer busy(counter_);
+    run_->Guard("the source", nullptr, [&] { return driver_->Next(frame.get(), &done); });
+  }
   run_->SetEventsIn(driver_->events());
+  uint64_t done_units = 0, total_units = 0;
+  if (driver_->Progress(&done_units, &total_units)) run_->SetInputProgress(done_units, total_units);
   if (done || run_->failed()) return nullptr;
   size_t rows = 0, dead = 0;
   for (size_t i = 0; i < driver_->sources(); ++i) {
@@ -210,6 +215,13 @@ FramePtr SourceStep::Next() {
   counter_->Add(counter_->rows_in, rows + dead);
   counter_->Add(counter_->rows_out, rows);
   counter_->Add(counter_->dead_letters, dead);
+  counter_->Add(counter_->batches_in, 1);
+  counter_->Add(counter_->batches_out, 1);
+  counter_->RaiseWatermark(frame->streams[0]->watermark);
+  const TimeUs newest = driver_->newest_event_time();
+  if (newest > counter_->newest_event_time.load(std::memory_order_relaxed)) {
+    counter_->newest_event_time.store(newest, std::memory_order_relaxed);
+  }
   return frame;
 }
 
@@ -233,6 +245,7 @@ Msg StatelessStep::Run(const FramePtr& frame) const {
     m.routed = std::move(routed);
     return m;
   }
+  BusyTimer busy(counter_);
   size_t in = 0;
   for (size_t i = 0; i < plan_.sources.size(); ++i) in += frame->streams[i]->size();
   frame->streams.resize(plan_.streams.size());
@@ -259,6 +272,8 @@ Msg StatelessStep::Run(const FramePtr& frame) const {
   counter_->Add(counter_->rows_in, in);
   counter_->Add(counter_->rows_out, out);
   if (in > out) counter_->Add(counter_->filtered, in - out);
+  counter_->Add(counter_->batches_in, 1);
+  if (out > 0) counter_->Add(counter_->batches_out, 1);
   m.routed = std::move(routed);
   return m;
 }
@@ -278,8 +293,10 @@ Msg LaneStep::Run(const Msg& in) const {
   out.seq = in.seq;
   out.lane = lane_;
   out.routed = in.routed;
+  BusyTimer busy(counter_);
   auto result = std::make_shared<Batch>();
   result->reset(op_->output_schema());
+  counter_->Add(counter_->batches_in, 1);
   if (!run_->failed()) {
     run_->Guard(name_, op_, [&] {
       const Routed& routed = *in.routed;
@@ -324,6 +341,8 @@ Msg LaneStep::Run(const Msg& in) const {
       for (const auto& t : stage.post) SLUICE_RETURN_IF_ERROR(t->Apply(result.get()));
       counter_->Add(counter_->rows_out, result->size());
       counter_->Add(counter_->filtered, emitted - result->size());
+      if (result->size() > 0) counter_->Add(counter_->batches_out, 1);
+      counter_->RaiseWatermark(routed.whole->watermark);
       if (routed.whole->checkpoint) {
         auto snap = std::make_shared<std::string>();
         op_->Snapshot(snap.get());
@@ -407,6 +426,7 @@ bool ExchangeStep::Run(const Msg& in, Msg* out) {
 }
 
 size_t OutputStep::Run(const Msg& m) {
+  BusyTimer busy(counter_);
   size_t completed = 0;
   run_->Guard("the output stage (sinks and checkpoints)", nullptr, [&]() -> Status {
     LaneResult r;
@@ -420,6 +440,7 @@ size_t OutputStep::Run(const Msg& m) {
       if (!m.result) r.frame = m.routed->frame;  // a whole frame, not a lane's result
       const Batch* source_batch = m.routed->whole.get();
       if (source_batch && source_batch->checkpoint) r.barrier = source_batch;
+      if (source_batch) watermarks_[m.seq] = source_batch->watermark;
     }
     done_.clear();
     reorder_.Add(std::move(r), &done_);
@@ -434,6 +455,12 @@ size_t OutputStep::Run(const Msg& m) {
         if (part) counter_->Add(counter_->rows_in, part->size());
       }
       if (s.frame) counter_->Add(counter_->rows_in, RowsOf(writer_->sink_streams(), *s.frame));
+      counter_->Add(counter_->batches_in, 1);
+      auto wm = watermarks_.find(s.seq);
+      if (wm != watermarks_.end()) {
+        counter_->RaiseWatermark(wm->second);
+        watermarks_.erase(wm);
+      }
     }
     return Status::OK();
   });

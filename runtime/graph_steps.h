@@ -131,6 +131,7 @@ class OutputStep {
   RunGuard* run_;
   StageCounter* counter_;
   std::vector<SeqResults> done_;
+  std::map<uint64_t, TimeUs> watermarks_;  // of the seqs not yet written
 };
 
 // "session window", "running aggregate", "interval join", ...

@@ -56,6 +56,29 @@ uint64_t InputDriver::events() const {
   return single_.empty() ? events_.load(std::memory_order_relaxed) : single_[0]->events();
 }
 
+TimeUs InputDriver::newest_event_time() const {
+  if (!single_.empty()) return single_[0]->newest_event_time();
+  TimeUs t = kMinTime;
+  for (const Merged& m : inputs_) t = std::max(t, m.max_ts);
+  return t;
+}
+
+bool InputDriver::Progress(uint64_t* done, uint64_t* total) const {
+  *done = *total = 0;
+  auto add = [&](const Source& s) {
+    uint64_t d = 0, t = 0;
+    if (!s.Progress(&d, &t)) return false;
+    *done += d;
+    *total += t;
+    return true;
+  };
+  if (!single_.empty()) return add(single_[0]->source());
+  for (const Merged& m : inputs_) {
+    if (!add(*m.in.source)) return false;
+  }
+  return true;
+}
+
 Status InputDriver::Next(Frame* out, bool* done) {
   if (single_.empty()) return NextMerged(out, done);
   const uint64_t before = single_[0]->events();

@@ -66,6 +66,11 @@ class InputDriver {
   std::string DescribeState(std::string_view state) const;
   uint64_t EventsOf(std::string_view state) const;
   uint64_t events() const;
+  // Progress through inputs of known size (Source::Progress), summed over the sources; false
+  // when any source's size is unknown.
+  bool Progress(uint64_t* done, uint64_t* total) const;
+  // The largest event time any source produced so far (kMinTime before the first).
+  TimeUs newest_event_time() const;
 
  private:
   struct Merged {

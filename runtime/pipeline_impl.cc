@@ -83,8 +83,21 @@ PipelineImpl::PipelineImpl(std::unique_ptr<Plan> plan, const PipelineOptions& op
   counters_.all.push_back(std::make_unique<StageCounter>("stateless"));
   for (const KeyedStagePlan& stage : plan_->stages) {
     counters_.all.push_back(std::make_unique<StageCounter>(stage.name));
+    for (uint32_t i = 0; i < plan_->parallelism; ++i) {
+      counters_.all.back()->lanes.push_back(std::make_unique<StageCounter>(stage.name));
+    }
   }
   counters_.all.push_back(std::make_unique<StageCounter>("sinks"));
+  for (const SinkSpec& sink : plan_->sinks) {
+    std::string name = sink.type;
+    if (!sink.name.empty()) {
+      name += " " + sink.name;
+    } else if (!sink.path.empty()) {
+      name += " " + sink.path;
+    }
+    sink_names_.push_back(std::move(name));
+  }
+  sink_rows_ = std::make_unique<std::atomic<uint64_t>[]>(sink_names_.size());
 }
 
 void PipelineImpl::Fail(const Status& s) {
@@ -114,7 +127,13 @@ PipelineStats PipelineImpl::Stats() const {
   s.records_out = records_out_.load();
   s.late = late_.load();
   s.dead_letters = dead_letters_.load();
+  s.input_done = input_done_.load(std::memory_order_relaxed);
+  s.input_total = input_total_.load(std::memory_order_relaxed);
   s.stages = counters_.Read();
+  for (size_t i = 0; i < sink_names_.size(); ++i) {
+    s.sinks.push_back({sink_names_[i], sink_rows_[i].load(std::memory_order_relaxed)});
+  }
+  s.newest_event_time = counters_.all[0]->newest_event_time.load(std::memory_order_relaxed);
   s.checkpoints = checkpoints_.load();
   s.last_checkpoint = last_checkpoint_.load();
   s.finalized_only = finalized_only_.load();
@@ -124,7 +143,11 @@ PipelineStats PipelineImpl::Stats() const {
     s.resumed_from = resumed_from_;
     s.resumed_position = resumed_position_;
     s.events_before = events_before_;
+    s.recent_checkpoints.assign(recent_checkpoints_.begin(), recent_checkpoints_.end());
+    s.checkpoint_buckets = checkpoint_buckets_;
+    s.checkpoint_seconds_sum = checkpoint_seconds_sum_;
   }
+  s.checkpoint_buckets.resize(std::size(PipelineStats::kCheckpointBuckets));
   int64_t start = start_ns_.load(), end = end_ns_.load();
   if (start) s.elapsed_s = ((end ? end : NowNs()) - start) / 1e9;
   return s;
@@ -236,6 +259,19 @@ Status PipelineImpl::CloseOutputs(Outputs* out) {
   }
   if (s.ok() && out->late) s = out->late->Close();
   return s;
+}
+
+void PipelineImpl::RecordCheckpoint(const CheckpointStats& c) {
+  std::lock_guard<std::mutex> l(mu_);
+  recent_checkpoints_.push_back(c);
+  if (recent_checkpoints_.size() > PipelineStats::kRecentCheckpoints) {
+    recent_checkpoints_.pop_front();
+  }
+  checkpoint_buckets_.resize(std::size(PipelineStats::kCheckpointBuckets));
+  for (size_t i = 0; i < checkpoint_buckets_.size(); ++i) {
+    if (c.duration_s <= PipelineStats::kCheckpointBuckets[i]) ++checkpoint_buckets_[i];
+  }
+  checkpoint_seconds_sum_ += c.duration_s;
 }
 
 void PipelineImpl::PublishStats(const Outputs& out, uint64_t late, uint64_t events) {
@@ -360,10 +396,26 @@ Status PipelineImpl::RunOnce() {
   SinkWriter output(sinks, std::move(sink_streams), outputs.late.get(), part_late,
                     outputs.dead_letters.get());
   if (resume) output.set_late(resume->late_events);
+  output.PublishTo({&records_out_, &late_, &dead_letters_, sink_rows_.get()});
   auto take = [&](const Checkpointer::Cut& cut) {
+    const auto start = std::chrono::steady_clock::now();
     Status t = cp.Take(cut);
     checkpoints_.store(cp.taken());
     last_checkpoint_.store(cp.last_id());
+    if (t.ok()) {
+      CheckpointStats c;
+      c.id = cp.last_id();
+      c.taken_at_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+      c.duration_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      c.state_bytes = cut.driver.size();
+      for (const StageState& stage : cut.stages) {
+        for (const std::string& lane : stage.lanes) c.state_bytes += lane.size();
+      }
+      RecordCheckpoint(c);
+    }
     return t;
   };
   if (checkpoints) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -36,6 +37,10 @@ class PipelineImpl final : public Pipeline, private RunGuard {
   bool failed() const override { return stop_.load(std::memory_order_relaxed); }
   Status OutOfMemory(std::string_view stage, const KeyedOperator* op) noexcept override;
   void SetEventsIn(uint64_t n) override { events_in_.store(n, std::memory_order_relaxed); }
+  void SetInputProgress(uint64_t done, uint64_t total) override {
+    input_done_.store(done, std::memory_order_relaxed);
+    input_total_.store(total, std::memory_order_relaxed);
+  }
   // The run's outcome once the graph has drained: its error, Aborted after Stop(), or OK.
   Status RunStatus() const;
   // Every sink of a run, the late-event sink (or null) and the dead-letter file.
@@ -50,6 +55,7 @@ class PipelineImpl final : public Pipeline, private RunGuard {
   void AbandonOutputs(Outputs* out, bool checkpoints);
   Status CloseOutputs(Outputs* out);
   void PublishStats(const Outputs& out, uint64_t late, uint64_t events);
+  void RecordCheckpoint(const CheckpointStats& c);
 
   // Freed when an allocation fails, so that the failure can still be reported and the graph
   // drained: the state that filled memory stays allocated until the run returns.
@@ -67,6 +73,9 @@ class PipelineImpl final : public Pipeline, private RunGuard {
   uint64_t resumed_from_ = 0;     // GUARDED_BY(mu_)
   std::string resumed_position_;  // GUARDED_BY(mu_)
   uint64_t events_before_ = 0;    // GUARDED_BY(mu_)
+  std::deque<CheckpointStats> recent_checkpoints_;  // GUARDED_BY(mu_)
+  std::vector<uint64_t> checkpoint_buckets_;        // GUARDED_BY(mu_)
+  double checkpoint_seconds_sum_ = 0;               // GUARDED_BY(mu_)
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> last_checkpoint_{0};
   std::atomic<bool> finalized_only_{false};
@@ -76,6 +85,10 @@ class PipelineImpl final : public Pipeline, private RunGuard {
   std::atomic<uint64_t> records_out_{0};
   std::atomic<uint64_t> late_{0};
   std::atomic<uint64_t> dead_letters_{0};
+  std::vector<std::string> sink_names_;                  // one per sink
+  std::unique_ptr<std::atomic<uint64_t>[]> sink_rows_;  // one per sink (SinkWriter publishes)
+  std::atomic<uint64_t> input_done_{0};
+  std::atomic<uint64_t> input_total_{0};  // 0: input size unknown
   std::atomic<int64_t> start_ns_{0};
   std::atomic<int64_t> end_ns_{0};
 };

@@ -29,6 +29,8 @@ class RunGuard {
   virtual Status OutOfMemory(std::string_view stage, const KeyedOperator* op) noexcept = 0;
   // Events read so far (for statistics while the run goes on).
   virtual void SetEventsIn(uint64_t n) = 0;
+  // Progress through inputs of known size (InputDriver::Progress), once per batch read.
+  virtual void SetInputProgress(uint64_t done, uint64_t total) {}
 
   // Runs fn() -> Status for `stage` (a lane's operator `op`, or null). Unwinding has freed what a
   // failed step held, so the message can usually be formatted after a bad_alloc; when even that

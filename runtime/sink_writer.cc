@@ -2,9 +2,8 @@
 
 namespace sluice {
 
-SinkWriter::SinkWriter(std::vector<Sink*> sinks, std::vector<int> sink_streams,
-                       LateSink* late_sink, std::array<int, 2> part_late,
-                       DeadLetterWriter* dead_letters)
+SinkWriter::SinkWriter(std::vector<Sink*> sinks, std::vector<int> sink_streams, LateSink* late_sink,
+                       std::array<int, 2> part_late, DeadLetterWriter* dead_letters)
     : sinks_(std::move(sinks)),
       sink_streams_(std::move(sink_streams)),
       late_sink_(late_sink),
@@ -14,6 +13,16 @@ SinkWriter::SinkWriter(std::vector<Sink*> sinks, std::vector<int> sink_streams,
 Status SinkWriter::Write(SeqResults& s) {
   if (!failed_.ok()) return failed_;
   failed_ = WriteSeq(s);
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  if (totals_.records_out && !sinks_.empty()) {
+    totals_.records_out->store(sinks_[0]->rows(), kRelaxed);
+  }
+  if (totals_.sink_rows) {
+    for (size_t i = 0; i < sinks_.size(); ++i)
+      totals_.sink_rows[i].store(sinks_[i]->rows(), kRelaxed);
+  }
+  if (totals_.late) totals_.late->store(late_, kRelaxed);
+  if (totals_.dead_letters) totals_.dead_letters->store(dead_letters_->count(), kRelaxed);
   return failed_;
 }
 

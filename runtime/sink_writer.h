@@ -8,6 +8,8 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -16,6 +18,15 @@
 #include "runtime/reorder_buffer.h"
 
 namespace sluice {
+
+// Where a SinkWriter publishes the run's output totals after each sequence number it writes, so
+// that statistics read from other threads move while the run goes on. Each may be null.
+struct OutputTotals {
+  std::atomic<uint64_t>* records_out = nullptr;  // rows the first sink holds
+  std::atomic<uint64_t>* late = nullptr;
+  std::atomic<uint64_t>* dead_letters = nullptr;
+  std::atomic<uint64_t>* sink_rows = nullptr;  // one per sink: the rows it holds
+};
 
 class SinkWriter {
  public:
@@ -27,6 +38,8 @@ class SinkWriter {
   SinkWriter(std::vector<Sink*> sinks, std::vector<int> sink_streams, LateSink* late_sink,
              std::array<int, 2> part_late, DeadLetterWriter* dead_letters);
 
+  // The atomics must outlive this; stored with relaxed order, once per sequence number.
+  void PublishTo(const OutputTotals& totals) { totals_ = totals; }
   // Called with each barrier once its batch's output is written.
   void OnBarrier(std::function<Status(const BarrierParts&)> fn) { on_barrier_ = std::move(fn); }
 
@@ -51,6 +64,7 @@ class SinkWriter {
   DeadLetterWriter* dead_letters_;
   std::function<Status(const BarrierParts&)> on_barrier_;
   uint64_t late_ = 0;
+  OutputTotals totals_;
   Status failed_;  // the first failed write
 };
 

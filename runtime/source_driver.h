@@ -49,6 +49,8 @@ class SourceDriver {
   uint64_t EventsOf(std::string_view state) const;
 
   uint64_t events() const { return events_.load(std::memory_order_relaxed); }
+  // The largest event time produced so far (kMinTime before the first).
+  TimeUs newest_event_time() const { return max_ts_; }
   const Source& source() const { return *source_; }
 
  private:

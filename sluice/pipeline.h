@@ -33,6 +33,31 @@ struct StageStats {
   uint64_t filtered = 0;
   uint64_t late = 0;
   uint64_t dead_letters = 0;
+  uint64_t batches_in = 0;   // batches (sequence numbers) the stage handled
+  uint64_t batches_out = 0;  // of those, the ones it passed on with rows
+  double busy_s = 0;         // time its steps spent working (summed over lanes)
+  // The event-time watermark after the last batch the stage handled (microseconds since the
+  // epoch; INT64_MIN before the first; INT64_MAX once the input ended). A keyed stage's is
+  // the minimum over its lanes.
+  int64_t watermark = INT64_MIN;
+  int lane = -1;                  // for an entry of `lanes`: its index
+  std::vector<StageStats> lanes;  // a keyed stage's lanes, lane 0 first; empty otherwise
+};
+
+// Rows one sink holds (a resumed run includes what earlier processes wrote), updated as each
+// batch is written. `name`: "csv out.csv", "projection by_user", "null", ... in declaration
+// order.
+struct SinkStats {
+  std::string name;
+  uint64_t rows = 0;
+};
+
+// A checkpoint this process took.
+struct CheckpointStats {
+  uint64_t id = 0;
+  int64_t taken_at_us = 0;  // wall clock, microseconds since the epoch
+  double duration_s = 0;    // preparing the sinks, syncing and committing
+  uint64_t state_bytes = 0;  // operator snapshots and source state it holds
 };
 
 struct PipelineStats {
@@ -51,6 +76,24 @@ struct PipelineStats {
   bool finalized_only = false;   // the input had been finished; this run only committed output
   bool already_complete = false;  // the same pipeline had completed: nothing was done
   std::vector<StageStats> stages;  // see StageStats
+  // Progress through an input of known size, in the source's unit (generator events, file
+  // bytes, log positions): input_done of input_total. input_total is 0 when the size is unknown
+  // (standard input, a followed log). Set while the run reads; a resumed run starts at its
+  // checkpoint's position.
+  uint64_t input_done = 0;
+  uint64_t input_total = 0;
+  // The largest event time the sources produced (microseconds; INT64_MIN before the first).
+  int64_t newest_event_time = INT64_MIN;
+  // The latest checkpoints this process took, oldest first (at most kRecentCheckpoints), and
+  // how long all of them took: counts of durations at most kCheckpointBuckets[i] seconds
+  // (cumulative, as Prometheus histograms are), their number and sum.
+  static constexpr size_t kRecentCheckpoints = 16;
+  static constexpr double kCheckpointBuckets[] = {0.001, 0.005, 0.01, 0.05, 0.1,
+                                                  0.5,   1,     5,    10};
+  std::vector<SinkStats> sinks;  // one per sink, in declaration order
+  std::vector<CheckpointStats> recent_checkpoints;
+  std::vector<uint64_t> checkpoint_buckets;  // one per kCheckpointBuckets entry
+  double checkpoint_seconds_sum = 0;
   // Events this process read per second (a resumed run does not count earlier processes').
   double events_per_s() const {
     return elapsed_s > 0 ? (events_in - events_before) / elapsed_s : 0;

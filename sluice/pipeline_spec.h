@@ -219,6 +219,9 @@ struct PipelineSpec {
   uint32_t batch_size = 0;   // 0 = PipelineOptions default
   std::string dead_letter_path;  // empty = "<name>.dlq.jsonl"
   std::string late_path;         // empty = late events are only counted
+  // `sluice run` serves metrics, status and projections over HTTP at this "HOST:PORT" (empty =
+  // not at all; docs/operations.md). Not part of the definition a checkpoint is matched against.
+  std::string http;
   // Checkpoints (docs/fault-tolerance.md): where the checkpoint store and projections live
   // (empty = no checkpoints; the TOML loader defaults it to "<name>.state") and how often a
   // checkpoint is taken (microseconds; one is always taken at the end of the input).

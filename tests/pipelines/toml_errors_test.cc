@@ -88,7 +88,8 @@ TEST_CASE("[pipeline] errors") {
         "clicks.toml:2:1: unknown key 'nme' in [pipeline] (did you mean 'name'?)");
   CHECK(ErrorOf(Edit("parallelism = 2", "colour = \"red\"")) ==
         "clicks.toml:3:1: unknown key 'colour' in [pipeline] (expected name, parallelism, "
-        "batch_size, dead_letter_path, late_path, state_dir, checkpoints, checkpoint_interval)");
+        "batch_size, dead_letter_path, late_path, state_dir, checkpoints, checkpoint_interval, "
+        "http)");
   CHECK(ErrorOf(Edit("[pipeline]", "[[pipeline]]")) ==
         "clicks.toml:1:1: 'pipeline' must be a table, written [pipeline], found an array");
 }
@@ -96,7 +97,8 @@ TEST_CASE("[pipeline] errors") {
 TEST_CASE("of several unknown keys the first in the file is reported") {
   CHECK(ErrorOf(Edit("parallelism = 2", "zz_top = 1\naa_bottom = 2")) ==
         "clicks.toml:3:1: unknown key 'zz_top' in [pipeline] (expected name, parallelism, "
-        "batch_size, dead_letter_path, late_path, state_dir, checkpoints, checkpoint_interval)");
+        "batch_size, dead_letter_path, late_path, state_dir, checkpoints, checkpoint_interval, "
+        "http)");
 }
 
 TEST_CASE("[source] type and key errors") {

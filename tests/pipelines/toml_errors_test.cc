@@ -343,7 +343,7 @@ TEST_CASE("running aggregate errors") {
   CHECK(ErrorOf(head + tail) == "clicks.toml:3:1: [[operator]] #1 (aggregate) needs 'aggregates'");
   CHECK(ErrorOf(head + "aggregates = [\"count()\"]\nsize = \"1s\"" + tail) ==
         "clicks.toml:6:1: unknown key 'size' in [[operator]] #1 (aggregate) (expected type, "
-        "aggregates)");
+        "aggregates, rows, every)");
   CHECK(ErrorOf(head + "aggregates = [\"count()\", 2]" + tail) ==
         "clicks.toml:5:26: 'aggregates' must hold only strings, found integer 2");
 }

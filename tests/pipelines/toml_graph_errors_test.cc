@@ -321,3 +321,19 @@ TEST_CASE("join (regular) errors") {
         "g.toml:26:1: [[operator]] #2 (join) needs 'key' (the key fields, named alike in both "
         "inputs) or 'left_key' and 'right_key'");
 }
+
+TEST_CASE("aggregate rows and every") {
+  const std::string window = "type = \"window\"\nkind = \"tumbling\"\nsize = \"1m\"\n";
+  auto with = [&](const std::string& keys) {
+    return Edit(window, "type = \"aggregate\"\n" + keys);
+  };
+  CHECK(ErrorOf(with("")) == "");
+  CHECK(ErrorOf(with("rows = 10\n")) == "");
+  CHECK(ErrorOf(with("rows = 10\nevery = 10\n")) == "");
+  CHECK(ErrorOf(with("every = 2\n")) ==
+        "g.toml:45:1: 'every' applies to [[operator]] #4 (aggregate) only with 'rows' (an "
+        "aggregate over the last rows of each key)");
+  CHECK(ErrorOf(with("rows = 0\n")).find("g.toml:45:8: ") == 0);
+  CHECK(ErrorOf(with("rows = 3\nevery = 4\n")).find("g.toml:46:9: ") == 0);
+  CHECK(ErrorOf(with("rows = \"3\"\n")).find("g.toml:45:8: ") == 0);
+}

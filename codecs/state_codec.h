@@ -210,6 +210,7 @@ enum StateTag : uint8_t {
   kStateLogSource = 13,
   kStateLogAppendInput = 14,  // how far `sluice log append` read an input (cli/log_append.h)
   kStateNexmarkSource = 15,   // operators/nexmark_source.cc
+  kStateProcess = 16,         // keyed process functions (operators/process_stage.cc)
   kStateSourceDriver = 20,
   kStateMergeDriver = 21,  // several sources merged (runtime/input_driver.h)
   kStateFileSink = 30,

@@ -148,7 +148,16 @@ bool IsValidKey(std::string_view key, const std::vector<Type>& key_types) {
 
 std::string KeyedFingerprint(const KeyedStageDef& def, const Schema& input) {
   std::string out;
-  if (def.kind == OpKind::kTopN) {
+  if (def.kind == OpKind::kProcess) {
+    out = fmt::format("process function={} params=", def.function);
+    for (const auto& [k, v] : def.params) out += fmt::format("{}={};", k, v);
+    if (def.process) {
+      out += " output=" + def.process->output.ToString() + " states=";
+      for (const StateDecl& s : def.process->states) {
+        out += fmt::format("{}:{},", s.name, static_cast<int>(s.kind));
+      }
+    }
+  } else if (def.kind == OpKind::kTopN) {
     out = fmt::format("top_n n={} rank={} ttl={} order=", def.top_n, def.rank_field,
                       def.state_ttl);
     for (const auto& [c, desc] : def.order) out += fmt::format("#{}{},", c, desc ? "d" : "a");

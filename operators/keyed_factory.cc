@@ -8,6 +8,12 @@ Result<std::unique_ptr<KeyedOperator>> MakeKeyedOperator(const KeyedStageDef& de
     if (def.state_ttl < 0) return Status::InvalidArgument("state_ttl must be >= 0");
     return std::unique_ptr<KeyedOperator>(MakeDeduplicate(def, input).release());
   }
+  if (def.kind == OpKind::kProcess) {
+    if (!def.process || !def.process->make) {
+      return Status::InvalidArgument("a process stage needs its function's setup");
+    }
+    return std::unique_ptr<KeyedOperator>(MakeProcessStage(def, input).release());
+  }
   if (def.kind == OpKind::kTopN) {
     if (def.top_n <= 0 || def.order.empty()) {
       return Status::InvalidArgument("top_n needs n >= 1 and an order");

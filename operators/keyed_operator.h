@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 
 #include "base/batch.h"
 #include "sluice/pipeline_spec.h"
+#include "sluice/process_function.h"
 
 namespace sluice {
 
@@ -32,7 +34,7 @@ struct AggregateDef {
 Result<Field> AggregateResultField(AggFunc func, const Field* input, const std::string& alias);
 
 struct KeyedStageDef {
-  OpKind kind = OpKind::kWindow;  // kWindow, kAggregate (running) or kDeduplicate
+  OpKind kind = OpKind::kWindow;  // kWindow, kAggregate, kDeduplicate, kTopN or kProcess
   WindowKind window = WindowKind::kTumbling;
   int64_t size = 0;    // tumbling, sliding (us)
   int64_t slide = 0;   // sliding (us); equals size for tumbling
@@ -55,6 +57,11 @@ struct KeyedStageDef {
   // `every`-th row of the key (1 <= every <= rows).
   int64_t rows = 0;
   int64_t every = 1;
+  // process: the function's name and parameters, and what its setup gave for this input
+  // (REQUIRES: set for kProcess).
+  std::string function;
+  std::map<std::string, std::string> params;
+  std::shared_ptr<const ProcessSetup> process;
 };
 
 struct KeyedStats {

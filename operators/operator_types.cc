@@ -110,6 +110,13 @@ std::string DescribeLookupJoin(const OperatorSpec& op) {
   return out;
 }
 
+// The parameters in name order, each as name=value;.
+std::string DescribeProcess(const OperatorSpec& op) {
+  std::string out = fmt::format("process function={} params=", op.function);
+  for (const auto& [k, v] : op.params) out += fmt::format("{}={};", k, v);
+  return out;
+}
+
 }  // namespace
 
 const std::vector<OperatorType>& OperatorTypes() {
@@ -191,6 +198,8 @@ const std::vector<OperatorType>& OperatorTypes() {
        2,
        2,
        DescribeJoin},
+      {"process", OpKind::kProcess, "a process", {"function", "params"}, {}, {}, 1, 1,
+       DescribeProcess},
   };
   return types;
 }

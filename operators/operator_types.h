@@ -20,8 +20,8 @@
 namespace sluice {
 
 // The number of OpKind values; OpKind's enumerators are 0 .. kOperatorKinds - 1.
-inline constexpr size_t kOperatorKinds = 12;
-static_assert(static_cast<size_t>(OpKind::kJoin) + 1 == kOperatorKinds,
+inline constexpr size_t kOperatorKinds = 13;
+static_assert(static_cast<size_t>(OpKind::kProcess) + 1 == kOperatorKinds,
               "kOperatorKinds counts the enumerators of OpKind");
 
 // The largest `n` of a top_n.

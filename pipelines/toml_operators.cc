@@ -7,6 +7,7 @@
 #include "base/time_util.h"
 #include "operators/operator_types.h"
 #include "pipelines/toml_errors.h"
+#include "sluice/process_function.h"
 
 namespace sluice {
 namespace {
@@ -426,6 +427,43 @@ Status ReadLookupJoin(const TomlReader& r, const Table& t, const OperatorType& t
   return r.ReadSchema(*schema, &op->table.schema);
 }
 
+// A process: `function` (a registered process function) and `params`, a table whose values
+// (strings, numbers or booleans) are passed to the function as text.
+Status ReadProcess(const TomlReader& r, const Table& t, const OperatorType& type,
+                   const std::string& kind, OperatorSpec* op) {
+  SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
+  SLUICE_RETURN_IF_ERROR(r.GetString(t, "function", &op->function, true));
+  if (FindProcessFunction(op->function) == nullptr) {
+    return r.Error(*t.table->get("function"),
+                   fmt::format("no process function '{}' (registered: {})", op->function,
+                               fmt::join(ProcessFunctionNames(), ", ")));
+  }
+  const toml::node* pn = t.table->get("params");
+  if (pn == nullptr) return Status::OK();
+  if (!pn->is_table()) {
+    return r.Error(*pn, fmt::format("'params' must be a table such as {{ gap = \"30s\" }}, "
+                                    "found {}",
+                                    DescribeNode(*pn)));
+  }
+  for (const auto& [k, v] : *pn->as_table()) {
+    std::string text;
+    if (const auto* s = v.as_string()) {
+      text = s->get();
+    } else if (const auto* i = v.as_integer()) {
+      text = std::to_string(i->get());
+    } else if (const auto* d = v.as_floating_point()) {
+      text = fmt::format("{}", d->get());
+    } else if (const auto* b = v.as_boolean()) {
+      text = b->get() ? "true" : "false";
+    } else {
+      return r.Error(v, fmt::format("params.{} must be a string, number or boolean, found {}",
+                                    k.str(), DescribeNode(v)));
+    }
+    op->params[std::string(k.str())] = std::move(text);
+  }
+  return Status::OK();
+}
+
 // One reader per operator type, in OpKind order (operators/operator_types.h).
 struct OperatorReader {
   OpKind kind;
@@ -438,6 +476,7 @@ constexpr OperatorReader kReaders[] = {
     {OpKind::kWindowJoin, ReadWindowJoin}, {OpKind::kIntervalJoin, ReadIntervalJoin},
     {OpKind::kDeduplicate, ReadDeduplicate}, {OpKind::kTopN, ReadTopN},
     {OpKind::kLookupJoin, ReadLookupJoin}, {OpKind::kJoin, ReadJoin},
+    {OpKind::kProcess, ReadProcess},
 };
 static_assert(CoversOperatorKinds(kReaders), "one reader per OpKind, in OpKind order");
 

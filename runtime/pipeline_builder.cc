@@ -315,6 +315,15 @@ PipelineBuilder& PipelineBuilder::top_n(int64_t n, std::vector<std::string> orde
   return AddOperator(std::move(op));
 }
 
+PipelineBuilder& PipelineBuilder::process(std::string function,
+                                          std::map<std::string, std::string> params) {
+  OperatorSpec op;
+  op.kind = OpKind::kProcess;
+  op.function = std::move(function);
+  op.params = std::move(params);
+  return AddOperator(std::move(op));
+}
+
 PipelineBuilder& PipelineBuilder::union_of(std::vector<std::string> inputs) {
   if (inputs.size() < 2) {
     Fail(fmt::format("union_of({}) needs at least 2 inputs", fmt::join(inputs, ", ")));

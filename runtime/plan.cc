@@ -537,6 +537,7 @@ Status GraphPlanner::PlanOperator(size_t j) {
       {OpKind::kTopN, &GraphPlanner::PlanKeyedStage},
       {OpKind::kLookupJoin, &GraphPlanner::PlanLookupJoin},
       {OpKind::kJoin, &GraphPlanner::PlanJoinStage},
+      {OpKind::kProcess, &GraphPlanner::PlanKeyedStage},
   };
   static_assert(CoversOperatorKinds(kPlanners), "one planning step per OpKind, in OpKind order");
   const size_t kind = static_cast<size_t>(spec_.operators[j].kind);

@@ -286,6 +286,45 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
     def.rows = op.rows;
     def.every = op.every;
   }
+  if (op.kind == OpKind::kProcess) {
+    if (!in.has_event_time) {
+      return Error(op.loc, name + ": a process function's timers run on event time; set "
+                                  "'event_time' in [source]");
+    }
+    auto fn = FindProcessFunction(op.function);
+    if (fn == nullptr) {
+      return Error(op.loc, fmt::format("{}: no process function '{}' (registered: {})", name,
+                                       op.function, fmt::join(ProcessFunctionNames(), ", ")));
+    }
+    ProcessSetupArgs args;
+    args.input = schema;
+    args.key_columns = key_columns;
+    args.params = op.params;
+    args.time_unit = in.time_unit;
+    Result<ProcessSetup> setup = fn->setup(args);
+    if (!setup.ok()) {
+      return Error(op.loc, fmt::format("{}: process function '{}': {}", name, op.function,
+                                       setup.status().message()));
+    }
+    if (!setup->make) {
+      return Error(op.loc, fmt::format("{}: process function '{}' gave no way to make it", name,
+                                       op.function));
+    }
+    def.function = op.function;
+    def.params = op.params;
+    def.time_unit = in.time_unit;
+    std::set<std::string> out_names;
+    for (int k : key_columns) out_names.insert(schema->field(k).name);
+    for (const Field& f : setup->output.fields()) {
+      if (!ValidFieldName(f.name) || !out_names.insert(f.name).second) {
+        return Error(op.loc, fmt::format("{}: process function '{}' has an output field '{}' "
+                                         "that is not a valid name or clashes with a key field; "
+                                         "rename the key with a map first",
+                                         name, op.function, f.name));
+      }
+    }
+    def.process = std::make_shared<const ProcessSetup>(std::move(*setup));
+  }
   if (op.kind == OpKind::kTopN) {
     if (op.state_ttl < 0) return Error(op.loc, name + ": state_ttl must be >= 0");
     if (op.top_n < 1) return Error(op.loc, name + ": n must be at least 1");
@@ -357,7 +396,8 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
     SLUICE_RETURN_IF_ERROR(
         PlanWindowShape(op, name, &def.window, &def.size, &def.slide, &def.gap));
   }
-  if (op.kind != OpKind::kDeduplicate && op.kind != OpKind::kTopN) {
+  if (op.kind != OpKind::kDeduplicate && op.kind != OpKind::kTopN &&
+      op.kind != OpKind::kProcess) {
     SLUICE_RETURN_IF_ERROR(PlanAggregates(op, name, schema, transforms, &def));
   }
   // Output names must be unique.

@@ -45,6 +45,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <map>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -121,6 +122,9 @@ class PipelineBuilder {
   // input field, then `rank_field` (1 = first) when not empty.
   PipelineBuilder& top_n(int64_t n, std::vector<std::string> order_by, std::string rank_field = "",
                          std::string state_ttl = "0s");
+  // The keyed process function registered as `function` (sluice/process_function.h), given
+  // `params`: the key fields, then the function's output fields. After a key_by.
+  PipelineBuilder& process(std::string function, std::map<std::string, std::string> params = {});
 
   // The rows of every input (at least two, of the same schema), merged.
   PipelineBuilder& union_of(std::vector<std::string> inputs);

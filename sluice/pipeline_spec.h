@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -94,6 +95,7 @@ enum class OpKind {
   kLookupJoin,    // each row with the rows of a static table (a file) of equal key
   kJoin,          // regular (unbounded) inner join: every pair of rows of two inputs with equal
                   // keys, each side's rows kept for its state time-to-live
+  kProcess,       // after a key_by: a keyed process function (sluice/process_function.h)
 };
 // Which row per key a deduplicate keeps, by event time (ties by arrival).
 enum class DedupKeep { kFirst, kLast };
@@ -189,6 +191,9 @@ struct OperatorSpec {
   // pipeline's definition text records so that a checkpoint taken with other table content is
   // not resumed. Empty in specs that were not planned.
   std::string table_digest;
+  // process: the registered function's name and its parameters (name -> text).
+  std::string function;
+  std::map<std::string, std::string> params;
 };
 
 struct SinkSpec {

@@ -94,10 +94,11 @@ const std::vector<Case> kCases = {
      "\"count_distinct(l_user) as users\"]\n\n",
      20},
     // A regular join of each click with the same user's costly clicks on the same page (the
-    // csv's, rows kept for 1 s of event time), then a changelog: each user's three costliest
-    // pairs with their ranks (csv: every change; the projection: the rows applied, one per user
-    // and rank), keys forgotten after 30 s.
-    {"join-top-n", "", false, "", false,
+    // csv's, rows kept for 1 s of event time); a process function with timers over the pairs
+    // (per user: pairs counted until none came for 2 s, then emitted and forgotten); then a
+    // changelog: each user's three biggest bursts with their ranks (csv: every change; the
+    // projection: the rows applied, one per user and rank), keys forgotten after 30 s.
+    {"join-process-top-n", "", false, "", false,
      "[[source]]\nname = \"log\"\ntype = \"log\"\npath = \"{log}\"\n"
      "schema = { user = \"string\", page = \"string\", ts = \"timestamp_ms\", amount = "
      "\"double\" }\nevent_time = \"ts\"\nmax_out_of_orderness = \"2s\"\n\n"
@@ -110,9 +111,12 @@ const std::vector<Case> kCases = {
      "key = [\"user\", \"page\"]\nstate_ttl = \"1s\"\n"
      "left_prefix = \"l_\"\nright_prefix = \"r_\"\n\n"
      "[[operator]]\ntype = \"key_by\"\nfields = [\"l_user\"]\n\n"
-     "[[operator]]\ntype = \"top_n\"\nn = 3\norder_by = [\"r_amount desc\", \"l_ts\", \"r_ts\"]\n"
+     "[[operator]]\ntype = \"process\"\nfunction = \"inactivity\"\n"
+     "params = { gap = \"2s\" }\n\n"
+     "[[operator]]\ntype = \"key_by\"\nfields = [\"l_user\"]\n\n"
+     "[[operator]]\ntype = \"top_n\"\nn = 3\norder_by = [\"rows desc\", \"first_time\"]\n"
      "rank_field = \"rank\"\nstate_ttl = \"30s\"\n\n",
-     0, false},
+     20, false},
 };
 
 // What one attempt does: kill itself at a crash point, or be killed from outside after `delay`.

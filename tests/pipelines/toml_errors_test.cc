@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pipelines/toml_loader.h"
+#include "sluice/pipeline.h"
 #include "toml_edit_util.h"
 
 using namespace sluice;
@@ -202,10 +203,10 @@ TEST_CASE("generator and log source errors") {
 TEST_CASE("[[operator]] type errors") {
   CHECK(ErrorOf(Edit("type = \"window\"", "type = \"windw\"")) ==
         "clicks.toml:22:8: unknown operator type 'windw' (expected filter, map, key_by, window, "
-        "aggregate, union, window_join, interval_join, deduplicate, top_n, lookup_join, join)");
+        "aggregate, union, window_join, interval_join, deduplicate, top_n, lookup_join, join, process)");
   CHECK(ErrorOf(Edit("type = \"filter\"\n", "")) ==
         "clicks.toml:13:1: [[operator]] #1 needs 'type' (one of filter, map, key_by, window, "
-        "aggregate, union, window_join, interval_join, deduplicate, top_n, lookup_join, join)");
+        "aggregate, union, window_join, interval_join, deduplicate, top_n, lookup_join, join, process)");
   CHECK(ErrorOf("[source]\ntype = \"generator\"\n[operator]\ntype = \"filter\"\n"
                 "[sink]\ntype = \"null\"\n") ==
         "clicks.toml:3:1: operators are written as [[operator]] tables, found a table");
@@ -379,4 +380,51 @@ TEST_CASE("[sink] errors") {
         "clicks.toml:30:1: unknown key 'mode' in [sink] of type \"csv\" (expected type, path)");
   CHECK(ErrorOf(Edit("[sink]\ntype = \"csv\"\n", "[sink]\n")) ==
         "clicks.toml:28:1: [sink] needs 'type' (one of csv, jsonl, stdout, null, log, projection)");
+}
+
+TEST_CASE("process errors") {
+  const std::string head =
+      "[source]\ntype = \"generator\"\n[[operator]]\ntype = \"key_by\"\nfields = [\"user\"]\n"
+      "[[operator]]\ntype = \"process\"\n";
+  const std::string tail = "\n[sink]\ntype = \"null\"\n";
+  CHECK(ErrorOf(head + "function = \"nope\"" + tail) ==
+        "clicks.toml:8:12: no process function 'nope' (registered: inactivity)");
+  CHECK(ErrorOf(head + "params = { gap = \"1s\" }" + tail) ==
+        "clicks.toml:6:1: [[operator]] #2 (process) needs 'function'");
+  CHECK(ErrorOf(head + "function = \"inactivity\"\nparams = \"gap=1s\"" + tail) ==
+        "clicks.toml:9:10: 'params' must be a table such as { gap = \"30s\" }, found string "
+        "\"gap=1s\"");
+  CHECK(ErrorOf(head + "function = \"inactivity\"\nparams = { gap = [1] }" + tail) ==
+        "clicks.toml:9:18: params.gap must be a string, number or boolean, found an array");
+  CHECK(ErrorOf(head + "function = \"inactivity\"\nwhere = \"x\"" + tail) ==
+        "clicks.toml:9:1: unknown key 'where' in [[operator]] #2 (process) (expected type, "
+        "function, params)");
+  CHECK(ErrorOf(head + "function = \"inactivity\"\nparams = { gap = \"1s\" }" + tail) == "");
+}
+
+// Errors the planner finds in a process operator: at the operator's table.
+std::string PlanErrorOf(const std::string& text) {
+  auto r = LoadPipelineString(text, "clicks.toml");
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  std::unique_ptr<Pipeline> pipeline;
+  return Pipeline::Build(PipelineOptions(), *r, &pipeline).message();
+}
+
+TEST_CASE("process planning errors name the operator and the function") {
+  const std::string source =
+      "[source]\ntype = \"csv\"\npath = \"x.csv\"\nschema = { user = \"string\", ts = "
+      "\"timestamp_ms\" }\n";
+  const std::string ops =
+      "[[operator]]\ntype = \"key_by\"\nfields = [\"user\"]\n[[operator]]\ntype = "
+      "\"process\"\nfunction = \"inactivity\"\n";
+  const std::string tail = "\n[sink]\ntype = \"null\"\n";
+  CHECK(PlanErrorOf(source + "event_time = \"ts\"\n" + ops + "params = { gapp = \"1s\" }" + tail) ==
+        "clicks.toml:9:1: operator #2 (process): process function 'inactivity': inactivity "
+        "takes the parameter 'gap', not 'gapp'");
+  CHECK(PlanErrorOf(source + "event_time = \"ts\"\n" + ops + tail) ==
+        "clicks.toml:9:1: operator #2 (process): process function 'inactivity': inactivity needs "
+        "params = { gap = \"...\" } with a gap > 0");
+  CHECK(PlanErrorOf(source + ops + "params = { gap = \"1s\" }" + tail) ==
+        "clicks.toml:8:1: operator #2 (process): a process function's timers run on event time; "
+        "set 'event_time' in [source]");
 }

@@ -198,7 +198,7 @@ TEST_CASE("shape errors name file line and column and say what is accepted") {
       {Replace(c, "where = ", "wher = "), "(did you mean 'where'?)"},
       {Replace(c, "type = \"filter\"", "type = \"filtr\""),
        "p.toml:14:8: unknown operator type 'filtr' (expected filter, map, key_by, window, aggregate, "
-       "union, window_join, interval_join, deduplicate, top_n, lookup_join, join)"},
+       "union, window_join, interval_join, deduplicate, top_n, lookup_join, join, process)"},
       {Replace(c, "size = \"10s\"", "size = \"10 s\""), "p.toml:24:8: invalid duration '10 s': missing unit"},
       {Replace(c, "size = \"10s\"", "size = 10"), "p.toml:24:8: 'size' must be a duration string"},
       {Replace(c, "size = \"10s\"\n", ""), "needs 'size'"},

@@ -167,7 +167,7 @@ std::string KeyedFingerprint(const KeyedStageDef& def, const Schema& input) {
   } else if (def.kind == OpKind::kAggregate && def.rows > 0) {
     out = fmt::format("rows={} every={}", def.rows, def.every);
   } else if (def.kind == OpKind::kAggregate) {
-    out = "running";
+    out = def.changelog ? "running changelog" : "running";
   } else if (def.window == WindowKind::kSession) {
     out = fmt::format("session gap={}", def.gap);
   } else {

@@ -57,6 +57,9 @@ struct KeyedStageDef {
   // `every`-th row of the key (1 <= every <= rows).
   int64_t rows = 0;
   int64_t every = 1;
+  // running aggregate: rows are a changelog ("op" first; "-" the key's previous result, "+" the
+  // new one; nothing when the aggregates did not change), each with its cause in Batch::pos.
+  bool changelog = false;
   // process: the function's name and parameters, and what its setup gave for this input
   // (REQUIRES: set for kProcess).
   std::string function;

@@ -61,7 +61,7 @@ std::string DescribeWindow(const OperatorSpec& op) {
 std::string DescribeAggregate(const OperatorSpec& op) {
   const std::string shape =
       op.rows > 0 ? fmt::format(" rows={} every={}", op.rows, op.every) : std::string();
-  return "aggregate" + shape + DescribeAggregates(op);
+  return "aggregate" + shape + (op.changelog ? " emit=changelog" : "") + DescribeAggregates(op);
 }
 
 std::string DescribeUnion(const OperatorSpec&) { return "union"; }
@@ -136,7 +136,7 @@ const std::vector<OperatorType>& OperatorTypes() {
       {"aggregate",
        OpKind::kAggregate,
        "an aggregate",
-       {"aggregates", "rows", "every"},
+       {"aggregates", "rows", "every", "emit"},
        {},
        {},
        1,

@@ -1,5 +1,8 @@
 // Running (non-windowed) keyed aggregate: per key, accumulators over every event so far; each
-// input row emits the key with the updated aggregates. State grows with the number of keys.
+// input row emits the key with the updated aggregates, or, with def.changelog, "-" the key's
+// previous result and "+" the new one (nothing when equal; the first row of a key only "+"),
+// each with its cause in Batch::pos (operators/changelog_stage.h). State grows with the number
+// of keys.
 // Snapshot/Restore carry every key with its accumulators and the counters.
 #include <absl/container/flat_hash_set.h>
 
@@ -16,7 +19,14 @@ namespace {
 
 class RunningAggregate final : public KeyedBase {
  public:
-  using KeyedBase::KeyedBase;
+  RunningAggregate(const KeyedStageDef& def, const Schema& input) : KeyedBase(def, input) {
+    if (!def.changelog) return;
+    updates_ = output_;
+    std::vector<Field> fields = {{"op", Type::kString, TimeUnit::kMicros}};
+    for (const Field& f : updates_.fields()) fields.push_back(f);
+    output_ = Schema(std::move(fields));
+    scratch_.reset(updates_);
+  }
 
   uint64_t keys() const override { return keys_.size(); }
 
@@ -27,9 +37,17 @@ class RunningAggregate final : public KeyedBase {
       const uint32_t id = keys_.FindOrInsert(key, in.key_hash[r]);
       if (id >= state_.size()) state_.resize(id + 1);
       Acc& acc = state_[id];
-      if (acc.aggs.empty()) {
+      const bool had = !acc.aggs.empty();  // the key has a result already
+      if (!had) {
         agg_.Init(&acc);
         keys_.AddRef(id);  // held for the rest of the run
+      }
+      if (def_.changelog) {
+        if (had) EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], &scratch_);
+        agg_.Update(&acc, in, r, arrival_++);
+        EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], &scratch_);
+        EmitChanges(had, r, out);
+        continue;
       }
       agg_.Update(&acc, in, r, arrival_++);
       EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], out);
@@ -80,6 +98,30 @@ class RunningAggregate final : public KeyedBase {
   }
 
  private:
+  // Moves the one or two rows of scratch_ (the old result when `had`, then the new one) into
+  // *out as "-" old and "+" new, unless they are equal; caused by input row r.
+  void EmitChanges(bool had, size_t r, Batch* out) {
+    const size_t n = scratch_.size();
+    bool same = had;
+    for (size_t c = 0; same && c < scratch_.columns.size(); ++c) {
+      same = scratch_.columns[c].get(n - 2) == scratch_.columns[c].get(n - 1);
+    }
+    if (!same) {
+      for (size_t i = had ? n - 2 : n - 1; i < n; ++i) {
+        out->columns[0].push_string(i + 1 < n ? "-" : "+");
+        for (size_t c = 0; c < scratch_.columns.size(); ++c) {
+          out->columns[c + 1].push_from(scratch_.columns[c], i);
+        }
+        out->ts.push_back(scratch_.ts[i]);
+        out->wm.push_back(scratch_.wm[i]);
+        out->pos.push_back(r);
+      }
+    }
+    scratch_.clear();
+  }
+
+  Schema updates_;  // the rows without op (changelog only)
+  Batch scratch_;   // one key's old and new result (changelog only)
   KeyDictionary keys_;  // keys are never released: running state lives forever
   std::vector<Acc> state_;
 };

@@ -286,6 +286,18 @@ Status ReadAggregate(const TomlReader& r, const Table& t, const OperatorType& ty
     }
     SLUICE_RETURN_IF_ERROR(r.GetInt(t, "every", 1, op->rows, &op->every, false));
   }
+  if (t.table->get("emit") != nullptr) {
+    if (op->rows > 0) {
+      return r.Error(KeyPosition(t, "emit"),
+                     fmt::format("'emit' applies to {} only without 'rows' (a row window's "
+                                 "results are final)",
+                                 t.what));
+    }
+    std::string emit;
+    SLUICE_RETURN_IF_ERROR(
+        r.GetOneOf(t, "emit", {"updates", "changelog"}, "aggregate emit mode", &emit));
+    op->changelog = emit == "changelog";
+  }
   return ReadAggregates(r, t, &op->aggregates);
 }
 

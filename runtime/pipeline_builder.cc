@@ -285,9 +285,11 @@ PipelineBuilder& PipelineBuilder::last_rows(int64_t rows, std::vector<std::strin
   return *this;
 }
 
-PipelineBuilder& PipelineBuilder::running_aggregate(std::vector<std::string> aggregates) {
+PipelineBuilder& PipelineBuilder::running_aggregate(std::vector<std::string> aggregates,
+                                                    bool changelog) {
   OperatorSpec op;
   op.kind = OpKind::kAggregate;
+  op.changelog = changelog;
   for (auto& a : aggregates) {
     AggregateSpec spec;
     spec.text = std::move(a);

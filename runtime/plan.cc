@@ -103,6 +103,9 @@ Status PlanSink(const PipelineSpec& spec, const Plan& plan, int stream, SinkSpec
                                                        : "an unkeyed pipeline"));
     }
     const KeyedStageDef& last = plan.stages[in.stage].def;
+    if (last.changelog) {  // op, the key fields, the aggregates
+      for (int k : last.key_columns) sink->key.push_back(plan.stages[in.stage].input.field(k).name);
+    }
     if (last.kind == OpKind::kDeduplicate || last.kind == OpKind::kTopN) {  // op, the input's fields
       for (int k : last.key_columns) sink->key.push_back(plan.stages[in.stage].input.field(k).name);
       if (last.kind == OpKind::kTopN) {
@@ -116,7 +119,8 @@ Status PlanSink(const PipelineSpec& spec, const Plan& plan, int stream, SinkSpec
       }
     }
     for (size_t k = 0; k < last.key_columns.size() && k < out.size() &&
-                       last.kind != OpKind::kDeduplicate && last.kind != OpKind::kTopN;
+                       last.kind != OpKind::kDeduplicate && last.kind != OpKind::kTopN &&
+                       !last.changelog;
          ++k) {
       sink->key.push_back(out.field(k).name);
     }
@@ -480,6 +484,12 @@ Status GraphPlanner::CheckFeedsStage(const OperatorSpec& op, const std::string& 
                                      "stage (end the pipeline with it)",
                                      name, s.updates,
                                      prev->def.kind == OpKind::kTopN ? "top_n" : "deduplicate"));
+  }
+  if (prev != nullptr && prev->def.kind == OpKind::kAggregate && prev->def.changelog) {
+    return Error(op.loc, fmt::format("{}: {} is an aggregate with emit = \"changelog\", whose "
+                                     "rows are a changelog (a row may be retracted later); it "
+                                     "cannot feed another keyed stage (end the pipeline with it)",
+                                     name, s.updates));
   }
   if (prev != nullptr && prev->def.kind == OpKind::kAggregate) {
     return Error(op.loc, fmt::format("{}: {} is a running aggregate, whose rows update earlier "

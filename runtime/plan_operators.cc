@@ -286,6 +286,10 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
     def.rows = op.rows;
     def.every = op.every;
   }
+  if (op.kind == OpKind::kAggregate && op.changelog) {
+    if (op.rows > 0) return Error(op.loc, name + ": a row window's results are final; drop emit");
+    def.changelog = true;
+  }
   if (op.kind == OpKind::kProcess) {
     if (!in.has_event_time) {
       return Error(op.loc, name + ": a process function's timers run on event time; set "
@@ -411,6 +415,11 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
                                          name, w, w));
       }
     }
+  }
+  if (def.changelog && !names.insert("op").second) {
+    return Error(op.loc, fmt::format("{}: key field 'op' clashes with the changelog's own 'op' "
+                                     "column; rename it with a map first",
+                                     name));
   }
   for (const AggregateDef& a : def.aggregates) {
     if (!names.insert(a.output.name).second) {

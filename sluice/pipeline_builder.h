@@ -113,7 +113,9 @@ class PipelineBuilder {
   // BETWEEN rows - 1 PRECEDING AND CURRENT ROW), one result at every `every`-th row of the key
   // (every = rows: a tumbling count window). Each result is final. After a key_by.
   PipelineBuilder& last_rows(int64_t rows, std::vector<std::string> aggregates, int64_t every = 1);
-  PipelineBuilder& running_aggregate(std::vector<std::string> aggregates);
+  // With `changelog`, the rows are a changelog: "op", then the key and aggregates; per event
+  // "-" the key's previous result and "+" the new one (nothing when they are equal).
+  PipelineBuilder& running_aggregate(std::vector<std::string> aggregates, bool changelog = false);
   // The first or last row per key by event time, as a changelog: "op" ("+"/"-") then every
   // input field. `state_ttl` ("0s": never) forgets keys whose row is that far behind the
   // watermark.

@@ -162,6 +162,9 @@ struct OperatorSpec {
   // `every`-th row of the key (1 <= every <= rows; tumbling count windows: every = rows)
   int64_t rows = 0;
   int64_t every = 1;
+  // aggregate without rows: emit a changelog ("op" +/-: the key's previous result retracted,
+  // the new one added; nothing when unchanged) instead of one updated row per event
+  bool changelog = false;
   // window_join (window, size, slide, gap as for windows) and interval_join: the key fields of
   // each input, compared in order (same count, same types; a null key matches nothing).
   std::vector<std::string> left_key;

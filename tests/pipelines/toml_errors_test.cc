@@ -344,7 +344,7 @@ TEST_CASE("running aggregate errors") {
   CHECK(ErrorOf(head + tail) == "clicks.toml:3:1: [[operator]] #1 (aggregate) needs 'aggregates'");
   CHECK(ErrorOf(head + "aggregates = [\"count()\"]\nsize = \"1s\"" + tail) ==
         "clicks.toml:6:1: unknown key 'size' in [[operator]] #1 (aggregate) (expected type, "
-        "aggregates, rows, every)");
+        "aggregates, rows, every, emit)");
   CHECK(ErrorOf(head + "aggregates = [\"count()\", 2]" + tail) ==
         "clicks.toml:5:26: 'aggregates' must hold only strings, found integer 2");
 }
@@ -388,7 +388,7 @@ TEST_CASE("process errors") {
       "[[operator]]\ntype = \"process\"\n";
   const std::string tail = "\n[sink]\ntype = \"null\"\n";
   CHECK(ErrorOf(head + "function = \"nope\"" + tail) ==
-        "clicks.toml:8:12: no process function 'nope' (registered: inactivity)");
+        "clicks.toml:8:12: no process function 'nope' (registered: best_until, inactivity)");
   CHECK(ErrorOf(head + "params = { gap = \"1s\" }" + tail) ==
         "clicks.toml:6:1: [[operator]] #2 (process) needs 'function'");
   CHECK(ErrorOf(head + "function = \"inactivity\"\nparams = \"gap=1s\"" + tail) ==
@@ -427,4 +427,17 @@ TEST_CASE("process planning errors name the operator and the function") {
   CHECK(PlanErrorOf(source + ops + "params = { gap = \"1s\" }" + tail) ==
         "clicks.toml:8:1: operator #2 (process): a process function's timers run on event time; "
         "set 'event_time' in [source]");
+}
+
+TEST_CASE("aggregate emit errors") {
+  const std::string head = "[source]\ntype = \"generator\"\n[[operator]]\ntype = \"aggregate\"\n"
+                           "aggregates = [\"count() as n\"]\n";
+  const std::string tail = "\n[sink]\ntype = \"null\"\n";
+  CHECK(ErrorOf(head + "emit = \"retract\"" + tail) ==
+        "clicks.toml:6:8: unknown aggregate emit mode 'retract' (expected updates, changelog)");
+  CHECK(ErrorOf(head + "rows = 3\nemit = \"changelog\"" + tail) ==
+        "clicks.toml:7:1: 'emit' applies to [[operator]] #1 (aggregate) only without 'rows' (a "
+        "row window's results are final)");
+  CHECK(ErrorOf(head + "emit = \"changelog\"" + tail) == "");
+  CHECK(ErrorOf(head + "emit = \"updates\"" + tail) == "");
 }

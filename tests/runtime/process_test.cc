@@ -180,4 +180,41 @@ TEST_CASE("process planning errors") {
   CHECK(build("inactivity", {{"gap", "soon"}}).message().find("inactivity gap: ") !=
         std::string::npos);
   CHECK(build("inactivity", {{"gap", "1s"}}).ok());
+  CHECK(build("best_until", {{"until", "v"}, {"order_by", "v"}}).message().find(
+            "best_until: until 'v' is not a timestamp field") != std::string::npos);
+  CHECK(build("best_until", {{"until", "ts"}, {"order_by", "key"}}).message().find(
+            "best_until order_by: 'key' is not a field of the input other than the key") !=
+        std::string::npos);
+  CHECK(build("best_until", {{"until", "ts"}, {"order_by", "v sideways"}}).message().find(
+            "the direction is 'asc' or 'desc', not 'sideways'") != std::string::npos);
+  CHECK(build("best_until", {{"until", "ts"}}).message().find("best_until needs params") !=
+        std::string::npos);
+  CHECK(build("best_until", {{"until", "ts"}, {"order_by", "v desc, ts"}}).ok());
+}
+
+TEST_CASE("best_until emits each key's best row once the watermark reaches its deadline") {
+  ScratchDir dir("best-until");
+  const std::string csv = dir.file("in.csv");
+  // Keys a and b with deadlines 50 and 30 (the `until` of each key's first row); c's row arrives
+  // when the watermark (bound 0) is already past its deadline 5, so it is ignored.
+  WriteFile(csv,
+            "key,ts,until,v\na,10,50,3\nb,12,30,1\na,20,99,9\nb,25,30,4\na,40,50,9\n"
+            "b,60,30,8\nc,61,5,1\na,70,50,100\n");
+  auto out = std::make_shared<Collector>();
+  PipelineBuilder g("best-until");
+  g.csv_source(csv, {{"key", "string"},
+                     {"ts", "timestamp_us"},
+                     {"until", "timestamp_us"},
+                     {"v", "int64"}})
+      .event_time("ts", "0s")
+      .key_by({"key"})
+      .process("best_until", {{"until", "until"}, {"order_by", "v desc"}})
+      .collect(out);
+  std::unique_ptr<Pipeline> pipeline;
+  Status s = g.Build(&pipeline);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  REQUIRE(pipeline->Run().ok());
+  // a: 3, 9 (ts 20, first of the tied 9s), 9 (ts 40) before 50; 100 at ts 70 starts a new round
+  // whose deadline 50 has passed: ignored. b: 1, 4 before 30; 8 at 60 ignored likewise.
+  CHECK(out->sorted_lines() == std::vector<std::string>{"a,20,99,9", "b,25,30,4"});
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <new>
 
+#include "cli/bench_command.h"
 #include "cli/checkpoints_command.h"
 #include "cli/generate_command.h"
 #include "cli/log_commands.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   sluice::cli::AddQueryCommand(app, &exit_code);
   sluice::cli::AddCheckpointsCommand(app, &exit_code);
   sluice::cli::AddServeCommand(app, &exit_code);
+  sluice::cli::AddBenchCommand(app, &exit_code);
   app.footer(
       "Examples:\n"
       "  sluice validate pipelines/examples/clicks-per-user.toml\n"

@@ -17,6 +17,7 @@
 
 #include "sluice/pipeline.h"
 #include "base/time_util.h"
+#include "cli/pipeline_vars.h"
 #include "cli/progress_line.h"
 #include "serve/http_server.h"
 #include "serve/metrics.h"
@@ -77,32 +78,6 @@ Status WriteSummaryJson(const std::string& path, const PipelineStats& st) {
 }
 
 Status PrepareReplay(const std::string& into, PipelineSpec* spec, PipelineOptions* options);
-
-// Loads FILE with the `--var NAME=VALUE` assignments substituted (a later one for the same name
-// wins). A malformed assignment is InvalidArgument.
-Result<PipelineSpec> LoadWithVars(const std::string& file, const std::vector<std::string>& vars) {
-  LoadOptions options;
-  for (const std::string& v : vars) {
-    const size_t eq = v.find('=');
-    if (eq == std::string::npos) {
-      return Status::InvalidArgument(
-          fmt::format("--var '{}' is not an assignment: write --var NAME=VALUE", v));
-    }
-    const std::string name = v.substr(0, eq);
-    SLUICE_RETURN_IF_ERROR(CheckVariableName(name));
-    options.variables[name] = v.substr(eq + 1);
-  }
-  return LoadPipelineFile(file, options);
-}
-
-// Adds `--var NAME=VALUE` (repeatable) to a command.
-void AddVarOption(CLI::App* cmd, std::vector<std::string>* vars) {
-  cmd->add_option("--var", *vars,
-                  "Set a variable of the file: ${NAME} and ${NAME:-default} in its string values "
-                  "(repeatable; docs/pipelines.md, Variables)")
-      ->type_name("NAME=VALUE")
-      ->allow_extra_args(false);
-}
 
 struct RunArgs {
   std::string file;

@@ -397,6 +397,7 @@ Status PipelineImpl::RunOnce() {
                     outputs.dead_letters.get());
   if (resume) output.set_late(resume->late_events);
   output.PublishTo({&records_out_, &late_, &dead_letters_, sink_rows_.get()});
+  if (options_.latency != nullptr) output.RecordLatency(options_.latency);
   auto take = [&](const Checkpointer::Cut& cut) {
     const auto start = std::chrono::steady_clock::now();
     Status t = cp.Take(cut);

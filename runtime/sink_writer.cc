@@ -1,5 +1,7 @@
 #include "runtime/sink_writer.h"
 
+#include <chrono>
+
 namespace sluice {
 
 SinkWriter::SinkWriter(std::vector<Sink*> sinks, std::vector<int> sink_streams, LateSink* late_sink,
@@ -35,6 +37,7 @@ Status SinkWriter::WriteSeq(SeqResults& s) {
     if (!part) continue;
     if (part->size() > 0) {
       for (Sink* sink : sinks_) SLUICE_RETURN_IF_ERROR(sink->Write(*part));
+      if (latency_ != nullptr) Observe(*part);
     }
     SLUICE_RETURN_IF_ERROR(WriteLate(part_late_[0], part->late.get()));
     SLUICE_RETURN_IF_ERROR(WriteLate(part_late_[1], part->late_right.get()));
@@ -43,12 +46,20 @@ Status SinkWriter::WriteSeq(SeqResults& s) {
     for (size_t i = 0; i < sinks_.size(); ++i) {
       const Batch& b = *s.frame->streams[sink_streams_[i]];
       if (b.size() > 0) SLUICE_RETURN_IF_ERROR(sinks_[i]->Write(b));
+      if (i == 0 && latency_ != nullptr && b.size() > 0) Observe(b);
     }
   }
   if (s.barrier && s.barrier->have_source && on_barrier_) {
     SLUICE_RETURN_IF_ERROR(on_barrier_(*s.barrier));
   }
   return Status::OK();
+}
+
+void SinkWriter::Observe(const Batch& b) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (size_t r = 0; r < b.size(); ++r) latency_->Record(now - b.ts[r]);
 }
 
 Status SinkWriter::WriteLate(int input, const Batch* late) {

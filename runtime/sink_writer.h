@@ -13,6 +13,7 @@
 #include <functional>
 #include <vector>
 
+#include "base/latency_histogram.h"
 #include "operators/jsonl_sink.h"
 #include "operators/sink.h"
 #include "runtime/reorder_buffer.h"
@@ -42,6 +43,9 @@ class SinkWriter {
   void PublishTo(const OutputTotals& totals) { totals_ = totals; }
   // Called with each barrier once its batch's output is written.
   void OnBarrier(std::function<Status(const BarrierParts&)> fn) { on_barrier_ = std::move(fn); }
+  // Records, for each row the first sink takes, the wall-clock time (us since the epoch) minus
+  // the row's event time into *h (which must outlive this; read it after the run).
+  void RecordLatency(LatencyHistogram* h) { latency_ = h; }
 
   // Writes `s`. REQUIRES: called in sequence order. After a failed write nothing more is
   // written and every later call returns the same error: a sink must never receive rows that
@@ -66,6 +70,9 @@ class SinkWriter {
   uint64_t late_ = 0;
   OutputTotals totals_;
   Status failed_;  // the first failed write
+  LatencyHistogram* latency_ = nullptr;
+
+  void Observe(const Batch& b);
 };
 
 }  // namespace sluice

@@ -7,6 +7,8 @@
 
 namespace sluice {
 
+class LatencyHistogram;  // base/latency_histogram.h
+
 struct PipelineOptions {
   // Rows per batch read from the source. Larger batches amortize per-batch costs (task spawn,
   // sequencing, message passing) over more events; smaller ones lower latency and memory.
@@ -32,6 +34,12 @@ struct PipelineOptions {
   // Two runs with one key never run at once (the second is refused), and the second of two
   // consecutive runs resumes the first.
   std::string checkpoint_name;
+
+  // When set, each row the (first) sink writes records the wall-clock time (us since the epoch)
+  // minus the row's event time: its latency when event times are the wall-clock times events
+  // were due (a nexmark source with a rate; `sluice bench --rate`). Must outlive the run; read
+  // it after Run returns.
+  LatencyHistogram* latency = nullptr;
 };
 
 }  // namespace sluice

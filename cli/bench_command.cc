@@ -10,10 +10,12 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/bench_baselines.h"
 #include "cli/bench_report.h"
+#include "base/time_util.h"
 #include "cli/pipeline_vars.h"
 #include "sluice/pipeline.h"
 
@@ -32,6 +34,7 @@ struct BenchArgs {
   uint32_t parallelism = 0;
   std::vector<std::string> rates;  // "2000000", "2.5M", "75%"
   double seconds = 5;
+  std::string max_batch_delay;  // latency mode, nexmark sources; empty = theirs
   uint64_t seed = 0;
   std::string json, report;
   std::vector<std::string> vars;
@@ -104,6 +107,14 @@ Result<PipelineSpec> BenchSpec(const std::string& file, const BenchArgs& a, uint
     s->events = events;
     s->rate = rate;
     s->seed = a.seed;
+    if (!a.max_batch_delay.empty()) {
+      auto d = ParseDuration(a.max_batch_delay);
+      if (!d.ok() || *d <= 0) {
+        return Status::InvalidArgument(fmt::format(
+            "--max-batch-delay '{}': write a duration such as 200us or 1ms", a.max_batch_delay));
+      }
+      s->max_batch_delay = *d;
+    }
   }
   std::vector<SinkSpec*> sinks = {&spec->sink};
   for (SinkSpec& s : spec->more_sinks) sinks.push_back(&s);
@@ -136,7 +147,9 @@ Result<BenchRun> RunOnce(const PipelineSpec& spec, const BenchArgs& a, LatencyHi
   const PipelineStats st = pipeline->Stats();
   r.results = st.records_out;
   r.events = st.events_in;
-  r.parallelism = a.parallelism;
+  r.parallelism = a.parallelism      ? a.parallelism
+                  : spec.parallelism ? spec.parallelism
+                                     : std::max(1u, std::thread::hardware_concurrency());
   return r;
 }
 
@@ -271,6 +284,9 @@ void AddCommonOptions(CLI::App* c, BenchArgs* a) {
                 "500k) or shares of the measured throughput (75%); comma-separated")
       ->delimiter(',');
   c->add_option("--seconds", a->seconds, "Length of each latency run (default 5)");
+  c->add_option("--max-batch-delay", a->max_batch_delay,
+                "Latency mode: the longest a due event waits in a nexmark source for its batch "
+                "to fill (default 1ms)");
   c->add_option("--seed", a->seed, "Generator seed (default 0)");
   c->add_option("--json", a->json, "Write the figures as JSON to FILE");
   c->add_option("--report", a->report, "Write an HTML report with SVG charts into DIR");

@@ -83,7 +83,8 @@ const std::vector<SourceType>& SourceTypes() {
                             s.from);
        },
        MakeLogSource},
-      {"nexmark", {"table", "dir", "events", "seed", "rate", "schema"}, false, nullptr,
+      {"nexmark", {"table", "dir", "events", "seed", "rate", "max_batch_delay", "schema"}, false,
+       nullptr,
        [](const SourceSpec& s) {
          return fmt::format(" table={} dir={} events={} seed={} rate={}", s.table, s.path,
                             s.events, s.seed, s.rate);

@@ -78,6 +78,8 @@ class NexmarkGenerator {
   explicit NexmarkGenerator(const NexmarkConfig& config);
 
   const NexmarkConfig& config() const { return config_; }
+  // Moves event 0's date_time (every event's moves with it); nothing else changes.
+  void set_base_time_ms(int64_t ms) { config_.base_time_ms = ms; }
   static NexmarkTable TableOf(uint64_t n) {
     const uint64_t r = n % kProportion;
     return r == 0 ? NexmarkTable::kPerson : r < 4 ? NexmarkTable::kAuction : NexmarkTable::kBid;

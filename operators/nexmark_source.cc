@@ -25,23 +25,29 @@ Status DecodePosition(std::string_view in, uint64_t* next) {
 }  // namespace
 
 NexmarkSource::NexmarkSource(NexmarkTable table, uint64_t events, const NexmarkConfig& config,
-                             SourceOptions options, uint64_t rate)
+                             SourceOptions options, uint64_t rate, int64_t max_batch_delay_us)
     : table_(table),
       events_(events),
       config_(config),
       generator_(std::make_unique<NexmarkGenerator>(config)),
       options_(std::move(options)),
-      rate_(rate) {}
+      rate_(rate),
+      max_batch_delay_us_(max_batch_delay_us) {}
 
 Status NexmarkSource::Open() {
   if (rate_ == 0) return Status::OK();
   NexmarkConfig paced = config_;
   paced.rate = rate_;
-  paced.base_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-  generator_ = std::make_unique<NexmarkGenerator>(paced);
+  generator_ = std::make_unique<NexmarkGenerator>(paced);  // takes milliseconds: before the start
+  // Event 0 is due at the next whole millisecond of the wall clock, its date_time: so an event's
+  // date_time is never after it is due, and at most 1 ms before.
+  using std::chrono::milliseconds;
+  using std::chrono::system_clock;
+  const int64_t base =
+      std::chrono::duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + 1;
+  std::this_thread::sleep_until(system_clock::time_point(milliseconds(base)));
   start_ = std::chrono::steady_clock::now();
+  generator_->set_base_time_ms(base);
   return Status::OK();
 }
 
@@ -60,7 +66,7 @@ uint64_t NexmarkSource::WaitForDue() const {
     full = NexmarkGenerator::NextOf(table_, full + 1);
   }
   const int64_t send_at =
-      std::min(due_us(std::min(full, events_ - 1)), due_us(first) + kNexmarkMaxBatchDelayUs);
+      std::min(due_us(std::min(full, events_ - 1)), due_us(first) + max_batch_delay_us_);
   const auto now_us = [&] {
     return std::chrono::duration_cast<microseconds>(std::chrono::steady_clock::now() - start_)
         .count();
@@ -134,7 +140,8 @@ Result<std::unique_ptr<Source>> MakeNexmarkSource(const SourceSpec& spec,
   NexmarkConfig config;
   config.seed = spec.seed;
   return std::unique_ptr<Source>(
-      std::make_unique<NexmarkSource>(*table, spec.events, config, options, spec.rate));
+      std::make_unique<NexmarkSource>(*table, spec.events, config, options, spec.rate,
+                                      spec.max_batch_delay));
 }
 
 }  // namespace sluice

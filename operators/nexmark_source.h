@@ -9,9 +9,10 @@
 //
 // Rate mode (rate > 0, for latency measurements): event n is due at wall-clock time
 // start + n / rate s, where start is when the source is opened, and its date_time is that time
-// in ms (the generator's base time is the wall-clock time at Open). Next() waits until rows are
-// due and returns them once batch_size rows are due or the first due row has waited
-// kNexmarkMaxBatchDelayUs, so that a row leaves the source at most that long after it is due.
+// in ms (event 0 is due at the first whole millisecond of the wall clock after Open). Next()
+// waits until rows are due and returns them once batch_size rows are due or the first due row
+// has waited max_batch_delay_us (kNexmarkMaxBatchDelayUs unless given), so that a row leaves
+// the source at most that long after it is due.
 #pragma once
 
 #include <chrono>
@@ -25,7 +26,7 @@ namespace sluice {
 
 // Events a nexmark source covers when its table does not say: one million (100 s of event time).
 constexpr uint64_t kNexmarkDefaultEvents = 1'000'000;
-// Rate mode: the longest a due row waits in the source for its batch to fill.
+// Rate mode: the longest a due row waits in the source for its batch to fill, by default.
 constexpr int64_t kNexmarkMaxBatchDelayUs = 1000;
 
 class NexmarkSource final : public Source {
@@ -33,7 +34,8 @@ class NexmarkSource final : public Source {
   // REQUIRES: options.schema is NexmarkSchema(table). `rate` > 0 paces the events (rate mode;
   // config.base_time_ms and config.rate are then set at Open).
   NexmarkSource(NexmarkTable table, uint64_t events, const NexmarkConfig& config,
-                SourceOptions options, uint64_t rate = 0);
+                SourceOptions options, uint64_t rate = 0,
+                int64_t max_batch_delay_us = kNexmarkMaxBatchDelayUs);
 
   Status Open() override;
   // Appends the next batch_size rows at most; source_position = the next event number. In rate
@@ -60,6 +62,7 @@ class NexmarkSource final : public Source {
                                                  // rate mode (with the start as base time)
   const SourceOptions options_;
   const uint64_t rate_;
+  const int64_t max_batch_delay_us_;
   std::chrono::steady_clock::time_point start_;  // rate mode: when event 0 is due
   uint64_t next_ = 0;                            // the next event number to consider
 };

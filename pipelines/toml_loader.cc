@@ -309,6 +309,12 @@ Status Loader::ReadNexmark(const Table& t, SourceSpec* src) const {
     }
     src->rate = static_cast<uint64_t>(*i);
   }
+  if (const toml::node* n = t.table->get("max_batch_delay")) {
+    if (src->rate == 0) {
+      return Error(*n, "'max_batch_delay' applies only with a 'rate' (paced events)");
+    }
+    SLUICE_RETURN_IF_ERROR(GetDuration(t, "max_batch_delay", &src->max_batch_delay, false, false));
+  }
   return Status::OK();
 }
 

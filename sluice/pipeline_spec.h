@@ -59,6 +59,9 @@ struct SourceSpec {
   // nexmark: events per second (all tables together) paced in wall-clock time, each event's
   // date_time the wall-clock time it is due; 0 = unpaced, event time from the generator's base
   uint64_t rate = 0;
+  // nexmark with a rate: the longest a due row waits in the source for its batch to fill (us);
+  // smaller lowers latency, larger lets batches fill at low rates
+  int64_t max_batch_delay = 1000;
   // csv
   char delimiter = ',';
   // log (path is the log directory)

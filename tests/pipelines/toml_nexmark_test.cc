@@ -81,4 +81,10 @@ TEST_CASE("nexmark source: rate") {
         "n.toml:7:8: 'rate' must be an integer >= 1 (events per second), found integer 0");
   CHECK(ErrorOf(NexmarkPipeline("table = \"bid\"\ndir = \"d\"\nrate = 10")) ==
         "n.toml:8:8: 'rate' paces the generator; it does not apply when 'dir' names files");
+  r = LoadPipelineString(
+      NexmarkPipeline("table = \"bid\"\nrate = 1000\nmax_batch_delay = \"250us\"\n"), "n.toml");
+  REQUIRE(r.ok());
+  CHECK(r->source.max_batch_delay == 250);
+  CHECK(ErrorOf(NexmarkPipeline("table = \"bid\"\nmax_batch_delay = \"1ms\"")) ==
+        "n.toml:7:19: 'max_batch_delay' applies only with a 'rate' (paced events)");
 }

@@ -40,14 +40,19 @@ Status NexmarkSource::Open() {
   paced.rate = rate_;
   generator_ = std::make_unique<NexmarkGenerator>(paced);  // takes milliseconds: before the start
   // Event 0 is due at the next whole millisecond of the wall clock, its date_time: so an event's
-  // date_time is never after it is due, and at most 1 ms before.
-  using std::chrono::milliseconds;
-  using std::chrono::system_clock;
-  const int64_t base =
-      std::chrono::duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + 1;
-  std::this_thread::sleep_until(system_clock::time_point(milliseconds(base)));
-  start_ = std::chrono::steady_clock::now();
-  generator_->set_base_time_ms(base);
+  // date_time is never after it is due, and at most 1 ms before. Sources of one run share it.
+  std::shared_ptr<PaceClock> pace = options_.pace ? options_.pace : std::make_shared<PaceClock>();
+  std::call_once(pace->once, [&] {
+    using std::chrono::milliseconds;
+    using std::chrono::system_clock;
+    pace->base_ms =
+        std::chrono::duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() +
+        1;
+    std::this_thread::sleep_until(system_clock::time_point(milliseconds(pace->base_ms)));
+    pace->start = std::chrono::steady_clock::now();
+  });
+  start_ = pace->start;
+  generator_->set_base_time_ms(pace->base_ms);
   return Status::OK();
 }
 

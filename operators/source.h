@@ -6,7 +6,9 @@
 // and reading goes on.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -15,11 +17,21 @@
 
 namespace sluice {
 
+// The wall-clock start shared by the paced sources of one run (nexmark sources with a rate), so
+// that the same event number has the same date_time in every table: the first to open sets it.
+// Thread-safe.
+struct PaceClock {
+  std::once_flag once;
+  std::chrono::steady_clock::time_point start;  // when event 0 is due
+  int64_t base_ms = 0;                          // its wall-clock time, ms since the epoch
+};
+
 struct SourceOptions {
   Schema schema;              // fields to produce, in this order
   int event_time_index = -1;  // index in schema of the event-time field; -1 = none (ts = 0)
   size_t batch_size = 4096;   // rows per batch at most
   std::string name;           // for dead letters: the path or "generator"
+  std::shared_ptr<PaceClock> pace;  // null: a paced source starts its own clock
 };
 
 class Source {

@@ -284,8 +284,11 @@ void PipelineImpl::PublishStats(const Outputs& out, uint64_t late, uint64_t even
 Status PipelineImpl::RunOnce() {
   const Plan& plan = *plan_;
   std::vector<InputDriver::Input> inputs;
+  const auto pace = std::make_shared<PaceClock>();
   for (const SourcePlan& sp : plan.sources) {
-    auto source = MakeSource(sp.spec, sp.options);
+    SourceOptions options = sp.options;
+    options.pace = pace;
+    auto source = MakeSource(sp.spec, options);
     if (!source.ok()) return source.status();
     inputs.push_back({std::move(source).value(), sp.options.schema, sp.max_out_of_orderness,
                       sp.spec.name.empty() ? sp.options.name : sp.spec.name,

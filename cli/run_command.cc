@@ -144,7 +144,8 @@ int Run(const RunArgs& args) {
       return ExitCodeFor(s);
     }
     if (!args.quiet) {
-      fmt::print(stderr, "{}: serving http://{}:{}/metrics, /status, /projections\n", spec->name,
+      fmt::print(stderr, "{}: serving http://{}:{}/ (dashboard), /metrics, /status, /projections\n",
+                 spec->name,
                  ho.host.find(':') == std::string::npos ? ho.host : "[" + ho.host + "]",
                  http->port());
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "codecs/json.h"
+#include "serve/dashboard.h"
 #include "serve/projection_query.h"
 
 namespace sluice::serve {
@@ -174,9 +175,13 @@ void HttpServer::Impl::Routes() {
     if (!options.token.empty()) {
       const std::string auth = req.get_header_value("Authorization");
       constexpr std::string_view kBearer = "Bearer ";
-      const bool ok = auth.size() > kBearer.size() &&
-                      auth.compare(0, kBearer.size(), kBearer) == 0 &&
-                      TokenEquals(auth.substr(kBearer.size()), options.token);
+      // The dashboard page itself may carry the token as ?token=T (a browser cannot send a
+      // header when it opens a page); its own requests then send the header.
+      const bool page = req.path == "/" && req.has_param("token") &&
+                        TokenEquals(req.get_param_value("token"), options.token);
+      const bool ok = page || (auth.size() > kBearer.size() &&
+                               auth.compare(0, kBearer.size(), kBearer) == 0 &&
+                               TokenEquals(auth.substr(kBearer.size()), options.token));
       if (!ok) {
         res.set_header("WWW-Authenticate", "Bearer");
         Error(res, 401, "this server needs 'Authorization: Bearer <token>'");
@@ -194,7 +199,7 @@ void HttpServer::Impl::Routes() {
     if (!res.body.empty()) return;
     if (res.status == 404) {
       Error(res, 404,
-            fmt::format("no such endpoint '{}': see GET /status, /metrics, "
+            fmt::format("no such endpoint '{}': see GET /, /status, /metrics, "
                         "/projections",
                         req.path));
     } else if (res.status == 413) {
@@ -205,6 +210,11 @@ void HttpServer::Impl::Routes() {
   });
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                   std::exception_ptr) { Error(res, 500, "internal error"); });
+  server.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+    if (!content.status) return Error(res, 404, "no running pipeline here (sluice serve)");
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(DashboardHtml(), "text/html; charset=utf-8");
+  });
   server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     if (!content.metrics) return Error(res, 404, "no metrics here");
     res.set_content(content.metrics(), "text/plain; version=0.0.4; charset=utf-8");

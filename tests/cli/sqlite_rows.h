@@ -35,10 +35,20 @@ inline std::vector<std::string> SortedQueryRows(sqlite3* db, const std::string& 
   return rows;
 }
 
+// True when `v` is a whole decimal number ("12", "-3.5"), which goes into SQL as a number.
+inline bool IsNumber(const std::string& v) {
+  size_t i = v[0] == '-' ? 1 : 0;
+  if (i >= v.size() || !std::isdigit(static_cast<unsigned char>(v[i]))) return false;
+  for (; i < v.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(v[i])) && v[i] != '.') return false;
+  }
+  return true;
+}
+
 // Rows of `sql` (as SortedQueryRows) over tables loaded from `dir`/<name>.csv: each table is
 // {name, column definitions}; every csv has a header line, commas only as separators, and
-// values taken as numbers when they start with a digit, as strings otherwise, and as null when
-// empty.
+// values taken as numbers when they are whole decimal numbers, as strings otherwise, and as null
+// when empty.
 inline std::vector<std::string> QueryCsvTables(
     const std::string& dir, const std::vector<std::pair<std::string, std::string>>& tables,
     const std::string& sql) {
@@ -64,7 +74,7 @@ inline std::vector<std::string> QueryCsvTables(
         if (v.empty()) {
           values += "NULL";
         } else {
-          values += std::isdigit(static_cast<unsigned char>(v[0])) ? v : "'" + v + "'";
+          values += IsNumber(v) ? v : "'" + v + "'";
         }
       }
       exec(fmt::format("INSERT INTO {} VALUES ({})", table, values));

@@ -217,3 +217,69 @@ TEST_CASE("nexmark q21 and q22 compute channel ids and url parts as the contract
     CHECK(Sorted(Run("q22", p, "auction,bidder,price,channel,dir1,dir2,dir3")) == want22);
   }
 }
+
+TEST_CASE("nexmark q13 equals SQLite's join of bids with the side input") {
+  const std::vector<std::pair<std::string, std::string>> tables = {
+      kTables[2], {"side_input", "key INTEGER, value TEXT"}};
+  const auto want = QueryCsvTables(DataDir(), tables,
+                                   "SELECT B.auction, B.bidder, B.price, B.date_time, S.value "
+                                   "FROM bid B JOIN side_input S ON S.key = B.auction % 10000");
+  REQUIRE(want.size() > 100);
+  for (int p : {1, 2}) {
+    CAPTURE(p);
+    CHECK(Sorted(Run("q13", p, "auction,bidder,price,date_time,value")) == want);
+  }
+}
+
+namespace {
+
+// SQLite's day of an epoch-millisecond column, and q15's twelve figures.
+const char* kDay = "strftime('%Y-%m-%d', date_time / 1000, 'unixepoch')";
+const char* kStats =
+    "COUNT(*), SUM(price < 10000), SUM(price >= 10000 AND price < 1000000), "
+    "SUM(price >= 1000000), COUNT(DISTINCT bidder), "
+    "COUNT(DISTINCT CASE WHEN price < 10000 THEN bidder END), "
+    "COUNT(DISTINCT CASE WHEN price >= 10000 AND price < 1000000 THEN bidder END), "
+    "COUNT(DISTINCT CASE WHEN price >= 1000000 THEN bidder END), COUNT(DISTINCT auction), "
+    "COUNT(DISTINCT CASE WHEN price < 10000 THEN auction END), "
+    "COUNT(DISTINCT CASE WHEN price >= 10000 AND price < 1000000 THEN auction END), "
+    "COUNT(DISTINCT CASE WHEN price >= 1000000 THEN auction END)";
+const char* kStatColumns =
+    "total_bids,rank1_bids,rank2_bids,rank3_bids,total_bidders,rank1_bidders,rank2_bidders,"
+    "rank3_bidders,total_auctions,rank1_auctions,rank2_auctions,rank3_auctions";
+
+}  // namespace
+
+TEST_CASE("nexmark q15, q16 and q17: statistics per day equal SQLite's GROUP BY") {
+  const auto want15 = QueryCsvTables(
+      DataDir(), kTables, fmt::format("SELECT {0}, {1} FROM bid GROUP BY {0}", kDay, kStats));
+  const auto want16 = QueryCsvTables(
+      DataDir(), kTables,
+      fmt::format("SELECT channel, {0}, {1} FROM bid GROUP BY channel, {0}", kDay, kStats));
+  const auto want17 = QueryCsvTables(
+      DataDir(), kTables,
+      fmt::format("SELECT auction, {0}, COUNT(*), SUM(price < 10000), SUM(price >= 10000 AND "
+                  "price < 1000000), SUM(price >= 1000000), MIN(price), MAX(price), "
+                  "printf('%.6f', AVG(price)), SUM(price) FROM bid GROUP BY auction, {0}",
+                  kDay));
+  REQUIRE(!want15.empty());
+  REQUIRE(want16.size() > 100);
+  REQUIRE(want17.size() > 100);
+  for (int p : {1, 2}) {
+    CAPTURE(p);
+    CHECK(Sorted(Run("q15", p, std::string("day,") + kStatColumns)) == want15);
+    CHECK(Sorted(Run("q16", p, std::string("channel,day,") + kStatColumns)) == want16);
+    std::vector<std::string> got17;
+    for (const std::string& line :
+         Run("q17", p,
+             "auction,day,total_bids,rank1_bids,rank2_bids,rank3_bids,min_price,max_price,"
+             "avg_price,sum_price")) {
+      std::vector<std::string> f = Split(line);
+      f[8] = fmt::format("{:.6f}", std::strtod(f[8].c_str(), nullptr));
+      std::string row;
+      for (size_t i = 0; i < f.size(); ++i) row += (i ? "," : "") + f[i];
+      got17.push_back(row);
+    }
+    CHECK(Sorted(got17) == want17);
+  }
+}

@@ -12,23 +12,15 @@
 
 #include "../runtime/test_util.h"
 #include "cli_util.h"
+#include "nexmark_util.h"
 #include "sqlite_rows.h"
 
-using sluice::testing::Outcome;
+using sluice::testing::FixDouble;
+using sluice::testing::NexmarkData;
+using sluice::testing::RunNexmarkQuery;
 using sluice::testing::QueryCsvTables;
-using sluice::testing::ReadLines;
-using sluice::testing::ScratchDir;
-using sluice::testing::Sluice;
 
 namespace {
-
-const std::vector<std::pair<std::string, std::string>> kTables = {
-    {"auction",
-     "id INTEGER, item_name TEXT, description TEXT, initial_bid INTEGER, reserve INTEGER, "
-     "date_time INTEGER, expires INTEGER, seller INTEGER, category INTEGER, extra TEXT"},
-    {"bid",
-     "auction INTEGER, bidder INTEGER, price INTEGER, channel TEXT, url TEXT, date_time INTEGER, "
-     "extra TEXT"}};
 
 // Each auction's closing price, for the queries below.
 const char* kClosing =
@@ -36,49 +28,20 @@ const char* kClosing =
     "FROM auction a JOIN bid b ON b.auction = a.id "
     "AND b.date_time BETWEEN a.date_time AND a.expires GROUP BY a.id) ";
 
-const std::string& DataDir() {
-  static ScratchDir dir("nexmark-closing");
-  static bool made = [] {
-    Outcome o = Sluice("generate nexmark -q --events 30000 --out data --seed 11", dir.file(""));
-    INFO(o.output);
-    REQUIRE(o.code == 0);
-    return true;
-  }();
-  static const std::string path = dir.file("data");
-  (void)made;
-  return path;
-}
+const std::string& DataDir() { return NexmarkData(30000, 11); }
 
-// Runs query `q` at parallelism `p`; the output's lines (header first).
+// The lines of query `q` at parallelism `p`, header first.
 std::vector<std::string> Run(const std::string& q, int p, const std::string& header) {
-  ScratchDir out("nexmark-" + q);
-  Outcome o = Sluice(fmt::format("run -q {}/pipelines/nexmark/{}.toml -p {} --var input={} "
-                                 "--var output=out.csv",
-                                 SLUICE_SOURCE_DIR, q, p, DataDir()),
-                     out.file(""));
-  INFO(o.output);
-  REQUIRE(o.code == 0);
-  std::vector<std::string> lines = ReadLines(out.file("out.csv"));
-  REQUIRE(!lines.empty());
-  CHECK(lines[0] == header);
+  std::vector<std::string> lines = RunNexmarkQuery(q, p, DataDir(), header);
+  lines.insert(lines.begin(), header);
   return lines;
-}
-
-// `line` with its field `i` (a double) written with 6 decimals.
-std::string FixDouble(const std::string& line, int i) {
-  size_t start = 0;
-  for (int k = 0; k < i; ++k) start = line.find(',', start) + 1;
-  const size_t end = line.find(',', start);
-  const double v = std::strtod(line.c_str() + start, nullptr);
-  return line.substr(0, start) + fmt::format("{:.6f}", v) +
-         (end == std::string::npos ? "" : line.substr(end));
 }
 
 }  // namespace
 
 TEST_CASE("nexmark q9: each auction's winning bid, emitted when it closes, equals SQLite's") {
   const std::vector<std::string> want = QueryCsvTables(
-      DataDir(), kTables,
+      DataDir(), sluice::testing::NexmarkTables(),
       "SELECT id, item_name, initial_bid, reserve, date_time, expires, seller, category, bidder, "
       "price, bid_date_time FROM (SELECT a.*, b.bidder, b.price, b.date_time AS bid_date_time, "
       "ROW_NUMBER() OVER (PARTITION BY a.id ORDER BY b.price DESC, b.date_time, b.bidder) AS rn "
@@ -99,7 +62,7 @@ TEST_CASE("nexmark q9: each auction's winning bid, emitted when it closes, equal
 
 TEST_CASE("nexmark q4: the changelog of average closing prices applies to SQLite's answer") {
   const std::vector<std::string> want = QueryCsvTables(
-      DataDir(), kTables,
+      DataDir(), sluice::testing::NexmarkTables(),
       std::string(kClosing) +
           "SELECT category, printf('%.6f', AVG(price)) FROM closing GROUP BY category");
   REQUIRE(want.size() > 1);
@@ -132,7 +95,7 @@ TEST_CASE("nexmark q4: the changelog of average closing prices applies to SQLite
 
 TEST_CASE("nexmark q6: each seller's average over its last 10 closed auctions equals SQLite's") {
   const std::vector<std::string> want = QueryCsvTables(
-      DataDir(), kTables,
+      DataDir(), sluice::testing::NexmarkTables(),
       std::string(kClosing) +
           "SELECT id, seller, printf('%.6f', AVG(price) OVER (PARTITION BY seller ORDER BY "
           "expires, id ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)) FROM closing");

@@ -13,54 +13,23 @@
 
 #include "../runtime/test_util.h"
 #include "cli_util.h"
+#include "nexmark_util.h"
 #include "sqlite_rows.h"
 
-using sluice::testing::Outcome;
+using sluice::testing::NexmarkData;
+using sluice::testing::RunNexmarkQuery;
+using sluice::testing::SplitCsvLine;
 using sluice::testing::QueryCsvTables;
 using sluice::testing::ReadLines;
-using sluice::testing::ScratchDir;
-using sluice::testing::Sluice;
 
 namespace {
 
-const std::vector<std::pair<std::string, std::string>> kTables = {
-    {"person",
-     "id INTEGER, name TEXT, email_address TEXT, credit_card TEXT, city TEXT, state TEXT, "
-     "date_time INTEGER, extra TEXT"},
-    {"auction",
-     "id INTEGER, item_name TEXT, description TEXT, initial_bid INTEGER, reserve INTEGER, "
-     "date_time INTEGER, expires INTEGER, seller INTEGER, category INTEGER, extra TEXT"},
-    {"bid",
-     "auction INTEGER, bidder INTEGER, price INTEGER, channel TEXT, url TEXT, date_time INTEGER, "
-     "extra TEXT"}};
+const auto& kTables = sluice::testing::NexmarkTables();
 
-const std::string& DataDir() {
-  static ScratchDir dir("nexmark-queries");
-  static bool made = [] {
-    Outcome o = Sluice("generate nexmark -q --events 30000 --out data --seed 17", dir.file(""));
-    INFO(o.output);
-    REQUIRE(o.code == 0);
-    return true;
-  }();
-  static const std::string path = dir.file("data");
-  (void)made;
-  return path;
-}
+const std::string& DataDir() { return NexmarkData(30000, 17); }
 
-// The lines of query `q` at parallelism `p` (header checked, then dropped).
 std::vector<std::string> Run(const std::string& q, int p, const std::string& header) {
-  ScratchDir out("nexmark-" + q);
-  Outcome o = Sluice(fmt::format("run -q {}/pipelines/nexmark/{}.toml -p {} --var input={} "
-                                 "--var output=out.csv",
-                                 SLUICE_SOURCE_DIR, q, p, DataDir()),
-                     out.file(""));
-  INFO(o.output);
-  REQUIRE(o.code == 0);
-  std::vector<std::string> lines = ReadLines(out.file("out.csv"));
-  REQUIRE(!lines.empty());
-  CHECK(lines[0] == header);
-  lines.erase(lines.begin());
-  return lines;
+  return RunNexmarkQuery(q, p, DataDir(), header);
 }
 
 std::vector<std::string> Sorted(std::vector<std::string> v) {
@@ -68,15 +37,7 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
   return v;
 }
 
-std::vector<std::string> Split(const std::string& line) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t end = 0; end != std::string::npos; start = end + 1) {
-    end = line.find(',', start);
-    out.push_back(line.substr(start, end == std::string::npos ? end : end - start));
-  }
-  return out;
-}
+std::vector<std::string> Split(const std::string& line) { return SplitCsvLine(line); }
 
 // Applies a changelog ("op,fields...") keyed by the fields at `key` (indices after op): the
 // final rows, sorted. A "-" must remove an identical row.
@@ -274,11 +235,7 @@ TEST_CASE("nexmark q15, q16 and q17: statistics per day equal SQLite's GROUP BY"
          Run("q17", p,
              "auction,day,total_bids,rank1_bids,rank2_bids,rank3_bids,min_price,max_price,"
              "avg_price,sum_price")) {
-      std::vector<std::string> f = Split(line);
-      f[8] = fmt::format("{:.6f}", std::strtod(f[8].c_str(), nullptr));
-      std::string row;
-      for (size_t i = 0; i < f.size(); ++i) row += (i ? "," : "") + f[i];
-      got17.push_back(row);
+      got17.push_back(sluice::testing::FixDouble(line, 8));
     }
     CHECK(Sorted(got17) == want17);
   }

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "base/time_util.h"
+#include "changelog_util.h"
 #include "random_events.h"
 #include "sluice/pipeline_builder.h"
 #include "test_util.h"
@@ -54,24 +55,12 @@ ByKey Reference(const std::vector<RefEvent>& events) {
 }
 
 ByKey Run(const std::string& csv, uint32_t p, uint32_t batch, bool gathered) {
-  auto out = std::make_shared<Collector>();
-  PipelineBuilder g("aggregate-changelog");
-  g.parallelism(p)
-      .batch_size(batch)
-      .csv_source(csv, {{"key", "string"}, {"ts", "timestamp_us"}, {"v", "int64"}})
-      .event_time("ts", "1ms")
-      .key_by({"key"})
-      .running_aggregate({"count() as n", "sum(v) as total", "max(v) as top"}, true);
-  if (gathered) {
-    g.as("changes").filter("op <> 'x'").collect(out).from("changes").null_sink();
-  } else {
-    g.collect(out);
-  }
-  std::unique_ptr<Pipeline> pipeline;
-  Status s = g.Build(&pipeline);
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  s = pipeline->Run();
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  const auto out = RunAfterKeyBy(
+      csv, 1000, p, batch, gathered,
+      [](PipelineBuilder& g) {
+        g.running_aggregate({"count() as n", "sum(v) as total", "max(v) as top"}, true);
+      },
+      "op <> 'x'");
   REQUIRE(out->schema().ToString() == "op:string, key:string, n:int64, total:int64, top:int64");
   ByKey got;
   for (const std::vector<Value>& row : out->rows()) {

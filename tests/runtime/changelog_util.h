@@ -18,14 +18,15 @@ namespace sluice::testing {
 
 using ChangelogByKey = std::map<std::string, std::vector<std::string>>;
 
-// `stage` adds the changelog stage after the key_by. Gathered: a filter that is not the stage's
-// only reader follows it, so its lanes' rows are gathered into one batch before reaching the
-// collector. Rows are "op,key,ts,v" plus ",rank" when the stage has a fifth column.
-inline ChangelogByKey RunChangelog(const std::string& csv, int64_t bound, uint32_t p,
-                                   uint32_t batch, bool gathered,
-                                   const std::function<void(PipelineBuilder&)>& stage) {
+// Runs csv rows (key,ts,v), keyed by `key`, through what `stage` adds after the key_by, into a
+// collector, at parallelism `p` and batch size `batch`. Gathered: a filter `where` that is not
+// the stage's only reader follows it, so that its lanes' rows are gathered into one batch before
+// reaching the collector. No row may be late.
+inline std::shared_ptr<Collector> RunAfterKeyBy(
+    const std::string& csv, int64_t bound, uint32_t p, uint32_t batch, bool gathered,
+    const std::function<void(PipelineBuilder&)>& stage, const std::string& where) {
   auto out = std::make_shared<Collector>();
-  PipelineBuilder g("changelog");
+  PipelineBuilder g("after-key-by");
   g.parallelism(p)
       .batch_size(batch)
       .csv_source(csv, {{"key", "string"}, {"ts", "timestamp_us"}, {"v", "int64"}})
@@ -33,7 +34,7 @@ inline ChangelogByKey RunChangelog(const std::string& csv, int64_t bound, uint32
       .key_by({"key"});
   stage(g);
   if (gathered) {
-    g.as("changes").filter("op <> 'x'").collect(out).from("changes").null_sink();
+    g.as("stage").filter(where).collect(out).from("stage").null_sink();
   } else {
     g.collect(out);
   }
@@ -43,6 +44,15 @@ inline ChangelogByKey RunChangelog(const std::string& csv, int64_t bound, uint32
   s = pipeline->Run();
   REQUIRE_MESSAGE(s.ok(), s.ToString());
   CHECK(pipeline->Stats().late == 0);
+  return out;
+}
+
+// A changelog stage (deduplicate, top_n) run as RunAfterKeyBy does; each key's rows as text,
+// in order: "op,key,ts,v" plus ",rank" when the stage has a fifth column.
+inline ChangelogByKey RunChangelog(const std::string& csv, int64_t bound, uint32_t p,
+                                   uint32_t batch, bool gathered,
+                                   const std::function<void(PipelineBuilder&)>& stage) {
+  const auto out = RunAfterKeyBy(csv, bound, p, batch, gathered, stage, "op <> 'x'");
   const Schema schema = out->schema();
   REQUIRE(schema.size() >= 4);
   CHECK(schema.field(0).name == "op");

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "base/time_util.h"
+#include "changelog_util.h"
 #include "random_events.h"
 #include "sluice/pipeline_builder.h"
 #include "test_util.h"
@@ -70,25 +71,10 @@ std::vector<std::string> Reference(const std::vector<RefEvent>& events, int64_t 
 
 std::vector<std::string> Run(const std::string& csv, int64_t bound, int64_t gap, uint32_t p,
                              uint32_t batch, bool gathered) {
-  auto out = std::make_shared<Collector>();
-  PipelineBuilder g("process");
-  g.parallelism(p)
-      .batch_size(batch)
-      .csv_source(csv, {{"key", "string"}, {"ts", "timestamp_us"}, {"v", "int64"}})
-      .event_time("ts", FormatDuration(bound))
-      .key_by({"key"})
-      .process("inactivity", {{"gap", FormatDuration(gap)}});
-  if (gathered) {
-    g.as("bursts").filter("rows > 0").collect(out).from("bursts").null_sink();
-  } else {
-    g.collect(out);
-  }
-  std::unique_ptr<Pipeline> pipeline;
-  Status s = g.Build(&pipeline);
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  s = pipeline->Run();
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  CHECK(pipeline->Stats().late == 0);
+  const auto out = RunAfterKeyBy(
+      csv, bound, p, batch, gathered,
+      [&](PipelineBuilder& g) { g.process("inactivity", {{"gap", FormatDuration(gap)}}); },
+      "rows > 0");
   REQUIRE(out->schema().ToString() ==
           "key:string, rows:int64, first_time:timestamp_us, end_time:timestamp_us");
   std::vector<std::string> got;

@@ -240,3 +240,41 @@ TEST_CASE("nexmark q15, q16 and q17: statistics per day equal SQLite's GROUP BY"
     CHECK(Sorted(got17) == want17);
   }
 }
+
+namespace {
+
+// 15 s of event time: two q7 windows, several q5 and q8 windows.
+const std::string& WindowData() { return NexmarkData(150000, 23); }
+
+}  // namespace
+
+TEST_CASE("nexmark q5, q7 and q8 (windows, then joins) equal SQLite's answers") {
+  const auto want5 = QueryCsvTables(
+      WindowData(), kTables,
+      "WITH w AS (SELECT auction, (date_time / 2000) * 2000 - j * 2000 AS ws FROM bid, "
+      "(SELECT 0 AS j UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL "
+      "SELECT 4)), c AS (SELECT auction, ws, COUNT(*) AS num FROM w GROUP BY auction, ws), "
+      "m AS (SELECT ws, MAX(num) AS mx FROM c GROUP BY ws) "
+      "SELECT c.auction, c.num, c.ws, c.ws + 10000 FROM c JOIN m ON c.ws = m.ws AND c.num = m.mx");
+  const auto want7 = QueryCsvTables(
+      WindowData(), kTables,
+      "WITH b AS (SELECT *, (date_time / 10000) * 10000 + 10000 AS we FROM bid), "
+      "m AS (SELECT we, MAX(price) AS mx FROM b GROUP BY we) "
+      "SELECT b.auction, b.price, b.bidder, b.date_time, b.extra, b.we FROM b JOIN m "
+      "ON b.we = m.we AND b.price = m.mx");
+  const auto want8 = QueryCsvTables(
+      WindowData(), kTables,
+      "SELECT DISTINCT P.id, P.name, (P.date_time / 10000) * 10000 FROM person P JOIN auction A "
+      "ON P.id = A.seller AND P.date_time / 10000 = A.date_time / 10000");
+  REQUIRE(want5.size() > 5);
+  REQUIRE(want7.size() >= 2);
+  REQUIRE(want8.size() > 10);
+  for (int p : {1, 2}) {
+    CAPTURE(p);
+    CHECK(Sorted(RunNexmarkQuery("q5", p, WindowData(), "auction,num,window_start,window_end")) ==
+          want5);
+    CHECK(Sorted(RunNexmarkQuery("q7", p, WindowData(),
+                                 "auction,price,bidder,date_time,extra,window_end")) == want7);
+    CHECK(Sorted(RunNexmarkQuery("q8", p, WindowData(), "id,name,window_start")) == want8);
+  }
+}

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <string>
@@ -276,5 +277,46 @@ TEST_CASE("nexmark q5, q7 and q8 (windows, then joins) equal SQLite's answers") 
     CHECK(Sorted(RunNexmarkQuery("q7", p, WindowData(),
                                  "auction,price,bidder,date_time,extra,window_end")) == want7);
     CHECK(Sorted(RunNexmarkQuery("q8", p, WindowData(), "id,name,window_start")) == want8);
+  }
+}
+
+TEST_CASE("nexmark q14 equals SQLite's answer, at every part of the day and price bound") {
+  // Generated bids (all in the first hour), and bids written here at the hours and prices where
+  // the contract changes its answer.
+  sluice::testing::ScratchDir dir("nexmark-q14");
+  std::vector<std::string> lines = {"auction,bidder,price,channel,url,date_time,extra"};
+  const int64_t day = 1704067200000;  // 2024-01-01T00:00:00Z
+  int n = 0;
+  for (int hour : {0, 5, 6, 7, 8, 12, 18, 19, 20, 23}) {
+    for (int64_t price : {int64_t{1101321}, int64_t{1101322}, int64_t{55066079},
+                          int64_t{55066080}, int64_t{2000000}}) {
+      lines.push_back(fmt::format("{},{},{},Apple,https://x/y,{},{}", 1000 + n, 2000 + n, price,
+                                  day + hour * 3600000 + n, n % 3 ? "abcabcc" : "xyz"));
+      ++n;
+    }
+  }
+  std::string csv;
+  for (const std::string& l : lines) csv += l + "\n";
+  std::filesystem::create_directories(dir.file("data"));
+  sluice::testing::WriteFile(dir.file("data/bid.csv"), csv);
+  for (const std::string& data : {DataDir(), dir.file("data")}) {
+    const auto want = QueryCsvTables(
+        data, {kTables[2]},
+        "SELECT auction, bidder, printf('%.6f', 0.908 * price), CASE WHEN h BETWEEN 8 AND 18 "
+        "THEN 'dayTime' WHEN h <= 6 OR h >= 20 THEN 'nightTime' ELSE 'otherTime' END, "
+        "date_time, extra, length(extra) - length(replace(extra, 'c', '')) FROM (SELECT *, "
+        "CAST(strftime('%H', date_time / 1000, 'unixepoch') AS INTEGER) AS h FROM bid) "
+        "WHERE 0.908 * price > 1000000 AND 0.908 * price < 50000000");
+    REQUIRE(want.size() > 20);
+    for (int p : {1, 2}) {
+      CAPTURE(p);
+      std::vector<std::string> got;
+      for (const std::string& line :
+           RunNexmarkQuery("q14", p, data,
+                           "auction,bidder,price,bid_time_type,date_time,extra,c_counts")) {
+        got.push_back(sluice::testing::FixDouble(line, 2));
+      }
+      CHECK(Sorted(got) == want);
+    }
   }
 }

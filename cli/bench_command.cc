@@ -89,6 +89,11 @@ Result<PipelineSpec> BenchSpec(const std::string& file, const BenchArgs& a, uint
   if (!spec.ok()) return spec.status();
   std::vector<SourceSpec*> sources = {&spec->source};
   for (SourceSpec& s : spec->more_sources) sources.push_back(&s);
+  if (rate > 0 && std::none_of(sources.begin(), sources.end(),
+                               [](const SourceSpec* s) { return s->type == "nexmark"; })) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: --rate needs a nexmark source (its events are paced in wall-clock time)", file));
+  }
   for (SourceSpec* s : sources) {
     if (s->type == "generator") s->events = events;
     if (s->type != "nexmark") {
@@ -221,15 +226,6 @@ Status BenchOne(const std::string& name, const std::string& file, const BenchArg
     const uint64_t n = std::max<uint64_t>(1, static_cast<uint64_t>(*rate * a.seconds));
     auto spec = BenchSpec(file, a, n, *rate, nexmark);
     if (!spec.ok()) return spec.status();
-    if (!nexmark) {
-      bool paced = false;
-      for (const SourceSpec* s : {&spec->source}) paced = paced || s->type == "nexmark";
-      for (const SourceSpec& s : spec->more_sources) paced = paced || s.type == "nexmark";
-      if (!paced) {
-        return Status::InvalidArgument(fmt::format(
-            "{}: --rate needs a nexmark source (its events are paced in wall-clock time)", file));
-      }
-    }
     BenchRun run;
     auto done = RunOnce(*spec, a, &run.latency);
     if (!done.ok()) return done.status();

@@ -96,10 +96,8 @@ class Deduplicate final : public ChangelogStage {
     }
     if (!r.ExpectEnd()) return r.status();
     for (const Entry& e : entries) {
-      const uint32_t id = keys_.FindOrInsert(e.key, HashKey(e.key));
-      if (id >= kept_.size()) kept_.resize(id + 1);
+      const uint32_t id = HoldRestoredKey(e.key, &keys_, &kept_);
       kept_[id] = Kept{true, std::string(e.row), e.ts, e.arrival};
-      keys_.AddRef(id);
       if (def_.state_ttl > 0) expiry_.push({e.ts, id, e.arrival});
     }
     live_ = entries.size();

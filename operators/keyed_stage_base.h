@@ -13,12 +13,23 @@
 #include "base/time_util.h"
 #include "operators/acc_codec.h"
 #include "operators/accumulators.h"
+#include "operators/key_dictionary.h"
 #include "operators/keyed_operator.h"
 
 namespace sluice {
 
 // True when watermark `w` has reached time `t` (t <= w); never before the first event.
 inline bool Reached(TimeUs w, int64_t t) { return w != kMinTime && t <= w; }
+
+// Restore: the id of `key` (read from a snapshot) in `keys`, inserted and held, with a slot for it
+// in `states` (indexed by key id).
+template <typename State>
+uint32_t HoldRestoredKey(std::string_view key, KeyDictionary* keys, std::vector<State>* states) {
+  const uint32_t id = keys->FindOrInsert(key, HashKey(key));
+  if (id >= states->size()) states->resize(id + 1);
+  keys->AddRef(id);
+  return id;
+}
 
 // Shared plumbing: output schema, key decoding, emission.
 class KeyedBase : public KeyedOperator {

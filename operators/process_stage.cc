@@ -228,11 +228,9 @@ class ProcessStage final : public KeyedBase, private ProcessContext {
     }
     if (!r.ExpectEnd()) return r.status();
     for (auto& [key, k] : entries) {
-      const uint32_t id = keys_.FindOrInsert(key, HashKey(key));
-      if (id >= state_.size()) state_.resize(id + 1);
+      const uint32_t id = HoldRestoredKey(key, &keys_, &state_);
       for (TimeUs t : k.timers) due_.push({t, id});
       state_[id] = std::move(k);
-      keys_.AddRef(id);
     }
     live_ = entries.size();
     arrival_ = arrival;

@@ -114,10 +114,7 @@ class RowWindow final : public KeyedBase {
     }
     if (!r.ExpectEnd()) return r.status();
     for (auto& [key, k] : entries) {
-      const uint32_t id = keys_.FindOrInsert(key, HashKey(key));
-      if (id >= state_.size()) state_.resize(id + 1);
-      state_[id] = std::move(k);
-      keys_.AddRef(id);
+      state_[HoldRestoredKey(key, &keys_, &state_)] = std::move(k);
     }
     arrival_ = arrival;
     stats_.late = late;

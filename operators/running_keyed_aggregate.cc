@@ -87,10 +87,7 @@ class RunningAggregate final : public KeyedBase {
     }
     if (!r.ExpectEnd()) return r.status();
     for (auto& [key, acc] : entries) {
-      const uint32_t id = keys_.FindOrInsert(key, HashKey(key));
-      if (id >= state_.size()) state_.resize(id + 1);
-      state_[id] = std::move(acc);
-      keys_.AddRef(id);
+      state_[HoldRestoredKey(key, &keys_, &state_)] = std::move(acc);
     }
     arrival_ = arrival;
     stats_.late = late;

@@ -140,12 +140,10 @@ class TopN final : public ChangelogStage {
     }
     if (!r.ExpectEnd()) return r.status();
     for (auto& [key, k] : entries) {
-      const uint32_t id = keys_.FindOrInsert(key, HashKey(key));
-      if (id >= state_.size()) state_.resize(id + 1);
+      const uint32_t id = HoldRestoredKey(key, &keys_, &state_);
       k.gen = next_gen_++;
       if (def_.state_ttl > 0) expiry_.push({k.newest, id, k.gen});
       state_[id] = std::move(k);
-      keys_.AddRef(id);
     }
     live_ = entries.size();
     arrival_ = arrival;

@@ -60,15 +60,19 @@ Status WriteSummaryJson(const std::string& path, const PipelineStats& st) {
       // Stage names are "source", "stateless", "sinks" or "operator #N (kind)": no escapes.
       stages += fmt::format(
           "{{\"name\":\"{}\",\"rows_in\":{},\"rows_out\":{},\"filtered\":{},\"late\":{},"
-          "\"dead_letters\":{}}}",
-          g.name, g.rows_in, g.rows_out, g.filtered, g.late, g.dead_letters);
+          "\"dead_letters\":{},\"state_keys\":{},\"state_bytes\":{}}}",
+          g.name, g.rows_in, g.rows_out, g.filtered, g.late, g.dead_letters, g.state_keys,
+          g.state_bytes);
     }
     out << fmt::format(
         "{{\"events_in\":{},\"records_out\":{},\"late\":{},\"dead_letters\":{},"
         "\"elapsed_s\":{:.6f},\"events_per_s\":{:.1f},\"checkpoints\":{},"
-        "\"last_checkpoint\":{},\"resumed_from\":{},\"stages\":[{}]}}\n",
+        "\"last_checkpoint\":{},\"resumed_from\":{},\"latency_ms\":{{\"count\":{},"
+        "\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},\"max\":{:.3f}}},\"stages\":[{}]}}\n",
         st.events_in, st.records_out, st.late, st.dead_letters, st.elapsed_s, st.events_per_s(),
-        st.checkpoints, st.last_checkpoint, st.resumed_from, stages);
+        st.checkpoints, st.last_checkpoint, st.resumed_from, st.latency.count,
+        st.latency.p50_us / 1e3, st.latency.p90_us / 1e3, st.latency.p99_us / 1e3,
+        st.latency.max_us / 1e3, stages);
     if (!out) return Status::IOError(fmt::format("cannot write '{}'", path));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -108,7 +108,7 @@ const std::vector<SinkType>& SinkTypes() {
          return fmt::format(" stream={} event_type={}", s.stream, s.event_type);
        },
        MakeLogSink},
-      {"projection", {"name", "key"}, false, true, false,
+      {"projection", {"name", "key", "keep_changes"}, false, true, false,
        [](const SinkSpec& s) { return fmt::format(" name={} key={}", s.name, fmt::join(s.key, ",")); },
        MakeProjection},
       {"collector", {}, false, false, false, Nothing<SinkSpec>,

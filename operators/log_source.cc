@@ -167,9 +167,10 @@ Status LogSource::Next(Batch* b, bool* eof) {
   it_->Release();  // hold no snapshot between calls
   SLUICE_RETURN_IF_ERROR(s);
   b->source_position = last_position_;
-  if (exhausted && consumed == 0 && spec_.follow) {
+  if (spec_.follow) {
     Result<uint64_t> last = log_->LastPosition();
-    log_->WaitForAppend(last.ok() ? *last : last_position_, kFollowWaitMs);
+    head_seen_ = last.ok() ? *last : last_position_;
+    if (exhausted && consumed == 0) log_->WaitForAppend(head_seen_, kFollowWaitMs);
   }
   *eof = exhausted && !spec_.follow;
   return Status::OK();

@@ -54,6 +54,11 @@ class LogSource final : public Source {
     *total = head_at_open_;
     return true;
   }
+  bool Behind(uint64_t* positions) const override {
+    const uint64_t head = spec_.follow ? head_seen_ : head_at_open_;
+    *positions = head > last_position_ ? head - last_position_ : 0;
+    return true;
+  }
 
  private:
   // Appends the current event as a row or a dead letter.
@@ -68,6 +73,7 @@ class LogSource final : public Source {
   uint64_t last_position_ = 0;  // last global position consumed
   uint64_t last_version_ = 0;   // stream version of the last event read (stream reads)
   uint64_t skip_through_ = 0;
+  uint64_t head_seen_ = 0;      // followed: the log's last position at the end of Next()
   uint64_t head_at_open_ = 0;   // the log's last position at Open(); 0 when followed or empty   // after a restore: positions up to this one were consumed
   std::string raw_;
 };

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "codecs/state_codec.h"
 
 namespace sluice {
@@ -36,6 +38,7 @@ Status ProjectionSink::Resume(const Schema& schema, std::string_view state) {
   Status s = EventLog::OpenShared(LogOptions{}, spec_.path, &env_);
   if (!s.ok()) return s.WithPrefix(fmt::format("projection '{}'", spec_.name));
   SLUICE_RETURN_IF_ERROR(ProjectionStore::Open(env_.get(), &store_));
+  SLUICE_RETURN_IF_ERROR(ProjectionChanges::Open(env_.get(), &changes_));
 
   ProjectionInfo current;
   Status got = store_->GetInfo(spec_.name, &current);
@@ -77,16 +80,12 @@ Status ProjectionSink::Write(const Batch& batch) {
   for (size_t r = 0; r < n; ++r) {
     key_.clear();
     for (int c : key_columns_) EncodeKeyColumn(batch.columns[c], r, &key_);
-    auto [it, inserted] = pending_.try_emplace(key_);
     // A later row of the same key replaces the earlier one.
-    if (changelog_ && batch.columns[0].is_valid(r) && batch.columns[0].str(r) == "-") {
-      it->second.reset();
-      continue;
-    }
-    line_.clear();
-    encoder_->AppendRows(batch, r, r + 1, &line_);
-    if (!line_.empty() && line_.back() == '\n') line_.pop_back();
-    it->second = line_;
+    Pending& p = pending_[key_];
+    p.removed = changelog_ && batch.columns[0].is_valid(r) && batch.columns[0].str(r) == "-";
+    p.json.clear();
+    encoder_->AppendRows(batch, r, r + 1, &p.json);
+    if (!p.json.empty() && p.json.back() == '\n') p.json.pop_back();
   }
   rows_ += n;
   return Status::OK();
@@ -121,17 +120,21 @@ Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark&
     SLUICE_RETURN_IF_ERROR(store_->Clear(txn, physical_));
     rows = 0;
   }
-  for (const auto& [key, json] : pending_) {
-    if (!json) {
+  applied_.clear();
+  for (const auto& [key, p] : pending_) {
+    if (p.removed) {
       bool removed = false;
       SLUICE_RETURN_IF_ERROR(store_->DeleteRow(txn, physical_, key, &removed));
       rows -= removed && rows > 0;
+      if (removed) applied_.emplace_back(ChangeKind::kDelete, &p.json);
       continue;
     }
     bool inserted = false;
-    SLUICE_RETURN_IF_ERROR(store_->PutRow(txn, physical_, key, *json, &inserted));
+    SLUICE_RETURN_IF_ERROR(store_->PutRow(txn, physical_, key, p.json, &inserted));
     rows += inserted;
+    applied_.emplace_back(ChangeKind::kUpsert, &p.json);
   }
+  SLUICE_RETURN_IF_ERROR(RecordChanges(txn, mark));
   ProjectionInfo info;
   info.name = spec_.name;
   info.physical = physical_;
@@ -156,11 +159,57 @@ Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark&
   return Status::OK();
 }
 
+Status ProjectionSink::RecordChanges(LogWriteTxn* txn, const CheckpointMark& mark) {
+  const std::string& name = spec_.name;
+  ChangeMeta meta;
+  Status g = changes_->GetMeta(txn->txn(), name, &meta);
+  if (!g.ok() && !g.IsNotFound()) return g;
+  const bool had_history = g.ok();
+  const uint64_t id = std::max<uint64_t>(mark.id, meta.last + 1);
+  if (building()) {
+    // A replay's rows went to another table; the name's history covers it from its switch on,
+    // so readers that followed the old table start over from the new one.
+    if (!mark.finished || !had_history) return Status::OK();
+    SLUICE_RETURN_IF_ERROR(changes_->Clear(txn, name));
+    return changes_->PutMeta(txn, name, ChangeMeta{id + 1, id});
+  }
+  if (spec_.keep_changes == 0) {
+    if (had_history && !history_checked_) SLUICE_RETURN_IF_ERROR(changes_->Clear(txn, name));
+    history_checked_ = true;
+    return Status::OK();
+  }
+  if (!had_history) meta.horizon = id;
+  ProjectionChange change;
+  change.id = id;
+  change.checkpoint = mark.id;
+  if (clear_first_) {
+    change.kind = ChangeKind::kReset;
+    SLUICE_RETURN_IF_ERROR(changes_->Put(txn, name, change));
+    ++change.index;
+  }
+  for (const auto& [kind, json] : applied_) {
+    change.kind = kind;
+    change.row = *json;
+    SLUICE_RETURN_IF_ERROR(changes_->Put(txn, name, change));
+    ++change.index;
+  }
+  if (change.index > 0) meta.last = id;
+  if (id >= spec_.keep_changes && id - spec_.keep_changes + 1 > meta.horizon) {
+    meta.horizon = id - spec_.keep_changes + 1;
+    SLUICE_RETURN_IF_ERROR(changes_->Prune(txn, name, meta.horizon));
+  }
+  history_checked_ = true;
+  return changes_->PutMeta(txn, name, meta);
+}
+
 void ProjectionSink::CheckpointCommitted() {
   clear_first_ = false;
   ClearPending();
 }
 
-void ProjectionSink::ClearPending() { pending_.clear(); }
+void ProjectionSink::ClearPending() {
+  applied_.clear();
+  pending_.clear();
+}
 
 }  // namespace sluice

@@ -10,6 +10,9 @@
 // A fresh run (Resume with no state) clears the table in its first checkpoint. With spec.into
 // (`sluice replay --into NAME`) the rows go to table NAME while the name keeps serving its old
 // table; the final checkpoint switches the name to NAME and drops the old table, atomically.
+// With spec.keep_changes > 0 each checkpoint also records what it changed in the projection's
+// change history (storage/projection_changes.h) and prunes sets older than keep_changes
+// checkpoints; a fresh run records a reset, a replay's switch starts the history over.
 // Driven by one thread at a time.
 #pragma once
 
@@ -22,6 +25,7 @@
 
 #include "operators/jsonl_sink.h"
 #include "operators/sink.h"
+#include "storage/projection_changes.h"
 #include "storage/projection_store.h"
 
 namespace sluice {
@@ -45,6 +49,8 @@ class ProjectionSink final : public Sink {
 
  private:
   void ClearPending();
+  // Records this checkpoint's changes (WriteInCheckpoint, after the rows are written).
+  Status RecordChanges(LogWriteTxn* txn, const CheckpointMark& mark);
   // A replay writing another table than the one the name served.
   bool building() const { return physical_ != old_physical_; }
 
@@ -54,13 +60,22 @@ class ProjectionSink final : public Sink {
   std::unique_ptr<JsonlEncoder> encoder_;
   std::shared_ptr<EventLog> env_;
   std::unique_ptr<ProjectionStore> store_;
+  std::unique_ptr<ProjectionChanges> changes_;
   std::string physical_;       // the table written
   std::string old_physical_;   // replay: the table the name served when the run started
   bool clear_first_ = false;   // a fresh run: empty the table in the next checkpoint
-  // Rows since the last checkpoint, the latest per key (nullopt: the key's row was removed):
-  // memory is bounded by the keys written in one checkpoint interval, however many updates they
-  // get.
-  absl::flat_hash_map<std::string, std::optional<std::string>> pending_;
+  // Rows since the last checkpoint, the latest per key (`removed`: the key's row was removed, and
+  // `json` is the row that left): memory is bounded by the keys written in one checkpoint
+  // interval, however many updates they get.
+  struct Pending {
+    bool removed = false;
+    std::string json;
+  };
+  absl::flat_hash_map<std::string, Pending> pending_;
+  // This checkpoint's changes that took effect (a delete of an absent key does not), in the
+  // order they were applied, pointing into pending_.
+  std::vector<std::pair<ChangeKind, const std::string*>> applied_;
+  bool history_checked_ = false;  // the first checkpoint of this run dropped a disabled history
   // The rows are a changelog (a first field `op`, "+" or "-"): "+" upserts the row (without
   // `op`), "-" removes the key's row.
   bool changelog_ = false;

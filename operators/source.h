@@ -64,6 +64,10 @@ class Source {
   // of a log, as of Open()). False when the size is not known (standard input, a followed log).
   // Called by the thread that drives the source, after Next().
   virtual bool Progress(uint64_t* done, uint64_t* total) const { return false; }
+  // For a source reading an event log: how many log positions lie after the last one it
+  // consumed, as of its last Next() (a followed log: behind the head committed by any process).
+  // False for other sources. Called by the thread that drives the source, after Next().
+  virtual bool Behind(uint64_t* positions) const { return false; }
 };
 
 // Builds the source named by spec.type ("csv", "jsonl", "generator").

@@ -361,6 +361,9 @@ Status Loader::ReadSink(const toml::node& sn, SinkSpec* sink) const {
   std::vector<const toml::node*> key;
   SLUICE_RETURN_IF_ERROR(GetStrings(t, "key", &key, false));
   for (const toml::node* n : key) sink->key.push_back(n->as_string()->get());
+  int64_t keep = static_cast<int64_t>(sink->keep_changes);
+  SLUICE_RETURN_IF_ERROR(GetInt(t, "keep_changes", 0, int64_t{1} << 40, &keep, false));
+  sink->keep_changes = static_cast<uint64_t>(keep);
   if (checkpoints_off_) {
     return Error(sn, fmt::format("projection '{}' lives in the pipeline's state directory, "
                                  "which 'checkpoints = false' turns off",

@@ -42,7 +42,7 @@ void RunFlowGraph(const Plan& plan, InputDriver* driver, StageOperators* ops,
   const uint32_t lanes = plan.parallelism;
   const size_t n_stages = plan.stages.size();
 
-  SourceStep source_step(driver, run, counters->source());
+  SourceStep source_step(driver, run, counters->source(), counters->latency.get());
   StatelessStep stateless_step(plan, run, counters->stateless());
   std::vector<std::unique_ptr<LaneStep>> lane_steps;
   std::vector<std::unique_ptr<ExchangeStep>> exchange_steps;

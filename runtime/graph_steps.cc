@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "base/key.h"
 #include "runtime/lane_router.h"
@@ -206,7 +207,15 @@ FramePtr SourceStep::Next() {
   run_->SetEventsIn(driver_->events());
   uint64_t done_units = 0, total_units = 0;
   if (driver_->Progress(&done_units, &total_units)) run_->SetInputProgress(done_units, total_units);
+  uint64_t behind = 0;
+  if (driver_->Behind(&behind)) run_->SetLogBehind(behind);
   if (done || run_->failed()) return nullptr;
+  if (latency_ != nullptr) {
+    latency_->Stamp(frame->streams[0]->seq,
+                    std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count());
+  }
   size_t rows = 0, dead = 0;
   for (size_t i = 0; i < driver_->sources(); ++i) {
     rows += frame->streams[i]->size();
@@ -343,9 +352,11 @@ Msg LaneStep::Run(const Msg& in) const {
       counter_->Add(counter_->filtered, emitted - result->size());
       if (result->size() > 0) counter_->Add(counter_->batches_out, 1);
       counter_->RaiseWatermark(routed.whole->watermark);
+      counter_->state_keys.store(op_->keys(), std::memory_order_relaxed);
       if (routed.whole->checkpoint) {
         auto snap = std::make_shared<std::string>();
         op_->Snapshot(snap.get());
+        counter_->state_bytes.store(snap->size(), std::memory_order_relaxed);
         out.snapshot = std::move(snap);
       }
       return Status::OK();

@@ -56,8 +56,9 @@ struct Msg {
 
 class SourceStep {
  public:
-  SourceStep(InputDriver* driver, RunGuard* run, StageCounter* counter)
-      : driver_(driver), run_(run), counter_(counter) {}
+  // `latency` (may be null) gets each frame's sequence number stamped as it is read.
+  SourceStep(InputDriver* driver, RunGuard* run, StageCounter* counter, ResultLatency* latency)
+      : driver_(driver), run_(run), counter_(counter), latency_(latency) {}
   // The next frame, or null at the end of the input or once the run failed.
   FramePtr Next();
 
@@ -65,6 +66,7 @@ class SourceStep {
   InputDriver* driver_;
   RunGuard* run_;
   StageCounter* counter_;
+  ResultLatency* latency_;
 };
 
 class StatelessStep {

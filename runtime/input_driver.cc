@@ -79,6 +79,23 @@ bool InputDriver::Progress(uint64_t* done, uint64_t* total) const {
   return true;
 }
 
+bool InputDriver::Behind(uint64_t* positions) const {
+  *positions = 0;
+  bool any = false;
+  auto add = [&](const Source& s) {
+    uint64_t p = 0;
+    if (!s.Behind(&p)) return;
+    *positions += p;
+    any = true;
+  };
+  if (!single_.empty()) {
+    add(single_[0]->source());
+  } else {
+    for (const Merged& m : inputs_) add(*m.in.source);
+  }
+  return any;
+}
+
 Status InputDriver::Next(Frame* out, bool* done) {
   if (single_.empty()) return NextMerged(out, done);
   const uint64_t before = single_[0]->events();

@@ -69,6 +69,9 @@ class InputDriver {
   // Progress through inputs of known size (Source::Progress), summed over the sources; false
   // when any source's size is unknown.
   bool Progress(uint64_t* done, uint64_t* total) const;
+  // Log positions behind the logs' heads (Source::Behind), summed over the sources that read a
+  // log; false when none does.
+  bool Behind(uint64_t* positions) const;
   // The largest event time any source produced so far (kMinTime before the first).
   TimeUs newest_event_time() const;
 

@@ -88,6 +88,7 @@ PipelineImpl::PipelineImpl(std::unique_ptr<Plan> plan, const PipelineOptions& op
     }
   }
   counters_.all.push_back(std::make_unique<StageCounter>("sinks"));
+  counters_.latency = std::make_unique<ResultLatency>(plan_->max_in_flight);
   for (const SinkSpec& sink : plan_->sinks) {
     std::string name = sink.type;
     if (!sink.name.empty()) {
@@ -129,11 +130,14 @@ PipelineStats PipelineImpl::Stats() const {
   s.dead_letters = dead_letters_.load();
   s.input_done = input_done_.load(std::memory_order_relaxed);
   s.input_total = input_total_.load(std::memory_order_relaxed);
+  s.has_log_behind = has_log_behind_.load(std::memory_order_relaxed);
+  s.log_behind = log_behind_.load(std::memory_order_relaxed);
   s.stages = counters_.Read();
   for (size_t i = 0; i < sink_names_.size(); ++i) {
     s.sinks.push_back({sink_names_[i], sink_rows_[i].load(std::memory_order_relaxed)});
   }
   s.newest_event_time = counters_.all[0]->newest_event_time.load(std::memory_order_relaxed);
+  s.latency = counters_.latency->Read();
   s.checkpoints = checkpoints_.load();
   s.last_checkpoint = last_checkpoint_.load();
   s.finalized_only = finalized_only_.load();
@@ -401,6 +405,7 @@ Status PipelineImpl::RunOnce() {
   if (resume) output.set_late(resume->late_events);
   output.PublishTo({&records_out_, &late_, &dead_letters_, sink_rows_.get()});
   if (options_.latency != nullptr) output.RecordLatency(options_.latency);
+  output.TrackResultLatency(counters_.latency.get());
   auto take = [&](const Checkpointer::Cut& cut) {
     const auto start = std::chrono::steady_clock::now();
     Status t = cp.Take(cut);

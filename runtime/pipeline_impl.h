@@ -37,6 +37,10 @@ class PipelineImpl final : public Pipeline, private RunGuard {
   bool failed() const override { return stop_.load(std::memory_order_relaxed); }
   Status OutOfMemory(std::string_view stage, const KeyedOperator* op) noexcept override;
   void SetEventsIn(uint64_t n) override { events_in_.store(n, std::memory_order_relaxed); }
+  void SetLogBehind(uint64_t positions) override {
+    log_behind_.store(positions, std::memory_order_relaxed);
+    has_log_behind_.store(true, std::memory_order_relaxed);
+  }
   void SetInputProgress(uint64_t done, uint64_t total) override {
     input_done_.store(done, std::memory_order_relaxed);
     input_total_.store(total, std::memory_order_relaxed);
@@ -89,6 +93,8 @@ class PipelineImpl final : public Pipeline, private RunGuard {
   std::unique_ptr<std::atomic<uint64_t>[]> sink_rows_;  // one per sink (SinkWriter publishes)
   std::atomic<uint64_t> input_done_{0};
   std::atomic<uint64_t> input_total_{0};  // 0: input size unknown
+  std::atomic<uint64_t> log_behind_{0};
+  std::atomic<bool> has_log_behind_{false};
   std::atomic<int64_t> start_ns_{0};
   std::atomic<int64_t> end_ns_{0};
 };

@@ -31,6 +31,7 @@ class RunGuard {
   virtual void SetEventsIn(uint64_t n) = 0;
   // Progress through inputs of known size (InputDriver::Progress), once per batch read.
   virtual void SetInputProgress(uint64_t done, uint64_t total) {}
+  virtual void SetLogBehind(uint64_t positions) {}
 
   // Runs fn() -> Status for `stage` (a lane's operator `op`, or null). Unwinding has freed what a
   // failed step held, so the message can usually be formatted after a bad_alloc; when even that

@@ -14,7 +14,14 @@ SinkWriter::SinkWriter(std::vector<Sink*> sinks, std::vector<int> sink_streams, 
 
 Status SinkWriter::Write(SeqResults& s) {
   if (!failed_.ok()) return failed_;
+  seq_rows_ = 0;
   failed_ = WriteSeq(s);
+  if (result_latency_ != nullptr && seq_rows_ > 0 && failed_.ok()) {
+    result_latency_->Observe(s.seq, seq_rows_,
+                             std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count());
+  }
   constexpr auto kRelaxed = std::memory_order_relaxed;
   if (totals_.records_out && !sinks_.empty()) {
     totals_.records_out->store(sinks_[0]->rows(), kRelaxed);
@@ -37,6 +44,7 @@ Status SinkWriter::WriteSeq(SeqResults& s) {
     if (!part) continue;
     if (part->size() > 0) {
       for (Sink* sink : sinks_) SLUICE_RETURN_IF_ERROR(sink->Write(*part));
+      seq_rows_ += part->size();
       if (latency_ != nullptr) Observe(*part);
     }
     SLUICE_RETURN_IF_ERROR(WriteLate(part_late_[0], part->late.get()));
@@ -46,6 +54,7 @@ Status SinkWriter::WriteSeq(SeqResults& s) {
     for (size_t i = 0; i < sinks_.size(); ++i) {
       const Batch& b = *s.frame->streams[sink_streams_[i]];
       if (b.size() > 0) SLUICE_RETURN_IF_ERROR(sinks_[i]->Write(b));
+      if (i == 0) seq_rows_ += b.size();
       if (i == 0 && latency_ != nullptr && b.size() > 0) Observe(b);
     }
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/latency_histogram.h"
+#include "runtime/result_latency.h"
 #include "operators/jsonl_sink.h"
 #include "operators/sink.h"
 #include "runtime/reorder_buffer.h"
@@ -46,6 +47,8 @@ class SinkWriter {
   // Records, for each row the first sink takes, the wall-clock time (us since the epoch) minus
   // the row's event time into *h (which must outlive this; read it after the run).
   void RecordLatency(LatencyHistogram* h) { latency_ = h; }
+  // Observes each written sequence number's result rows into *t (which must outlive this).
+  void TrackResultLatency(ResultLatency* t) { result_latency_ = t; }
 
   // Writes `s`. REQUIRES: called in sequence order. After a failed write nothing more is
   // written and every later call returns the same error: a sink must never receive rows that
@@ -71,6 +74,8 @@ class SinkWriter {
   OutputTotals totals_;
   Status failed_;  // the first failed write
   LatencyHistogram* latency_ = nullptr;
+  ResultLatency* result_latency_ = nullptr;
+  uint64_t seq_rows_ = 0;  // result rows of the sequence number being written
 
   void Observe(const Batch& b);
 };

@@ -24,6 +24,8 @@ StageStats ReadOne(const StageCounter& c) {
   s.batches_in = c.batches_in.load(kRelaxed);
   s.batches_out = c.batches_out.load(kRelaxed);
   s.busy_s = c.busy_ns.load(kRelaxed) / 1e9;
+  s.state_keys = c.state_keys.load(kRelaxed);
+  s.state_bytes = c.state_bytes.load(kRelaxed);
   s.watermark = c.watermark.load(kRelaxed);
   return s;
 }
@@ -45,6 +47,8 @@ StageStats StageCounter::Read() const {
     s.batches_in += l.batches_in;
     s.batches_out += l.batches_out;
     s.busy_s += l.busy_s;
+    s.state_keys += l.state_keys;
+    s.state_bytes += l.state_bytes;
     wm = std::min(wm, l.watermark);
     s.lanes.push_back(std::move(l));
   }

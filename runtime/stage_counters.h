@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/types.h"
+#include "runtime/result_latency.h"
 #include "sluice/pipeline.h"
 
 namespace sluice {
@@ -34,6 +35,7 @@ struct alignas(64) StageCounter {
   std::atomic<uint64_t> rows_in{0}, rows_out{0}, filtered{0}, late{0}, dead_letters{0};
   std::atomic<uint64_t> batches_in{0}, batches_out{0};
   std::atomic<uint64_t> busy_ns{0};  // time spent in the step's work
+  std::atomic<uint64_t> state_keys{0}, state_bytes{0};  // a lane's: see StageStats
   std::atomic<TimeUs> watermark{kMinTime};
   std::atomic<TimeUs> newest_event_time{kMinTime};   // the source's: its largest event time
   std::vector<std::unique_ptr<StageCounter>> lanes;  // keyed stages: one per lane
@@ -49,6 +51,8 @@ struct StageCounters {
   std::vector<StageStats> Read() const;
 
   std::vector<std::unique_ptr<StageCounter>> all;
+  // Result latency, stamped by the source step and observed by the sink writer.
+  std::unique_ptr<ResultLatency> latency;
 };
 
 // Measures the time from construction to destruction into `counter->busy_ns`.

@@ -4,13 +4,16 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "codecs/json.h"
+#include "serve/change_stream.h"
 #include "serve/dashboard.h"
 #include "serve/projection_query.h"
 
@@ -113,11 +116,23 @@ struct HttpServer::Impl {
   std::thread thread;
   int port = 0;
   std::once_flag stopped;
+  // Change streams: how many are open, and their wake-up on Stop().
+  std::atomic<int> streams{0};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopping = false;  // GUARDED_BY(stop_mu)
 
   explicit Impl(const HttpOptions& o) : options(o), limiter(o.max_requests_per_second) {}
   void Routes();
   void Projections(const httplib::Request& req, httplib::Response& res);
   void Projection(const httplib::Request& req, httplib::Response& res);
+  void Changes(const httplib::Request& req, httplib::Response& res);
+  // Waits up to `ms` or until Stop(); true when stopping.
+  bool WaitOrStop(int ms) {
+    std::unique_lock<std::mutex> l(stop_mu);
+    stop_cv.wait_for(l, std::chrono::milliseconds(ms), [&] { return stopping; });
+    return stopping;
+  }
 };
 
 Status ParseHttpAddress(const std::string& text, HttpOptions* options) {
@@ -163,7 +178,8 @@ void HttpServer::Impl::Routes() {
   server.set_read_timeout(5, 0);
   server.set_write_timeout(5, 0);
   server.set_keep_alive_max_count(100);
-  const int threads = std::max(1, options.threads);
+  // Each open change stream holds a thread; the others keep answering requests.
+  const int threads = std::max(1, options.threads) + std::max(0, options.max_streams);
   // cpp-httplib takes ownership of the queue it is handed.
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -200,7 +216,7 @@ void HttpServer::Impl::Routes() {
     if (res.status == 404) {
       Error(res, 404,
             fmt::format("no such endpoint '{}': see GET /, /status, /metrics, "
-                        "/projections",
+                        "/projections, /projections/NAME, /projections/NAME/changes",
                         req.path));
     } else if (res.status == 413) {
       Error(res, 413, "request too large");
@@ -226,6 +242,8 @@ void HttpServer::Impl::Routes() {
   server.Get("/projections", [this](const httplib::Request& req, httplib::Response& res) {
     Projections(req, res);
   });
+  server.Get(R"(/projections/([^/]*)/changes)",
+             [this](const httplib::Request& req, httplib::Response& res) { Changes(req, res); });
   server.Get(R"(/projections/(.*))",
              [this](const httplib::Request& req, httplib::Response& res) { Projection(req, res); });
 }
@@ -288,6 +306,71 @@ void HttpServer::Impl::Projection(const httplib::Request& req, httplib::Response
   res.set_content(body, "application/json");
 }
 
+void HttpServer::Impl::Changes(const httplib::Request& req, httplib::Response& res) {
+  const std::string name = req.matches[1];
+  if (!IsProjectionName(name)) {
+    return Error(res, 400,
+                 "a projection name is 1 to 128 of the characters A-Z a-z 0-9 _ . - "
+                 "(GET /projections/NAME/changes)");
+  }
+  for (const auto& [param, value] : req.params) {
+    if (param != "last_event_id") {
+      return Error(res, 400, fmt::format("unknown parameter '{}': use last_event_id", param));
+    }
+  }
+  // A browser's EventSource sends Last-Event-ID when it reconnects; a first connection may give
+  // the same as ?last_event_id=N.
+  std::string from = req.get_header_value("Last-Event-ID");
+  if (from.empty()) from = req.get_param_value("last_event_id");
+  uint64_t after = 0;
+  if (!from.empty()) {
+    auto [end, ec] = std::from_chars(from.data(), from.data() + from.size(), after);
+    if (ec != std::errc() || end != from.data() + from.size()) {
+      return Error(res, 400, "Last-Event-ID must be a change set id (a number)");
+    }
+  }
+  if (content.state_dir.empty()) return Error(res, 404, "no state directory here");
+  auto stream = std::make_shared<ChangeStream>(content.state_dir, name, after);
+  auto pending = std::make_shared<std::string>("retry: 1000\n\n");
+  Status s = stream->Poll(pending.get());
+  if (s.IsNotFound()) return Error(res, 404, s.message());
+  if (!s.ok()) return Error(res, 500, s.message());
+  if (streams.fetch_add(1) >= options.max_streams) {
+    streams.fetch_sub(1);
+    return Error(res, 503, fmt::format("already {} change streams open; try again later",
+                                       options.max_streams));
+  }
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Accel-Buffering", "no");
+  auto last_write = std::make_shared<std::chrono::steady_clock::time_point>(
+      std::chrono::steady_clock::now());
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [this, stream, pending, last_write](size_t, httplib::DataSink& sink) {
+        if (pending->empty()) {
+          if (WaitOrStop(options.stream_poll_ms)) return false;
+          Status p = stream->Poll(pending.get());
+          if (!p.ok()) {
+            std::string data = "{\"error\":";
+            AppendJsonString(p.message(), &data);
+            *pending += "event: error\ndata: " + data + "}\n\n";
+          }
+          const auto now = std::chrono::steady_clock::now();
+          if (pending->empty() && now - *last_write >= std::chrono::seconds(15)) {
+            *pending = ": keep-alive\n\n";
+          }
+          if (pending->empty()) return true;
+        }
+        if (!sink.write(pending->data(), pending->size())) return false;
+        const bool failed = pending->find("event: error") != std::string::npos;
+        pending->clear();
+        *last_write = std::chrono::steady_clock::now();
+        if (failed) sink.done();
+        return true;
+      },
+      [this](bool) { streams.fetch_sub(1); });
+}
+
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() { Stop(); }
@@ -296,6 +379,11 @@ int HttpServer::port() const { return impl_->port; }
 
 void HttpServer::Stop() {
   std::call_once(impl_->stopped, [this] {
+    {
+      std::lock_guard<std::mutex> l(impl_->stop_mu);
+      impl_->stopping = true;
+    }
+    impl_->stop_cv.notify_all();
     impl_->server.stop();
     if (impl_->thread.joinable()) impl_->thread.join();
   });

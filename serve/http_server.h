@@ -6,12 +6,15 @@
 //   GET /projections/NAME     its rows (?key=V&key=W: rows whose key starts with V, W;
 //                             ?limit=N, default 1000, at most 100000) and its freshness, read
 //                             consistently with one checkpoint
+//   GET /projections/NAME/changes
+//                             server-sent events: its changes as checkpoints commit, resumable
+//                             with Last-Event-ID (serve/change_stream.h)
 //
 // Read-only: no endpoint changes anything, and other methods get 405. Listens on loopback
 // unless told otherwise; any other address needs a bearer token, which every request must then
 // carry (compared in constant time). Errors are JSON objects {"error": "..."}: 400 for bad
 // paths, names, keys and limits, 401 without the token, 404 for unknown paths and projections,
-// 413 for oversized requests, 429 past the request rate limit.
+// 413 for oversized requests, 429 past the request rate limit, 503 past the open change streams.
 //
 // This file's implementation is the only code that includes cpp-httplib.
 #pragma once
@@ -40,6 +43,10 @@ struct HttpOptions {
   // Worker threads answering requests. Each request is short; two keep a scrape from waiting
   // on a slow projection read without taking cores from the pipeline.
   int threads = 2;
+  // Change streams open at once (each holds a thread while open); more get 503. Each looks for
+  // newly committed changes every `stream_poll_ms`.
+  int max_streams = 8;
+  int stream_poll_ms = 100;
 };
 
 // What the endpoints serve; each may be empty (its endpoints then answer 404).

@@ -100,6 +100,15 @@ std::string PipelineMetricsText(const std::string& name, const PipelineStats& st
   AddStageFamily(
       name, st.stages, "sluice_busy_seconds_total", "Time the stage's steps spent working.", C,
       [](const StageStats& s) { return s.busy_s; }, nullptr, &fams);
+  auto keyed = [](const StageStats& s) { return s.lane >= 0; };
+  AddStageFamily(
+      name, st.stages, "sluice_state_keys",
+      "Keys a keyed stage's lane holds state for (what its memory grows with).", G,
+      [](const StageStats& s) { return double(s.state_keys); }, keyed, &fams);
+  AddStageFamily(
+      name, st.stages, "sluice_state_bytes",
+      "Size of a keyed stage lane's snapshot in the latest checkpoint.", G,
+      [](const StageStats& s) { return double(s.state_bytes); }, keyed, &fams);
   AddStageFamily(
       name, st.stages, "sluice_watermark_seconds",
       "Event-time watermark after the stage's last batch (Unix time).", G,
@@ -190,6 +199,28 @@ std::string PipelineMetricsText(const std::string& name, const PipelineStats& st
   h.histogram.sample_sum = st.checkpoint_seconds_sum;
   hist.metric.push_back(std::move(h));
   fams.push_back(std::move(hist));
+  if (st.has_log_behind) {
+    gauge("sluice_log_source_behind_positions",
+          "Log positions after the last one the log sources read (a followed log: behind its "
+          "head).",
+          double(st.log_behind));
+  }
+  MetricFamily lat = Family("sluice_result_latency_seconds",
+                            "Time from the source reading the batch that made a result "
+                            "computable to the sinks writing it, per result row.",
+                            MetricType::Histogram);
+  ClientMetric l;
+  l.label = p;
+  const LatencyStats& ls = st.latency;
+  for (size_t i = 0; i < std::size(LatencyStats::kBuckets); ++i) {
+    const uint64_t n = i < ls.buckets.size() ? ls.buckets[i] : 0;
+    l.histogram.bucket.push_back({n, LatencyStats::kBuckets[i]});
+  }
+  l.histogram.bucket.push_back({ls.count, std::numeric_limits<double>::infinity()});
+  l.histogram.sample_count = ls.count;
+  l.histogram.sample_sum = ls.sum_s;
+  lat.metric.push_back(std::move(l));
+  fams.push_back(std::move(lat));
   if (!st.recent_checkpoints.empty()) {
     const CheckpointStats& last = st.recent_checkpoints.back();
     gauge("sluice_last_checkpoint_state_bytes",

@@ -23,9 +23,10 @@ std::string TimeOrNull(int64_t t) {
 void StageFigures(const StageStats& s, std::string* out) {
   *out += fmt::format(
       "\"rows_in\":{},\"rows_out\":{},\"filtered\":{},\"late\":{},\"dead_letters\":{},"
-      "\"batches_in\":{},\"batches_out\":{},\"busy_s\":{:.6f},\"watermark_s\":{}",
+      "\"batches_in\":{},\"batches_out\":{},\"busy_s\":{:.6f},\"watermark_s\":{},"
+      "\"state_keys\":{},\"state_bytes\":{}",
       s.rows_in, s.rows_out, s.filtered, s.late, s.dead_letters, s.batches_in, s.batches_out,
-      s.busy_s, TimeOrNull(s.watermark));
+      s.busy_s, TimeOrNull(s.watermark), s.state_keys, s.state_bytes);
 }
 
 void Source(const SourceSpec& s, std::string* out) {
@@ -142,6 +143,14 @@ std::string StatusJson(const PipelineSpec& spec, uint32_t lanes, bool running,
     out += fmt::format(",\"rows\":{}}}", st.sinks[i].rows);
   }
   out += "]";
+  out += st.has_log_behind ? fmt::format(",\"log_behind\":{}", st.log_behind)
+                           : std::string(",\"log_behind\":null");
+  const LatencyStats& l = st.latency;
+  out += fmt::format(
+      ",\"latency_ms\":{{\"count\":{},\"mean\":{:.3f},\"p50\":{:.3f},\"p90\":{:.3f},"
+      "\"p99\":{:.3f},\"max\":{:.3f}}}",
+      l.count, l.count ? l.sum_s * 1e3 / l.count : 0.0, l.p50_us / 1e3, l.p90_us / 1e3,
+      l.p99_us / 1e3, l.max_us / 1e3);
   out +=
       fmt::format(",\"checkpoints\":{{\"taken\":{},\"last_id\":{},\"resumed_from\":{},\"recent\":[",
                   st.checkpoints, st.last_checkpoint, st.resumed_from);

@@ -36,6 +36,11 @@ struct StageStats {
   uint64_t batches_in = 0;   // batches (sequence numbers) the stage handled
   uint64_t batches_out = 0;  // of those, the ones it passed on with rows
   double busy_s = 0;         // time its steps spent working (summed over lanes)
+  // A keyed stage's state: keys it holds state for after its last batch (open panes or
+  // sessions, running accumulators, buffered join keys: what its memory grows with), and the
+  // size of its snapshot in the latest checkpoint (0 before one). Summed over lanes.
+  uint64_t state_keys = 0;
+  uint64_t state_bytes = 0;
   // The event-time watermark after the last batch the stage handled (microseconds since the
   // epoch; INT64_MIN before the first; INT64_MAX once the input ended). A keyed stage's is
   // the minimum over its lanes.
@@ -60,6 +65,17 @@ struct CheckpointStats {
   uint64_t state_bytes = 0;  // operator snapshots and source state it holds
 };
 
+// End-to-end latency of the results this process wrote: from the source reading the batch
+// that made a result computable to the sinks writing it, counted per result row.
+struct LatencyStats {
+  static constexpr double kBuckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05,
+                                        0.1,    0.5,    1,     5,     10};
+  uint64_t count = 0;  // result rows observed
+  double sum_s = 0;
+  std::vector<uint64_t> buckets;  // rows with latency <= kBuckets[i] (cumulative)
+  int64_t p50_us = 0, p90_us = 0, p99_us = 0, max_us = 0;
+};
+
 struct PipelineStats {
   uint64_t events_in = 0;     // well-formed events read from the source
   uint64_t records_out = 0;   // rows written to the sink
@@ -82,6 +98,10 @@ struct PipelineStats {
   // checkpoint's position.
   uint64_t input_done = 0;
   uint64_t input_total = 0;
+  // Sources reading an event log: log positions after the last one read (for a followed log,
+  // behind the head other processes keep appending to), as of the latest batch.
+  bool has_log_behind = false;
+  uint64_t log_behind = 0;
   // The largest event time the sources produced (microseconds; INT64_MIN before the first).
   int64_t newest_event_time = INT64_MIN;
   // The latest checkpoints this process took, oldest first (at most kRecentCheckpoints), and
@@ -94,6 +114,7 @@ struct PipelineStats {
   std::vector<CheckpointStats> recent_checkpoints;
   std::vector<uint64_t> checkpoint_buckets;  // one per kCheckpointBuckets entry
   double checkpoint_seconds_sum = 0;
+  LatencyStats latency;
   // Events this process read per second (a resumed run does not count earlier processes').
   double events_per_s() const {
     return elapsed_s > 0 ? (events_in - events_before) / elapsed_s : 0;

@@ -220,6 +220,9 @@ struct SinkSpec {
   std::vector<std::string> key;
   std::string into;
   std::string pipeline;
+  // projection: how many checkpoints' changes its change history keeps for
+  // GET /projections/NAME/changes (0: none). Not part of the definition text.
+  uint64_t keep_changes = 1000;
   SourceLoc loc;
 };
 

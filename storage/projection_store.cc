@@ -255,20 +255,23 @@ Status ProjectionStore::Clear(LogWriteTxn* txn, const std::string& physical, uin
 Status ProjectionStore::Scan(
     const std::string& physical, std::string_view key_prefix,
     const std::function<bool(std::string_view key, std::string_view json)>& fn) {
+  return env_->View([&](lmdb::Txn* t) { return Scan(t, physical, key_prefix, fn); });
+}
+
+Status ProjectionStore::Scan(
+    lmdb::Txn* t, const std::string& physical, std::string_view key_prefix,
+    const std::function<bool(std::string_view key, std::string_view json)>& fn) {
   std::string prefix = RowPrefix(physical);
   const size_t skip = prefix.size();
   prefix.append(key_prefix);
-  return env_->View([&](lmdb::Txn* t) -> Status {
-    lmdb::Cursor c;
-    SLUICE_RETURN_IF_ERROR(c.Open(t, rows_db_));
-    for (bool ok = c.Seek(prefix); ok && c.key().substr(0, prefix.size()) == prefix;
-         ok = c.Next()) {
-      std::string_view json;
-      SLUICE_RETURN_IF_ERROR(CheckRow(c.key().substr(skip), c.value(), &json));
-      if (!fn(c.key().substr(skip), json)) break;
-    }
-    return c.status();
-  });
+  lmdb::Cursor c;
+  SLUICE_RETURN_IF_ERROR(c.Open(t, rows_db_));
+  for (bool ok = c.Seek(prefix); ok && c.key().substr(0, prefix.size()) == prefix; ok = c.Next()) {
+    std::string_view json;
+    SLUICE_RETURN_IF_ERROR(CheckRow(c.key().substr(skip), c.value(), &json));
+    if (!fn(c.key().substr(skip), json)) break;
+  }
+  return c.status();
 }
 
 }  // namespace sluice

@@ -83,6 +83,9 @@ class ProjectionStore {
   // order, in one read snapshot; fn returns false to stop.
   Status Scan(const std::string& physical, std::string_view key_prefix,
               const std::function<bool(std::string_view key, std::string_view json)>& fn);
+  // The same inside a read (or write) transaction.
+  Status Scan(lmdb::Txn* txn, const std::string& physical, std::string_view key_prefix,
+              const std::function<bool(std::string_view key, std::string_view json)>& fn);
 
  private:
   ProjectionStore(EventLog* env, lmdb::Dbi info, lmdb::Dbi rows)

@@ -87,7 +87,8 @@ TEST_CASE("sluice run writes results and dead letters and the JSON summary") {
   CHECK(rows[0] == "user,window_start,window_end,n,total");
   std::string summary = ReadFile(dir.file("summary.json"));
   for (const char* key : {"\"events_in\":4", "\"records_out\":3", "\"late\":0",
-                          "\"dead_letters\":1", "\"elapsed_s\":", "\"events_per_s\":"}) {
+                          "\"dead_letters\":1", "\"elapsed_s\":", "\"events_per_s\":",
+                          "\"latency_ms\":{\"count\":3,", "\"state_keys\":", "\"state_bytes\":"}) {
     CHECK_MESSAGE(summary.find(key) != std::string::npos, key);
   }
   auto dlq = ReadLines(dir.file("per-key.dlq.jsonl"));

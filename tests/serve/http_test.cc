@@ -232,6 +232,8 @@ TEST_CASE(
         R"m(sluice_busy_seconds_total{pipeline="live",stage="source",lane=""})m",
         R"m(sluice_in_flight_batches{pipeline="live"})m",
         R"m(sluice_checkpoint_duration_seconds_count{pipeline="live"})m",
+        R"m(sluice_result_latency_seconds_count{pipeline="live"})m",
+        R"m(sluice_result_latency_seconds_bucket{pipeline="live",le="0.001"})m",
         R"m(sluice_events_in_total{pipeline="live"})m",
         R"m(sluice_sink_rows_total{pipeline="live",sink="projection by_key"})m",
         R"m(sluice_sink_rows_total{pipeline="live",sink="null"})m", "process_cpu_seconds_total",
@@ -290,6 +292,45 @@ TEST_CASE(
     if (!saw_checkpoint) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   CHECK(saw_checkpoint);
+
+  // Results were written (above): their latency is measured.
+  {
+    auto res = client.Get("/status");
+    REQUIRE(res);
+    simdjson::dom::element doc;
+    REQUIRE(parser.parse(res->body).get(doc) == simdjson::SUCCESS);
+    uint64_t count = 0;
+    double p50 = -1, p99 = -1, max = -1;
+    CHECK(doc["latency_ms"]["count"].get(count) == simdjson::SUCCESS);
+    CHECK(doc["latency_ms"]["p50"].get(p50) == simdjson::SUCCESS);
+    CHECK(doc["latency_ms"]["p99"].get(p99) == simdjson::SUCCESS);
+    CHECK(doc["latency_ms"]["max"].get(max) == simdjson::SUCCESS);
+    CHECK(count > 0);
+    CHECK(p50 >= 0);
+    CHECK(p99 >= p50);
+    CHECK(max >= p99);
+    const auto samples = ParsePrometheus(client.Get("/metrics")->body);
+    const auto found = samples.find(R"m(sluice_result_latency_seconds_count{pipeline="live"})m");
+    REQUIRE(found != samples.end());
+    CHECK(found->second > 0);
+  }
+
+  // The window's state: keys held, and the size of its snapshot once a checkpoint has been
+  // taken while the graph runs (the first, before any input, holds nothing of it).
+  uint64_t keys = 0, bytes = 0;
+  for (int i = 0; i < 3000 && bytes == 0; ++i) {
+    auto res = client.Get("/status");
+    REQUIRE(res);
+    simdjson::dom::element doc;
+    REQUIRE(parser.parse(res->body).get(doc) == simdjson::SUCCESS);
+    simdjson::dom::array stages;
+    REQUIRE(doc["stages"].get(stages) == simdjson::SUCCESS);
+    CHECK(stages.at(2)["state_keys"].get(keys) == simdjson::SUCCESS);
+    CHECK(stages.at(2)["state_bytes"].get(bytes) == simdjson::SUCCESS);
+    if (bytes == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(keys > 0);
+  CHECK(bytes > 0);
 
   p->Stop();
   runner.join();

@@ -197,6 +197,51 @@ TEST_CASE("log source: follow mode waits for appends instead of ending") {
   CHECK(b.source_position == 5);
 }
 
+TEST_CASE("log source: how far it is behind the log's head, followed or not") {
+  TempDir dir;
+  WriteClicks(dir.path(), "a", 1, 5);
+  Schema users({{"user", Type::kString, TimeUnit::kMicros}});
+  for (bool follow : {false, true}) {
+    INFO(follow);
+    SourceSpec spec;
+    spec.type = "log";
+    spec.path = dir.path();
+    spec.follow = follow;
+    auto src = OpenSource(spec, users, -1, /*batch_size=*/2);
+    uint64_t behind = 99;
+    Batch b;
+    b.reset(users);
+    bool eof = false;
+    REQUIRE(src->Next(&b, &eof).ok());
+    REQUIRE(src->Behind(&behind));
+    CHECK(behind == 3);
+    b.clear();
+    REQUIRE(src->Next(&b, &eof).ok());
+    REQUIRE(src->Behind(&behind));
+    CHECK(behind == 1);
+    b.clear();
+    REQUIRE(src->Next(&b, &eof).ok());
+    REQUIRE(src->Behind(&behind));
+    CHECK(behind == 0);
+  }
+  // A followed log grows: the distance is to the head as it is now.
+  SourceSpec spec;
+  spec.type = "log";
+  spec.path = dir.path();
+  spec.follow = true;
+  auto src = OpenSource(spec, users, -1, /*batch_size=*/2);
+  Batch b;
+  b.reset(users);
+  bool eof = false;
+  uint64_t behind = 0;
+  REQUIRE(src->Next(&b, &eof).ok());
+  WriteClicks(dir.path(), "b", 1, 4);
+  b.clear();
+  REQUIRE(src->Next(&b, &eof).ok());
+  REQUIRE(src->Behind(&behind));
+  CHECK(behind == 5);  // positions 5..9 of 9
+}
+
 TEST_CASE("log sink: missing settings are rejected before opening") {
   SinkSpec spec;
   spec.type = "log";

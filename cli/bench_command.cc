@@ -36,7 +36,7 @@ struct BenchArgs {
   double seconds = 5;
   std::string max_batch_delay;  // latency mode, nexmark sources; empty = theirs
   uint64_t seed = 0;
-  std::string json, report;
+  std::string json, report, markdown;
   std::vector<std::string> vars;
   bool quiet = false;
 };
@@ -253,6 +253,14 @@ int Finish(const BenchArgs& a, const std::vector<BenchRun>& runs) {
       return 1;
     }
   }
+  if (!a.markdown.empty()) {
+    std::ofstream out(a.markdown, std::ios::binary | std::ios::trunc);
+    out << BenchMarkdown(runs);
+    if (!out) {
+      std::fprintf(stderr, "error: cannot write '%s'\n", a.markdown.c_str());
+      return 1;
+    }
+  }
   if (!a.report.empty()) {
     Status s = WriteBenchReport(a.report, runs);
     if (!s.ok()) {
@@ -286,6 +294,8 @@ void AddCommonOptions(CLI::App* c, BenchArgs* a) {
   c->add_option("--seed", a->seed, "Generator seed (default 0)");
   c->add_option("--json", a->json, "Write the figures as JSON to FILE");
   c->add_option("--report", a->report, "Write an HTML report with SVG charts into DIR");
+  c->add_option("--markdown", a->markdown,
+                "Write the figures as Markdown tables (with the machine and date) to FILE");
   c->add_flag("-q,--quiet", a->quiet, "Print only the table");
   AddVarOption(c, &a->vars);
 }

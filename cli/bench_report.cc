@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -162,6 +163,65 @@ std::string MachineJson() {
   return fmt::format("\"cpu\":{},\"hardware_threads\":{},\"kernel\":{}", JsonString(CpuModel()),
                      std::thread::hardware_concurrency(),
                      JsonString(std::string(u.sysname) + " " + u.release));
+}
+
+std::string BenchMarkdown(const std::vector<BenchRun>& runs) {
+  utsname u{};
+  uname(&u);
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
+  std::string out = fmt::format("Measured {} on {} ({} hardware threads, {} {}) by `sluice bench`.\n",
+                                date, CpuModel(), std::thread::hardware_concurrency(), u.sysname,
+                                u.release);
+  std::map<std::string, double> measured;  // query -> its throughput run's events/s
+  bool any_throughput = false, any_latency = false;
+  for (const BenchRun& r : runs) {
+    if (r.mode == "throughput") {
+      measured[r.query] = r.events_per_s();
+      any_throughput = true;
+    } else {
+      any_latency = true;
+    }
+  }
+  if (any_throughput) {
+    out += "\n| query | P | events | results | M events/s | hand loop M events/s | loop / sluice | "
+           "CPU s per M events | peak RSS |\n|---|---|---|---|---|---|---|---|---|\n";
+    for (const BenchRun& r : runs) {
+      if (r.mode != "throughput") continue;
+      std::string loop = "—", ratio = "—";
+      if (r.has_baseline) {
+        loop = fmt::format("{:.2f}", r.baseline_events_per_s() / 1e6);
+        ratio = fmt::format("{:.2f}", r.baseline_events_per_s() / std::max(1.0, r.events_per_s()));
+        if (!r.baseline_matches()) ratio += " (results differ)";
+      }
+      out += fmt::format("| {} | {} | {} | {} | {:.2f} | {} | {} | {:.2f} | {:.0f} MB |\n", r.query,
+                         r.parallelism, r.events, r.results, r.events_per_s() / 1e6, loop, ratio,
+                         r.cpu_s_per_million(), r.peak_rss_mb);
+    }
+  }
+  if (any_latency) {
+    out += "\n| query | P | rate | share of max | results | p50 | p90 | p99 | p99.9 | max |\n"
+           "|---|---|---|---|---|---|---|---|---|---|\n";
+    for (const BenchRun& r : runs) {
+      if (r.mode != "latency") continue;
+      const auto m = measured.find(r.query);
+      const std::string share =
+          m != measured.end() && m->second > 0
+              ? fmt::format("{:.0f}%", 100.0 * static_cast<double>(r.rate) / m->second)
+              : "—";
+      out += fmt::format(
+          "| {} | {} | {:.2f} M/s | {} | {} | {:.2f} ms | {:.2f} ms | {:.2f} ms | {:.2f} ms | "
+          "{:.2f} ms |\n",
+          r.query, r.parallelism, r.rate / 1e6, share, r.latency.count(),
+          r.latency.Percentile(50) / 1e3, r.latency.Percentile(90) / 1e3,
+          r.latency.Percentile(99) / 1e3, r.latency.Percentile(99.9) / 1e3,
+          r.latency.max() / 1e3);
+    }
+  }
+  return out;
 }
 
 std::string BenchTable(const std::vector<BenchRun>& runs) {

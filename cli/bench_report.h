@@ -43,6 +43,11 @@ std::string MachineJson();
 std::string BenchTable(const std::vector<BenchRun>& runs);
 // {"machine": {...}, "runs": [...]}
 std::string BenchJson(const std::vector<BenchRun>& runs);
+// Markdown for docs/benchmarks.md: the machine and the UTC date, then a throughput table (every
+// throughput run, with the hand-written loop where there is one) and a latency table (every
+// latency run, its rate also as a share of the same query's measured throughput when the runs
+// hold one).
+std::string BenchMarkdown(const std::vector<BenchRun>& runs);
 // Writes DIR/index.html, DIR/throughput.svg and DIR/latency.svg (creating DIR).
 Status WriteBenchReport(const std::string& dir, const std::vector<BenchRun>& runs);
 

@@ -67,10 +67,12 @@ Status WriteSummaryJson(const std::string& path, const PipelineStats& st) {
     out << fmt::format(
         "{{\"events_in\":{},\"records_out\":{},\"late\":{},\"dead_letters\":{},"
         "\"elapsed_s\":{:.6f},\"events_per_s\":{:.1f},\"checkpoints\":{},"
-        "\"last_checkpoint\":{},\"resumed_from\":{},\"latency_ms\":{{\"count\":{},"
+        "\"last_checkpoint\":{},\"resumed_from\":{},{}\"latency_ms\":{{\"count\":{},"
         "\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},\"max\":{:.3f}}},\"stages\":[{}]}}\n",
         st.events_in, st.records_out, st.late, st.dead_letters, st.elapsed_s, st.events_per_s(),
-        st.checkpoints, st.last_checkpoint, st.resumed_from, st.latency.count,
+        st.checkpoints, st.last_checkpoint, st.resumed_from,
+        st.has_log_behind ? fmt::format("\"log_behind\":{},", st.log_behind) : "",
+        st.latency.count,
         st.latency.p50_us / 1e3, st.latency.p90_us / 1e3, st.latency.p99_us / 1e3,
         st.latency.max_us / 1e3, stages);
     if (!out) return Status::IOError(fmt::format("cannot write '{}'", path));

@@ -63,13 +63,19 @@ TEST_CASE("sluice bench nexmark --rate: latency percentiles of every result") {
   CHECK(json.find("\"count\":0,") == std::string::npos);  // every run saw results
   CHECK(Count(ReadFile(dir.file("rep/latency.svg")), "<polyline") == 2);  // p50 and p99
   // A share of the measured throughput runs a throughput pass first.
-  o = Sluice("bench nexmark -q --queries q2 --events 20000 --rate 5% --seconds 0.2 --json s.json",
+  o = Sluice("bench nexmark -q --queries q2 --events 20000 --rate 5% --seconds 0.2 --json s.json "
+             "--markdown s.md",
              dir.file(""));
   INFO(o.output);
   REQUIRE(o.code == 0);
   const std::string shares = ReadFile(dir.file("s.json"));
   CHECK(Count(shares, "\"mode\":\"throughput\"") == 1);
   CHECK(Count(shares, "\"mode\":\"latency\"") == 1);
+  // The same figures as Markdown tables for the docs: the machine and date, one row per run.
+  const std::string md = ReadFile(dir.file("s.md"));
+  CHECK(md.rfind("Measured 20", 0) == 0);
+  CHECK(Count(md, "\n| q2 | ") == 2);
+  CHECK(md.find("| 5% |") != std::string::npos);
 }
 
 TEST_CASE("sluice bench pipeline runs any pipeline file with null sinks") {

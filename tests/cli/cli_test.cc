@@ -156,12 +156,15 @@ TEST_CASE("replaying the event log through a pipeline gives the same rows as the
       dir.file(""));
   INFO(ingest.output);
   REQUIRE(ingest.code == 0);
-  Outcome direct = Sluice("run p.toml", dir.file(""));
+  Outcome direct = Sluice("run p.toml --summary-json summary.json", dir.file(""));
   INFO(direct.output);
   REQUIRE(direct.code == 0);
-  Outcome replay = Sluice("run replay.toml", dir.file(""));
+  Outcome replay = Sluice("run replay.toml --summary-json replay.json", dir.file(""));
   INFO(replay.output);
   REQUIRE(replay.code == 0);
+  // Read to the end: nothing of the log is left behind.
+  CHECK(ReadFile(dir.file("replay.json")).find("\"log_behind\":0,") != std::string::npos);
+  CHECK(ReadFile(dir.file("summary.json")).find("\"log_behind\"") == std::string::npos);
   auto a = ReadLines(dir.file("out.csv"));
   auto b = ReadLines(dir.file("replay.csv"));
   REQUIRE(a.size() > 10);

@@ -89,9 +89,7 @@ class BufferedJoin final : public JoinBase {
     if (!r.ExpectEnd()) return r.status();
 
     for (auto& [key, state] : keyed) {
-      const uint32_t id = keys_.FindOrInsert(key, HashKey(key));
-      if (id >= states_.size()) states_.resize(id + 1);
-      keys_.AddRef(id);
+      const uint32_t id = HoldRestoredKey(key, &keys_, &states_);
       ++live_keys_;
       states_[id] = std::move(state);
       PushDepartures(id, states_[id]);

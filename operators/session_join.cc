@@ -128,9 +128,7 @@ class SessionJoin final : public JoinBase {
     if (!r.ExpectEnd()) return r.status();
 
     for (auto& [key, list] : keyed) {
-      const uint32_t id = keys_.FindOrInsert(key, HashKey(key));
-      if (id >= states_.size()) states_.resize(id + 1);
-      keys_.AddRef(id);
+      const uint32_t id = HoldRestoredKey(key, &keys_, &states_);
       ++live_keys_;
       for (Session& s : list) {
         const uint32_t slot = NewSession();

@@ -211,6 +211,7 @@ enum StateTag : uint8_t {
   kStateLogAppendInput = 14,  // how far `sluice log append` read an input (cli/log_append.h)
   kStateNexmarkSource = 15,   // operators/nexmark_source.cc
   kStateProcess = 16,         // keyed process functions (operators/process_stage.cc)
+  kStateWindowTopN = 17,      // top_n per window (operators/window_top_n.cc)
   kStateSourceDriver = 20,
   kStateMergeDriver = 21,  // several sources merged (runtime/input_driver.h)
   kStateFileSink = 30,

@@ -161,6 +161,7 @@ std::string KeyedFingerprint(const KeyedStageDef& def, const Schema& input) {
     out = fmt::format("top_n n={} rank={} ttl={} order=", def.top_n, def.rank_field,
                       def.state_ttl);
     for (const auto& [c, desc] : def.order) out += fmt::format("#{}{},", c, desc ? "d" : "a");
+    if (def.window_end_column >= 0) out += fmt::format(" window_end=#{}", def.window_end_column);
   } else if (def.kind == OpKind::kDeduplicate) {
     out = fmt::format("deduplicate keep={} ttl={}", def.keep_last ? "last" : "first",
                       def.state_ttl);

@@ -18,6 +18,13 @@ Result<std::unique_ptr<KeyedOperator>> MakeKeyedOperator(const KeyedStageDef& de
     if (def.top_n <= 0 || def.order.empty()) {
       return Status::InvalidArgument("top_n needs n >= 1 and an order");
     }
+    if (def.window_end_column >= 0) {
+      if (def.window_end_column >= static_cast<int>(input.size()) ||
+          input.field(def.window_end_column).type != Type::kTimestamp) {
+        return Status::InvalidArgument("a top_n per window needs a timestamp window_end column");
+      }
+      return std::unique_ptr<KeyedOperator>(MakeWindowTopN(def, input).release());
+    }
     return std::unique_ptr<KeyedOperator>(MakeTopN(def, input).release());
   }
   if (def.kind == OpKind::kAggregate && def.rows > 0) {

@@ -53,6 +53,8 @@ struct KeyedStageDef {
   int64_t top_n = 0;
   std::vector<std::pair<int, bool>> order;
   std::string rank_field;
+  // top_n per window: the input's window_end column (-1: a top_n per key, as a changelog).
+  int window_end_column = -1;
   // aggregate over the last `rows` rows of each key (0: over every row so far), emitted at every
   // `every`-th row of the key (1 <= every <= rows).
   int64_t rows = 0;

@@ -128,12 +128,13 @@ class KeyedBase : public KeyedOperator {
 };
 
 // The one-input keyed operators (pane_window.cc, session_window.cc, running_keyed_aggregate.cc,
-// deduplicate.cc, top_n.cc, row_window.cc, process_stage.cc).
+// deduplicate.cc, top_n.cc, window_top_n.cc, row_window.cc, process_stage.cc).
 std::unique_ptr<KeyedOperator> MakePaneWindow(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeSessionWindow(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeRunningAggregate(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeDeduplicate(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeTopN(const KeyedStageDef& def, const Schema& input);
+std::unique_ptr<KeyedOperator> MakeWindowTopN(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeRowWindow(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeProcessStage(const KeyedStageDef& def, const Schema& input);
 

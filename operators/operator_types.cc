@@ -95,8 +95,9 @@ std::string DescribeDeduplicate(const OperatorSpec& op) {
 }
 
 std::string DescribeTopN(const OperatorSpec& op) {
-  return fmt::format("top_n n={} order_by={} rank_field={} state_ttl={}us", op.top_n,
-                     fmt::join(op.order_by, ","), op.rank_field, op.state_ttl);
+  return fmt::format("top_n n={} order_by={} rank_field={} state_ttl={}us{}", op.top_n,
+                     fmt::join(op.order_by, ","), op.rank_field, op.state_ttl,
+                     op.per_window ? " per_window" : "");
 }
 
 // The table's path and schema as written, and the digest of the content the planner loaded.
@@ -173,7 +174,7 @@ const std::vector<OperatorType>& OperatorTypes() {
       {"top_n",
        OpKind::kTopN,
        "a top_n",
-       {"n", "order_by", "rank_field", "state_ttl"},
+       {"n", "order_by", "rank_field", "per_window", "state_ttl"},
        {},
        {},
        1,

@@ -15,7 +15,6 @@
 #include <absl/container/flat_hash_set.h>
 
 #include <algorithm>
-#include <cmath>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -24,22 +23,15 @@
 
 #include "operators/key_dictionary.h"
 #include "operators/changelog_stage.h"
+#include "operators/row_order.h"
 
 namespace sluice {
 namespace {
 
-// One order value of a kept row.
-struct SortValue {
-  bool null = true;
-  int64_t i = 0;
-  double d = 0;
-  std::string s;
-};
-
 class TopN final : public ChangelogStage {
  public:
   TopN(const KeyedStageDef& def, const Schema& input)
-      : ChangelogStage(def, input, def.rank_field) {}
+      : ChangelogStage(def, input, def.rank_field), order_(def_, input_) {}
 
   uint64_t keys() const override { return live_; }
 
@@ -53,7 +45,7 @@ class TopN final : public ChangelogStage {
       Entry e;
       e.arrival = arrival_++;
       e.ts = in.ts[r];
-      for (const auto& [c, desc] : def_.order) e.order.push_back(ValueOf(in.columns[c], r));
+      e.order = order_.ValuesOf(in, r);
       if (k.rows.empty()) {
         keys_.AddRef(id);
         ++live_;
@@ -68,8 +60,9 @@ class TopN final : public ChangelogStage {
         k.newest = in.ts[r];
         if (def_.state_ttl > 0) expiry_.push({k.newest, id, k.gen});
       }
-      const auto at = std::upper_bound(k.rows.begin(), k.rows.end(), e,
-                                       [&](const Entry& a, const Entry& b) { return Before(a, b); });
+      const auto at =
+          std::upper_bound(k.rows.begin(), k.rows.end(), e,
+                           [&](const Entry& a, const Entry& b) { return order_.Before(a, b); });
       const size_t pos = static_cast<size_t>(at - k.rows.begin());
       if (pos >= static_cast<size_t>(def_.top_n)) continue;
       EncodeRow(in, r, &e.row);
@@ -134,7 +127,7 @@ class TopN final : public ChangelogStage {
         e.row = std::string(row);
         e.ts = r.Signed();
         e.arrival = r.Varint();
-        if (r.ok()) e.order = OrderOf(e.row, &scratch);
+        if (r.ok()) e.order = order_.OrderOf(e.row, &scratch);
       }
       if (r.ok() && !seen.insert(key).second) r.Fail("has a key twice");
     }
@@ -152,12 +145,7 @@ class TopN final : public ChangelogStage {
   }
 
  private:
-  struct Entry {
-    std::string row;  // EncodeKeyRow over every input field
-    TimeUs ts = 0;
-    uint64_t arrival = 0;
-    std::vector<SortValue> order;  // def.order's values
-  };
+  using Entry = RankedRow;
   struct KeyState {
     std::vector<Entry> rows;  // in order, at most top_n
     TimeUs newest = kMinTime;  // the largest event time of the key's rows
@@ -171,64 +159,6 @@ class TopN final : public ChangelogStage {
     uint64_t gen;
     bool operator>(const Expiry& o) const { return ts > o.ts; }
   };
-
-  static SortValue ValueOf(const Column& c, size_t r) {
-    SortValue v;
-    if (!c.is_valid(r)) return v;
-    v.null = false;
-    switch (c.type) {
-      case Type::kDouble:
-        v.d = c.f64[r];
-        break;
-      case Type::kString:
-        v.s = std::string(c.str(r));
-        break;
-      default:
-        v.i = c.i64[r];
-    }
-    return v;
-  }
-
-  // The order values of an encoded row.
-  std::vector<SortValue> OrderOf(std::string_view row, Batch* scratch) const {
-    scratch->reset(input_);
-    decode_cols_.resize(row_types_.size());
-    for (size_t c = 0; c < row_types_.size(); ++c) decode_cols_[c] = &scratch->columns[c];
-    DecodeKeyInto(row, row_types_, decode_cols_);
-    std::vector<SortValue> out;
-    for (const auto& [c, desc] : def_.order) out.push_back(ValueOf(scratch->columns[c], 0));
-    return out;
-  }
-
-  // -1, 0, 1 as a sorts before, with or after b in column `c`'s type; nulls last.
-  int Compare(size_t k, const SortValue& a, const SortValue& b) const {
-    if (a.null || b.null) return a.null == b.null ? 0 : (a.null ? 1 : -1);
-    int d = 0;
-    switch (row_types_[def_.order[k].first]) {
-      case Type::kDouble: {
-        const bool na = std::isnan(a.d), nb = std::isnan(b.d);
-        d = na || nb ? (na == nb ? 0 : (na ? 1 : -1)) : (a.d > b.d) - (a.d < b.d);
-        break;
-      }
-      case Type::kString:
-        d = a.s.compare(b.s);
-        d = (d > 0) - (d < 0);
-        break;
-      default:
-        d = (a.i > b.i) - (a.i < b.i);
-    }
-    return def_.order[k].second ? -d : d;
-  }
-
-  // True when `a` comes before `b` in the result.
-  bool Before(const Entry& a, const Entry& b) const {
-    for (size_t k = 0; k < def_.order.size(); ++k) {
-      const SortValue &x = a.order[k], &y = b.order[k];
-      if (x.null != y.null) return y.null;  // nulls last, in either direction
-      if (const int d = Compare(k, x, y); d != 0) return d < 0;
-    }
-    return a.arrival < b.arrival;
-  }
 
   void Sweep(TimeUs wm) {
     while (!expiry_.empty() && Expired(expiry_.top().ts, wm)) {
@@ -254,7 +184,7 @@ class TopN final : public ChangelogStage {
   uint64_t live_ = 0;            // keys with rows
   uint64_t next_gen_ = 1;
   std::priority_queue<Expiry, std::vector<Expiry>, std::greater<Expiry>> expiry_;
-  mutable std::vector<Column*> decode_cols_;  // OrderOf's
+  RowOrder order_;
 };
 
 }  // namespace

@@ -381,7 +381,7 @@ Status ReadDeduplicate(const TomlReader& r, const Table& t, const OperatorType& 
   return r.GetDuration(t, "state_ttl", &op->state_ttl, false, false);
 }
 
-// A top_n: `n`, `order_by`, `rank_field` and `state_ttl`.
+// A top_n: `n`, `order_by`, `rank_field`, `per_window` and `state_ttl`.
 Status ReadTopN(const TomlReader& r, const Table& t, const OperatorType& type,
                 const std::string& kind, OperatorSpec* op) {
   SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
@@ -390,6 +390,13 @@ Status ReadTopN(const TomlReader& r, const Table& t, const OperatorType& type,
   SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "order_by", &order, true));
   op->order_by = Texts(order);
   SLUICE_RETURN_IF_ERROR(r.GetString(t, "rank_field", &op->rank_field, false));
+  if (const toml::node* n = t.table->get("per_window")) {
+    if (!n->is_boolean()) {
+      return r.Error(*n, fmt::format("'per_window' must be true or false, found {}",
+                                     DescribeNode(*n)));
+    }
+    op->per_window = n->as_boolean()->get();
+  }
   return r.GetDuration(t, "state_ttl", &op->state_ttl, false, false);
 }
 

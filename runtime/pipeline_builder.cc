@@ -317,6 +317,17 @@ PipelineBuilder& PipelineBuilder::top_n(int64_t n, std::vector<std::string> orde
   return AddOperator(std::move(op));
 }
 
+PipelineBuilder& PipelineBuilder::window_top_n(int64_t n, std::vector<std::string> order_by,
+                                               std::string rank_field) {
+  OperatorSpec op;
+  op.kind = OpKind::kTopN;
+  op.top_n = n;
+  op.order_by = std::move(order_by);
+  op.rank_field = std::move(rank_field);
+  op.per_window = true;
+  return AddOperator(std::move(op));
+}
+
 PipelineBuilder& PipelineBuilder::process(std::string function,
                                           std::map<std::string, std::string> params) {
   OperatorSpec op;

@@ -106,7 +106,17 @@ Status PlanSink(const PipelineSpec& spec, const Plan& plan, int stream, SinkSpec
     if (last.changelog) {  // op, the key fields, the aggregates
       for (int k : last.key_columns) sink->key.push_back(plan.stages[in.stage].input.field(k).name);
     }
-    if (last.kind == OpKind::kDeduplicate || last.kind == OpKind::kTopN) {  // op, the input's fields
+    if (last.kind == OpKind::kTopN && last.window_end_column >= 0) {  // the input's fields, rank
+      for (int k : last.key_columns) sink->key.push_back(plan.stages[in.stage].input.field(k).name);
+      sink->key.push_back("window_end");
+      if (last.rank_field.empty()) {
+        return Error(sink->loc, fmt::format("projection '{}': a top_n per window without "
+                                            "rank_field needs the projection's key fields "
+                                            "(key = [...]), or give the top_n a rank_field",
+                                            sink->name));
+      }
+      sink->key.push_back(last.rank_field);
+    } else if (last.kind == OpKind::kDeduplicate || last.kind == OpKind::kTopN) {  // op, fields
       for (int k : last.key_columns) sink->key.push_back(plan.stages[in.stage].input.field(k).name);
       if (last.kind == OpKind::kTopN) {
         if (last.rank_field.empty()) {
@@ -478,7 +488,8 @@ Status GraphPlanner::CheckFeedsStage(const OperatorSpec& op, const std::string& 
     if (st.name == s.updates) prev = &st;
   }
   if (prev != nullptr &&
-      (prev->def.kind == OpKind::kDeduplicate || prev->def.kind == OpKind::kTopN)) {
+      (prev->def.kind == OpKind::kDeduplicate ||
+       (prev->def.kind == OpKind::kTopN && prev->def.window_end_column < 0))) {
     return Error(op.loc, fmt::format("{}: {} is a {}, whose rows are a changelog (a row "
                                      "may be retracted later); it cannot feed another keyed "
                                      "stage (end the pipeline with it)",
@@ -638,7 +649,8 @@ Status GraphPlanner::PlanKeyedStage(size_t j) {
   // A row window's rows are each final (append-only); a running aggregate's update earlier ones.
   const bool updates = (op.kind == OpKind::kAggregate && op.rows == 0) ||
                        op.kind == OpKind::kDeduplicate ||
-                       op.kind == OpKind::kTopN || op.allowed_lateness > 0;
+                       (op.kind == OpKind::kTopN && !op.per_window) ||
+                       op.allowed_lateness > 0;
   out_[j].stream =
       AddStage(std::move(stage), name, op_readers_[j], unit, updates ? name : "");
   return Status::OK();

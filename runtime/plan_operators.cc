@@ -370,12 +370,25 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
       }
     }
   }
+  if (op.kind == OpKind::kTopN && op.per_window) {
+    const int end = schema->IndexOf("window_end");
+    if (end < 0 || schema->field(end).type != Type::kTimestamp) {
+      return Error(op.loc, fmt::format("{}: per_window needs a timestamp field 'window_end' (the "
+                                       "results of a window, or a map that sets it); fields: {}",
+                                       name, schema->ToString()));
+    }
+    if (op.state_ttl != 0) {
+      return Error(op.loc, name + ": state_ttl has no use with per_window: a window's rows are "
+                                  "dropped when it ends");
+    }
+    def.window_end_column = end;
+  }
   if (op.kind == OpKind::kDeduplicate || op.kind == OpKind::kTopN) {
     if (!in.has_event_time && op.kind == OpKind::kTopN) {
       return Error(op.loc, name + ": top_n needs event time (for state_ttl and the watermark); "
                                   "set 'event_time' in [source]");
     }
-    if (schema->IndexOf("op") >= 0) {
+    if (schema->IndexOf("op") >= 0 && !op.per_window) {
       return Error(op.loc, fmt::format("{}: the input has a field 'op', which clashes with the "
                                        "changelog's own 'op' column; rename it with a map first",
                                        name));

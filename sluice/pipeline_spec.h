@@ -190,6 +190,9 @@ struct OperatorSpec {
   int64_t top_n = 0;
   std::vector<std::string> order_by;
   std::string rank_field;
+  // top_n per_window: the n first rows per key and window (the input's `window_end`), emitted
+  // once when the watermark reaches the window's end: final rows, not a changelog.
+  bool per_window = false;
   // lookup_join: left_key names the stream's key fields, right_key the table's (same count, same
   // types), join_type is kInner or kLeft, right_prefix applies to the table's fields.
   LookupTableSpec table;

@@ -361,6 +361,19 @@ TEST_CASE("deduplicate errors") {
   CHECK(ErrorOf(head + "keep = \"last\"\nstate_ttl = \"10m\"" + tail) == "");
 }
 
+TEST_CASE("top_n errors") {
+  const std::string head =
+      "[source]\ntype = \"generator\"\n[[operator]]\ntype = \"top_n\"\nn = 2\n"
+      "order_by = [\"value desc\"]\n";
+  const std::string tail = "\n[sink]\ntype = \"null\"\n";
+  CHECK(ErrorOf(head + "per_window = \"yes\"" + tail) ==
+        "clicks.toml:7:14: 'per_window' must be true or false, found string \"yes\"");
+  CHECK(ErrorOf(head + "per_windows = true" + tail) ==
+        "clicks.toml:7:1: unknown key 'per_windows' in [[operator]] #1 (top_n) (did you mean "
+        "'per_window'?)");
+  CHECK(ErrorOf(head + "per_window = true\nrank_field = \"rank\"" + tail) == "");
+}
+
 TEST_CASE("[sink] errors") {
   CHECK(ErrorOf(Edit("path = \"clicks_per_user.csv\"\n", "")) ==
         "clicks.toml:28:1: [sink] of type \"csv\" needs 'path'");

@@ -1,0 +1,113 @@
+// RowOrder: the order in which top_n keeps rows (KeyedStageDef::order: input columns, each
+// ascending or descending; nulls last either way; NaN after every number; ties: the earlier
+// arrival first). Shared by the top_n per key (top_n.cc) and per window (window_top_n.cc).
+// Thread-compatible: const methods only, but OrderOf reuses a scratch vector.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/batch.h"
+#include "base/key.h"
+#include "operators/keyed_operator.h"
+
+namespace sluice {
+
+// One order value of a kept row.
+struct SortValue {
+  bool null = true;
+  int64_t i = 0;
+  double d = 0;
+  std::string s;
+};
+
+// A kept row: its encoding (EncodeKeyRow over every input field), event time, arrival and order
+// values.
+struct RankedRow {
+  std::string row;
+  TimeUs ts = 0;
+  uint64_t arrival = 0;
+  std::vector<SortValue> order;
+};
+
+class RowOrder {
+ public:
+  RowOrder(const KeyedStageDef& def, const Schema& input) : def_(def), input_(input) {
+    for (size_t c = 0; c < input.size(); ++c) types_.push_back(input.field(c).type);
+  }
+
+  // The order values of input row r.
+  std::vector<SortValue> ValuesOf(const Batch& in, size_t r) const {
+    std::vector<SortValue> out;
+    for (const auto& [c, desc] : def_.order) out.push_back(ValueOf(in.columns[c], r));
+    return out;
+  }
+
+  // The order values of an encoded row (from a snapshot).
+  std::vector<SortValue> OrderOf(std::string_view row, Batch* scratch) const {
+    scratch->reset(input_);
+    cols_.resize(types_.size());
+    for (size_t c = 0; c < types_.size(); ++c) cols_[c] = &scratch->columns[c];
+    DecodeKeyInto(row, types_, cols_);
+    return ValuesOf(*scratch, 0);
+  }
+
+  // True when `a` comes before `b`.
+  bool Before(const RankedRow& a, const RankedRow& b) const {
+    for (size_t k = 0; k < def_.order.size(); ++k) {
+      const SortValue &x = a.order[k], &y = b.order[k];
+      if (x.null != y.null) return y.null;  // nulls last, in either direction
+      if (const int d = Compare(k, x, y); d != 0) return d < 0;
+    }
+    return a.arrival < b.arrival;
+  }
+
+  const std::vector<Type>& types() const { return types_; }
+
+ private:
+  static SortValue ValueOf(const Column& c, size_t r) {
+    SortValue v;
+    if (!c.is_valid(r)) return v;
+    v.null = false;
+    switch (c.type) {
+      case Type::kDouble:
+        v.d = c.f64[r];
+        break;
+      case Type::kString:
+        v.s = std::string(c.str(r));
+        break;
+      default:
+        v.i = c.i64[r];
+    }
+    return v;
+  }
+
+  // -1, 0, 1 as a sorts before, with or after b in order column k's type (both not null).
+  int Compare(size_t k, const SortValue& a, const SortValue& b) const {
+    int d = 0;
+    switch (types_[def_.order[k].first]) {
+      case Type::kDouble: {
+        const bool na = std::isnan(a.d), nb = std::isnan(b.d);
+        d = na || nb ? (na == nb ? 0 : (na ? 1 : -1)) : (a.d > b.d) - (a.d < b.d);
+        break;
+      }
+      case Type::kString:
+        d = a.s.compare(b.s);
+        d = (d > 0) - (d < 0);
+        break;
+      default:
+        d = (a.i > b.i) - (a.i < b.i);
+    }
+    return def_.order[k].second ? -d : d;
+  }
+
+  const KeyedStageDef& def_;
+  const Schema& input_;
+  std::vector<Type> types_;
+  mutable std::vector<Column*> cols_;
+};
+
+}  // namespace sluice

@@ -245,22 +245,14 @@ Status BenchOne(const std::string& name, const std::string& file, const BenchArg
 
 int Finish(const BenchArgs& a, const std::vector<BenchRun>& runs) {
   std::fputs(BenchTable(runs).c_str(), stdout);
-  if (!a.json.empty()) {
-    std::ofstream out(a.json, std::ios::binary | std::ios::trunc);
-    out << BenchJson(runs);
-    if (!out) {
-      std::fprintf(stderr, "error: cannot write '%s'\n", a.json.c_str());
-      return 1;
-    }
-  }
-  if (!a.markdown.empty()) {
-    std::ofstream out(a.markdown, std::ios::binary | std::ios::trunc);
-    out << BenchMarkdown(runs);
-    if (!out) {
-      std::fprintf(stderr, "error: cannot write '%s'\n", a.markdown.c_str());
-      return 1;
-    }
-  }
+  auto write = [](const std::string& path, const std::string& text) {
+    if (path.empty()) return true;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) std::fprintf(stderr, "error: cannot write '%s'\n", path.c_str());
+    return static_cast<bool>(out);
+  };
+  if (!write(a.json, BenchJson(runs)) || !write(a.markdown, BenchMarkdown(runs))) return 1;
   if (!a.report.empty()) {
     Status s = WriteBenchReport(a.report, runs);
     if (!s.ok()) {

@@ -106,6 +106,28 @@ Status ReadProjection(ProjectionStore* store, const std::string& name,
   return Status::Conflict("the projection kept changing while it was read; try again");
 }
 
+// Sets *name to the projection name of a /projections/NAME... request when it is valid and
+// every query parameter is one of `allowed`; otherwise answers 400 and returns false.
+bool ProjectionRequest(const httplib::Request& req, httplib::Response& res,
+                       std::string_view usage, std::initializer_list<std::string_view> allowed,
+                       std::string* name) {
+  *name = req.matches[1];
+  if (!IsProjectionName(*name)) {
+    Error(res, 400,
+          fmt::format("a projection name is 1 to 128 of the characters A-Z a-z 0-9 _ . - ({})",
+                      usage));
+    return false;
+  }
+  for (const auto& [param, value] : req.params) {
+    if (std::find(allowed.begin(), allowed.end(), param) == allowed.end()) {
+      Error(res, 400,
+            fmt::format("unknown parameter '{}': use {}", param, fmt::join(allowed, " and ")));
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -265,16 +287,10 @@ void HttpServer::Impl::Projections(const httplib::Request&, httplib::Response& r
 }
 
 void HttpServer::Impl::Projection(const httplib::Request& req, httplib::Response& res) {
-  const std::string name = req.matches[1];
-  if (!IsProjectionName(name)) {
-    return Error(res, 400,
-                 "a projection name is 1 to 128 of the characters A-Z a-z 0-9 _ . - "
-                 "(GET /projections/NAME?key=...&limit=N)");
-  }
-  for (const auto& [param, value] : req.params) {
-    if (param != "key" && param != "limit") {
-      return Error(res, 400, fmt::format("unknown parameter '{}': use key and limit", param));
-    }
+  std::string name;
+  if (!ProjectionRequest(req, res, "GET /projections/NAME?key=...&limit=N", {"key", "limit"},
+                         &name)) {
+    return;
   }
   uint64_t limit = kDefaultLimit;
   if (req.has_param("limit")) {
@@ -307,16 +323,9 @@ void HttpServer::Impl::Projection(const httplib::Request& req, httplib::Response
 }
 
 void HttpServer::Impl::Changes(const httplib::Request& req, httplib::Response& res) {
-  const std::string name = req.matches[1];
-  if (!IsProjectionName(name)) {
-    return Error(res, 400,
-                 "a projection name is 1 to 128 of the characters A-Z a-z 0-9 _ . - "
-                 "(GET /projections/NAME/changes)");
-  }
-  for (const auto& [param, value] : req.params) {
-    if (param != "last_event_id") {
-      return Error(res, 400, fmt::format("unknown parameter '{}': use last_event_id", param));
-    }
+  std::string name;
+  if (!ProjectionRequest(req, res, "GET /projections/NAME/changes", {"last_event_id"}, &name)) {
+    return;
   }
   // A browser's EventSource sends Last-Event-ID when it reconnects; a first connection may give
   // the same as ?last_event_id=N.

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "base/time_util.h"
+#include "changelog_util.h"
 #include "random_events.h"
 #include "sluice/pipeline_builder.h"
 #include "test_util.h"
@@ -63,27 +64,15 @@ std::vector<std::string> Reference(const std::vector<RefEvent>& events, int64_t 
 
 std::vector<std::string> Run(const std::string& csv, int64_t bound, int64_t size, size_t n,
                              bool ranked, bool gathered, uint32_t p, uint32_t batch) {
-  auto out = std::make_shared<Collector>();
-  PipelineBuilder g("window-top-n");
-  g.parallelism(p)
-      .batch_size(batch)
-      .csv_source(csv, {{"key", "string"}, {"ts", "timestamp_us"}, {"v", "int64"}})
-      .event_time("ts", FormatDuration(bound))
-      .key_by({"key"})
-      .tumbling(FormatDuration(size), {"count() as n", "sum(v) as total"})
-      .key_by({"window_start"})
-      .window_top_n(static_cast<int64_t>(n), {"n desc", "total desc", "key"}, ranked ? "rank" : "");
-  if (gathered) {
-    g.as("top").filter("n > 0").collect(out).from("top").null_sink();
-  } else {
-    g.collect(out);
-  }
-  std::unique_ptr<Pipeline> pipeline;
-  Status s = g.Build(&pipeline);
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  s = pipeline->Run();
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  CHECK(pipeline->Stats().late == 0);
+  const auto out = RunAfterKeyBy(
+      csv, bound, p, batch, gathered,
+      [&](PipelineBuilder& g) {
+        g.tumbling(FormatDuration(size), {"count() as n", "sum(v) as total"})
+            .key_by({"window_start"})
+            .window_top_n(static_cast<int64_t>(n), {"n desc", "total desc", "key"},
+                          ranked ? "rank" : "");
+      },
+      "n > 0");
   const Schema schema = out->schema();
   REQUIRE(schema.size() == (ranked ? 6u : 5u));
   CHECK(schema.field(0).name == "key");

@@ -1,6 +1,7 @@
 #include "base/time_util.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -193,6 +194,12 @@ void AppendTimestamp(int64_t raw, TimeUnit unit, std::string* out) {
   } else {
     fmt::format_to(std::back_inserter(*out), "{}", raw);
   }
+}
+
+TimeUs WallNowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace sluice

@@ -47,6 +47,8 @@ std::string EventTimeRangeReason(std::string_view field, std::string_view value,
                                  std::string_view unit);
 // Converts event-time microseconds to the unit's raw value (floor division).
 int64_t MicrosToRaw(int64_t us, TimeUnit unit);
+// The wall clock: microseconds since the epoch.
+TimeUs WallNowUs();
 // ISO-8601 text in UTC with microseconds only when non-zero: "2024-05-01T12:00:00.25Z".
 std::string FormatIso(int64_t us);
 // Appends the text form of a raw timestamp value in `unit` (integer, or ISO for kIso).

@@ -2,22 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 
 #include "runtime/crash_point.h"
 #include "runtime/definition.h"
 #include "base/time_util.h"
 
 namespace sluice {
-namespace {
-
-TimeUs WallNowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Checkpointer::Checkpointer(const Plan& plan, std::string name, std::string definition)
     : plan_(plan), name_(std::move(name)), definition_(std::move(definition)) {}

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include "base/key.h"
+#include "base/time_util.h"
 #include "runtime/lane_router.h"
 #include "runtime/stage_gather.h"
 
@@ -211,10 +211,7 @@ FramePtr SourceStep::Next() {
   if (driver_->Behind(&behind)) run_->SetLogBehind(behind);
   if (done || run_->failed()) return nullptr;
   if (latency_ != nullptr) {
-    latency_->Stamp(frame->streams[0]->seq,
-                    std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count());
+    latency_->Stamp(frame->streams[0]->seq, WallNowUs());
   }
   size_t rows = 0, dead = 0;
   for (size_t i = 0; i < driver_->sources(); ++i) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/time_util.h"
 #include "runtime/checkpointer.h"
 #include "runtime/crash_point.h"
 #include "runtime/definition.h"
@@ -414,9 +415,7 @@ Status PipelineImpl::RunOnce() {
     if (t.ok()) {
       CheckpointStats c;
       c.id = cp.last_id();
-      c.taken_at_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+      c.taken_at_us = WallNowUs();
       c.duration_s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       c.state_bytes = cut.driver.size();

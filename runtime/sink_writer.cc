@@ -1,6 +1,6 @@
 #include "runtime/sink_writer.h"
 
-#include <chrono>
+#include "base/time_util.h"
 
 namespace sluice {
 
@@ -17,10 +17,7 @@ Status SinkWriter::Write(SeqResults& s) {
   seq_rows_ = 0;
   failed_ = WriteSeq(s);
   if (result_latency_ != nullptr && seq_rows_ > 0 && failed_.ok()) {
-    result_latency_->Observe(s.seq, seq_rows_,
-                             std::chrono::duration_cast<std::chrono::microseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count());
+    result_latency_->Observe(s.seq, seq_rows_, WallNowUs());
   }
   constexpr auto kRelaxed = std::memory_order_relaxed;
   if (totals_.records_out && !sinks_.empty()) {
@@ -65,9 +62,7 @@ Status SinkWriter::WriteSeq(SeqResults& s) {
 }
 
 void SinkWriter::Observe(const Batch& b) {
-  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = WallNowUs();
   for (size_t r = 0; r < b.size(); ++r) latency_->Record(now - b.ts[r]);
 }
 

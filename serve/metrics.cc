@@ -5,7 +5,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <iterator>
@@ -62,12 +61,6 @@ void AddStageFamily(const std::string& pipeline, const std::vector<StageStats>& 
 }
 
 }  // namespace
-
-int64_t WallNowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string PipelineMetricsText(const std::string& name, const PipelineStats& st, int64_t now_us) {
   std::vector<MetricFamily> fams;

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/time_util.h"
+
 #include "sluice/pipeline.h"
 
 namespace sluice::serve {
@@ -19,7 +21,7 @@ std::string PipelineMetricsText(const std::string& name, const PipelineStats& st
 // process_resident_memory_bytes, process_start_time_seconds), in the same format.
 std::string ProcessMetricsText();
 
-// Now, microseconds since the epoch.
-int64_t WallNowUs();
+// Now, microseconds since the epoch (base/time_util.h).
+using ::sluice::WallNowUs;
 
 }  // namespace sluice::serve

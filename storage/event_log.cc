@@ -15,12 +15,6 @@
 
 namespace sluice {
 
-TimeUs NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Status DecodeRecord(uint64_t position, std::string_view value, EnvelopeView* out) {
   log::RecordType type;
   std::string_view body;

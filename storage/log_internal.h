@@ -34,6 +34,4 @@ Status ReadEventAt(lmdb::Txn* txn, lmdb::Dbi events_db, uint64_t position, Envel
 // Checks one record's frame and envelope (the value stored under `position`).
 Status DecodeRecord(uint64_t position, std::string_view value, EnvelopeView* out);
 
-TimeUs NowMicros();
-
 }  // namespace sluice

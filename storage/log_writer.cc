@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <map>
 
+#include "base/time_util.h"
 #include "storage/event_log.h"
 #include "storage/log_internal.h"
 #include "storage/log_keys.h"
@@ -274,7 +275,7 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
     WriteContext ctx;
     ctx.log = this;
     ctx.fbb = fbb_.get();
-    ctx.append_time = NowMicros();
+    ctx.append_time = WallNowUs();
     Status s = env_->BeginWrite(&ctx.txn);
     if (s.ok()) s = NextPosition(&ctx.txn, &ctx.next_position);
     if (!s.ok()) return fail_all(s);

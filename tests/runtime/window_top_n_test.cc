@@ -20,8 +20,6 @@ using namespace sluice::testing;
 
 namespace {
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 struct Counts {
   int64_t n = 0;
   int64_t total = 0;
@@ -34,7 +32,7 @@ std::vector<std::string> Reference(const std::vector<RefEvent>& events, int64_t 
                                    bool ranked) {
   std::map<int64_t, std::map<std::string, Counts>> windows;
   for (const RefEvent& e : events) {
-    Counts& c = windows[FloorDiv(e.ts, size) * size][e.key];
+    Counts& c = windows[AlignDown(e.ts, size)][e.key];
     ++c.n;
     if (e.v) {
       c.total += *e.v;

@@ -120,21 +120,21 @@ Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark&
     SLUICE_RETURN_IF_ERROR(store_->Clear(txn, physical_));
     rows = 0;
   }
-  applied_.clear();
+  Applied applied;
   for (const auto& [key, p] : pending_) {
     if (p.removed) {
       bool removed = false;
       SLUICE_RETURN_IF_ERROR(store_->DeleteRow(txn, physical_, key, &removed));
       rows -= removed && rows > 0;
-      if (removed) applied_.emplace_back(ChangeKind::kDelete, &p.json);
+      if (removed) applied.emplace_back(ChangeKind::kDelete, &p.json);
       continue;
     }
     bool inserted = false;
     SLUICE_RETURN_IF_ERROR(store_->PutRow(txn, physical_, key, p.json, &inserted));
     rows += inserted;
-    applied_.emplace_back(ChangeKind::kUpsert, &p.json);
+    applied.emplace_back(ChangeKind::kUpsert, &p.json);
   }
-  SLUICE_RETURN_IF_ERROR(RecordChanges(txn, mark));
+  SLUICE_RETURN_IF_ERROR(RecordChanges(txn, mark, applied));
   ProjectionInfo info;
   info.name = spec_.name;
   info.physical = physical_;
@@ -159,7 +159,8 @@ Status ProjectionSink::WriteInCheckpoint(LogWriteTxn* txn, const CheckpointMark&
   return Status::OK();
 }
 
-Status ProjectionSink::RecordChanges(LogWriteTxn* txn, const CheckpointMark& mark) {
+Status ProjectionSink::RecordChanges(LogWriteTxn* txn, const CheckpointMark& mark,
+                                     const Applied& applied) {
   const std::string& name = spec_.name;
   ChangeMeta meta;
   Status g = changes_->GetMeta(txn->txn(), name, &meta);
@@ -187,7 +188,7 @@ Status ProjectionSink::RecordChanges(LogWriteTxn* txn, const CheckpointMark& mar
     SLUICE_RETURN_IF_ERROR(changes_->Put(txn, name, change));
     ++change.index;
   }
-  for (const auto& [kind, json] : applied_) {
+  for (const auto& [kind, json] : applied) {
     change.kind = kind;
     change.row = *json;
     SLUICE_RETURN_IF_ERROR(changes_->Put(txn, name, change));
@@ -207,9 +208,6 @@ void ProjectionSink::CheckpointCommitted() {
   ClearPending();
 }
 
-void ProjectionSink::ClearPending() {
-  applied_.clear();
-  pending_.clear();
-}
+void ProjectionSink::ClearPending() { pending_.clear(); }
 
 }  // namespace sluice

@@ -49,8 +49,11 @@ class ProjectionSink final : public Sink {
 
  private:
   void ClearPending();
-  // Records this checkpoint's changes (WriteInCheckpoint, after the rows are written).
-  Status RecordChanges(LogWriteTxn* txn, const CheckpointMark& mark);
+  // This checkpoint's changes that took effect (a delete of an absent key does not), in the
+  // order they were applied, pointing into pending_.
+  using Applied = std::vector<std::pair<ChangeKind, const std::string*>>;
+  // Records them in the change history (WriteInCheckpoint, after the rows are written).
+  Status RecordChanges(LogWriteTxn* txn, const CheckpointMark& mark, const Applied& applied);
   // A replay writing another table than the one the name served.
   bool building() const { return physical_ != old_physical_; }
 
@@ -72,9 +75,6 @@ class ProjectionSink final : public Sink {
     std::string json;
   };
   absl::flat_hash_map<std::string, Pending> pending_;
-  // This checkpoint's changes that took effect (a delete of an absent key does not), in the
-  // order they were applied, pointing into pending_.
-  std::vector<std::pair<ChangeKind, const std::string*>> applied_;
   bool history_checked_ = false;  // the first checkpoint of this run dropped a disabled history
   // The rows are a changelog (a first field `op`, "+" or "-"): "+" upserts the row (without
   // `op`), "-" removes the key's row.

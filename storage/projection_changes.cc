@@ -31,6 +31,19 @@ std::string SetKey(const std::string& name, uint64_t id) {
   return k;
 }
 
+// Deletes every record whose key starts with `prefix` and, when `end` is not empty, sorts
+// before `end`.
+Status DeletePrefix(LogWriteTxn* txn, lmdb::Dbi db, std::string_view prefix,
+                    std::string_view end) {
+  lmdb::Cursor c;
+  SLUICE_RETURN_IF_ERROR(c.Open(txn->txn(), db));
+  while (c.Seek(prefix) && c.key().substr(0, prefix.size()) == prefix &&
+         (end.empty() || c.key() < end)) {
+    SLUICE_RETURN_IF_ERROR(c.Del());
+  }
+  return c.status();
+}
+
 bool IsKind(uint8_t k) {
   return k == static_cast<uint8_t>(ChangeKind::kUpsert) ||
          k == static_cast<uint8_t>(ChangeKind::kDelete) ||
@@ -76,10 +89,7 @@ Status ProjectionChanges::PutMeta(LogWriteTxn* txn, const std::string& name,
 Status ProjectionChanges::Put(LogWriteTxn* txn, const std::string& name,
                               const ProjectionChange& change) {
   key_ = SetKey(name, change.id);
-  key_.push_back(static_cast<char>(change.index >> 24));
-  key_.push_back(static_cast<char>(change.index >> 16));
-  key_.push_back(static_cast<char>(change.index >> 8));
-  key_.push_back(static_cast<char>(change.index));
+  PutBigEndian32(&key_, change.index);
   value_.clear();
   StateWriter w(&value_);
   w.PutHeader(kChangeTag, 1);
@@ -91,42 +101,27 @@ Status ProjectionChanges::Put(LogWriteTxn* txn, const std::string& name,
 }
 
 Status ProjectionChanges::Prune(LogWriteTxn* txn, const std::string& name, uint64_t before) {
-  const std::string prefix = SetPrefix(name);
-  const std::string end = SetKey(name, before);
-  lmdb::Cursor c;
-  SLUICE_RETURN_IF_ERROR(c.Open(txn->txn(), db_));
-  while (c.Seek(prefix) && c.key().substr(0, prefix.size()) == prefix && c.key() < end) {
-    SLUICE_RETURN_IF_ERROR(c.Del());
-  }
-  return c.status();
+  return DeletePrefix(txn, db_, SetPrefix(name), SetKey(name, before));
 }
 
 Status ProjectionChanges::Clear(LogWriteTxn* txn, const std::string& name) {
-  std::string prefix = name;
-  prefix.push_back('\0');
-  lmdb::Cursor c;
-  SLUICE_RETURN_IF_ERROR(c.Open(txn->txn(), db_));
-  while (c.Seek(prefix) && c.key().substr(0, prefix.size()) == prefix) {
-    SLUICE_RETURN_IF_ERROR(c.Del());
-  }
-  return c.status();
+  return DeletePrefix(txn, db_, name + std::string(1, '\0'), {});
 }
 
 Status ProjectionChanges::Scan(lmdb::Txn* txn, const std::string& name, uint64_t after,
                                const std::function<bool(const ProjectionChange&)>& fn) {
   const std::string prefix = SetPrefix(name);
   if (after == UINT64_MAX) return Status::OK();
+  const std::string what = fmt::format("change record of projection '{}'", name);
   lmdb::Cursor c;
   SLUICE_RETURN_IF_ERROR(c.Open(txn, db_));
   for (bool ok = c.Seek(SetKey(name, after + 1));
        ok && c.key().substr(0, prefix.size()) == prefix; ok = c.Next()) {
     const std::string_view key = c.key().substr(prefix.size());
-    const std::string what = fmt::format("change record of projection '{}'", name);
     if (key.size() != 12) return Status::Corruption(what + " has a malformed key");
     ProjectionChange change;
     change.id = DecodeBigEndian64(key.data());
-    const auto* u = reinterpret_cast<const uint8_t*>(key.data() + 8);
-    change.index = (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
+    change.index = DecodeBigEndian32(key.data() + 8);
     StateReader r(c.value(), what);
     uint32_t version = 0;
     if (r.ReadHeader(kChangeTag, 1, &version)) r.VerifyChecksum();

@@ -14,10 +14,10 @@ SinkWriter::SinkWriter(std::vector<Sink*> sinks, std::vector<int> sink_streams, 
 
 Status SinkWriter::Write(SeqResults& s) {
   if (!failed_.ok()) return failed_;
-  seq_rows_ = 0;
-  failed_ = WriteSeq(s);
-  if (result_latency_ != nullptr && seq_rows_ > 0 && failed_.ok()) {
-    result_latency_->Observe(s.seq, seq_rows_, WallNowUs());
+  uint64_t rows = 0;
+  failed_ = WriteSeq(s, &rows);
+  if (result_latency_ != nullptr && rows > 0 && failed_.ok()) {
+    result_latency_->Observe(s.seq, rows, WallNowUs());
   }
   constexpr auto kRelaxed = std::memory_order_relaxed;
   if (totals_.records_out && !sinks_.empty()) {
@@ -32,7 +32,7 @@ Status SinkWriter::Write(SeqResults& s) {
   return failed_;
 }
 
-Status SinkWriter::WriteSeq(SeqResults& s) {
+Status SinkWriter::WriteSeq(SeqResults& s, uint64_t* rows) {
   if (!s.dead.empty()) SLUICE_RETURN_IF_ERROR(dead_letters_->Write(s.dead));
   for (LateRows& late : s.earlier_late) {
     SLUICE_RETURN_IF_ERROR(WriteLate(late.input, late.rows.get()));
@@ -41,7 +41,7 @@ Status SinkWriter::WriteSeq(SeqResults& s) {
     if (!part) continue;
     if (part->size() > 0) {
       for (Sink* sink : sinks_) SLUICE_RETURN_IF_ERROR(sink->Write(*part));
-      seq_rows_ += part->size();
+      *rows += part->size();
       if (latency_ != nullptr) Observe(*part);
     }
     SLUICE_RETURN_IF_ERROR(WriteLate(part_late_[0], part->late.get()));
@@ -51,7 +51,7 @@ Status SinkWriter::WriteSeq(SeqResults& s) {
     for (size_t i = 0; i < sinks_.size(); ++i) {
       const Batch& b = *s.frame->streams[sink_streams_[i]];
       if (b.size() > 0) SLUICE_RETURN_IF_ERROR(sinks_[i]->Write(b));
-      if (i == 0) seq_rows_ += b.size();
+      if (i == 0) *rows += b.size();
       if (i == 0 && latency_ != nullptr && b.size() > 0) Observe(b);
     }
   }

@@ -61,7 +61,8 @@ class SinkWriter {
   void set_late(uint64_t n) { late_ = n; }
 
  private:
-  Status WriteSeq(SeqResults& s);
+  // Writes `s`, adding to *rows the result rows the first sink took.
+  Status WriteSeq(SeqResults& s, uint64_t* rows);
   Status WriteLate(int input, const Batch* late);
 
   std::vector<Sink*> sinks_;
@@ -75,7 +76,6 @@ class SinkWriter {
   Status failed_;  // the first failed write
   LatencyHistogram* latency_ = nullptr;
   ResultLatency* result_latency_ = nullptr;
-  uint64_t seq_rows_ = 0;  // result rows of the sequence number being written
 
   void Observe(const Batch& b);
 };

@@ -339,9 +339,17 @@ void HttpServer::Impl::Changes(const httplib::Request& req, httplib::Response& r
     }
   }
   if (content.state_dir.empty()) return Error(res, 404, "no state directory here");
-  auto stream = std::make_shared<ChangeStream>(content.state_dir, name, after);
-  auto pending = std::make_shared<std::string>("retry: 1000\n\n");
-  Status s = stream->Poll(pending.get());
+  // What one open stream holds between calls of its content provider.
+  struct OpenStream {
+    OpenStream(std::string dir, std::string projection, uint64_t from)
+        : stream(std::move(dir), std::move(projection), from) {}
+    ChangeStream stream;
+    std::string pending = "retry: 1000\n\n";  // events not yet written
+    std::chrono::steady_clock::time_point last_write = std::chrono::steady_clock::now();
+    bool failed = false;  // `pending` ends with the error event: the stream ends after it
+  };
+  auto open = std::make_shared<OpenStream>(content.state_dir, name, after);
+  Status s = open->stream.Poll(&open->pending);
   if (s.IsNotFound()) return Error(res, 404, s.message());
   if (!s.ok()) return Error(res, 500, s.message());
   if (streams.fetch_add(1) >= options.max_streams) {
@@ -351,30 +359,28 @@ void HttpServer::Impl::Changes(const httplib::Request& req, httplib::Response& r
   }
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Accel-Buffering", "no");
-  auto last_write = std::make_shared<std::chrono::steady_clock::time_point>(
-      std::chrono::steady_clock::now());
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, stream, pending, last_write](size_t, httplib::DataSink& sink) {
-        if (pending->empty()) {
+      [this, open](size_t, httplib::DataSink& sink) {
+        if (open->pending.empty()) {
           if (WaitOrStop(options.stream_poll_ms)) return false;
-          Status p = stream->Poll(pending.get());
+          Status p = open->stream.Poll(&open->pending);
           if (!p.ok()) {
             std::string data = "{\"error\":";
             AppendJsonString(p.message(), &data);
-            *pending += "event: error\ndata: " + data + "}\n\n";
+            open->pending += "event: error\ndata: " + data + "}\n\n";
+            open->failed = true;
           }
           const auto now = std::chrono::steady_clock::now();
-          if (pending->empty() && now - *last_write >= std::chrono::seconds(15)) {
-            *pending = ": keep-alive\n\n";
+          if (open->pending.empty() && now - open->last_write >= std::chrono::seconds(15)) {
+            open->pending = ": keep-alive\n\n";
           }
-          if (pending->empty()) return true;
+          if (open->pending.empty()) return true;
         }
-        if (!sink.write(pending->data(), pending->size())) return false;
-        const bool failed = pending->find("event: error") != std::string::npos;
-        pending->clear();
-        *last_write = std::chrono::steady_clock::now();
-        if (failed) sink.done();
+        if (!sink.write(open->pending.data(), open->pending.size())) return false;
+        open->pending.clear();
+        open->last_write = std::chrono::steady_clock::now();
+        if (open->failed) sink.done();
         return true;
       },
       [this](bool) { streams.fetch_sub(1); });

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/fault_injection.h"
 #include "base/write_error.h"
 #include "codecs/crc32c.h"
 #include "codecs/json.h"
@@ -55,6 +56,10 @@ Status DeadLetterWriter::WriteText(std::string_view text, uint64_t records) {
       return Status::IOError(
           fmt::format("cannot create dead-letter file '{}': {}", path_, std::strerror(errno)));
     }
+  }
+  if (InjectedFailure("file-write")) {
+    [[maybe_unused]] ssize_t torn = ::write(fd_, text.data(), text.size() / 2);
+    return InjectedWriteError("dead-letter file ", path_, "file-write");
   }
   for (size_t done = 0; done < text.size();) {
     ssize_t n = ::write(fd_, text.data() + done, text.size() - done);

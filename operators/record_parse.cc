@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/fault_injection.h"
 #include "base/write_error.h"
 #include "codecs/crc32c.h"
 
@@ -330,6 +331,14 @@ Status PendingFile::Resume(uint64_t bytes, const uint32_t* crc) {
 
 Status PendingFile::Write(std::string_view data) {
   if (file_ == nullptr) return Status::IOError(fmt::format("'{}' is not open", path_));
+  if (InjectedFailure("file-write")) {
+    const size_t half = data.size() / 2;
+    if (std::fwrite(data.data(), 1, half, file_) == half) {
+      bytes_ += half;
+      crc_ = crc32c::Extend(crc_, data.data(), half);
+    }
+    return InjectedWriteError("", path_, "file-write");
+  }
   if (std::fwrite(data.data(), 1, data.size(), file_) != data.size()) {
     return WriteError("", path_, errno);
   }

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/byte_size.h"
 #include "base/time_util.h"
 #include "operators/connector_types.h"
 #include "operators/nexmark_source.h"
@@ -84,7 +85,7 @@ Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
   SLUICE_RETURN_IF_ERROR(CheckKeys(
       t,
       {"name", "parallelism", "batch_size", "dead_letter_path", "late_path", "state_dir",
-       "checkpoints", "checkpoint_interval", "http"},
+       "checkpoints", "checkpoint_interval", "state_max_size", "http"},
       {}, ""));
   SLUICE_RETURN_IF_ERROR(GetString(t, "name", &spec->name, false));
   if (const toml::node* n = t.table->get("parallelism")) {
@@ -128,6 +129,24 @@ Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
   }
   SLUICE_RETURN_IF_ERROR(
       GetDuration(t, "checkpoint_interval", &spec->checkpoint_interval, false, true));
+  if (const toml::node* n = t.table->get("state_max_size")) {
+    if (!checkpoints) {
+      return Error(*n, "'state_max_size' is for checkpoints, which 'checkpoints = false' turns off");
+    }
+    Result<uint64_t> bytes = uint64_t{0};
+    if (const auto i = n->value_exact<int64_t>()) {
+      bytes = static_cast<uint64_t>(std::max<int64_t>(*i, 0));
+    } else if (const auto s = n->value_exact<std::string>()) {
+      bytes = ParseByteSize(*s);
+    }
+    if (!bytes.ok() || *bytes < kMinStateMaxSize) {
+      return Error(*n, fmt::format("'state_max_size' must be a size of at least 1MiB, such as "
+                                   "\"256MiB\" or \"4GiB\" (units B, KiB, MiB, GiB, TiB, KB, MB, "
+                                   "GB, TB) or a number of bytes, found {}",
+                                   DescribeNode(*n)));
+    }
+    spec->state_max_size = *bytes;
+  }
   if (!checkpoints) spec->state_dir.clear();
   checkpoints_off_ = !checkpoints;
   return Status::OK();

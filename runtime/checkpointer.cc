@@ -13,7 +13,8 @@ Checkpointer::Checkpointer(const Plan& plan, std::string name, std::string defin
     : plan_(plan), name_(std::move(name)), definition_(std::move(definition)) {}
 
 Status Checkpointer::Begin(bool from_scratch) {
-  SLUICE_RETURN_IF_ERROR(CheckpointStore::Open(plan_.state_dir, &store_));
+  SLUICE_RETURN_IF_ERROR(
+      CheckpointStore::Open(plan_.state_dir, &store_, plan_.spec.state_max_size));
   // The lock is the pipeline's, not the checkpoint key's: a replay writes the same projections
   // as the live run, so the two must never run at once.
   SLUICE_RETURN_IF_ERROR(store_->Lock(plan_.spec.name));

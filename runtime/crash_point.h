@@ -10,9 +10,9 @@
 //   log-append-after-commit   `sluice log append`: a batch and the input position committed,
 //                             the batch's dead letters not yet written
 //   log-append-after-dead-letters  `sluice log append`: a batch's dead letters written
-// A name not in this list is refused when the program starts: it prints what is known and exits
-// with status 2, so that a renamed point fails a test instead of never firing.
-// Unset (the normal case), CrashPoint costs one relaxed load.
+// A name not in this list is refused when the program starts (base/fault_injection.h, which also
+// injects write failures: SLUICE_FAIL_AT). Unset (the normal case), CrashPoint costs one relaxed
+// load.
 #pragma once
 
 namespace sluice {

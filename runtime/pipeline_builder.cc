@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/byte_size.h"
 #include "base/time_util.h"
 #include "operators/operator_types.h"
 
@@ -533,6 +534,21 @@ PipelineBuilder& PipelineBuilder::checkpoint_interval(std::string interval) {
     error_ = Status::InvalidArgument("checkpoint_interval must be greater than 0");
   }
   spec_.checkpoint_interval = us;
+  return *this;
+}
+
+PipelineBuilder& PipelineBuilder::state_max_size(std::string size) {
+  Result<uint64_t> bytes = ParseByteSize(size);
+  if (!bytes.ok()) {
+    if (error_.ok()) error_ = bytes.status().WithPrefix("state_max_size");
+  } else if (*bytes < kMinStateMaxSize) {
+    if (error_.ok()) {
+      error_ = Status::InvalidArgument(
+          fmt::format("state_max_size must be at least 1MiB, found {}", size));
+    }
+  } else {
+    spec_.state_max_size = *bytes;
+  }
   return *this;
 }
 

@@ -68,6 +68,8 @@ class PipelineBuilder {
   // every `interval` (default "1s") and at the end, and Run() resumes from the latest one.
   PipelineBuilder& state_dir(std::string dir);
   PipelineBuilder& checkpoint_interval(std::string interval);
+  // PipelineSpec::state_max_size: "64MiB", "1 GiB", "500MB" or a number of bytes (>= 1 MiB).
+  PipelineBuilder& state_max_size(std::string size);
 
   // Sources. `schema` lists (field, type name) pairs in order; type names as in TOML files.
   using SchemaList = std::vector<std::pair<std::string, std::string>>;

@@ -19,6 +19,10 @@
 
 namespace sluice {
 
+// The smallest PipelineSpec::state_max_size accepted (an LMDB environment needs a few pages per
+// database it holds).
+inline constexpr uint64_t kMinStateMaxSize = uint64_t{1} << 20;
+
 struct SourceLoc {
   std::string file;
   int line = 0;    // 1-based; 0 = unknown
@@ -244,6 +248,10 @@ struct PipelineSpec {
   // checkpoint is taken (microseconds; one is always taken at the end of the input).
   std::string state_dir;
   int64_t checkpoint_interval = 1'000'000;
+  // The largest the state directory's LMDB file may grow (bytes). A checkpoint that does not
+  // fit fails the run, naming the file, with the latest committed checkpoint intact; the same
+  // command with a larger limit resumes from it. Not part of the definition.
+  uint64_t state_max_size = uint64_t{1} << 40;
   SourceSpec source;
   std::vector<SourceSpec> more_sources;  // further sources ([[source]], each with a name)
   std::vector<OperatorSpec> operators;

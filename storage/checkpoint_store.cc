@@ -136,9 +136,17 @@ Status DecodeCheckpoint(std::string_view bytes, CheckpointRecord* c) {
   return r.status();
 }
 
-Status CheckpointStore::Open(const std::string& dir, std::unique_ptr<CheckpointStore>* store) {
+Status CheckpointStore::Open(const std::string& dir, std::unique_ptr<CheckpointStore>* store,
+                             uint64_t max_size) {
+  LogOptions options;
+  options.max_map_size = max_size;
+  options.initial_map_size = std::min(options.initial_map_size, max_size);
+  options.map_full_advice = fmt::format(
+      "The latest committed checkpoint is intact: raise the pipeline's state_max_size (now {} "
+      "bytes) and run the same command again to resume from it",
+      max_size);
   std::shared_ptr<EventLog> env;
-  Status s = EventLog::OpenShared(LogOptions{}, dir, &env);
+  Status s = EventLog::OpenShared(options, dir, &env);
   if (!s.ok()) return s.WithPrefix(fmt::format("state directory '{}'", dir));
   lmdb::Dbi db = 0;
   SLUICE_RETURN_IF_ERROR(env->OpenDatabase(kDbName, &db));

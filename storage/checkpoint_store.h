@@ -55,8 +55,10 @@ Status DecodeCheckpoint(std::string_view bytes, CheckpointRecord* record);
 
 class CheckpointStore {
  public:
-  // Opens (creating) the store in `dir`.
-  static Status Open(const std::string& dir, std::unique_ptr<CheckpointStore>* store);
+  // Opens (creating) the store in `dir`, whose file may grow to `max_size` bytes (see
+  // PipelineSpec::state_max_size; the first opener in a process sets it).
+  static Status Open(const std::string& dir, std::unique_ptr<CheckpointStore>* store,
+                     uint64_t max_size = uint64_t{1} << 40);
   // Opens an existing store for reading only (NotFound when there is none).
   static Status OpenReadOnly(const std::string& dir, std::unique_ptr<CheckpointStore>* store);
   ~CheckpointStore();

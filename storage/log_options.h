@@ -21,8 +21,10 @@ struct LogOptions {
   // Size of the memory map when a log is created. Small logs stay small on disk either way (LMDB
   // grows the file as it writes); a larger map only reserves address space and avoids regrowth.
   uint64_t initial_map_size = uint64_t{64} << 20;
-  // The map doubles when full, up to this size; then appends fail with IOError.
+  // The map doubles when full, up to this size; then appends fail with IOError, whose message
+  // ends with `map_full_advice` (what the owner of the environment lets its users change).
   uint64_t max_map_size = uint64_t{1} << 40;
+  std::string map_full_advice = "Raise max_map_size or truncate old events";
   // Durability of commits; see SyncMode. kDurable costs one or two fsyncs per commit, which
   // group commit spreads over every event of the group.
   SyncMode sync = SyncMode::kDurable;

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <map>
 
+#include "base/fault_injection.h"
 #include "base/time_util.h"
 #include "storage/event_log.h"
 #include "storage/log_internal.h"
@@ -250,9 +251,9 @@ Status EventLog::Grow() {
   uint64_t now = env_->map_size();
   if (now >= options_.max_map_size) {
     return Status::IOError(fmt::format(
-        "map size limit reached: '{}/data.mdb' fills its map of max_map_size ({} bytes); nothing "
-        "of the failed transaction was committed. Raise max_map_size or truncate old events",
-        dir_, options_.max_map_size));
+        "map size limit reached: '{}/data.mdb' fills its map of {} bytes; nothing of the failed "
+        "transaction was committed. {}",
+        dir_, options_.max_map_size, options_.map_full_advice));
   }
   uint64_t next = std::min(options_.max_map_size, now * 2);
   return env_->SetMapSize(next);
@@ -300,6 +301,10 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
       ctx.txn.Abort();
       if (group.front()->fn) return group_status;  // the callback's own error
       return fail_all(group_status);
+    }
+    if (!ctx.txn.map_full() && InjectedFailure("lmdb-commit")) {
+      ctx.txn.Abort();
+      return fail_all(InjectedWriteError("", dir_ + "/data.mdb", "lmdb-commit"));
     }
     if (!ctx.txn.map_full()) s = ctx.txn.Commit();
     if (ctx.txn.map_full() || (!s.ok() && ctx.txn.map_full())) {

@@ -404,7 +404,7 @@ TEST_CASE("a crash point that does not exist is refused when the program starts"
   ExitStatus st = RunToEnd({SluiceBin(), "--help"}, o);
   CHECK(st.exited);
   CHECK(st.code == 2);
-  CHECK(ReadFile(o.err_path).find("SLUICE_CRASH_AT names no crash point: "
+  CHECK(ReadFile(o.err_path).find("SLUICE_CRASH_AT names no known point: "
                                   "'checkpoint-before-snyc'") != std::string::npos);
 }
 

@@ -1,0 +1,187 @@
+// Write failures seen from the command line: a state directory that reaches its state_max_size,
+// and failures injected into LMDB commits and file writes (SLUICE_FAIL_AT,
+// base/fault_injection.h). Each run stops with exit 1 and a message naming the file; nothing
+// committed is damaged; the same command afterwards resumes and ends with the output of an
+// uninterrupted run.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <string>
+
+#include "../runtime/test_util.h"
+#include "cli_util.h"
+
+using sluice::testing::Outcome;
+using sluice::testing::ReadFile;
+using sluice::testing::ScratchDir;
+using sluice::testing::Sluice;
+using sluice::testing::WriteFile;
+
+namespace {
+
+// Session windows over 100,000 keys: the state after the first batches is several MiB, while
+// the checkpoint at the start of the input is a few KiB.
+std::string SessionPipeline(const std::string& name, const std::string& state_max_size) {
+  return fmt::format(R"([pipeline]
+name = "{}"
+checkpoint_interval = "100ms"
+{}
+
+[source]
+type = "generator"
+events = 400000
+keys = 100000
+
+[[operator]]
+type = "key_by"
+fields = ["key"]
+
+[[operator]]
+type = "window"
+kind = "session"
+gap = "1h"
+aggregates = ["count(*) as n", "sum(value) as total"]
+
+[sink]
+type = "csv"
+path = "{}.csv"
+)",
+                     name, state_max_size, name);
+}
+
+// Tumbling windows with many small checkpoints and a csv sink.
+std::string TumblingPipeline(const std::string& name) {
+  return fmt::format(R"([pipeline]
+name = "{}"
+checkpoint_interval = "10ms"
+batch_size = 4096
+
+[source]
+type = "generator"
+events = 1000000
+keys = 1000
+
+[[operator]]
+type = "key_by"
+fields = ["key"]
+
+[[operator]]
+type = "window"
+kind = "tumbling"
+size = "1ms"
+aggregates = ["count(*) as n", "sum(value) as total"]
+
+[sink]
+type = "csv"
+path = "{}.csv"
+)",
+                     name, name);
+}
+
+}  // namespace
+
+TEST_CASE("a state directory that reaches state_max_size stops the run; a larger limit resumes") {
+  ScratchDir dir("cli-state-max");
+  WriteFile(dir.file("ref.toml"), SessionPipeline("ref", ""));
+  REQUIRE(Sluice("run ref.toml", dir.file("")).code == 0);
+
+  WriteFile(dir.file("big.toml"), SessionPipeline("big", "state_max_size = \"1MiB\""));
+  Outcome full = Sluice("run big.toml", dir.file(""));
+  INFO(full.output);
+  CHECK(full.code == 1);
+  CHECK(full.output.find("map size limit reached: 'big.state/data.mdb' fills its map of "
+                         "1048576 bytes") != std::string::npos);
+  CHECK(full.output.find("raise the pipeline's state_max_size") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("big.csv")));
+  CHECK(std::filesystem::file_size(dir.file("big.state/data.mdb")) <= (1u << 20));
+
+  // The limit is not part of the definition: the same pipeline with room resumes.
+  WriteFile(dir.file("big.toml"), SessionPipeline("big", "state_max_size = \"256MiB\""));
+  Outcome again = Sluice("run big.toml", dir.file(""));
+  INFO(again.output);
+  REQUIRE(again.code == 0);
+  CHECK(again.output.find("big: resumed from checkpoint 1") != std::string::npos);
+  CHECK(ReadFile(dir.file("big.csv")) == ReadFile(dir.file("ref.csv")));
+}
+
+TEST_CASE("state_max_size must be a size of at least 1MiB") {
+  ScratchDir dir("cli-state-max-bad");
+  for (const char* value : {"\"512KiB\"", "\"ten\"", "\"5 PB\"", "-1", "true"}) {
+    WriteFile(dir.file("p.toml"),
+              SessionPipeline("p", fmt::format("state_max_size = {}", value)));
+    Outcome o = Sluice("validate p.toml", dir.file(""));
+    INFO(value << ": " << o.output);
+    CHECK(o.code == 2);
+    CHECK(o.output.find("p.toml:4:18: 'state_max_size' must be a size of at least 1MiB") !=
+          std::string::npos);
+  }
+  WriteFile(dir.file("p.toml"), SessionPipeline("p", "state_max_size = 1048576"));
+  CHECK(Sluice("validate p.toml", dir.file("")).code == 0);
+}
+
+TEST_CASE("an injected write failure stops the run naming the file; the same command resumes") {
+  ScratchDir dir("cli-write-fault");
+  WriteFile(dir.file("ref.toml"), TumblingPipeline("ref"));
+  REQUIRE(Sluice("run ref.toml", dir.file("")).code == 0);
+  const std::string ref = ReadFile(dir.file("ref.csv"));
+  REQUIRE(ref.size() > 100000);
+
+  struct Case {
+    std::string fail_at;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"lmdb-commit:1", "cannot write 't.state/data.mdb': Input/output error"},
+      {"lmdb-commit:4", "cannot write 't.state/data.mdb': Input/output error"},
+      {"file-write:1", "cannot write 't.csv': Input/output error"},
+      {"file-write:6", "cannot write 't.csv': Input/output error"},
+  };
+  for (const Case& c : cases) {
+    std::filesystem::remove_all(dir.file("t.state"));
+    std::filesystem::remove(dir.file("t.csv"));
+    std::filesystem::remove(dir.file("t.csv.inprogress"));
+    WriteFile(dir.file("t.toml"), TumblingPipeline("t"));
+    Outcome failed = Sluice("run t.toml", dir.file(""), "SLUICE_FAIL_AT=" + c.fail_at);
+    INFO(c.fail_at << ": " << failed.output);
+    CHECK(failed.code == 1);
+    CHECK(failed.output.find(c.message + " (injected: SLUICE_FAIL_AT=") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.file("t.csv")));
+
+    Outcome again = Sluice("run t.toml", dir.file(""));
+    INFO(again.output);
+    REQUIRE(again.code == 0);
+    CHECK(ReadFile(dir.file("t.csv")) == ref);
+  }
+}
+
+TEST_CASE("an injected commit failure stops sluice log append; the same command appends the rest") {
+  ScratchDir dir("cli-log-fault");
+  std::string csv = "user,ts,amount\n";
+  for (int i = 0; i < 10000; ++i) csv += fmt::format("u{},{},{}\n", i % 7, 1000 + i, i);
+  WriteFile(dir.file("in.csv"), csv);
+  const std::string append =
+      "log append log --stream s --type T --schema user:string,ts:timestamp_ms,amount:double "
+      "--event-time ts in.csv";
+  Outcome failed = Sluice(append, dir.file(""), "SLUICE_FAIL_AT=lmdb-commit:3");
+  INFO(failed.output);
+  CHECK(failed.code == 1);
+  CHECK(failed.output.find("cannot write 'log/data.mdb': Input/output error (injected: "
+                           "SLUICE_FAIL_AT=lmdb-commit)") != std::string::npos);
+  CHECK(failed.output.find("4096 events of this run were committed") != std::string::npos);
+  Outcome again = Sluice(append, dir.file(""));
+  INFO(again.output);
+  REQUIRE(again.code == 0);
+  CHECK(Sluice("log verify log", dir.file("")).code == 0);
+  Outcome stats = Sluice("log stats log", dir.file(""));
+  CHECK(stats.output.find("events            10000\n") != std::string::npos);
+  CHECK(stats.output.find("last position     10000\n") != std::string::npos);
+}
+
+TEST_CASE("SLUICE_FAIL_AT naming no known point is refused at start") {
+  Outcome o = Sluice("--help", ".", "SLUICE_FAIL_AT=lmdb-comit");
+  CHECK(o.code == 2);
+  CHECK(o.output.find("SLUICE_FAIL_AT names no known point: 'lmdb-comit' (known: lmdb-commit, "
+                      "file-write)") != std::string::npos);
+}

@@ -21,18 +21,25 @@ using sluice::testing::WriteFile;
 
 namespace {
 
-// Session windows over 100,000 keys: the state after the first batches is several MiB, while
-// the checkpoint at the start of the input is a few KiB.
-std::string SessionPipeline(const std::string& name, const std::string& state_max_size) {
+// A keyed window over the generator's events, written to <name>.csv.
+struct WindowRun {
+  std::string interval;  // checkpoint_interval
+  int events = 0;
+  int keys = 0;
+  std::string window;  // the window's kind and sizes
+};
+
+std::string Pipeline(const std::string& name, const WindowRun& run,
+                     const std::string& extra_keys = "") {
   return fmt::format(R"([pipeline]
-name = "{}"
-checkpoint_interval = "100ms"
-{}
+name = "{0}"
+checkpoint_interval = "{1}"
+{2}
 
 [source]
 type = "generator"
-events = 400000
-keys = 100000
+events = {3}
+keys = {4}
 
 [[operator]]
 type = "key_by"
@@ -40,44 +47,27 @@ fields = ["key"]
 
 [[operator]]
 type = "window"
-kind = "session"
-gap = "1h"
+{5}
 aggregates = ["count(*) as n", "sum(value) as total"]
 
 [sink]
 type = "csv"
-path = "{}.csv"
+path = "{0}.csv"
 )",
-                     name, state_max_size, name);
+                     name, run.interval, extra_keys, run.events, run.keys, run.window);
+}
+
+// Session windows over 100,000 keys: the state after the first batches is several MiB, while
+// the checkpoint at the start of the input is a few KiB.
+std::string SessionPipeline(const std::string& name, const std::string& state_max_size) {
+  return Pipeline(name, {"100ms", 400000, 100000, "kind = \"session\"\ngap = \"1h\""},
+                  state_max_size);
 }
 
 // Tumbling windows with many small checkpoints and a csv sink.
 std::string TumblingPipeline(const std::string& name) {
-  return fmt::format(R"([pipeline]
-name = "{}"
-checkpoint_interval = "10ms"
-batch_size = 4096
-
-[source]
-type = "generator"
-events = 1000000
-keys = 1000
-
-[[operator]]
-type = "key_by"
-fields = ["key"]
-
-[[operator]]
-type = "window"
-kind = "tumbling"
-size = "1ms"
-aggregates = ["count(*) as n", "sum(value) as total"]
-
-[sink]
-type = "csv"
-path = "{}.csv"
-)",
-                     name, name);
+  return Pipeline(name, {"10ms", 1000000, 1000, "kind = \"tumbling\"\nsize = \"1ms\""},
+                  "batch_size = 4096");
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // Micro-benchmark of the lookup join over 4096-row batches against an in-memory table of 10,000
 // int64 keys. Items are stream rows (time_per_row: the cost per input row, copying the batch in
-// excluded).
+// excluded). The last iteration's output is checked against the input: the number of rows the
+// join's semantics give and every row's label (a mismatch fails the benchmark; exit 1).
 //   bench_lookup_join_bench [--benchmark_filter=Left]
 #include <benchmark/benchmark.h>
 
 #include <random>
+#include <string>
 
 #include "base/batch.h"
 #include "operators/lookup_join.h"
@@ -14,6 +16,8 @@ namespace {
 
 constexpr size_t kRows = 4096;
 constexpr int64_t kTableKeys = 10'000;
+
+bool g_failed = false;
 
 // Keys 0 .. kTableKeys - 1, each on `copies` rows, with a string label.
 LookupTable MakeTable(int copies) {
@@ -56,6 +60,25 @@ void Run(benchmark::State& state, JoinType type, int copies, int range) {
     if (!join.Apply(&batch).ok()) std::abort();
     benchmark::DoNotOptimize(batch.columns.data());
   }
+  // The check, untimed: each input key below kTableKeys matches `copies` rows labelled with it;
+  // the others are dropped (inner) or kept once with a null label (left), in input order.
+  size_t expected = 0;
+  for (size_t r = 0; r < kRows; ++r) {
+    const bool hit = input.columns[0].i64[r] < kTableKeys;
+    expected += hit ? static_cast<size_t>(copies) : (type == JoinType::kLeft ? 1 : 0);
+  }
+  bool ok = batch.size() == expected;
+  for (size_t r = 0; ok && r < batch.size(); ++r) {
+    const int64_t key = batch.columns[0].i64[r];
+    const Column& label = batch.columns.back();  // the stream's k, value, then the table's
+    ok = key < kTableKeys ? label.is_valid(r) && label.str(r) == "label-" + std::to_string(key)
+                          : !label.is_valid(r);
+  }
+  if (!ok) {
+    state.SkipWithError("MISMATCH: the joined rows differ from the table's");
+    g_failed = true;
+    return;
+  }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kRows));
   state.counters["time_per_row"] =
       benchmark::Counter(static_cast<double>(kRows), benchmark::Counter::kIsIterationInvariantRate |
@@ -74,4 +97,10 @@ BENCHMARK(BM_LookupInnerTwoRowsPerKey);
 }  // namespace
 }  // namespace sluice
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return sluice::g_failed ? 1 : 0;
+}

@@ -1,11 +1,13 @@
 // The Nexmark generator (operators/nexmark.h) unthrottled on one core: events/s for the three
 // tables together (each batch of 4,096 rows reused, as a source reuses its batches) and for each
 // table on its own. The target is 50 M events/s for the three together, so that the generator
-// never bounds a query.
+// never bounds a query. Checked: the tables' rows add up to the events drawn, and one table's
+// rows keep the proportions (a mismatch fails the benchmark; exit 1).
 //
 //   bench_nexmark_bench [--benchmark_filter=All]
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <array>
 
 #include "operators/nexmark.h"
@@ -16,6 +18,8 @@ using namespace sluice;
 
 constexpr size_t kBatchRows = 4096;
 constexpr uint64_t kChunk = NexmarkGenerator::kProportion * kBatchRows;
+
+bool g_failed = false;
 
 const NexmarkGenerator& Generator() {
   static const NexmarkGenerator gen{NexmarkConfig()};
@@ -31,17 +35,23 @@ void BM_NexmarkAllTables(benchmark::State& state) {
   for (size_t t = 0; t < 3; ++t) batches[t].reset(NexmarkSchema(kTables[t]));
   uint64_t start = 0;
   uint64_t bytes = 0;
+  uint64_t rows = 0;
   for (auto _ : state) {
     for (size_t t = 0; t < 3; ++t) {
       uint64_t next = start;
       while (next < start + kChunk) {
         batches[t].clear();
-        gen.Fill(kTables[t], &next, start + kChunk, kBatchRows, &batches[t]);
+        rows += gen.Fill(kTables[t], &next, start + kChunk, kBatchRows, &batches[t]);
         for (const Column& c : batches[t].columns) bytes += c.chars.size();
         benchmark::DoNotOptimize(batches[t].columns[0].i64.data());
       }
     }
     start += kChunk;
+  }
+  if (rows != start) {
+    state.SkipWithError("MISMATCH: the tables' rows do not add up to the events drawn");
+    g_failed = true;
+    return;
   }
   state.SetItemsProcessed(static_cast<int64_t>(start));
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
@@ -63,6 +73,19 @@ void BM_NexmarkTable(benchmark::State& state) {
     rows += gen.Fill(table, &next, UINT64_MAX, kBatchRows, &batch);
     benchmark::DoNotOptimize(batch.columns[0].i64.data());
   }
+  // Every event before `next` of this table was drawn: whole cycles of kProportion events,
+  // then the table's events in the part of a cycle left.
+  uint64_t expected = 0;
+  for (uint64_t n = 0; n < NexmarkGenerator::kProportion; ++n) {
+    if (NexmarkGenerator::TableOf(n) != table) continue;
+    expected += next / NexmarkGenerator::kProportion +
+                (n < next % NexmarkGenerator::kProportion ? 1 : 0);
+  }
+  if (rows != expected) {
+    state.SkipWithError("MISMATCH: a table's rows break the 1:3:46 proportions");
+    g_failed = true;
+    return;
+  }
   state.SetItemsProcessed(static_cast<int64_t>(rows));
   state.SetLabel(std::string(NexmarkTableName(table)));
 }
@@ -70,4 +93,10 @@ BENCHMARK(BM_NexmarkTable)->Arg(0)->Arg(1)->Arg(2);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return g_failed ? 1 : 0;
+}

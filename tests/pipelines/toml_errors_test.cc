@@ -90,7 +90,7 @@ TEST_CASE("[pipeline] errors") {
   CHECK(ErrorOf(Edit("parallelism = 2", "colour = \"red\"")) ==
         "clicks.toml:3:1: unknown key 'colour' in [pipeline] (expected name, parallelism, "
         "batch_size, dead_letter_path, late_path, state_dir, checkpoints, checkpoint_interval, "
-        "http)");
+        "state_max_size, http)");
   CHECK(ErrorOf(Edit("[pipeline]", "[[pipeline]]")) ==
         "clicks.toml:1:1: 'pipeline' must be a table, written [pipeline], found an array");
 }
@@ -99,7 +99,7 @@ TEST_CASE("of several unknown keys the first in the file is reported") {
   CHECK(ErrorOf(Edit("parallelism = 2", "zz_top = 1\naa_bottom = 2")) ==
         "clicks.toml:3:1: unknown key 'zz_top' in [pipeline] (expected name, parallelism, "
         "batch_size, dead_letter_path, late_path, state_dir, checkpoints, checkpoint_interval, "
-        "http)");
+        "state_max_size, http)");
 }
 
 TEST_CASE("[source] type and key errors") {

@@ -44,6 +44,8 @@ TEST_CASE("every key of [pipeline], [source] csv, map, sliding window, filter an
   CHECK(p.batch_size == 512);
   CHECK(p.dead_letter_path == "out/every.dlq.jsonl");
   CHECK(p.late_path == "out/every.late.jsonl");
+  CHECK(p.checkpoint_interval == 30'000'000);
+  CHECK(p.state_max_size == (uint64_t{64} << 20));
   CHECK(p.source.type == "csv");
   CHECK(p.source.path == "in/orders.csv");
   CHECK(p.source.delimiter == ';');
@@ -61,7 +63,7 @@ TEST_CASE("every key of [pipeline], [source] csv, map, sliding window, filter an
   CHECK(map.set[1].field == "big");
   CHECK(map.set[1].expr == "total > 100");
   CHECK(map.keep == std::vector<std::string>{"customer", "at", "total", "big"});
-  CHECK(map.loc.line == 25);
+  CHECK(map.loc.line == 26);
   CHECK(map.loc.column == 1);
   CHECK(p.operators[1].fields == std::vector<std::string>{"customer", "big"});
   const OperatorSpec& w = p.operators[2];
@@ -86,6 +88,7 @@ TEST_CASE("pipeline name defaults to the file stem and parallelism to auto") {
   CHECK(p.batch_size == 0);
   CHECK(p.dead_letter_path.empty());
   CHECK(p.late_path.empty());
+  CHECK(p.state_max_size == (uint64_t{1} << 40));
   CHECK(p.operators.empty());
   // Without a [pipeline] table the pipeline's position is the file alone.
   CHECK(p.loc.file == "dir/abc.toml");

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/batch.h"
+#include "bench/bench_check.h"
 #include "expr/expr.h"
 
 namespace sluice {
@@ -17,14 +18,10 @@ namespace {
 
 constexpr size_t kRows = 4096;
 
-bool g_failed = false;
-
 void Fail(benchmark::State& state, const char* text, size_t row) {
-  const std::string what = fmt::format("MISMATCH: '{}' at row {} differs from the row alone", text, row);
-  state.SkipWithError(what.c_str());
-  g_failed = true;
+  bench::FailBenchmark(
+      state, fmt::format("MISMATCH: '{}' at row {} differs from the row alone", text, row));
 }
-
 
 Schema BenchSchema() {
   return Schema({{"id", Type::kInt64},
@@ -189,10 +186,4 @@ BENCHMARK(BM_Compile);
 }  // namespace
 }  // namespace sluice
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return sluice::g_failed ? 1 : 0;
-}
+int main(int argc, char** argv) { return sluice::bench::RunCheckedBenchmarks(argc, argv); }

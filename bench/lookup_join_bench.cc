@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/batch.h"
+#include "bench/bench_check.h"
 #include "operators/lookup_join.h"
 
 namespace sluice {
@@ -16,8 +17,6 @@ namespace {
 
 constexpr size_t kRows = 4096;
 constexpr int64_t kTableKeys = 10'000;
-
-bool g_failed = false;
 
 // Keys 0 .. kTableKeys - 1, each on `copies` rows, with a string label.
 LookupTable MakeTable(int copies) {
@@ -75,8 +74,7 @@ void Run(benchmark::State& state, JoinType type, int copies, int range) {
                           : !label.is_valid(r);
   }
   if (!ok) {
-    state.SkipWithError("MISMATCH: the joined rows differ from the table's");
-    g_failed = true;
+    bench::FailBenchmark(state, "MISMATCH: the joined rows differ from the table's");
     return;
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kRows));
@@ -97,10 +95,4 @@ BENCHMARK(BM_LookupInnerTwoRowsPerKey);
 }  // namespace
 }  // namespace sluice
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return sluice::g_failed ? 1 : 0;
-}
+int main(int argc, char** argv) { return sluice::bench::RunCheckedBenchmarks(argc, argv); }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 
+#include "bench/bench_check.h"
 #include "operators/nexmark.h"
 
 namespace {
@@ -18,8 +19,6 @@ using namespace sluice;
 
 constexpr size_t kBatchRows = 4096;
 constexpr uint64_t kChunk = NexmarkGenerator::kProportion * kBatchRows;
-
-bool g_failed = false;
 
 const NexmarkGenerator& Generator() {
   static const NexmarkGenerator gen{NexmarkConfig()};
@@ -49,8 +48,7 @@ void BM_NexmarkAllTables(benchmark::State& state) {
     start += kChunk;
   }
   if (rows != start) {
-    state.SkipWithError("MISMATCH: the tables' rows do not add up to the events drawn");
-    g_failed = true;
+    bench::FailBenchmark(state, "MISMATCH: the tables' rows do not add up to the events drawn");
     return;
   }
   state.SetItemsProcessed(static_cast<int64_t>(start));
@@ -78,12 +76,11 @@ void BM_NexmarkTable(benchmark::State& state) {
   uint64_t expected = 0;
   for (uint64_t n = 0; n < NexmarkGenerator::kProportion; ++n) {
     if (NexmarkGenerator::TableOf(n) != table) continue;
-    expected += next / NexmarkGenerator::kProportion +
-                (n < next % NexmarkGenerator::kProportion ? 1 : 0);
+    expected +=
+        next / NexmarkGenerator::kProportion + (n < next % NexmarkGenerator::kProportion ? 1 : 0);
   }
   if (rows != expected) {
-    state.SkipWithError("MISMATCH: a table's rows break the 1:3:46 proportions");
-    g_failed = true;
+    bench::FailBenchmark(state, "MISMATCH: a table's rows break the 1:3:46 proportions");
     return;
   }
   state.SetItemsProcessed(static_cast<int64_t>(rows));
@@ -93,10 +90,4 @@ BENCHMARK(BM_NexmarkTable)->Arg(0)->Arg(1)->Arg(2);
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return g_failed ? 1 : 0;
-}
+int main(int argc, char** argv) { return sluice::bench::RunCheckedBenchmarks(argc, argv); }

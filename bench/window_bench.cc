@@ -18,6 +18,7 @@
 
 #include "base/batch.h"
 #include "base/key.h"
+#include "bench/bench_check.h"
 #include "operators/keyed_operator.h"
 
 namespace sluice {
@@ -59,8 +60,6 @@ Batch MakeBatch(int64_t keys) {
   EncodeKeys({0}, &b);
   return b;
 }
-
-bool g_failed = false;
 
 // Sums the count() column of window results: after the key and the window bounds.
 uint64_t CountOf(const Batch& out, const KeyedStageDef& def) {
@@ -106,19 +105,17 @@ void RunLane(benchmark::State& state, const KeyedStageDef& def, int64_t keys) {
   last.last = true;
   out.reset(op->output_schema());
   if (Status s = op->Process(last, &out); !s.ok()) {
-    state.SkipWithError(s.ToString().c_str());
-    g_failed = true;
+    bench::FailBenchmark(state, s.ToString());
     return;
   }
   emitted += out.size();
   if (!running) counted += CountOf(out, def);
   const uint64_t events = static_cast<uint64_t>(state.iterations()) * kBatchRows;
   const uint64_t per_event = def.window == WindowKind::kSliding ? def.size / def.slide : 1;
-  const bool ok = op->stats().late == 0 &&
-                  (running ? emitted == events : counted == events * per_event);
+  const bool ok =
+      op->stats().late == 0 && (running ? emitted == events : counted == events * per_event);
   if (!ok) {
-    state.SkipWithError("MISMATCH: the counts do not add up to the events processed");
-    g_failed = true;
+    bench::FailBenchmark(state, "MISMATCH: the counts do not add up to the events processed");
     return;
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatchRows));
@@ -156,10 +153,4 @@ BENCHMARK(BM_RunningCountSum)->Arg(1000)->ArgName("keys");
 }  // namespace
 }  // namespace sluice
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return sluice::g_failed ? 1 : 0;
-}
+int main(int argc, char** argv) { return sluice::bench::RunCheckedBenchmarks(argc, argv); }

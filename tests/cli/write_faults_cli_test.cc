@@ -109,6 +109,12 @@ TEST_CASE("state_max_size must be a size of at least 1MiB") {
   }
   WriteFile(dir.file("p.toml"), SessionPipeline("p", "state_max_size = 1048576"));
   CHECK(Sluice("validate p.toml", dir.file("")).code == 0);
+  WriteFile(dir.file("p.toml"),
+            SessionPipeline("p", "state_max_size = \"1GiB\"\ncheckpoints = false"));
+  Outcome off = Sluice("validate p.toml", dir.file(""));
+  CHECK(off.code == 2);
+  CHECK(off.output.find("p.toml:4:18: 'state_max_size' is for checkpoints, which 'checkpoints = "
+                        "false' turns off") != std::string::npos);
 }
 
 TEST_CASE("an injected write failure stops the run naming the file; the same command resumes") {

@@ -49,8 +49,8 @@ type = "csv"
 path = ")" + sink + "\"\n";
 }
 
-// A scratch directory that nobody may write, with a readable input and a directory ro/ that
-// nobody may not write.
+// Lets nobody write the scratch directory, and puts in it a readable input and a directory ro/
+// that only root may write.
 void Prepare(const ScratchDir& dir) {
   fs::permissions(dir.file(""), fs::perms::all);
   WriteFile(dir.file("in.csv"), "user,ts,amount\nu1,1000,1\nu2,2000,2\n");
@@ -60,19 +60,25 @@ void Prepare(const ScratchDir& dir) {
                                       fs::perms::others_exec);
 }
 
+// Runs `pipeline` (as p.toml) as nobody: it must stop with exit 1 and print `message`.
+void CheckRefusedAsNobody(const ScratchDir& dir, const std::string& pipeline,
+                          const std::string& message) {
+  WriteFile(dir.file("p.toml"), pipeline);
+  Outcome o = Sluice("run p.toml", dir.file(""), kAsNobody);
+  INFO(o.output);
+  CHECK(o.code == 1);
+  CHECK(o.output.find("sluice: perm failed: " + message) != std::string::npos);
+}
+
 }  // namespace
 
 TEST_CASE("an unreadable input stops the run naming the file" *
           doctest::skip(!CanDropPrivileges())) {
   ScratchDir dir("cli-perm-input");
   Prepare(dir);
-  WriteFile(dir.file("p.toml"), CsvPipeline("out.csv", "checkpoints = false"));
   fs::permissions(dir.file("in.csv"), fs::perms::none);
-  Outcome o = Sluice("run p.toml", dir.file(""), kAsNobody);
-  INFO(o.output);
-  CHECK(o.code == 1);
-  CHECK(o.output.find("sluice: perm failed: cannot open 'in.csv': Permission denied") !=
-        std::string::npos);
+  CheckRefusedAsNobody(dir, CsvPipeline("out.csv", "checkpoints = false"),
+                       "cannot open 'in.csv': Permission denied");
   CHECK_FALSE(fs::exists(dir.file("out.csv")));
 }
 
@@ -80,12 +86,8 @@ TEST_CASE("a sink directory that cannot be written stops the run naming the file
           doctest::skip(!CanDropPrivileges())) {
   ScratchDir dir("cli-perm-sink");
   Prepare(dir);
-  WriteFile(dir.file("p.toml"), CsvPipeline("ro/out.csv", "checkpoints = false"));
-  Outcome o = Sluice("run p.toml", dir.file(""), kAsNobody);
-  INFO(o.output);
-  CHECK(o.code == 1);
-  CHECK(o.output.find("sluice: perm failed: cannot create 'ro/out.csv': Permission denied") !=
-        std::string::npos);
+  CheckRefusedAsNobody(dir, CsvPipeline("ro/out.csv", "checkpoints = false"),
+                       "cannot create 'ro/out.csv': Permission denied");
   CHECK(fs::is_empty(dir.file("ro")));
 }
 
@@ -93,12 +95,9 @@ TEST_CASE("a state directory that cannot be created stops the run naming it" *
           doctest::skip(!CanDropPrivileges())) {
   ScratchDir dir("cli-perm-state");
   Prepare(dir);
-  WriteFile(dir.file("p.toml"), CsvPipeline("out.csv", "state_dir = \"ro/state\""));
-  Outcome o = Sluice("run p.toml", dir.file(""), kAsNobody);
-  INFO(o.output);
-  CHECK(o.code == 1);
-  CHECK(o.output.find("sluice: perm failed: state directory 'ro/state': cannot create log "
-                      "directory 'ro/state': Permission denied") != std::string::npos);
+  CheckRefusedAsNobody(dir, CsvPipeline("out.csv", "state_dir = \"ro/state\""),
+                       "state directory 'ro/state': cannot create log directory 'ro/state': "
+                       "Permission denied");
   CHECK_FALSE(fs::exists(dir.file("out.csv")));
   // The same run as root (who may write ro/) succeeds: the failure was the permission alone.
   Outcome root = Sluice("run p.toml", dir.file(""));

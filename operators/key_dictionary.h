@@ -1,15 +1,17 @@
 // KeyDictionary: a lane's encoded keys mapped to dense ids, with reference counts so that keys no
 // longer held by any state are evicted (memory stays flat over long runs with changing keys).
-// Lookups use the key hash the router already computed. Not thread-safe: one per lane.
+// Lookups use the key hash the router already computed. Not thread-safe: one per lane; neither
+// copyable nor movable (the index's equality reads the key storage through a pointer).
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 
 namespace sluice {
 
@@ -17,13 +19,21 @@ class KeyDictionary {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
 
+  KeyDictionary() : index_(0, Hash{}, Eq{&keys_}) {}
+  KeyDictionary(const KeyDictionary&) = delete;
+  KeyDictionary& operator=(const KeyDictionary&) = delete;
+
   // The id of `key`, or kNone. REQUIRES: hash == HashKey(key).
   uint32_t Find(std::string_view key, uint64_t hash) const {
-    auto it = index_.find(Ref{key, hash});
-    return it == index_.end() ? kNone : it->second;
+    auto it = index_.find(Probe(key, hash));
+    return it == index_.end() ? kNone : it->id;
   }
   // The id of `key`, inserting it (with no references) when absent.
-  uint32_t FindOrInsert(std::string_view key, uint64_t hash);
+  uint32_t FindOrInsert(std::string_view key, uint64_t hash) {
+    const Probe probe(key, hash);
+    auto it = index_.find(probe);
+    return it != index_.end() ? it->id : Insert(probe);
+  }
   void AddRef(uint32_t id) {
     if (refs_[id]++ == 0) --idle_;
   }
@@ -31,36 +41,74 @@ class KeyDictionary {
   // the live keys (and at least 4096 are idle), so a key that comes back soon keeps its id and
   // memory stays within about twice the live keys.
   void Release(uint32_t id) {
-    if (--refs_[id] == 0 && ++idle_ > kMinIdle && idle_ > index_.size() - idle_) Sweep();
+    if (--refs_[id] == 0 && ++idle_ > kMinIdle && idle_ > index_.size() - idle_ && !held_) Sweep();
+  }
+  // Between Hold() and Unhold() no key is evicted, so ids found for a whole batch up front stay
+  // valid while the batch's references are taken and released; Unhold() sweeps if one was due.
+  void Hold() { held_ = true; }
+  void Unhold() {
+    held_ = false;
+    if (idle_ > kMinIdle && idle_ > index_.size() - idle_) Sweep();
   }
 
   std::string_view key(uint32_t id) const { return keys_[id]; }
   size_t size() const { return index_.size(); }
+  // One more than the largest id ever handed out: a bound for arrays indexed by id.
+  size_t capacity_ids() const { return keys_.size(); }
 
  private:
-  struct Ref {
-    std::string_view key;  // points into keys_ (a deque: elements never move)
+  // A key as the index holds it: its hash, its first and last 8 bytes (zero-padded when shorter),
+  // its length and its id. Keys of up to 16 bytes (every key of one or two numeric fields) are
+  // compared from these words alone, with no load of the key's storage.
+  struct Entry {
     uint64_t hash;
+    uint64_t head, tail;
+    uint32_t size;
+    uint32_t id;
+  };
+  struct Probe {
+    Probe(std::string_view k, uint64_t h) : key(k), hash(h) {
+      const size_t n = k.size();
+      if (n >= 8) {
+        std::memcpy(&head, k.data(), 8);
+        std::memcpy(&tail, k.data() + n - 8, 8);
+      } else {
+        head = tail = 0;
+        if (n > 0) std::memcpy(&head, k.data(), n);
+      }
+    }
+    std::string_view key;
+    uint64_t hash, head, tail;
   };
   struct Hash {
     using is_transparent = void;
-    size_t operator()(const Ref& r) const { return r.hash; }
+    size_t operator()(const Entry& e) const { return e.hash; }
+    size_t operator()(const Probe& p) const { return p.hash; }
   };
   struct Eq {
     using is_transparent = void;
-    bool operator()(const Ref& a, const Ref& b) const { return a.key == b.key; }
+    const std::deque<std::string>* keys;
+    // The index holds each id once.
+    bool operator()(const Entry& a, const Entry& b) const { return a.id == b.id; }
+    bool operator()(const Entry& e, const Probe& p) const {
+      return e.size == p.key.size() && e.head == p.head && e.tail == p.tail &&
+             (e.size <= 16 || (*keys)[e.id] == p.key);
+    }
+    bool operator()(const Probe& p, const Entry& e) const { return (*this)(e, p); }
   };
 
-  absl::flat_hash_map<Ref, uint32_t, Hash, Eq> index_;
-  std::deque<std::string> keys_;
+  uint32_t Insert(const Probe& probe);
+  void Sweep();
+
+  std::deque<std::string> keys_;  // by id; "" for free ids
+  absl::flat_hash_set<Entry, Hash, Eq> index_;
   std::vector<uint64_t> hashes_;
   std::vector<uint32_t> refs_;
   std::vector<uint32_t> free_;
   size_t idle_ = 0;  // keys in index_ with no references
+  bool held_ = false;
   static constexpr size_t kMinIdle = 4096;
   static constexpr uint32_t kFree = UINT32_MAX;  // refs_ mark of an unused id
-
-  void Sweep();
 };
 
 }  // namespace sluice

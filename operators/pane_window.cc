@@ -45,10 +45,20 @@ class PaneWindowOperator final : public KeyedBase {
       }
       seg = i;
     };
+    // Every row's key id first, in a tight loop whose lookups overlap in the memory system.
+    // Late rows insert idle keys too; sweeps evict them later.
+    ids_.resize(n);
+    keys_.Hold();
+    const uint64_t* hashes = in.key_hash.data();
+    for (size_t i = 0; i < n; ++i) {
+      const size_t r = rows ? rows[i] : i;
+      ids_[i] = keys_.FindOrInsert(in.keys.str(r), hashes[r]);
+    }
+    if (newest_.size() < keys_.capacity_ids()) newest_.resize(keys_.capacity_ids());
     for (size_t i = 0; i < n; ++i) {
       const size_t r = rows ? rows[i] : i;
       const TimeUs w = in.wm[r];
-      if (!pending_.empty() && Reached(w, *pending_.begin() - 1)) {
+      if (Reached(w, due_) && !pending_.empty()) {
         flush(i);
         FireUpTo(w, out);
       }
@@ -65,24 +75,31 @@ class PaneWindowOperator final : public KeyedBase {
         Late(in, r, out);
         continue;
       }
-      Pane* pane = PaneAt(p);
-      std::string_view key = in.keys.str(r);
-      const uint32_t id = keys_.FindOrInsert(key, in.key_hash[r]);
-      auto [it, inserted] = pane->index.try_emplace(id, 0);
-      if (inserted) {
-        it->second = NewAcc();
-        pane->accs.push_back(it->second);
-        acc_key_[it->second] = id;
-        keys_.AddRef(id);
-        if (pane->accs.size() == 1) {
-          // First data in this pane: register its windows that are not due yet. Due windows that
-          // still accept the event are emitted below; the others were dropped.
-          for (int64_t s = last_start; s + size > p; s -= slide) {
-            if (!Reached(w, s + size - 1)) pending_.insert(s + size);
+      const uint32_t id = ids_[i];
+      Newest& newest = newest_[id];
+      uint32_t slot;
+      if (newest.pane == p && p != kNoPane) {
+        slot = newest.slot;
+      } else {
+        Pane* pane = PaneAt(p);
+        auto [it, inserted] = pane->index.try_emplace(id, 0);
+        if (inserted) {
+          it->second = NewAcc();
+          pane->accs.push_back(it->second);
+          acc_key_[it->second] = id;
+          keys_.AddRef(id);
+          if (pane->accs.size() == 1) {
+            // First data in this pane: register its windows that are not due yet. Due windows
+            // that still accept the event are emitted below; the others were dropped.
+            for (int64_t s = last_start; s + size > p; s -= slide) {
+              if (!Reached(w, s + size - 1)) Pend(s + size);
+            }
           }
         }
+        slot = it->second;
+        if (newest.pane == kNoPane || p > newest.pane) newest = {p, slot};
       }
-      slots_[i] = it->second;
+      slots_[i] = slot;
       // The earliest window containing t starts at the first multiple of slide above t - size.
       if (L > 0 && Reached(w, -FloorDiv(-(t - size + 1), slide) * slide + size - 1)) {
         // Allowed-late update: re-emit every window containing t that fired but is kept.
@@ -91,7 +108,7 @@ class PaneWindowOperator final : public KeyedBase {
           const int64_t end = s + size;
           if (Reached(w, end - 1) && !Reached(w, end - 1 + L)) {
             Combine(id, s, end, &scratch_);
-            EmitRow(key, true, s, end, scratch_, end - 1, w, out);
+            EmitRow(keys_.key(id), true, s, end, scratch_, end - 1, w, out);
           }
         }
       }
@@ -99,6 +116,7 @@ class PaneWindowOperator final : public KeyedBase {
     flush(n);
     FireUpTo(in.watermark, out);
     if (in.last) FireUpTo(kMaxTime, out);
+    keys_.Unhold();
     return TakeEmitError();
   }
 
@@ -169,7 +187,7 @@ class PaneWindowOperator final : public KeyedBase {
         keys_.AddRef(id);
       }
     }
-    pending_.insert(pending.begin(), pending.end());
+    for (int64_t end : pending) Pend(end);
     arrival_ = arrival;
     stats_.late = late;
     return Status::OK();
@@ -183,8 +201,11 @@ class PaneWindowOperator final : public KeyedBase {
 
   Pane* PaneAt(int64_t p) {
     if (last_pane_ && last_p_ == p) return last_pane_;
+    auto [it, inserted] = panes_.try_emplace(p);
+    // A new pane mostly sees the keys its predecessor saw: size its index once, not by doubling.
+    if (inserted && last_pane_) it->second.index.reserve(last_pane_->accs.size());
     last_p_ = p;
-    last_pane_ = &panes_[p];
+    last_pane_ = &it->second;
     return last_pane_;
   }
 
@@ -246,11 +267,17 @@ class PaneWindowOperator final : public KeyedBase {
     }
   }
 
+  void Pend(int64_t end) {
+    pending_.insert(end);
+    due_ = std::min(due_, end - 1);
+  }
+
   void FireUpTo(TimeUs w, Batch* out) {
     if (w == kMinTime) return;
     while (!pending_.empty() && *pending_.begin() - 1 <= w) {
       const int64_t end = *pending_.begin();
       pending_.erase(pending_.begin());
+      due_ = pending_.empty() ? kMaxTime : *pending_.begin() - 1;
       FireWindow(end, w, out);
     }
     // Drop panes whose last window is past its allowed lateness.
@@ -259,6 +286,8 @@ class PaneWindowOperator final : public KeyedBase {
       const int64_t last_end = AlignDown(it->first, def_.slide) + def_.size;
       if (w != kMaxTime && !Reached(w, last_end - 1 + def_.allowed_lateness)) break;
       for (uint32_t slot : it->second.accs) {
+        Newest& newest = newest_[acc_key_[slot]];
+        if (newest.slot == slot && newest.pane == it->first) newest.pane = kNoPane;
         keys_.Release(acc_key_[slot]);
         free_.push_back(slot);
       }
@@ -266,6 +295,15 @@ class PaneWindowOperator final : public KeyedBase {
       panes_.erase(it);
     }
   }
+
+  // Per key id: the key's accumulator in its newest pane, which most events update, found without
+  // the pane's index. Invariant: pane != kNoPane implies panes_[pane].index[id] == slot (the entry
+  // is cleared when that pane is dropped, before the key's reference is released).
+  static constexpr int64_t kNoPane = kMinTime;
+  struct Newest {
+    int64_t pane = kNoPane;
+    uint32_t slot = 0;
+  };
 
   const int64_t pane_;
   int64_t cached_p_ = kMaxTime;  // start of the pane of the last event (kMaxTime: none yet)
@@ -276,8 +314,11 @@ class PaneWindowOperator final : public KeyedBase {
   int64_t last_p_ = 0;
   std::vector<Acc> pool_;          // accumulator slots
   std::vector<uint32_t> acc_key_;  // slot -> key id
+  std::vector<Newest> newest_;     // key id -> its newest pane's accumulator
+  std::vector<uint32_t> ids_;      // per processed row of the current batch: its key id
   std::vector<uint32_t> free_;     // recycled slots
   std::set<int64_t> pending_;      // ends of windows holding data, not yet fired
+  int64_t due_ = kMaxTime;         // *pending_.begin() - 1, or kMaxTime when pending_ is empty
   Acc scratch_;
   std::vector<uint32_t>
       slots_;  // per processed row of the current batch: its accumulator, or kSkip

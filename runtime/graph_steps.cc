@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/batch_pool.h"
 #include "base/key.h"
 #include "base/time_util.h"
 #include "runtime/lane_router.h"
@@ -17,7 +18,7 @@ namespace {
 BatchPtr TakeStream(const Plan& plan, Frame* frame, int stream) {
   BatchPtr& b = frame->streams[stream];
   if (plan.streams[stream].readers <= 1) return b;
-  auto copy = std::make_shared<Batch>();
+  auto copy = NewBatch();
   copy->copy_from(*b);
   return copy;
 }
@@ -48,7 +49,7 @@ Status RunSteps(const Plan& plan, size_t level, Frame* frame) {
     if (step.is_union) {
       std::vector<const Batch*> in;
       for (int s : step.inputs) in.push_back(frame->streams[s].get());
-      auto out = std::make_shared<Batch>();
+      auto out = NewBatch();
       out->reset(plan.streams[step.output].schema);
       Union(in, out.get());
       const Batch& head = *frame->streams[0];
@@ -121,12 +122,12 @@ RoutedPtr EmptyRouted(const Plan& plan, size_t k, uint64_t seq) {
   auto routed = std::make_shared<Routed>();
   routed->seq = seq;
   const KeyedStagePlan& stage = plan.stages[k];
-  routed->whole = std::make_shared<Batch>();
+  routed->whole = NewBatch();
   routed->whole->reset(stage.input);
   routed->whole->seq = seq;
   routed->rows.resize(plan.parallelism);
   if (stage.join) {
-    routed->right = std::make_shared<Batch>();
+    routed->right = NewBatch();
     routed->right->reset(stage.right);
     routed->right->seq = seq;
     routed->right_rows.resize(plan.parallelism);
@@ -138,7 +139,7 @@ RoutedPtr EmptyRouted(const Plan& plan, size_t k, uint64_t seq) {
 FramePtr EmptyFrame(const Plan& plan, uint64_t seq) {
   auto frame = std::make_shared<Frame>();
   for (const StreamPlan& s : plan.streams) {
-    auto b = std::make_shared<Batch>();
+    auto b = NewBatch();
     b->reset(s.schema);
     b->seq = seq;
     frame->streams.push_back(std::move(b));
@@ -300,7 +301,7 @@ Msg LaneStep::Run(const Msg& in) const {
   out.lane = lane_;
   out.routed = in.routed;
   BusyTimer busy(counter_);
-  auto result = std::make_shared<Batch>();
+  auto result = NewBatch();
   result->reset(op_->output_schema());
   counter_->Add(counter_->batches_in, 1);
   if (!run_->failed()) {
@@ -391,7 +392,7 @@ bool ExchangeStep::Run(const Msg& in, Msg* out) {
     run_->Guard(name_, nullptr, [&]() -> Status {
       std::vector<const Batch*> results;
       for (const Msg& p : parts) results.push_back(p.result.get());
-      auto batch = std::make_shared<Batch>();
+      auto batch = NewBatch();
       GatherStageResults(stage.output, results, from_batch, batch.get());
       if (plan_.positions) batch->pos.assign(batch->size(), from.frame->first_pos);
       auto routed = std::make_shared<Routed>();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/batch_pool.h"
 #include "codecs/state_codec.h"
 
 namespace sluice {
@@ -99,7 +100,7 @@ bool InputDriver::Behind(uint64_t* positions) const {
 Status InputDriver::Next(Frame* out, bool* done) {
   if (single_.empty()) return NextMerged(out, done);
   const uint64_t before = single_[0]->events();
-  auto batch = std::make_shared<Batch>();
+  auto batch = NewBatch();
   SLUICE_RETURN_IF_ERROR(single_[0]->Next(batch.get(), done));
   if (*done) return Status::OK();
   out->first_pos = before;
@@ -173,7 +174,7 @@ Status InputDriver::NextMerged(Frame* out, bool* done) {
   out->streams.resize(n);
   std::vector<Batch*> b(n);
   for (size_t i = 0; i < n; ++i) {
-    out->streams[i] = std::make_shared<Batch>();
+    out->streams[i] = NewBatch();
     b[i] = out->streams[i].get();
     b[i]->reset(inputs_[i].in.schema);
   }

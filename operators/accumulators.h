@@ -42,7 +42,11 @@ void ResetAcc(Acc* acc);
 class Aggregator {
  public:
   Aggregator(const std::vector<AggregateDef>& defs, const Schema& input) : defs_(defs) {
-    for (const auto& d : defs) in_types_.push_back(d.input >= 0 ? input.field(d.input).type : Type::kInt64);
+    for (const auto& d : defs) {
+      in_types_.push_back(d.input >= 0 ? input.field(d.input).type : Type::kInt64);
+      additive_ = additive_ && (d.func == AggFunc::kCount || d.func == AggFunc::kSum ||
+                                d.func == AggFunc::kAvg);
+    }
   }
 
   void Init(Acc* acc) const { acc->aggs.resize(defs_.size()); }
@@ -164,6 +168,16 @@ class Aggregator {
   }
 
   void Merge(Acc* into, const Acc& from) const {
+    if (additive_) {  // count, sum and avg only: counts and sums add up
+      for (size_t j = 0; j < defs_.size(); ++j) {
+        AggState& s = into->aggs[j];
+        const AggState& o = from.aggs[j];
+        s.n += o.n;
+        s.isum += o.isum;
+        s.dsum += o.dsum;
+      }
+      return;
+    }
     for (size_t j = 0; j < defs_.size(); ++j) {
       const AggregateDef& d = defs_[j];
       AggState& s = into->aggs[j];
@@ -285,6 +299,7 @@ class Aggregator {
 
   std::vector<AggregateDef> defs_;
   std::vector<Type> in_types_;
+  bool additive_ = true;  // every aggregate is count, sum or avg (Merge adds n, isum and dsum)
 };
 
 

@@ -244,22 +244,23 @@ class PaneWindowOperator final : public KeyedBase {
       }
       return;
     }
-    merge_index_.clear();
     merge_keys_.clear();
+    if (merge_at_.size() < keys_.capacity_ids()) merge_at_.resize(keys_.capacity_ids());
+    ++merge_round_;
     for (auto it = panes_.lower_bound(start); it != panes_.end() && it->first < end; ++it) {
       for (uint32_t slot : it->second.accs) {
-        const uint32_t id = acc_key_[slot];
-        auto [m, inserted] = merge_index_.try_emplace(id, merge_keys_.size());
-        if (inserted) {
-          merge_keys_.push_back(id);
+        MergeAt& m = merge_at_[acc_key_[slot]];
+        if (m.round != merge_round_) {
+          m = {merge_round_, static_cast<uint32_t>(merge_keys_.size())};
+          merge_keys_.push_back(acc_key_[slot]);
           if (merge_accs_.size() < merge_keys_.size()) {
             merge_accs_.emplace_back();
             agg_.Init(&merge_accs_.back());
           } else {
-            ResetAcc(&merge_accs_[m->second]);
+            ResetAcc(&merge_accs_[m.index]);
           }
         }
-        agg_.Merge(&merge_accs_[m->second], pool_[slot]);
+        agg_.Merge(&merge_accs_[m.index], pool_[slot]);
       }
     }
     for (size_t i = 0; i < merge_keys_.size(); ++i) {
@@ -322,7 +323,14 @@ class PaneWindowOperator final : public KeyedBase {
   Acc scratch_;
   std::vector<uint32_t>
       slots_;  // per processed row of the current batch: its accumulator, or kSkip
-  absl::flat_hash_map<uint32_t, size_t> merge_index_;
+  // Per key id: its row in merge_accs_ during the firing numbered `round` (a stale round means
+  // none yet), so a sliding window's merge finds each key's accumulator without hashing.
+  struct MergeAt {
+    uint64_t round = 0;
+    uint32_t index = 0;
+  };
+  std::vector<MergeAt> merge_at_;
+  uint64_t merge_round_ = 0;
   std::vector<uint32_t> merge_keys_;
   std::vector<Acc> merge_accs_;
 };

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -161,13 +163,20 @@ int Run(const RunArgs& args) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   const bool show_progress = !args.quiet && (args.progress || isatty(STDERR_FILENO));
-  std::atomic<bool> done{false};
+  // The watcher polls for signals (a handler cannot notify a condition variable) every 50 ms,
+  // and wakes at once when the run ends, so that it adds nothing to a run's time.
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
   std::thread watcher([&] {
     auto last_print = std::chrono::steady_clock::now();
     bool printed = false;
     ProgressLine line(spec->name);
-    while (!done.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> l(done_mu);
+        if (done_cv.wait_for(l, std::chrono::milliseconds(50), [&] { return done; })) break;
+      }
       if (g_interrupted.load()) pipeline->Stop();
       auto now = std::chrono::steady_clock::now();
       if (show_progress && now - last_print >= std::chrono::milliseconds(500)) {
@@ -181,7 +190,11 @@ int Run(const RunArgs& args) {
   });
   s = pipeline->Run();
   running.store(false);
-  done.store(true);
+  {
+    std::lock_guard<std::mutex> l(done_mu);
+    done = true;
+  }
+  done_cv.notify_one();
   watcher.join();
   if (http) http->Stop();
   std::signal(SIGINT, SIG_DFL);

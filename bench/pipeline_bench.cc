@@ -8,16 +8,23 @@
 // values W1 keeps, or of every window's total). A mismatch is printed and the program exits 1.
 //
 //   bench_pipeline_bench [--events N] [--keys K] [--parallelism P] [--only W2] [--naive-events N]
+//                        [--json FILE] [--markdown FILE]
+// --json writes every measurement with the machine and the date; --markdown writes the table of
+// docs/benchmarks.md ("Results") from the same figures.
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -250,8 +257,18 @@ uint64_t NaiveGraph(const std::string& workload, uint64_t n, uint64_t k, uint32_
 
 bool g_failed = false;  // a run failed or gave another result than the hand loop
 
+// One printed measurement, kept for --json and --markdown.
+struct Record {
+  std::string workload, who;
+  uint64_t events = 0;
+  Measure m;
+  uint64_t expected = 0;
+};
+std::vector<Record> g_records;
+
 void Row(const std::string& workload, const std::string& who, uint64_t n, const Measure& m,
          uint64_t expected) {
+  g_records.push_back({workload, who, n, m, expected});
   if (!m.ok) {
     fmt::print("{:<14} {:<26} FAILED\n", workload, who);
     g_failed = true;
@@ -263,12 +280,116 @@ void Row(const std::string& workload, const std::string& who, uint64_t n, const 
              m.results == expected ? "" : fmt::format("  MISMATCH (expected {})", expected));
 }
 
+// The machine, for the reports: CPU model, hardware threads, kernel.
+std::string Machine() {
+  std::string model = "unknown CPU";
+  if (FILE* f = std::fopen("/proc/cpuinfo", "r")) {
+    char line[512];
+    while (std::fgets(line, sizeof line, f)) {
+      if (std::strncmp(line, "model name", 10) == 0) {
+        if (const char* colon = std::strchr(line, ':')) {
+          model = colon + 1;
+          while (!model.empty() && (model.front() == ' ')) model.erase(0, 1);
+          while (!model.empty() && (model.back() == '\n' || model.back() == ' ')) model.pop_back();
+        }
+        break;
+      }
+    }
+    std::fclose(f);
+  }
+  struct utsname u;
+  const std::string kernel = uname(&u) == 0 ? fmt::format("{} {}", u.sysname, u.release) : "?";
+  return fmt::format("{} ({} hardware threads, {})", model, std::thread::hardware_concurrency(),
+                     kernel);
+}
+
+std::string Today() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+  return buf;
+}
+
+std::string JsonText(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool WriteJson(const std::string& path, uint64_t n, uint64_t k) {
+  std::string out = fmt::format(
+      "{{\n  \"benchmark\": \"bench_pipeline_bench\",\n  \"date\": {},\n  \"machine\": {},\n"
+      "  \"events\": {},\n  \"keys\": {},\n  \"runs\": [\n",
+      JsonText(Today()), JsonText(Machine()), n, k);
+  for (size_t i = 0; i < g_records.size(); ++i) {
+    const Record& r = g_records[i];
+    out += fmt::format(
+        "    {{\"workload\": {}, \"who\": {}, \"events\": {}, \"ok\": {}, \"seconds\": {:.6f}, "
+        "\"events_per_second\": {:.0f}, \"peak_rss_bytes\": {}, \"results\": {}, "
+        "\"expected_results\": {}}}{}\n",
+        JsonText(r.workload), JsonText(r.who), r.events, r.m.ok ? "true" : "false", r.m.seconds,
+        r.m.ok && r.m.seconds > 0 ? r.events / r.m.seconds : 0.0,
+        static_cast<uint64_t>(r.m.peak_rss_kb) * 1024, r.m.results, r.expected,
+        i + 1 < g_records.size() ? "," : "");
+  }
+  out += "  ]\n}\n";
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return false;
+  const bool ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
+  return std::fclose(f) == 0 && ok;
+}
+
+// The Markdown table of docs/benchmarks.md ("Results"), one row per workload.
+bool WriteMarkdown(const std::string& path, uint64_t n, uint64_t naive_n, uint32_t p) {
+  auto find = [](const std::string& workload, const std::string& who) -> const Record* {
+    for (const Record& r : g_records) {
+      if (r.workload == workload && r.who == who) return &r;
+    }
+    return nullptr;
+  };
+  auto rate = [](const Record* r) {
+    return r && r->m.ok && r->m.seconds > 0 ? fmt::format("{:.1f} M/s", r->events / r->m.seconds / 1e6)
+                                            : std::string("—");
+  };
+  std::string out = fmt::format(
+      "Measured {} on {} by `bench_pipeline_bench` (N = {} events; the naive graph {} events).\n\n"
+      "| workload | hand loop (1 thread) | sluice P=1 | sluice P={} | naive per-event graph P={} | "
+      "peak RSS P={} | results = hand loop's |\n|---|---|---|---|---|---|---|\n",
+      Today(), Machine(), n, naive_n, p, p, p);
+  std::vector<std::string> workloads;
+  for (const Record& r : g_records) {
+    if (std::find(workloads.begin(), workloads.end(), r.workload) == workloads.end())
+      workloads.push_back(r.workload);
+  }
+  for (const std::string& w : workloads) {
+    const Record* hand = find(w, "hand-written loop (1 thr)");
+    const Record* p1 = find(w, "sluice P=1");
+    const Record* pp = find(w, fmt::format("sluice P={}", p));
+    const Record* naive = find(w, fmt::format("naive per-event graph P={}", p));
+    bool same = true;
+    for (const Record& r : g_records) {
+      if (r.workload == w && (!r.m.ok || r.m.results != r.expected)) same = false;
+    }
+    out += fmt::format("| {} | {} | {} | **{}** | {} | {} | {} |\n", w, rate(hand), rate(p1),
+                       rate(pp), rate(naive),
+                       pp && pp->m.ok ? fmt::format("{} MB", pp->m.peak_rss_kb / 1024) : "—",
+                       same ? "yes" : "**no**");
+  }
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return false;
+  const bool ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
+  return std::fclose(f) == 0 && ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   uint64_t n = 20'000'000, k = 1'000, naive_n = 2'000'000;
   uint32_t p = 2;
-  std::string only;
+  std::string only, json_path, markdown_path;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--events") n = std::stoull(argv[i + 1]);
@@ -276,6 +397,8 @@ int main(int argc, char** argv) {
     else if (a == "--parallelism") p = static_cast<uint32_t>(std::stoul(argv[i + 1]));
     else if (a == "--only") only = argv[i + 1];
     else if (a == "--naive-events") naive_n = std::stoull(argv[i + 1]);
+    else if (a == "--json") json_path = argv[i + 1];
+    else if (a == "--markdown") markdown_path = argv[i + 1];
   }
   fmt::print("sluice whole-pipeline benchmark: N = {}, K = {}, P = {}, naive graph N = {}\n\n", n,
              k, p, naive_n);
@@ -329,6 +452,14 @@ int main(int argc, char** argv) {
       Row(label, fmt::format("naive per-event graph P={}", p), naive_n, m, naive_expected);
     }
     fmt::print("\n");
+  }
+  if (!json_path.empty() && !WriteJson(json_path, n, k)) {
+    fmt::print(stderr, "bench_pipeline_bench: cannot write {}\n", json_path);
+    return 1;
+  }
+  if (!markdown_path.empty() && !WriteMarkdown(markdown_path, n, naive_n, p)) {
+    fmt::print(stderr, "bench_pipeline_bench: cannot write {}\n", markdown_path);
+    return 1;
   }
   if (g_failed) {
     fmt::print(stderr, "bench_pipeline_bench: a result differed from the hand loop's (above)\n");

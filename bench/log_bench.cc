@@ -4,6 +4,8 @@
 //   bench_log_bench                      # the table, on SLUICE_LOG_BENCH_EVENTS events (10M)
 //   SLUICE_LOG_BENCH_EVENTS=200000 bench_log_bench   # a quick run
 //   bench_log_bench --benchmark_filter=BM_  # per-record micro-benchmarks (codec, CRC) as well
+//   bench_log_bench --json FILE --markdown FILE  # the table's figures as JSON (with the machine
+//                                                # and date) and as the table of docs/log.md
 // Environment: SLUICE_LOG_BENCH_EVENTS (events per run), SLUICE_LOG_BENCH_BATCH (events per
 // append, default 4096), SLUICE_LOG_BENCH_DIR (scratch directory, default /tmp).
 // Events: ~100-byte record payloads, 100 streams, generated ids.
@@ -24,6 +26,7 @@
 #include <sqlite3.h>
 #endif
 
+#include "bench_report.h"
 #include "codecs/crc32c.h"
 #include "codecs/envelope.h"
 #include "codecs/record_codec.h"
@@ -198,7 +201,47 @@ double SqliteRun(const std::string& path, uint64_t events, uint64_t batch,
 }
 #endif
 
-int RunTable() {
+// The figures as JSON and as docs/log.md's Performance table (Markdown), when paths are given.
+bool WriteReports(const std::string& json_path, const std::string& markdown_path,
+                  const std::vector<Row>& rows, uint64_t n, uint64_t batch, double disk_per_event,
+                  double sqlite_disk_per_event) {
+  using bench::JsonText;
+  if (!json_path.empty()) {
+    std::string out = fmt::format(
+        "{{\n  \"benchmark\": \"bench_log_bench\",\n  \"date\": {},\n  \"machine\": {},\n"
+        "  \"events\": {},\n  \"batch\": {},\n  \"disk_bytes_per_event\": {:.1f},\n"
+        "  \"sqlite_disk_bytes_per_event\": {:.1f},\n  \"runs\": [\n",
+        JsonText(bench::Today()), JsonText(bench::Machine()), n, batch, disk_per_event,
+        sqlite_disk_per_event);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const Row& r = rows[i];
+      out += fmt::format(
+          "    {{\"measurement\": {}, \"seconds\": {:.6f}, \"events\": {}, "
+          "\"events_per_second\": {:.0f}, \"note\": {}}}{}\n",
+          JsonText(r.name), r.seconds, r.events, r.seconds > 0 ? r.events / r.seconds : 0.0,
+          JsonText(r.note), i + 1 < rows.size() ? "," : "");
+    }
+    out += "  ]\n}\n";
+    if (!bench::WriteWholeFile(json_path, out)) return false;
+  }
+  if (!markdown_path.empty()) {
+    std::string out = fmt::format(
+        "Measured {} on {} by `bench_log_bench` ({} events, {} per append).\n\n"
+        "| measurement | events/s | note |\n|---|---|---|\n",
+        bench::Today(), bench::Machine(), n, batch);
+    for (const Row& r : rows) {
+      out += fmt::format("| {} | {:.0f} | {} |\n", r.name,
+                         r.seconds > 0 ? r.events / r.seconds : 0.0, r.note);
+    }
+    out += fmt::format("\nSize on disk per event: sluice {:.1f} B", disk_per_event);
+    if (sqlite_disk_per_event > 0) out += fmt::format(", SQLite {:.1f} B", sqlite_disk_per_event);
+    out += ".\n";
+    if (!bench::WriteWholeFile(markdown_path, out)) return false;
+  }
+  return true;
+}
+
+int RunTable(const std::string& json_path, const std::string& markdown_path) {
   const uint64_t n = EnvU64("SLUICE_LOG_BENCH_EVENTS", 10'000'000);
   const uint64_t batch = EnvU64("SLUICE_LOG_BENCH_BATCH", 4096);
   const char* base_env = std::getenv("SLUICE_LOG_BENCH_DIR");
@@ -284,8 +327,14 @@ int RunTable() {
              rows[6].seconds / rows[0].seconds);
 #else
   fmt::print("\n(SQLite not available)\n");
+  const uint64_t sqlite_disk = 0;
 #endif
   std::filesystem::remove_all(base);
+  if (!WriteReports(json_path, markdown_path, rows, n, batch, double(log_disk) / n,
+                    double(sqlite_disk) / n)) {
+    fmt::print(stderr, "bench_log_bench: cannot write the reports\n");
+    return 1;
+  }
   return 0;
 }
 
@@ -335,12 +384,18 @@ BENCHMARK(BM_Crc32c)->Arg(256)->Arg(4096);
 
 int main(int argc, char** argv) {
   bool micro = false;
-  for (int i = 1; i < argc; ++i) micro |= std::string(argv[i]).rfind("--benchmark", 0) == 0;
+  std::string json_path, markdown_path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    micro |= a.rfind("--benchmark", 0) == 0;
+    if (a == "--json" && i + 1 < argc) json_path = argv[++i];
+    if (a == "--markdown" && i + 1 < argc) markdown_path = argv[++i];
+  }
   benchmark::Initialize(&argc, argv);
   if (micro) {
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;
   }
-  return sluice::RunTable();
+  return sluice::RunTable(json_path, markdown_path);
 }

@@ -12,7 +12,6 @@
 // --json writes every measurement with the machine and the date; --markdown writes the table of
 // docs/benchmarks.md ("Results") from the same figures.
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,7 +20,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <functional>
 #include <string>
 #include <thread>
@@ -32,11 +30,16 @@
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include "bench_report.h"
 #include "sluice/pipeline_builder.h"
 
 namespace {
 
 using namespace sluice;
+using sluice::bench::JsonText;
+using sluice::bench::Machine;
+using sluice::bench::Today;
+using sluice::bench::WriteWholeFile;
 
 // The generator's event formula, restated for the reference loops (see GeneratorSchema()).
 inline uint64_t SplitMix64(uint64_t i) {
@@ -280,45 +283,6 @@ void Row(const std::string& workload, const std::string& who, uint64_t n, const 
              m.results == expected ? "" : fmt::format("  MISMATCH (expected {})", expected));
 }
 
-// The machine, for the reports: CPU model, hardware threads, kernel.
-std::string Machine() {
-  std::string model = "unknown CPU";
-  if (FILE* f = std::fopen("/proc/cpuinfo", "r")) {
-    char line[512];
-    while (std::fgets(line, sizeof line, f)) {
-      if (std::strncmp(line, "model name", 10) == 0) {
-        if (const char* colon = std::strchr(line, ':')) {
-          model = colon + 1;
-          while (!model.empty() && (model.front() == ' ')) model.erase(0, 1);
-          while (!model.empty() && (model.back() == '\n' || model.back() == ' ')) model.pop_back();
-        }
-        break;
-      }
-    }
-    std::fclose(f);
-  }
-  struct utsname u;
-  const std::string kernel = uname(&u) == 0 ? fmt::format("{} {}", u.sysname, u.release) : "?";
-  return fmt::format("{} ({} hardware threads, {})", model, std::thread::hardware_concurrency(),
-                     kernel);
-}
-
-std::string Today() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-  return buf;
-}
-
-std::string JsonText(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 bool WriteJson(const std::string& path, uint64_t n, uint64_t k) {
   std::string out = fmt::format(
       "{{\n  \"benchmark\": \"bench_pipeline_bench\",\n  \"date\": {},\n  \"machine\": {},\n"
@@ -336,10 +300,7 @@ bool WriteJson(const std::string& path, uint64_t n, uint64_t k) {
         i + 1 < g_records.size() ? "," : "");
   }
   out += "  ]\n}\n";
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) return false;
-  const bool ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
-  return std::fclose(f) == 0 && ok;
+  return WriteWholeFile(path, out);
 }
 
 // The Markdown table of docs/benchmarks.md ("Results"), one row per workload.
@@ -378,10 +339,7 @@ bool WriteMarkdown(const std::string& path, uint64_t n, uint64_t naive_n, uint32
                        pp && pp->m.ok ? fmt::format("{} MB", pp->m.peak_rss_kb / 1024) : "—",
                        same ? "yes" : "**no**");
   }
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) return false;
-  const bool ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
-  return std::fclose(f) == 0 && ok;
+  return WriteWholeFile(path, out);
 }
 
 }  // namespace

@@ -4,8 +4,10 @@
 //
 // State: a KeyDictionary (key bytes -> id), per pane an index key id -> accumulator slot and the
 // slots in insertion order (so emission order is deterministic), and a pool of accumulators
-// recycled through a free list: no allocation per event once warm. Snapshot/Restore carry the
-// panes (keys as bytes), pending window ends and counters; the caches start cold after Restore.
+// recycled through a free list: no allocation per event once warm. Per key id, the accumulator of
+// its newest pane is cached, so that most events (which fall in their key's newest pane) skip the
+// pane's index. Snapshot/Restore carry the panes (keys as bytes), pending window ends and
+// counters; the caches start cold after Restore.
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 

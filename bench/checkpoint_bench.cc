@@ -17,7 +17,8 @@
 // extra wall time per periodic checkpoint, (best - best of start+end) / (checkpoints - checkpoints
 // of start+end). "cpu s" is the median user+system CPU time of the child, which a busy machine
 // disturbs less than the wall time. Defaults: N = 200 M events, N/2 with the csv sink, N/4 at
-// 100,000 keys; K = 1,000; P = 2; R = 3.
+// 100,000 keys; K = 1,000; P = 2; R = 3. --json FILE writes the overhead table's figures with the
+// machine and the date; --markdown FILE writes it as the table of docs/benchmarks.md.
 //
 // Then it measures what one checkpoint holds and what its parts cost: a W2 run stopped after a
 // few 100 ms checkpoints leaves its latest mid-run checkpoint in the store, whose encoded size is
@@ -26,7 +27,7 @@
 //
 //   bench_checkpoint_bench [--events N] [--csv-events N] [--big-events N] [--keys K]
 //                          [--big-keys K] [--parallelism P] [--repeat R] [--dir D]
-//                          [--only null|csv|big|size]
+//                          [--only null|csv|big|size] [--json FILE] [--markdown FILE]
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -47,6 +48,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "bench_report.h"
 #include "sluice/pipeline_builder.h"
 #include "operators/generator_source.h"
 #include "storage/checkpoint_store.h"
@@ -325,12 +327,67 @@ bool g_failed = false;  // a run failed or its result count differed from the lo
 
 }  // namespace
 
+// One row of the overhead table, kept for --json and --markdown.
+struct ReportRow {
+  std::string workload, mode;
+  uint64_t events = 0;
+  double median_s = 0, best_s = 0, checkpoints = 0, cpu_s = 0;
+  std::string overhead_best, overhead_median, cpu_overhead;  // "" for the "none" mode
+  bool ok = true;
+};
+
+// The overhead table as JSON (with the machine and date) and as docs/benchmarks.md's Markdown.
+bool WriteReports(const std::string& json_path, const std::string& markdown_path,
+                  const std::vector<ReportRow>& rows, uint32_t p, int repeat) {
+  using bench::JsonText;
+  if (!json_path.empty()) {
+    std::string out = fmt::format(
+        "{{\n  \"benchmark\": \"bench_checkpoint_bench\",\n  \"date\": {},\n"
+        "  \"machine\": {},\n  \"parallelism\": {},\n  \"repeat\": {},\n  \"runs\": [\n",
+        JsonText(bench::Today()), JsonText(bench::Machine()), p, repeat);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const ReportRow& r = rows[i];
+      out += fmt::format(
+          "    {{\"workload\": {}, \"mode\": {}, \"events\": {}, \"median_seconds\": {:.4f}, "
+          "\"best_seconds\": {:.4f}, \"checkpoints\": {:.0f}, \"cpu_seconds\": {:.4f}, "
+          "\"overhead_best\": {}, \"overhead_median\": {}, \"cpu_overhead\": {}, "
+          "\"results_match\": {}}}{}\n",
+          JsonText(r.workload), JsonText(r.mode), r.events, r.median_s, r.best_s, r.checkpoints,
+          r.cpu_s, JsonText(r.overhead_best), JsonText(r.overhead_median),
+          JsonText(r.cpu_overhead), r.ok ? "true" : "false", i + 1 < rows.size() ? "," : "");
+    }
+    out += "  ]\n}\n";
+    if (!bench::WriteWholeFile(json_path, out)) return false;
+  }
+  if (!markdown_path.empty()) {
+    std::string out = fmt::format(
+        "Measured {} on {} by `bench_checkpoint_bench` (P = {}, best and median of {} "
+        "interleaved runs).\n\n"
+        "| workload | mode | ckpts | best s | M events/s (best) | overhead, best | overhead, median "
+        "| CPU time vs none | results = hand loop's |\n|---|---|---|---|---|---|---|---|---|\n",
+        bench::Today(), bench::Machine(), p, repeat);
+    std::string last;
+    for (const ReportRow& r : rows) {
+      const std::string name =
+          r.workload == last ? "" : fmt::format("{}, {} events", r.workload, r.events);
+      last = r.workload;
+      auto dash = [](const std::string& v) { return v.empty() ? std::string("—") : v; };
+      out += fmt::format("| {} | {} | {:.0f} | {:.2f} | {:.1f} | {} | {} | {} | {} |\n", name,
+                         r.mode, r.checkpoints, r.best_s,
+                         r.best_s > 0 ? r.events / r.best_s / 1e6 : 0.0, dash(r.overhead_best),
+                         dash(r.overhead_median), dash(r.cpu_overhead), r.ok ? "yes" : "**no**");
+    }
+    if (!bench::WriteWholeFile(markdown_path, out)) return false;
+  }
+  return true;
+}
+
 int main(int argc, char** argv) {
   uint64_t n = 200'000'000, csv_n = 0, big_n = 0, k = 1'000, big_k = 100'000;
   uint32_t p = 2;
   int repeat = 3;
   std::string dir = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-  std::string only;
+  std::string only, json_path, markdown_path;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
     if (a == "--events") n = std::stoull(v);
@@ -342,6 +399,8 @@ int main(int argc, char** argv) {
     if (a == "--repeat") repeat = std::max(1, std::stoi(v));
     if (a == "--dir") dir = v;
     if (a == "--only") only = v;
+    if (a == "--json") json_path = v;
+    if (a == "--markdown") markdown_path = v;
   }
   if (csv_n == 0) csv_n = n / 2;
   if (big_n == 0) big_n = n / 4;
@@ -360,6 +419,7 @@ int main(int argc, char** argv) {
       {"none", ""}, {"start+end", "1h"}, {"1s", "1s"}, {"100ms", "100ms"}};
 
   double csv_bytes_per_s = 0;
+  std::vector<ReportRow> reports;
   if (!workloads.empty()) {
     fmt::print("{:<18} {:<10} {:>11} {:>8} {:>8} {:>9} {:>6} {:>9} {:>9} {:>9} {:>7} {:>8}\n",
                "workload", "mode", "events", "median s", "best s", "M ev/s", "ckpts", "overhead",
@@ -420,6 +480,9 @@ int main(int argc, char** argv) {
           if (r.ok) csv_bytes_per_s = std::max(csv_bytes_per_s, r.out_bytes / r.seconds);
         }
       }
+      reports.push_back({w.name, modes[m].name, w.events, sum[m].median, sum[m].best,
+                         sum[m].ckpts, sum[m].cpu, overhead_best, overhead, cpu_overhead,
+                         check.empty()});
       fmt::print(
           "{:<18} {:<10} {:>11} {:>8.2f} {:>8.2f} {:>9.1f} {:>6.0f} {:>9} {:>9} {:>9} {:>7.2f} "
           "{:>8}{}\n",
@@ -458,6 +521,10 @@ int main(int argc, char** argv) {
             bytes / 1e6, interval, csv_bytes_per_s / 1e6, ms);
       }
     }
+  }
+  if (!WriteReports(json_path, markdown_path, reports, p, repeat)) {
+    fmt::print(stderr, "bench_checkpoint_bench: cannot write the reports\n");
+    return 1;
   }
   if (g_failed) {
     fmt::print(stderr, "bench_checkpoint_bench: a run failed or gave another result (above)\n");

@@ -312,8 +312,8 @@ bool WriteMarkdown(const std::string& path, uint64_t n, uint64_t naive_n, uint32
     return nullptr;
   };
   auto rate = [](const Record* r) {
-    return r && r->m.ok && r->m.seconds > 0 ? fmt::format("{:.1f} M/s", r->events / r->m.seconds / 1e6)
-                                            : std::string("—");
+    if (!r || !r->m.ok || r->m.seconds <= 0) return std::string("—");
+    return fmt::format("{:.1f} M/s", r->events / r->m.seconds / 1e6);
   };
   std::string out = fmt::format(
       "Measured {} on {} by `bench_pipeline_bench` (N = {} events; the naive graph {} events).\n\n"

@@ -16,7 +16,8 @@ uint32_t KeyDictionary::Insert(const Probe& probe) {
     hashes_.push_back(probe.hash);
     refs_.push_back(0);
   }
-  index_.insert(Entry{probe.hash, probe.head, probe.tail, static_cast<uint32_t>(probe.key.size()), id});
+  index_.insert(
+      Entry{probe.hash, probe.head, probe.tail, static_cast<uint32_t>(probe.key.size()), id});
   ++idle_;  // until its first AddRef
   return id;
 }

@@ -41,14 +41,16 @@ class KeyDictionary {
   // the live keys (and at least 4096 are idle), so a key that comes back soon keeps its id and
   // memory stays within about twice the live keys.
   void Release(uint32_t id) {
-    if (--refs_[id] == 0 && ++idle_ > kMinIdle && idle_ > index_.size() - idle_ && !held_) Sweep();
+    if (--refs_[id] != 0) return;
+    ++idle_;
+    if (!held_ && SweepDue()) Sweep();
   }
   // Between Hold() and Unhold() no key is evicted, so ids found for a whole batch up front stay
   // valid while the batch's references are taken and released; Unhold() sweeps if one was due.
   void Hold() { held_ = true; }
   void Unhold() {
     held_ = false;
-    if (idle_ > kMinIdle && idle_ > index_.size() - idle_) Sweep();
+    if (SweepDue()) Sweep();
   }
 
   std::string_view key(uint32_t id) const { return keys_[id]; }
@@ -97,6 +99,8 @@ class KeyDictionary {
     bool operator()(const Probe& p, const Entry& e) const { return (*this)(e, p); }
   };
 
+  // Idle keys outnumber both kMinIdle and the live keys.
+  bool SweepDue() const { return idle_ > kMinIdle && idle_ > index_.size() - idle_; }
   uint32_t Insert(const Probe& probe);
   void Sweep();
 

@@ -17,6 +17,7 @@
 #include "codecs/record_codec.h"
 #include "codecs/state_codec.h"
 #include "runtime/crash_point.h"
+#include "operators/schema_inference.h"
 #include "operators/sink.h"
 #include "operators/source.h"
 #include "storage/event_log.h"
@@ -313,11 +314,44 @@ Result<std::string> UnwrittenDeadLetters(const std::string& path, uint64_t offse
   return out;
 }
 
+// The schema of `input` guessed from its start (operators/schema_inference.h).
+Result<Schema> InferSchema(const std::string& input, const std::string& format) {
+  constexpr size_t kSampleBytes = size_t{4} << 20;
+  constexpr size_t kSampleRecords = 10'000;
+  if (input == "-") {
+    return Status::InvalidArgument(
+        "reading standard input needs --schema (fields are inferred from files only)");
+  }
+  const int fd = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::IOError(fmt::format("cannot open '{}': {}", input, std::strerror(errno)));
+  }
+  std::string sample(kSampleBytes, '\0');
+  size_t got = 0;
+  while (got < sample.size()) {
+    const ssize_t n = ::read(fd, sample.data() + got, sample.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  const bool whole = got < sample.size();
+  sample.resize(got);
+  Result<InferredSchema> inferred = format == "csv"
+                                        ? InferCsvSchema(sample, whole, kSampleRecords)
+                                        : InferJsonlSchema(sample, whole, kSampleRecords);
+  if (!inferred.ok()) {
+    return inferred.status().WithPrefix(
+        fmt::format("cannot infer the fields of '{}' (give --schema)", input));
+  }
+  fmt::print(stderr, "schema inferred from {} record(s) of '{}': {} (--schema overrides)\n",
+             inferred->records, input, inferred->schema.ToString());
+  return inferred->schema;
+}
+
 }  // namespace
 
 int RunAppend(const AppendArgs& a) {
-  Result<Schema> schema = ParseSchemaText(a.schema);
-  if (!schema.ok()) return Fail(schema.status());
   std::string format = a.format;
   if (format.empty()) {
     format = a.input.size() > 4 && a.input.substr(a.input.size() - 4) == ".csv" ? "csv" : "jsonl";
@@ -326,6 +360,8 @@ int RunAppend(const AppendArgs& a) {
     return Fail(
         Status::InvalidArgument(fmt::format("--format must be csv or jsonl, not '{}'", format)));
   }
+  Result<Schema> schema = a.schema.empty() ? InferSchema(a.input, format) : ParseSchemaText(a.schema);
+  if (!schema.ok()) return Fail(schema.status());
   SourceSpec spec;
   spec.type = format;
   spec.path = a.input;
@@ -337,6 +373,12 @@ int RunAppend(const AppendArgs& a) {
   if (!a.event_time.empty()) {
     so.event_time_index = schema->IndexOf(a.event_time);
     if (so.event_time_index < 0 || schema->field(so.event_time_index).type != Type::kTimestamp) {
+      if (a.schema.empty()) {
+        return Fail(Status::InvalidArgument(fmt::format(
+            "--event-time '{}' is not a timestamp field of the inferred schema ({}); epoch numbers "
+            "need --schema with a timestamp_s, timestamp_ms or timestamp_us field",
+            a.event_time, schema->ToString())));
+      }
       return Fail(Status::InvalidArgument(
           fmt::format("--event-time '{}' is not a timestamp field of --schema", a.event_time)));
     }

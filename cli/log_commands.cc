@@ -154,6 +154,11 @@ int RunStats(const std::string& dir) {
   Status s = log->GetStats(&st);
   if (!s.ok()) return Fail(s);
   fmt::print("events            {}\n", st.events);
+  fmt::print("batches           {}\n", st.batches);
+  if (st.batches > 0) {
+    fmt::print("events per batch  {:.1f}\n",
+               static_cast<double>(st.events) / static_cast<double>(st.batches));
+  }
   fmt::print("streams           {}\n", st.streams);
   fmt::print("first position    {}\n", st.first_position);
   fmt::print("last position     {}\n", st.last_position);
@@ -189,18 +194,18 @@ int RunVerify(const std::string& dir) {
     return kExitFailure;
   }
   if (!open.ok()) return Fail(open);
-  uint64_t checked = 0;
+  uint64_t checked = 0, events = 0;
   Status s = log->Verify(
       [](uint64_t pos, const Status& problem) {
         fmt::print("position {}: {}\n", pos, problem.message());
       },
-      &checked);
+      &checked, &events);
   if (s.IsCorruption()) {
     fmt::print(stderr, "sluice: log '{}' is corrupt: {}\n", dir, s.message());
     return kExitFailure;
   }
   if (!s.ok()) return Fail(s);
-  fmt::print("ok: {} records checked\n", checked);
+  fmt::print("ok: {} events in {} record(s) checked\n", events, checked);
   return 0;
 }
 
@@ -270,8 +275,8 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   append->add_option("--format", ap->format, "csv or jsonl (default: from the file name)");
   append
       ->add_option("--schema", ap->schema,
-                   "Fields to read, e.g. \"user:string,ts:timestamp_ms,amount:double\"")
-      ->required();
+                   "Fields to read, e.g. \"user:string,ts:timestamp_ms,amount:double\" "
+                   "(default: inferred from the header and first records of FILE)");
   append->add_option("--event-time", ap->event_time, "Timestamp field holding event time");
   append->add_option("--dead-letter", ap->dead_letter,
                      "Where malformed records go, appended (default LOG.dlq.jsonl)");

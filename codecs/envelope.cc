@@ -79,7 +79,9 @@ struct IdState {
 
 }  // namespace
 
-EventId EventId::Generate() {
+EventId EventId::Generate() { return GenerateBlock(1); }
+
+EventId EventId::GenerateBlock(uint64_t n) {
   IdState& st = IdState::State();
   uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
@@ -88,8 +90,11 @@ EventId EventId::Generate() {
   // the counter (random start) keeps ids unique within a process.
   EventId id;
   id.hi = (ms << 20) | (st.random.load(std::memory_order_relaxed) >> 44);
-  id.lo = st.counter.fetch_add(1, std::memory_order_relaxed);
-  if (id.empty()) id.lo = 1;
+  id.lo = st.counter.fetch_add(n, std::memory_order_relaxed);
+  // A block that would wrap around lo starts again at 1 (the skipped ids are never handed out).
+  while (id.lo == 0 || id.lo > UINT64_MAX - n) {
+    id.lo = st.counter.fetch_add(n, std::memory_order_relaxed);
+  }
   return id;
 }
 

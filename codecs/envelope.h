@@ -33,6 +33,9 @@ struct EventId {
   // `lo`, so ids from one process grow (cheap appends to the id index) and do not collide across
   // processes. Thread-safe.
   static EventId Generate();
+  // The first of n consecutive fresh ids: {hi, lo}, {hi, lo + 1}, ... {hi, lo + n - 1}, none of
+  // which Generate or GenerateBlock hands out again in this process. Thread-safe.
+  static EventId GenerateBlock(uint64_t n);
 };
 
 // Content types of payloads. Anything else is opaque bytes to sluice.

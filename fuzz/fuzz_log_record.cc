@@ -1,6 +1,7 @@
 // Fuzz target: one stored log record value, decoded as a reader of the event log does. The first
 // byte picks what the rest is:
-//   0  a whole record value: framing and CRC, then the envelope (storage/log_format.h)
+//   0  a whole record value: framing and CRC, then the envelope or event batch
+//      (storage/log_format.h)
 //   1  an envelope body, framed here with a correct CRC so that the FlatBuffers verifier and the
 //      envelope fields are reached
 //   2  a record payload (codecs/record_codec.h), decoded into a batch and to JSON
@@ -15,6 +16,7 @@
 #include "storage/log_format.h"
 #include "storage/log_internal.h"
 #include "storage/log_record.h"
+#include "storage/stored_record.h"
 
 namespace sluice {
 namespace {
@@ -51,10 +53,14 @@ void DecodePayload(std::string_view payload) {
 }
 
 void DecodeValue(std::string_view value) {
-  EnvelopeView event;
-  if (!DecodeRecord(kPosition, value, &event).ok()) return;
-  (void)event.event_id.ToString();
-  DecodePayload(event.payload);
+  StoredRecord record;
+  if (!record.Parse(kPosition, value).ok()) return;
+  for (uint32_t i = 0; i < record.count(); ++i) {
+    EnvelopeView event;
+    record.Event(i, &event);
+    (void)event.event_id.ToString();
+    DecodePayload(event.payload);
+  }
 }
 
 }  // namespace

@@ -138,15 +138,17 @@ Status BlockReader::SeekToLineStart(uint64_t offset, std::string_view what) {
 
 namespace {
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Drops a '+' sign that std::from_chars would refuse.
 std::string_view DropPlus(std::string_view s) {
   if (s.size() > 1 && s[0] == '+' && s[1] != '-' && s[1] != '+') s.remove_prefix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
@@ -159,8 +161,6 @@ bool EqualsNoCase(std::string_view a, std::string_view lower) {
   }
   return true;
 }
-
-}  // namespace
 
 bool ParseInt64Text(std::string_view text, int64_t* out) {
   text = DropPlus(text);

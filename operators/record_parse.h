@@ -87,6 +87,11 @@ struct FieldValue {
   std::string_view s;  // string: points at the text that was parsed
 };
 
+// `s` without leading and trailing spaces and tabs.
+std::string_view TrimSpaces(std::string_view s);
+// Whether `a` equals `lower` (lowercase ASCII) ignoring the case of a's letters.
+bool EqualsNoCase(std::string_view a, std::string_view lower);
+
 // Strict parsers of whole strings. Numbers take an optional leading '+'; doubles accept
 // exponents and "nan"/"inf"/"infinity" in any case; bools accept true/false/1/0 in any case.
 bool ParseInt64Text(std::string_view text, int64_t* out);

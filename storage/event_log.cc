@@ -15,26 +15,11 @@
 
 namespace sluice {
 
-Status DecodeRecord(uint64_t position, std::string_view value, EnvelopeView* out) {
-  log::RecordType type;
-  std::string_view body;
-  SLUICE_RETURN_IF_ERROR(log::UnframeRecord(position, value, &type, &body));
-  Status s = DecodeEnvelope(body.data(), body.size(), out);
-  if (!s.ok())
-    return Status::Corruption(fmt::format("record at position {}: {}", position, s.message()));
-  if (out->global_position != position) {
-    return Status::Corruption(
-        fmt::format("record at position {} claims position {}", position, out->global_position));
-  }
-  return Status::OK();
-}
-
-Status ReadEventAt(lmdb::Txn* txn, lmdb::Dbi events_db, uint64_t position, EnvelopeView* out) {
-  std::string_view value;
-  Status s = txn->Get(events_db, BigEndianKey(position).view(), &value);
-  if (s.IsNotFound()) return Status::NotFound(fmt::format("no event at position {}", position));
-  SLUICE_RETURN_IF_ERROR(s);
-  return DecodeRecord(position, value, out);
+Status ReadFirstLivePosition(lmdb::Txn* txn, lmdb::Dbi meta_db, uint64_t* first) {
+  std::string_view v;
+  Status s = txn->Get(meta_db, log::kMetaFirstPosition, &v);
+  *first = s.ok() ? std::max<uint64_t>(1, log::DecodePosition(v)) : 1;
+  return s.IsNotFound() ? Status::OK() : s;
 }
 
 Status ReadIndexedStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, std::string_view stream,
@@ -46,6 +31,9 @@ Status ReadIndexedStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, std::strin
   bool found = c.Seek(key) ? c.Prev() : c.Last();
   SLUICE_RETURN_IF_ERROR(c.status());
   *version = found ? log::VersionOfStreamKey(c.key(), stream) : 0;
+  uint64_t position;
+  uint32_t count;
+  if (*version > 0 && log::DecodeStreamValue(c.value(), &position, &count)) *version += count - 1;
   return Status::OK();
 }
 
@@ -106,17 +94,26 @@ Status EventLog::Open(const LogOptions& options, const std::string& dir,
   SLUICE_RETURN_IF_ERROR(open_db(log::kIdsDb, &log->ids_db_));
   std::string_view fv;
   Status s = txn.Get(log->meta_db_, log::kMetaFormatVersion, &fv);
+  bool upgrade = false;
   if (s.IsNotFound() && create) {
-    SLUICE_RETURN_IF_ERROR(
-        txn.Put(log->meta_db_, log::kMetaFormatVersion, std::to_string(log::kFormatVersion)));
+    upgrade = true;
   } else if (!s.ok()) {
     return s;
+  } else if (fv == std::to_string(log::kOldestFormatVersion)) {
+    upgrade = create;  // format-1 records stay readable; new ones are batches
   } else if (fv != std::to_string(log::kFormatVersion)) {
-    return Status::Corruption(
-        fmt::format("log '{}' has format version '{}', expected {}", dir, fv, log::kFormatVersion));
+    return Status::Corruption(fmt::format(
+        "log '{}' has format version '{}'; this sluice reads versions {} to {}", dir, fv,
+        log::kOldestFormatVersion, log::kFormatVersion));
   }
   uint64_t next = 1;
   SLUICE_RETURN_IF_ERROR(log->NextPosition(&txn, &next));
+  if (upgrade) {
+    SLUICE_RETURN_IF_ERROR(
+        txn.Put(log->meta_db_, log::kMetaFormatVersion, std::to_string(log::kFormatVersion)));
+    SLUICE_RETURN_IF_ERROR(
+        txn.Put(log->meta_db_, log::kMetaNextPosition, BigEndianKey(next).view()));
+  }
   log->last_position_.store(next - 1);
   SLUICE_RETURN_IF_ERROR(txn.Commit());
   *out = std::move(log);
@@ -152,15 +149,22 @@ Status EventLog::OpenShared(const LogOptions& options, const std::string& dir,
 
 Status EventLog::NextPosition(lmdb::Txn* txn, uint64_t* next) {
   uint64_t n = 1;
-  {
+  std::string_view v;
+  Status s = txn->Get(meta_db_, log::kMetaNextPosition, &v);
+  if (s.ok()) {
+    n = log::DecodePosition(v);
+  } else if (s.IsNotFound()) {
+    // A format-1 log: one event per record.
     lmdb::Cursor c;
     SLUICE_RETURN_IF_ERROR(c.Open(txn, events_db_));
     if (c.Last()) n = log::DecodePosition(c.key()) + 1;
     SLUICE_RETURN_IF_ERROR(c.status());
+  } else {
+    return s;
   }
-  std::string_view v;
-  if (txn->Get(meta_db_, log::kMetaFirstPosition, &v).ok()) n = std::max(n, log::DecodePosition(v));
-  *next = n;
+  uint64_t first = 1;
+  SLUICE_RETURN_IF_ERROR(ReadFirstLivePosition(txn, meta_db_, &first));
+  *next = std::max(n, first);
   return Status::OK();
 }
 
@@ -206,29 +210,32 @@ Status EventLog::GetStats(LogStats* st) {
   SLUICE_RETURN_IF_ERROR(txn.Stat(streams_db_, &sv));
   SLUICE_RETURN_IF_ERROR(txn.Stat(ids_db_, &iv));
   const uint64_t page = env_->page_size();
-  st->events = ev.entries;
+  st->batches = ev.entries;
   st->events_bytes = ev.pages * page;
   st->index_bytes = (sv.pages + iv.pages) * page;
   SLUICE_RETURN_IF_ERROR(NextPosition(&txn, &st->next_position));
-  {
+  if (ev.entries > 0) {
+    // Positions are contiguous from the first live one to the last appended.
     lmdb::Cursor c;
     SLUICE_RETURN_IF_ERROR(c.Open(&txn, events_db_));
-    EnvelopeView e;
-    if (c.First()) {
-      st->first_position = log::DecodePosition(c.key());
-      if (DecodeRecord(st->first_position, c.value(), &e).ok()) {
-        st->first_append_time = e.append_time_us;
-        st->first_event_time = e.event_time_us;
-      }
-    }
-    if (c.Last()) {
-      st->last_position = log::DecodePosition(c.key());
-      if (DecodeRecord(st->last_position, c.value(), &e).ok()) {
-        st->last_append_time = e.append_time_us;
-        st->last_event_time = e.event_time_us;
-      }
-    }
+    uint64_t first_live = 1;
+    SLUICE_RETURN_IF_ERROR(ReadFirstLivePosition(&txn, meta_db_, &first_live));
+    if (c.First()) st->first_position = std::max(log::DecodePosition(c.key()), first_live);
     SLUICE_RETURN_IF_ERROR(c.status());
+    st->last_position = st->next_position - 1;
+    if (st->last_position >= st->first_position && st->first_position > 0) {
+      st->events = st->last_position - st->first_position + 1;
+    }
+    StoredRecord rec;
+    EnvelopeView e;
+    if (ReadEventAt(&txn, events_db_, st->first_position, &rec, &e).ok()) {
+      st->first_append_time = e.append_time_us;
+      st->first_event_time = e.event_time_us;
+    }
+    if (ReadEventAt(&txn, events_db_, st->last_position, &rec, &e).ok()) {
+      st->last_append_time = e.append_time_us;
+      st->last_event_time = e.event_time_us;
+    }
   }
   {
     // Streams: jump from each stream's first key past its last one.
@@ -255,17 +262,33 @@ Status EventLog::GetStats(LogStats* st) {
   return txn.Commit();
 }
 
-Status EventLog::Verify(const CorruptionReporter& reporter, uint64_t* checked) {
+Status EventLog::Verify(const CorruptionReporter& reporter, uint64_t* checked,
+                        uint64_t* checked_events) {
   lmdb::Txn txn;
   SLUICE_RETURN_IF_ERROR(env_->BeginRead(&txn));
-  uint64_t problems = 0, count = 0, first_bad = 0;
+  uint64_t problems = 0, count = 0, events = 0, first_bad = 0;
   auto report = [&](uint64_t pos, const Status& s) {
     if (problems++ == 0) first_bad = pos;
     if (reporter) reporter(pos, s);
   };
+  uint64_t first_live = 1;
+  SLUICE_RETURN_IF_ERROR(ReadFirstLivePosition(&txn, meta_db_, &first_live));
   lmdb::Cursor c;
   SLUICE_RETURN_IF_ERROR(c.Open(&txn, events_db_));
   std::string key;
+  StoredRecord rec;
+  uint64_t expected = 0;  // the position the next record must start at; 0 = any
+  // A record that failed to parse is reported once the next key tells which positions it held.
+  uint64_t damaged = 0;
+  Status damage;
+  auto report_damaged = [&](uint64_t next) {
+    if (damaged == 0) return;
+    report(damaged, next > damaged + 1
+                        ? Status::Corruption(fmt::format("{} (the record held positions {}-{})",
+                                                         damage.message(), damaged, next - 1))
+                        : damage);
+    damaged = 0;
+  };
   for (bool ok = c.First(); ok; ok = c.Next()) {
     ++count;
     if (c.key().size() != 8) {
@@ -273,29 +296,57 @@ Status EventLog::Verify(const CorruptionReporter& reporter, uint64_t* checked) {
       continue;
     }
     uint64_t pos = log::DecodePosition(c.key());
-    EnvelopeView e;
-    Status s = DecodeRecord(pos, c.value(), &e);
+    report_damaged(pos);
+    if (expected != 0 && pos != expected) {
+      report(pos, Status::Corruption(fmt::format(
+                      "positions jump from {} to {}: the events between are missing", expected - 1,
+                      pos)));
+    }
+    Status s = rec.Parse(pos, c.value());
     if (!s.ok()) {
-      report(pos, s);
+      damaged = pos;
+      damage = s;
+      expected = 0;
       continue;
     }
+    events += rec.count();
+    expected = rec.last_position() + 1;
     std::string_view v;
-    log::StreamKey(e.stream_id, e.stream_version, &key);
-    if (!txn.Get(streams_db_, key, &v).ok() || log::DecodePosition(v) != pos) {
+    uint64_t indexed = 0;
+    uint32_t indexed_count = 0;
+    log::StreamKey(rec.stream_id(), rec.first_version(), &key);
+    if (!txn.Get(streams_db_, key, &v).ok() ||
+        !log::DecodeStreamValue(v, &indexed, &indexed_count) || indexed != pos ||
+        indexed_count != rec.count()) {
       report(pos, Status::Corruption(fmt::format(
-                      "event at position {} is missing from the index of stream '{}' (version {})",
-                      pos, e.stream_id, e.stream_version)));
+                      "record at position {} is missing from the index of stream '{}' (version {})",
+                      pos, rec.stream_id(), rec.first_version())));
     }
-    // Generated ids are not indexed; an indexed id must point back here.
-    if (txn.Get(ids_db_, log::IdKey(e.event_id).view(), &v).ok() && log::DecodePosition(v) != pos) {
-      report(pos, Status::Corruption(
+    // Generated ids are not indexed; an indexed id must point back to its event, and a batch's
+    // chosen ids must all be indexed (events hidden by truncation excepted).
+    for (uint32_t i = 0; i < rec.count(); ++i) {
+      const uint64_t p = pos + i;
+      if (p < first_live || !rec.may_index_id(i)) continue;
+      const EventId id = rec.event_id(i);
+      const bool found = txn.Get(ids_db_, log::IdKey(id).view(), &v).ok();
+      if (found && log::DecodePosition(v) != p) {
+        report(p, Status::Corruption(
                       fmt::format("the id index maps event {} at position {} to position {}",
-                                  e.event_id.ToString(), pos, log::DecodePosition(v))));
+                                  id.ToString(), p, log::DecodePosition(v))));
+      } else if (!found && rec.batch() != nullptr) {
+        report(p, Status::Corruption(fmt::format(
+                      "event {} at position {} is missing from the id index", id.ToString(), p)));
+      }
     }
   }
   Status cs = c.status();
   c.Close();
+  if (damaged != 0) {
+    uint64_t next = 0;
+    report_damaged(NextPosition(&txn, &next).ok() ? next : 0);
+  }
   if (checked) *checked = count;
+  if (checked_events) *checked_events = events;
   SLUICE_RETURN_IF_ERROR(cs);
   if (problems > 0) {
     return Status::Corruption(fmt::format("{} problem(s) in {} record(s); first at position {}",

@@ -66,6 +66,7 @@ struct AppendResult {
 
 struct LogStats {
   uint64_t events = 0;
+  uint64_t batches = 0;  // records: a batch of events each (one event each in format-1 logs)
   uint64_t streams = 0;
   uint64_t first_position = 0;                         // 0 when empty
   uint64_t last_position = 0;                          // 0 when empty
@@ -79,6 +80,8 @@ struct LogStats {
   uint64_t disk_bytes = 0;    // blocks allocated to data.mdb
   uint64_t map_size = 0;
 };
+
+class StoredRecord;
 
 // Called for each problem found by Verify, with the position (0 when not tied to one).
 using CorruptionReporter = std::function<void(uint64_t position, const Status& problem)>;
@@ -117,7 +120,14 @@ class LogIterator {
   friend class EventLog;
   explicit LogIterator(class EventLog* log, const ReadOptions& options);
   Status Seek(uint64_t from_position, uint64_t from_version);
-  void Load();  // reads the record under the cursor(s), applying filters
+  // Settles on the first event at or after index_ of the current record (then of the records
+  // after it) that passes the filters.
+  void Load();
+  // Parses the record under the cursor into record_ (the stream cursor: the record its entry
+  // names). `passed`: the read started inside it, so it was consumed up to there; a corrupt one
+  // was reported then and is skipped now.
+  void LoadCurrent(bool passed);
+  void NextRecord();
 
   EventLog* log_;
   ReadOptions options_;
@@ -127,6 +137,10 @@ class LogIterator {
   std::string stream_prefix_;
   bool valid_ = false;
   EnvelopeView event_;
+  std::unique_ptr<StoredRecord> record_;  // the record under the cursor; !ok() at the end
+  uint32_t index_ = 0;                    // the event of record_ at hand
+  uint64_t first_live_ = 1;               // events before it were truncated away
+  uint64_t failed_version_ = 0;           // stream reads: last version of the corrupt record
   uint64_t last_position_ = 0;  // last event consumed: passed by Next() or filtered out
   uint64_t last_version_ = 0;   // its stream version (stream reads)
   uint64_t failed_position_ = 0;
@@ -208,8 +222,10 @@ class EventLog {
   Status Truncate(uint64_t before, uint64_t* removed = nullptr);
   Status GetStats(LogStats* stats);
   // Checks every record (CRC, FlatBuffers verification, position, index entries), reporting each
-  // problem. Returns Corruption summarizing the count, or OK.
-  Status Verify(const CorruptionReporter& reporter, uint64_t* checked = nullptr);
+  // problem. Returns Corruption summarizing the count, or OK. *checked (optional) counts records,
+  // *checked_events the events of the records that parsed.
+  Status Verify(const CorruptionReporter& reporter, uint64_t* checked = nullptr,
+                uint64_t* checked_events = nullptr);
 
   const std::string& dir() const { return dir_; }
   const LogOptions& options() const { return options_; }

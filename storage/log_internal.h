@@ -6,6 +6,7 @@
 #include <string>
 
 #include "storage/event_log.h"
+#include "storage/stored_record.h"
 
 namespace sluice {
 
@@ -16,7 +17,9 @@ struct WriteContext {
   uint64_t next_position = 1;
   TimeUs append_time = 0;
   flatbuffers::FlatBufferBuilder* fbb = nullptr;
-  std::string key;  // scratch
+  std::string key, value;           // scratch
+  std::vector<EnvelopeView> batch;  // scratch: events of the batch being written
+  StoredRecord record;              // scratch: a stored record read back
 };
 
 // The stream's version as seen by `txn`: that of its newest event, or, when truncation removed
@@ -27,11 +30,7 @@ Status ReadStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, lmdb::Dbi meta_db
 Status ReadIndexedStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, std::string_view stream,
                                 uint64_t* version);
 
-// Reads and checks the event at `position`: frame CRC, FlatBuffers verification and the
-// position stored inside. NotFound when absent; Corruption naming the position otherwise.
-Status ReadEventAt(lmdb::Txn* txn, lmdb::Dbi events_db, uint64_t position, EnvelopeView* out);
-
-// Checks one record's frame and envelope (the value stored under `position`).
-Status DecodeRecord(uint64_t position, std::string_view value, EnvelopeView* out);
+// The lowest live position (after truncation), 1 when nothing was truncated.
+Status ReadFirstLivePosition(lmdb::Txn* txn, lmdb::Dbi meta_db, uint64_t* first);
 
 }  // namespace sluice

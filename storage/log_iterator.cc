@@ -8,7 +8,8 @@
 
 namespace sluice {
 
-LogIterator::LogIterator(EventLog* log, const ReadOptions& options) : log_(log), options_(options) {
+LogIterator::LogIterator(EventLog* log, const ReadOptions& options)
+    : log_(log), options_(options), record_(std::make_unique<StoredRecord>()) {
   if (!options_.stream.empty()) {
     stream_prefix_ = options_.stream;
     stream_prefix_.push_back('\0');
@@ -21,23 +22,60 @@ void LogIterator::Release() {
   events_.Close();
   streams_.Close();
   txn_.Abort();
+  record_->Reset();
   valid_ = false;
 }
 
 Status LogIterator::Seek(uint64_t from_position, uint64_t from_version) {
   Release();
   status_ = Status::OK();
+  index_ = 0;
   SLUICE_RETURN_IF_ERROR(log_->env_->BeginRead(&txn_));
+  SLUICE_RETURN_IF_ERROR(ReadFirstLivePosition(&txn_, log_->meta_db_, &first_live_));
   SLUICE_RETURN_IF_ERROR(events_.Open(&txn_, log_->events_db_));
   if (stream_prefix_.empty()) {
-    events_.Seek(BigEndianKey(std::max<uint64_t>(from_position, 1)).view());
+    // The record holding `target` is the last one starting at or before it.
+    const uint64_t target = std::max({from_position, first_live_, uint64_t{1}});
+    const BigEndianKey key(target);
+    bool found = events_.Seek(key.view());
+    if (!found) {
+      found = events_.Last();
+    } else if (log::DecodePosition(events_.key()) != target && !events_.Prev()) {
+      found = events_.Seek(key.view());
+    }
     if (!events_.status().ok()) status_ = events_.status();
+    if (!status_.ok() || !found) return Status::OK();
+    const uint64_t first = log::DecodePosition(events_.key());
+    LoadCurrent(first < target);
+    if (record_->ok() && record_->first_position() == first && first < target) {
+      index_ = static_cast<uint32_t>(std::min<uint64_t>(target - first, record_->count()));
+    }
   } else {
+    // The index entry holding version v is the last one of the stream at or before it.
+    const uint64_t v = std::max<uint64_t>(from_version, 1);
     SLUICE_RETURN_IF_ERROR(streams_.Open(&txn_, log_->streams_db_));
     std::string key;
-    log::StreamKey(options_.stream, std::max<uint64_t>(from_version, 1), &key);
-    streams_.Seek(key);
+    log::StreamKey(options_.stream, v, &key);
+    uint64_t first_version = 0;
+    bool found = streams_.Seek(key) && log::VersionOfStreamKey(streams_.key(), options_.stream) == v;
+    if (!found) {
+      const bool before = streams_.valid() ? streams_.Prev() : streams_.Last();
+      uint64_t pos = 0;
+      uint32_t count = 0;
+      first_version = before ? log::VersionOfStreamKey(streams_.key(), options_.stream) : 0;
+      found = first_version > 0 && log::DecodeStreamValue(streams_.value(), &pos, &count) &&
+              first_version + count > v;
+      if (!found) {
+        first_version = 0;
+        streams_.Seek(key);
+      }
+    }
     if (!streams_.status().ok()) status_ = streams_.status();
+    if (!status_.ok()) return Status::OK();
+    LoadCurrent(first_version > 0 && first_version < v);
+    if (record_->ok() && first_version > 0 && record_->first_version() == first_version) {
+      index_ = static_cast<uint32_t>(std::min<uint64_t>(v - first_version, record_->count()));
+    }
   }
   Load();
   return Status::OK();
@@ -51,17 +89,89 @@ Status LogIterator::Refresh() {
   return Seek(0, last_version_ ? last_version_ + 1 : options_.from_version);
 }
 
+void LogIterator::LoadCurrent(bool passed) {
+  record_->Reset();
+  index_ = 0;
+  uint64_t position;
+  std::string_view value;
+  if (stream_prefix_.empty()) {
+    if (!events_.valid()) return;
+    position = log::DecodePosition(events_.key());
+    value = events_.value();
+  } else {
+    if (!streams_.valid()) return;
+    const std::string_view k = streams_.key();
+    if (k.size() != stream_prefix_.size() + 8 ||
+        k.substr(0, stream_prefix_.size()) != stream_prefix_) {
+      return;  // past the stream
+    }
+    uint32_t count = 1;
+    const uint64_t first_version = DecodeBigEndian64(k.data() + stream_prefix_.size());
+    if (!log::DecodeStreamValue(streams_.value(), &position, &count)) {
+      status_ = Status::Corruption(fmt::format(
+          "the index entry of stream '{}' version {} is malformed", options_.stream,
+          first_version));
+      failed_position_ = last_position_ + 1;
+      failed_version_ = first_version;
+      return;
+    }
+    failed_version_ = first_version + count - 1;
+    Status s = txn_.Get(log_->events_db_, BigEndianKey(position).view(), &value);
+    if (!s.ok()) {
+      status_ = s.IsNotFound() ? Status::Corruption(fmt::format(
+                                     "stream '{}' version {} points to position {}, which holds "
+                                     "no record",
+                                     options_.stream, first_version, position))
+                               : s;
+      failed_position_ = position;
+      return;
+    }
+  }
+  Status s = record_->Parse(position, value);
+  if (s.ok()) return;
+  record_->Reset();
+  if (passed) {  // reported when the read first met it
+    NextRecord();
+    return;
+  }
+  // Name every position the record held: a damaged batch loses all of its events.
+  uint64_t last = position;
+  if (!stream_prefix_.empty()) {
+    last = position + (failed_version_ - DecodeBigEndian64(streams_.key().data() +
+                                                           stream_prefix_.size()));
+  } else if (events_.Next()) {
+    last = log::DecodePosition(events_.key()) - 1;
+    events_.Seek(BigEndianKey(position).view());
+  } else {
+    events_.Seek(BigEndianKey(position).view());
+    uint64_t next = 0;
+    if (log_->NextPosition(&txn_, &next).ok() && next > position) last = next - 1;
+  }
+  status_ = last > position ? Status::Corruption(fmt::format(
+                                  "{} (the record held positions {}-{}, all lost)", s.message(),
+                                  position, last))
+                            : s;
+  failed_position_ = position;
+}
+
+void LogIterator::NextRecord() {
+  lmdb::Cursor& c = stream_prefix_.empty() ? events_ : streams_;
+  record_->Reset();
+  index_ = 0;
+  c.Next();
+  if (!c.status().ok()) {
+    status_ = c.status();
+    return;
+  }
+  LoadCurrent(false);
+}
+
 void LogIterator::SkipCorrupt() {
   if (!status_.IsCorruption()) return;
   status_ = Status::OK();
-  lmdb::Cursor& c = stream_prefix_.empty() ? events_ : streams_;
-  if (!c.valid()) return;
-  if (!stream_prefix_.empty()) {
-    last_version_ = DecodeBigEndian64(c.key().data() + stream_prefix_.size());
-  }
-  last_position_ = failed_position_;
-  c.Next();
-  if (!c.status().ok()) status_ = c.status();
+  last_position_ = std::max(last_position_, failed_position_);
+  if (!stream_prefix_.empty()) last_version_ = std::max(last_version_, failed_version_);
+  NextRecord();
   Load();
 }
 
@@ -69,57 +179,29 @@ void LogIterator::Next() {
   if (!valid_) return;
   last_position_ = event_.global_position;  // consumed
   last_version_ = event_.stream_version;
-  if (stream_prefix_.empty()) {
-    events_.Next();
-    if (!events_.status().ok()) status_ = events_.status();
-  } else {
-    streams_.Next();
-    if (!streams_.status().ok()) status_ = streams_.status();
-  }
+  ++index_;
   Load();
 }
 
-// Settles on the first record at or after the cursor that passes the filters.
 void LogIterator::Load() {
   valid_ = false;
-  if (!status_.ok()) return;
-  for (;;) {
-    uint64_t pos;
-    if (stream_prefix_.empty()) {
-      if (!events_.valid()) return;
-      pos = log::DecodePosition(events_.key());
-      status_ = DecodeRecord(pos, events_.value(), &event_);
-    } else {
-      if (!streams_.valid()) return;
-      std::string_view k = streams_.key();
-      if (k.size() != stream_prefix_.size() + 8 ||
-          k.substr(0, stream_prefix_.size()) != stream_prefix_) {
-        return;  // past the stream
+  while (status_.ok() && record_->ok()) {
+    for (; index_ < record_->count(); ++index_) {
+      if (record_->first_position() + index_ < first_live_) continue;  // truncated away
+      record_->Event(index_, &event_);
+      bool pass = event_.event_time_us >= options_.min_event_time;
+      if (pass && !options_.types.empty()) {
+        pass = std::find(options_.types.begin(), options_.types.end(), event_.event_type) !=
+               options_.types.end();
       }
-      pos = log::DecodePosition(streams_.value());
-      status_ = ReadEventAt(&txn_, log_->events_db_, pos, &event_);
+      if (pass) {
+        valid_ = true;
+        return;
+      }
+      last_position_ = event_.global_position;  // filtered out: consumed
+      last_version_ = event_.stream_version;
     }
-    if (!status_.ok()) {
-      failed_position_ = pos;
-      return;
-    }
-    bool pass = event_.event_time_us >= options_.min_event_time;
-    if (pass && !options_.types.empty()) {
-      pass = std::find(options_.types.begin(), options_.types.end(), event_.event_type) !=
-             options_.types.end();
-    }
-    if (pass) {
-      valid_ = true;
-      return;
-    }
-    last_position_ = pos;  // filtered out: consumed
-    last_version_ = event_.stream_version;
-    lmdb::Cursor& c = stream_prefix_.empty() ? events_ : streams_;
-    c.Next();
-    if (!c.status().ok()) {
-      status_ = c.status();
-      return;
-    }
+    NextRecord();
   }
 }
 

@@ -44,6 +44,29 @@ struct IdKey {
   std::string_view view() const { return std::string_view(bytes, 16); }
 };
 
+// Stream index value: the position of a record and, when it holds more than one event, their
+// count (format-1 records hold one event and store the position alone).
+inline void StreamValue(uint64_t position, uint32_t count, std::string* value) {
+  value->clear();
+  PutBigEndian64(value, position);
+  if (count > 1) {
+    char c[4] = {static_cast<char>(count >> 24), static_cast<char>(count >> 16),
+                 static_cast<char>(count >> 8), static_cast<char>(count)};
+    value->append(c, 4);
+  }
+}
+// False when the value has neither form.
+inline bool DecodeStreamValue(std::string_view v, uint64_t* position, uint32_t* count) {
+  if (v.size() != 8 && v.size() != 12) return false;
+  *position = DecodeBigEndian64(v.data());
+  *count = 1;
+  if (v.size() == 12) {
+    const auto* b = reinterpret_cast<const uint8_t*>(v.data() + 8);
+    *count = (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+  }
+  return *position > 0 && *count > 0;
+}
+
 // Decodes an 8-byte big-endian value (a position); 0 when the size is wrong.
 inline uint64_t DecodePosition(std::string_view v) {
   return v.size() == 8 ? DecodeBigEndian64(v.data()) : 0;

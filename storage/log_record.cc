@@ -10,13 +10,13 @@
 namespace sluice::log {
 namespace {
 
-// The CRC of each one-byte type, computed once (leveldb's type_crc_).
+// The CRC of each type's header bytes after the checksum, computed once (leveldb's type_crc_).
 struct TypeCrcs {
   uint32_t crc[kMaxRecordType + 1];
   TypeCrcs() {
     for (int t = 0; t <= kMaxRecordType; ++t) {
-      char c = static_cast<char>(t);
-      crc[t] = crc32c::Value(&c, 1);
+      char header[kBatchHeaderSize - kCrcSize] = {static_cast<char>(t), 0, 0, 0};
+      crc[t] = crc32c::Value(header, HeaderSize(static_cast<RecordType>(t)) - kCrcSize);
     }
   }
 };
@@ -27,11 +27,15 @@ const TypeCrcs& Crcs() {
 
 }  // namespace
 
+int HeaderSize(RecordType type) { return type == kBatchType ? kBatchHeaderSize : kHeaderSize; }
+
 void FrameRecord(RecordType type, std::string_view body, char* dst) {
+  const int header = HeaderSize(type);
   uint32_t crc = crc32c::Extend(Crcs().crc[type], body.data(), body.size());
   EncodeFixed32(dst, crc32c::Mask(crc));
+  std::memset(dst + kCrcSize, 0, header - kCrcSize);
   dst[kCrcSize] = static_cast<char>(type);
-  std::memcpy(dst + kHeaderSize, body.data(), body.size());
+  std::memcpy(dst + header, body.data(), body.size());
 }
 
 Status UnframeRecord(uint64_t position, std::string_view value, RecordType* type,
@@ -51,7 +55,12 @@ Status UnframeRecord(uint64_t position, std::string_view value, RecordType* type
         fmt::format("record at position {} has unknown type {}", position, t));
   }
   *type = static_cast<RecordType>(t);
-  *body = value.substr(kHeaderSize);
+  const size_t header = static_cast<size_t>(HeaderSize(*type));
+  if (value.size() < header) {
+    return Status::Corruption(
+        fmt::format("record at position {} is truncated ({} bytes)", position, value.size()));
+  }
+  *body = value.substr(header);
   return Status::OK();
 }
 

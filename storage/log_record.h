@@ -10,7 +10,10 @@
 
 namespace sluice::log {
 
-// Writes header and body into dst, which has room for kHeaderSize + body.size() bytes.
+// Bytes before the body: kHeaderSize, or kBatchHeaderSize for a batch.
+int HeaderSize(RecordType type);
+
+// Writes header and body into dst, which has room for HeaderSize(type) + body.size() bytes.
 void FrameRecord(RecordType type, std::string_view body, char* dst);
 
 // Checks the frame of the record stored at `position` and sets *type and *body (a view into

@@ -13,6 +13,7 @@
 #include "storage/log_internal.h"
 #include "storage/log_keys.h"
 #include "storage/log_record.h"
+#include "codecs/event_batch.h"
 
 namespace sluice {
 
@@ -58,6 +59,25 @@ Status CheckSameEvent(const EventData& e, std::string_view stream, std::string_v
   return Status::OK();
 }
 
+// Builds a batch record with `encode`, stores it under its first position and indexes it under
+// (stream, first version).
+template <typename Encode>
+Status WriteBatchRecord(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
+                        const EventBatchHeader& h, uint32_t count, const Encode& encode) {
+  encode(ctx->fbb);
+  const std::string_view body(reinterpret_cast<const char*>(ctx->fbb->GetBufferPointer()),
+                              ctx->fbb->GetSize());
+  const BigEndianKey key(h.first_position);
+  char* dst = nullptr;
+  SLUICE_RETURN_IF_ERROR(ctx->txn.Reserve(events_db, key.view(),
+                                          log::kBatchHeaderSize + body.size(), &dst,
+                                          lmdb::kPutAppend));
+  log::FrameRecord(log::kBatchType, body, dst);
+  log::StreamKey(h.stream_id, h.first_version, &ctx->key);
+  log::StreamValue(h.first_position, count, &ctx->value);
+  return PutPreferAppend(&ctx->txn, streams_db, ctx->key, ctx->value);
+}
+
 Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db, lmdb::Dbi ids_db,
                    lmdb::Dbi meta_db, std::string_view stream, std::span<const EventData> events,
                    const AppendOptions& options, AppendResult* result) {
@@ -88,7 +108,7 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
     SLUICE_RETURN_IF_ERROR(s);
     EnvelopeView stored;
     uint64_t pos = log::DecodePosition(v);
-    SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, pos, &stored));
+    SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, pos, &ctx->record, &stored));
     SLUICE_RETURN_IF_ERROR(CheckSameEvent(events[i], stream, stored.stream_id, stored.payload,
                                           fmt::format("position {}", pos)));
     result->positions[i] = pos;
@@ -117,26 +137,37 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
                                         stream, *options.expected_version, version));
   }
 
-  char pos_buf[8];
+  // Positions, versions and id index entries first; the events then go out in batch records.
+  std::vector<EnvelopeView>& batch = ctx->batch;
+  batch.clear();
+  const uint64_t first_position = ctx->next_position;
+  const uint64_t first_version = version + 1;
   for (size_t i = 0; i < n; ++i) {
     if (result->duplicate[i]) continue;
     const EventData& e = events[i];
     const uint64_t pos = ctx->next_position;
-    const EventId id = e.id.empty() ? EventId::Generate() : e.id;
-    EncodeBigEndian64(pos_buf, pos);
-    const std::string_view pos_view(pos_buf, 8);
     // Only ids chosen by callers are indexed: a generated id is unique by construction and no
     // caller can retry with it, so indexing it would cost a B-tree insert per event for nothing.
     Status s;
-    if (!e.id.empty()) s = txn->Put(ids_db, log::IdKey(id).view(), pos_view, lmdb::kPutNoOverwrite);
-    if (s.IsConflict()) {  // the same id earlier in this transaction
-      std::string_view v;
-      SLUICE_RETURN_IF_ERROR(txn->Get(ids_db, log::IdKey(id).view(), &v));
-      EnvelopeView stored;
-      uint64_t stored_pos = log::DecodePosition(v);
-      SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, stored_pos, &stored));
-      result->positions[i] = stored_pos;
-      result->versions[i] = stored.stream_version;
+    if (!e.id.empty()) {
+      s = txn->Put(ids_db, log::IdKey(e.id).view(), BigEndianKey(pos).view(),
+                   lmdb::kPutNoOverwrite);
+    }
+    if (s.IsConflict()) {  // the same id earlier in this append, or in this transaction
+      size_t j = 0;
+      while (j < i && !(events[j].id == e.id && !result->duplicate[j])) ++j;
+      if (j < i) {
+        result->positions[i] = result->positions[j];
+        result->versions[i] = result->versions[j];
+      } else {
+        std::string_view v;
+        SLUICE_RETURN_IF_ERROR(txn->Get(ids_db, log::IdKey(e.id).view(), &v));
+        EnvelopeView stored;
+        const uint64_t stored_pos = log::DecodePosition(v);
+        SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, stored_pos, &ctx->record, &stored));
+        result->positions[i] = stored_pos;
+        result->versions[i] = stored.stream_version;
+      }
       result->duplicate[i] = 1;
       ++result->duplicates;
       continue;
@@ -144,33 +175,43 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
     SLUICE_RETURN_IF_ERROR(s);
     ++version;
     ++ctx->next_position;
-
     EnvelopeView env;
-    env.event_id = id;
-    env.stream_id = stream;
-    env.stream_version = version;
-    env.global_position = pos;
+    env.event_id = e.id;
     env.event_type = e.type;
     env.schema_version = e.schema_version;
     env.event_time_us = e.event_time;
-    env.append_time_us = ctx->append_time;
     env.correlation_id = e.correlation_id;
     env.causation_id = e.causation_id;
     env.content_type = e.content_type;
     env.payload = e.payload;
-    EncodeEnvelope(env, ctx->fbb);
-    std::string_view body(reinterpret_cast<const char*>(ctx->fbb->GetBufferPointer()),
-                          ctx->fbb->GetSize());
-    char* dst = nullptr;
-    SLUICE_RETURN_IF_ERROR(
-        txn->Reserve(events_db, pos_view, log::kHeaderSize + body.size(), &dst, lmdb::kPutAppend));
-    log::FrameRecord(log::kEventType, body, dst);
-
-    log::StreamKey(stream, version, &ctx->key);
-    SLUICE_RETURN_IF_ERROR(PutPreferAppend(txn, streams_db, ctx->key, pos_view));
+    batch.push_back(env);
     result->positions[i] = pos;
     result->versions[i] = version;
     ++result->appended;
+  }
+  // Batch records of at most kMaxBatchEvents events and about kMaxBatchBytes of payload.
+  size_t begin = 0;
+  while (begin < batch.size()) {
+    size_t end = begin;
+    uint64_t bytes = 0;
+    while (end < batch.size() && end - begin < log::kMaxBatchEvents &&
+           (end == begin || bytes + batch[end].payload.size() <= log::kMaxBatchBytes)) {
+      bytes += batch[end].payload.size();
+      ++end;
+    }
+    const uint32_t count = static_cast<uint32_t>(end - begin);
+    EventBatchHeader h;
+    h.first_position = first_position + begin;
+    h.stream_id = stream;
+    h.first_version = first_version + begin;
+    h.append_time_us = ctx->append_time;
+    h.id_base = EventId::GenerateBlock(count);
+    SLUICE_RETURN_IF_ERROR(WriteBatchRecord(ctx, events_db, streams_db, h, count,
+                                            [&](flatbuffers::FlatBufferBuilder* fbb) {
+                                              EncodeEventBatch(
+                                                  h, std::span(batch).subspan(begin, count), fbb);
+                                            }));
+    begin = end;
   }
   result->stream_version = version;
   return Status::OK();
@@ -302,6 +343,13 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
       if (group.front()->fn) return group_status;  // the callback's own error
       return fail_all(group_status);
     }
+    if (group_status.ok() && !ctx.txn.map_full() && ctx.next_position > first_position) {
+      s = ctx.txn.Put(meta_db_, log::kMetaNextPosition, BigEndianKey(ctx.next_position).view());
+      if (!s.ok() && !ctx.txn.map_full()) {
+        ctx.txn.Abort();
+        return fail_all(s);
+      }
+    }
     if (!ctx.txn.map_full() && InjectedFailure("lmdb-commit")) {
       ctx.txn.Abort();
       return fail_all(InjectedWriteError("", dir_ + "/data.mdb", "lmdb-commit"));
@@ -350,41 +398,67 @@ Status EventLog::OpenDatabase(const std::string& name, lmdb::Dbi* db) {
 
 Status EventLog::Truncate(uint64_t before, uint64_t* removed) {
   if (options_.read_only) return Status::InvalidArgument("the log is open read-only");
-  constexpr uint64_t kChunk = 50000;  // events per transaction, to bound dirty pages
+  constexpr uint64_t kChunk = 50000;  // records per transaction, to bound dirty pages
   uint64_t total = 0;
   for (;;) {
-    uint64_t count = 0;
+    uint64_t count = 0, records = 0;
     bool more = false;
     Status s = Update([&](LogWriteTxn* t) -> Status {
-      count = 0;
+      count = records = 0;
       more = false;
       lmdb::Txn* txn = t->txn();
       std::map<std::string, uint64_t> removed_versions;  // stream -> last version removed
       const uint64_t limit = std::min(before, t->ctx_->next_position);
+      uint64_t first_live = 1;
+      SLUICE_RETURN_IF_ERROR(ReadFirstLivePosition(txn, meta_db_, &first_live));
       {
+        // Whole records before the limit are removed; a batch the limit cuts stays, and readers
+        // skip its events before the limit (the new first live position).
         lmdb::Cursor c;
         SLUICE_RETURN_IF_ERROR(c.Open(txn, events_db_));
         std::string key;
-        for (bool ok = c.First(); ok; ok = c.Next()) {
-          uint64_t pos = log::DecodePosition(c.key());
+        StoredRecord& rec = t->ctx_->record;
+        auto del = [&](lmdb::Dbi db, std::string_view k) {
+          Status d = txn->Del(db, k);
+          return d.IsNotFound() ? Status::OK() : d;
+        };
+        for (bool ok = c.First(); ok;) {
+          const uint64_t pos = log::DecodePosition(c.key());
           if (pos >= limit) break;
-          if (count == kChunk) {
+          if (records == kChunk) {
             more = true;
             break;
           }
-          EnvelopeView e;
-          // A corrupt record is removed too; its index entries (if any) cannot be found and stay.
-          if (DecodeRecord(pos, c.value(), &e).ok()) {
-            uint64_t& last = removed_versions[std::string(e.stream_id)];
-            last = std::max(last, e.stream_version);
-            log::StreamKey(e.stream_id, e.stream_version, &key);
-            Status d = txn->Del(streams_db_, key);
-            if (!d.ok() && !d.IsNotFound()) return d;
-            d = txn->Del(ids_db_, log::IdKey(e.event_id).view());
-            if (!d.ok() && !d.IsNotFound()) return d;
+          ++records;
+          uint64_t last = 0;  // the record's last position; 0 when unknown (corrupt)
+          if (rec.Parse(pos, c.value()).ok()) {
+            last = rec.last_position();
+            const uint64_t upto = std::min(last + 1, limit);  // removed or hidden: [pos, upto)
+            for (uint64_t p = std::max(pos, first_live); p < upto; ++p) {
+              const uint32_t i = static_cast<uint32_t>(p - pos);
+              if (rec.may_index_id(i)) {
+                SLUICE_RETURN_IF_ERROR(del(ids_db_, log::IdKey(rec.event_id(i)).view()));
+              }
+              ++count;
+            }
+            if (last >= limit) break;  // cut inside: it stays
+            uint64_t& v = removed_versions[std::string(rec.stream_id())];
+            v = std::max(v, rec.first_version() + rec.count() - 1);
+            log::StreamKey(rec.stream_id(), rec.first_version(), &key);
+            SLUICE_RETURN_IF_ERROR(del(streams_db_, key));
+          } else {
+            // A corrupt record ends where the next one starts; removed when that is before the
+            // limit (its index entries cannot be found and stay).
+            lmdb::Cursor next;
+            SLUICE_RETURN_IF_ERROR(next.Open(txn, events_db_));
+            if (!next.Seek(BigEndianKey(pos + 1).view()) ||
+                log::DecodePosition(next.key()) > limit) {
+              break;
+            }
+            count += log::DecodePosition(next.key()) - std::max(pos, first_live);
           }
           SLUICE_RETURN_IF_ERROR(c.Del());
-          ++count;
+          ok = c.Next();
         }
         SLUICE_RETURN_IF_ERROR(c.status());
       }
@@ -401,7 +475,7 @@ Status EventLog::Truncate(uint64_t before, uint64_t* removed) {
       std::string_view cur;
       uint64_t first = 1;
       if (txn->Get(meta_db_, log::kMetaFirstPosition, &cur).ok()) first = log::DecodePosition(cur);
-      if (limit > first) {
+      if (!more && limit > first) {  // counted above from the old value, so set it last
         SLUICE_RETURN_IF_ERROR(
             txn->Put(meta_db_, log::kMetaFirstPosition, BigEndianKey(limit).view()));
       }

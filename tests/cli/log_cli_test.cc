@@ -203,7 +203,7 @@ TEST_CASE("sluice log append goes on with a grown input and appends a rewritten 
 
 TEST_CASE("sluice log append on a full file names the cause and how much was committed") {
   ScratchDir dir("cli-log-full");
-  WriteFile(dir.file("in.csv"), Csv(30000));
+  WriteFile(dir.file("in.csv"), Csv(200000));
   // A 2 MiB file size limit, with SIGXFSZ ignored so that it surfaces as a write error.
   const std::string cmd = "cd '" + dir.file("") + "' && bash -c \"ulimit -f 2048; trap '' XFSZ; '" +
                           SLUICE_BINARY_DIR "/bin/sluice' log append log --stream s --type T " +
@@ -220,7 +220,7 @@ TEST_CASE("sluice log append on a full file names the cause and how much was com
   // What was committed is intact, and a run without the limit appends the rest once.
   CHECK(Sluice("log verify log", dir.file("")).code == 0);
   REQUIRE(Append(dir, "in.csv").code == 0);
-  CHECK(ReadAmounts(dir) == Range(0, 30000));
+  CHECK(ReadAmounts(dir) == Range(0, 200000));
 }
 
 TEST_CASE("sluice log truncate refuses to remove every event without --all") {
@@ -264,9 +264,11 @@ TEST_CASE("sluice log stats and verify report on good and damaged logs") {
   CHECK(stats.output.find("last position     201") != std::string::npos);
   Outcome ok = Sluice("log verify log", dir.file(""));
   CHECK(ok.code == 0);
-  CHECK(ok.output.find("ok: 201 records checked") != std::string::npos);
+  CHECK(ok.output.find("ok: 201 events in 1 record(s) checked") != std::string::npos);
+  CHECK(stats.output.find("batches           1") != std::string::npos);
 
-  // A flipped byte inside the last record's payload: verify names it and exits 1.
+  // A flipped byte inside the last event's payload: verify names the batch holding it (every
+  // position of it) and exits 1.
   std::filesystem::create_directories(dir.file("bad"));
   std::string bytes = ReadFile(dir.file("log/data.mdb"));
   size_t at = bytes.find("MARKERXYZ");
@@ -276,7 +278,7 @@ TEST_CASE("sluice log stats and verify report on good and damaged logs") {
   Outcome bad = Sluice("log verify bad", dir.file(""));
   INFO(bad.output);
   CHECK(bad.code == 1);
-  CHECK(bad.output.find("position 201") != std::string::npos);
+  CHECK(bad.output.find("positions 1-201") != std::string::npos);
   CHECK(bad.output.find("is corrupt") != std::string::npos);
   CHECK(Sluice("log read bad", dir.file("")).code == 1);
   CHECK(Sluice("log stats bad", dir.file("")).code == 0);  // stats reads no record body
@@ -347,4 +349,37 @@ name = "by_user"
     CHECK(o.code == 1);
     CHECK(o.output.find("data.mdb' is truncated") != std::string::npos);
   }
+}
+
+TEST_CASE("sluice log append without --schema infers the fields from the file") {
+  ScratchDir dir("cli-log-infer");
+  WriteFile(dir.file("in.csv"),
+            "user,when,amount,vip\nu1,2024-05-01T12:00:00Z,3,true\nu2,2024-05-01T12:00:01Z,4.5,"
+            "false\n");
+  Outcome o = Sluice("log append log --stream s --type T --event-time when in.csv", dir.file(""));
+  INFO(o.output);
+  REQUIRE(o.code == 0);
+  CHECK(o.output.find("user:string, when:timestamp, amount:double, vip:bool") !=
+        std::string::npos);
+  Outcome read = Sluice("log read log", dir.file(""), "", /*stdout_only=*/true);
+  REQUIRE(read.code == 0);
+  CHECK(Count(read.output, "\n") == 2);
+  CHECK(read.output.find("\"amount\":4.5") != std::string::npos);
+  CHECK(read.output.find("\"vip\":false") != std::string::npos);
+
+  WriteFile(dir.file("in.jsonl"), "{\"k\":1,\"t\":\"2024-05-01T00:00:00Z\"}\n{\"k\":2}\n");
+  Outcome j = Sluice("log append log --stream j --type T in.jsonl", dir.file(""));
+  INFO(j.output);
+  CHECK(j.code == 0);
+  CHECK(j.output.find("k:int64, t:timestamp") != std::string::npos);
+
+  // Epoch numbers are not guessed to be times: --event-time then asks for --schema.
+  WriteFile(dir.file("epoch.csv"), "k,ts\n1,1714564800000\n");
+  Outcome e = Sluice("log append log --stream e --type T --event-time ts epoch.csv", dir.file(""));
+  CHECK(e.code == 2);
+  CHECK(e.output.find("timestamp_ms") != std::string::npos);
+  // Standard input cannot be sampled.
+  Outcome in = Sluice("log append log --stream i --type T --format csv - < epoch.csv", dir.file(""));
+  CHECK(in.code == 2);
+  CHECK(in.output.find("needs --schema") != std::string::npos);
 }

@@ -27,8 +27,9 @@ void WriteFile(const std::string& path, const std::string& data) {
 }
 
 // Writes events whose payloads carry unique markers, then copies data.mdb into a second log
-// directory with one byte flipped inside the marker of event `victim` (0-based).
-void MakeCorruptCopy(const TempDir& dir, int events, int victim) {
+// directory with one byte flipped inside the marker of event `victim` (0-based). `one_append`:
+// all events in one append (one batch record); otherwise one record per event.
+void MakeCorruptCopy(const TempDir& dir, int events, int victim, bool one_append = false) {
   {
     auto log = OpenLog(dir.sub("good"));
     std::vector<std::string> payloads;
@@ -38,12 +39,21 @@ void MakeCorruptCopy(const TempDir& dir, int events, int victim) {
       data[i].type = "T";
       data[i].payload = payloads[i];
     }
-    REQUIRE(log->Append("s", data).ok());
+    if (one_append) {
+      REQUIRE(log->Append("s", data).ok());
+    } else {
+      for (const EventData& e : data) REQUIRE(log->Append("s", {&e, 1}).ok());
+    }
   }
   std::string bytes = ReadFile(dir.sub("good") + "/data.mdb");
-  size_t at = bytes.find(fmt::format("MARKER-{:04}", victim));
-  REQUIRE(at != std::string::npos);
-  bytes[at + 3] ^= 0x20;
+  // Every copy: pages that earlier transactions left behind hold older copies of the record.
+  const std::string marker = fmt::format("MARKER-{:04}", victim);
+  size_t flipped = 0;
+  for (size_t at = bytes.find(marker); at != std::string::npos; at = bytes.find(marker, at + 1)) {
+    bytes[at + 3] ^= 0x20;
+    ++flipped;
+  }
+  REQUIRE(flipped > 0);
   std::filesystem::create_directories(dir.sub("bad"));
   WriteFile(dir.sub("bad") + "/data.mdb", bytes);
 }
@@ -67,6 +77,32 @@ TEST_CASE("event log corruption: a flipped payload byte is reported with its pos
   CHECK(s.IsCorruption());
   CHECK(checked == 10);
   CHECK(bad == std::vector<uint64_t>{7});
+}
+
+TEST_CASE("event log corruption: a damaged batch record names every position it held") {
+  TempDir dir;
+  MakeCorruptCopy(dir, 10, 6, /*one_append=*/true);
+  auto log = OpenLog(dir.sub("bad"));
+  for (const std::string stream : {"", "s"}) {
+    CAPTURE(stream);
+    ReadOptions ro;
+    ro.stream = stream;
+    std::unique_ptr<LogIterator> it;
+    REQUIRE(log->NewIterator(ro, &it).ok());
+    CHECK_FALSE(it->Valid());
+    CHECK(it->status().IsCorruption());
+    CHECK(it->failed_position() == 1);
+    CHECK(it->status().message().find("positions 1-10") != std::string::npos);
+    it->SkipCorrupt();
+    CHECK_FALSE(it->Valid());
+    CHECK(it->status().ok());
+  }
+  std::vector<uint64_t> bad;
+  uint64_t checked = 0;
+  CHECK(log->Verify([&](uint64_t pos, const Status&) { bad.push_back(pos); }, &checked)
+            .IsCorruption());
+  CHECK(checked == 1);
+  CHECK(bad == std::vector<uint64_t>{1});
 }
 
 TEST_CASE("event log corruption: stream reads report the corrupt record too") {

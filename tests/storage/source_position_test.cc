@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "codecs/state_codec.h"
@@ -500,11 +501,18 @@ TEST_CASE("log source: resuming at every batch boundary, in global order and by 
 // A log whose users are markers "MARKER-<i>" in streams s (i < 4 and i >= 6) and t (4, 5),
 // copied to `bad` with the records of the `victims` damaged (each fails its CRC: a corrupt-record
 // dead letter).
-void MakeCorruptLog(const TempDir& dir, const std::vector<int>& victims, const std::string& bad) {
+// `batched`: the three appends of 4, 2 and 4 events are one record each (a victim loses its
+// whole record); otherwise every event is its own record.
+void MakeCorruptLog(const TempDir& dir, const std::vector<int>& victims, const std::string& bad,
+                    bool batched = false) {
   const std::string good = dir.sub("good-" + bad);
-  Append(good, "s", "Click", 0, 4, "MARKER-{:04}");
-  Append(good, "t", "Click", 4, 2, "MARKER-{:04}");
-  Append(good, "s", "Click", 6, 4, "MARKER-{:04}");
+  for (auto [stream, from, n] : {std::tuple{"s", 0, 4}, {"t", 4, 2}, {"s", 6, 4}}) {
+    if (batched) {
+      Append(good, stream, "Click", from, n, "MARKER-{:04}");
+    } else {
+      for (int i = from; i < from + n; ++i) Append(good, stream, "Click", i, 1, "MARKER-{:04}");
+    }
+  }
   std::string bytes = testing::ReadFile(good + "/data.mdb");
   for (int victim : victims) {
     // Every copy: pages that earlier transactions left behind hold older copies of the record.
@@ -539,6 +547,34 @@ TEST_CASE("log source: resuming around corrupt records dead-letters each exactly
             LogFactory(dir.sub(bad), stream, {}, "beginning", batch), ClickSchema());
         CHECK(CountDead(run) == dead);
         CHECK(CountRows(run) == (stream.empty() ? 10u : 8u) - dead);
+      }
+    }
+  }
+}
+
+TEST_CASE("log source: a damaged batch record is one dead letter, dead-lettered exactly once") {
+  TempDir dir;
+  // Victim 5 damages the record of t (events 4-5); 2 and 8 those of s (0-3 and 6-9).
+  const std::vector<std::vector<int>> cases = {{5}, {2}, {8}, {2, 8}};
+  for (size_t n = 0; n < cases.size(); ++n) {
+    CAPTURE(n);
+    const std::string bad = "batched" + std::to_string(n);
+    MakeCorruptLog(dir, cases[n], bad, /*batched=*/true);
+    for (const std::string stream : {"", "s"}) {
+      size_t dead = 0, lost = 0;
+      for (int v : cases[n]) {
+        const bool in_t = v == 4 || v == 5;
+        if (!stream.empty() && in_t) continue;
+        ++dead;
+        lost += in_t ? 2 : 4;
+      }
+      for (size_t batch : {1, 3}) {
+        CAPTURE(stream);
+        CAPTURE(batch);
+        auto run = CheckResumeAtEveryBoundary(
+            LogFactory(dir.sub(bad), stream, {}, "beginning", batch), ClickSchema());
+        CHECK(CountDead(run) == dead);
+        CHECK(CountRows(run) == (stream.empty() ? 10u : 8u) - lost);
       }
     }
   }

@@ -203,10 +203,10 @@ class InputProgress {
   // Appends `events` and records the source's position after them (`consumed` bytes of the
   // input), in one transaction. Conflict when another run of the same input committed meanwhile
   // (nothing is written then).
-  Status Commit(std::span<const EventData> events, uint64_t consumed, std::string_view dead_letters,
+  Status Commit(const RecordAppend& events, uint64_t consumed, std::string_view dead_letters,
                 uint64_t dead_letter_offset, AppendResult* result) {
     InputRecord next = record_;
-    next.events += events.size();
+    next.events += events.end - events.begin;
     next.dead_letters = std::string(dead_letters);
     next.dead_letter_offset = dead_letter_offset;
     next.position.clear();
@@ -230,7 +230,9 @@ class InputProgress {
             "input stands now",
             args_.input, args_.stream));
       }
-      if (!events.empty()) SLUICE_RETURN_IF_ERROR(t->Append(args_.stream, events, {}, result));
+      if (events.end > events.begin) {
+        SLUICE_RETURN_IF_ERROR(t->AppendRecords(args_.stream, events, {}, result));
+      }
       return t->Put(db_, key_, value);
     }));
     record_ = std::move(next);
@@ -414,10 +416,6 @@ int RunAppend(const AppendArgs& a) {
     s = dlq.WriteText(*rest, lines);
     if (!s.ok()) return Fail(s);
   }
-  RecordEncoder encoder(*schema);
-  std::string arena;
-  std::vector<uint32_t> ends;
-  std::vector<EventData> events;
   uint64_t appended = 0, first = 0, last = 0, committed_bytes = 0;
   // A failure after some batches committed says what is stored and how to go on.
   auto fail = [&](const Status& error) {
@@ -457,23 +455,15 @@ int RunAppend(const AppendArgs& a) {
     }
     const size_t n = batch.size();
     if (n == 0 && !resumable) continue;
-    arena.clear();
-    ends.clear();
-    for (size_t r = 0; r < n; ++r) {
-      arena.append(encoder.Encode(batch, r));
-      ends.push_back(static_cast<uint32_t>(arena.size()));
-    }
-    events.assign(n, EventData{});
-    for (size_t r = 0, begin = 0; r < n; begin = ends[r], ++r) {
-      events[r].type = a.type;
-      events[r].event_time = batch.ts[r];
-      events[r].content_type = kRecordContentType;
-      events[r].payload = std::string_view(arena).substr(begin, ends[r] - begin);
-    }
+    RecordAppend events;
+    events.rows = &batch;
+    events.schema = &*schema;
+    events.end = n;
+    events.type = a.type;
     AppendResult result;
     CrashPoint("log-append-before-commit");
     s = resumable ? progress.Commit(events, batch.source_position, dead, dead_offset, &result)
-                  : log->Append(a.stream, events, {}, &result);
+                  : n == 0 ? Status::OK() : log->AppendRecords(a.stream, events, {}, &result);
     if (!s.ok()) return fail(s);
     CrashPoint("log-append-after-commit");
     if (resumable && !dead.empty()) {

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "base/time_util.h"
+#include "codecs/record_codec.h"
 #include "codecs/schema/event_batch_generated.h"
 
 namespace sluice {
@@ -534,7 +535,8 @@ void EventBatchView::Event(uint32_t i, EnvelopeView* out, std::string* scratch) 
       case Type::kBool: fbb.Bool(c->bools()->Get(i) != 0); break;
       case Type::kString: {
         const uint32_t* o = c->offsets()->data();
-        fbb.String(reinterpret_cast<const char*>(c->chars()->data()) + o[i], o[i + 1] - o[i]);
+        AddFlexString(&fbb, std::string_view(reinterpret_cast<const char*>(c->chars()->data()) + o[i],
+                                             o[i + 1] - o[i]));
         break;
       }
     }

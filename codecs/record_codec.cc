@@ -63,6 +63,12 @@ const char* FlexTypeName(const flexbuffers::Reference& r) {
 
 }  // namespace
 
+void AddFlexString(flexbuffers::Builder* fbb, std::string_view s) {
+  thread_local std::string terminated;
+  terminated.assign(s);
+  fbb->String(terminated.c_str(), terminated.size());
+}
+
 RecordEncoder::RecordEncoder(const Schema& schema)
     : schema_(schema), fbb_(512, flexbuffers::BUILDER_FLAG_NONE) {}
 
@@ -89,7 +95,7 @@ std::string_view RecordEncoder::Encode(const Batch& batch, size_t r) {
         break;
       case Type::kString: {
         std::string_view s = col.str(r);
-        fbb_.String(s.data(), s.size());
+        AddFlexString(&fbb_, s);
         break;
       }
       case Type::kTimestamp:

@@ -22,6 +22,11 @@
 
 namespace sluice {
 
+// Adds string `s` to *fbb. flexbuffers::Builder::String(ptr, len) copies len + 1 bytes, taking
+// the byte after the string as its terminator; a view into a column buffer has no NUL there, so
+// this writes the terminator itself (the same bytes for the same string, wherever it is held).
+void AddFlexString(flexbuffers::Builder* fbb, std::string_view s);
+
 class RecordEncoder {
  public:
   // `schema` describes the columns of the batches passed to Encode(); it is copied.

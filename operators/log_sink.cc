@@ -19,7 +19,7 @@ Result<std::unique_ptr<Sink>> MakeLogSink(const SinkSpec& spec) {
 Status LogSink::Open(const Schema& schema) {
   Status s = EventLog::OpenShared(LogOptions{}, spec_.path, &log_);
   if (!s.ok()) return s.WithPrefix(fmt::format("log sink '{}'", spec_.path));
-  encoder_.emplace(schema);
+  schema_ = schema;
   return Status::OK();
 }
 
@@ -27,24 +27,13 @@ Status LogSink::Write(const Batch& batch) {
   if (!log_) return Status::Aborted("log sink is not open");
   const size_t n = batch.size();
   if (n == 0) return Status::OK();
-  arena_.clear();
-  ends_.clear();
-  for (size_t r = 0; r < n; ++r) {
-    arena_.append(encoder_->Encode(batch, r));
-    ends_.push_back(static_cast<uint32_t>(arena_.size()));
-  }
-  events_.resize(n);
-  uint32_t begin = 0;
-  for (size_t r = 0; r < n; ++r) {
-    EventData& e = events_[r];
-    e.type = spec_.event_type;
-    e.event_time = batch.ts[r];
-    e.content_type = kRecordContentType;
-    e.payload = std::string_view(arena_).substr(begin, ends_[r] - begin);
-    if (run_id_ != 0) e.id = EventId{run_id_, rows_ + r + 1};
-    begin = ends_[r];
-  }
-  SLUICE_RETURN_IF_ERROR(log_->Append(spec_.stream, events_));
+  RecordAppend records;
+  records.rows = &batch;
+  records.schema = &schema_;
+  records.end = n;
+  records.type = spec_.event_type;
+  if (run_id_ != 0) records.first_id = EventId{run_id_, rows_ + 1};
+  SLUICE_RETURN_IF_ERROR(log_->AppendRecords(spec_.stream, records));
   rows_ += n;
   return Status::OK();
 }

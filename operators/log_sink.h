@@ -2,9 +2,9 @@
 // through logs (a LogSource reads what it wrote).
 //
 // Writes to log spec.path (created when missing), stream spec.stream, event type
-// spec.event_type. Each row becomes one event: payload = the row as a record
-// (codecs/record_codec.h), event time = the row's ts, a generated event id. Every batch is one
-// append (one transaction; durable when it returns). Appends cannot be taken back: Abort() stops
+// spec.event_type. Each row becomes one event: payload = the row as a record (stored as typed
+// columns, EventLog::AppendRecords), event time = the row's ts, a generated event id. Every batch
+// is one append (one transaction; durable when it returns). Appends cannot be taken back: Abort() stops
 // writing but keeps what earlier batches appended. Driven by one thread at a time.
 //
 // In checkpointed runs (Resume) event ids are deterministic instead: a per-run value (kept in the
@@ -42,10 +42,7 @@ class LogSink final : public Sink {
  private:
   const SinkSpec spec_;
   std::shared_ptr<EventLog> log_;
-  std::optional<RecordEncoder> encoder_;
-  std::string arena_;           // payloads of the batch being written, back to back
-  std::vector<uint32_t> ends_;  // end offset of each payload in arena_
-  std::vector<EventData> events_;
+  Schema schema_;
   uint64_t rows_ = 0;
   uint64_t run_id_ = 0;  // high half of deterministic ids; 0 = generated ids
 };

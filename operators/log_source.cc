@@ -4,8 +4,9 @@
 
 #include <charconv>
 
-#include "codecs/state_codec.h"
 #include "base/time_util.h"
+#include "codecs/event_batch.h"
+#include "codecs/state_codec.h"
 
 namespace sluice {
 namespace {
@@ -128,6 +129,41 @@ void LogSource::AddEvent(const EnvelopeView& e, Batch* b) {
   b->ts.push_back(ts);
 }
 
+bool LogSource::AddRecords(uint32_t run, Batch* b) {
+  const EventBatchView* v = it_->record_batch();
+  const uint32_t first = it_->record_index();
+  const size_t row0 = b->size();
+  if (!v->AppendRecords(options_.schema, first, first + run, b).ok()) return false;
+  const int et = options_.event_time_index;
+  Column* c = et >= 0 ? &b->columns[et] : nullptr;
+  const Field* field = et >= 0 ? &options_.schema.field(et) : nullptr;
+  b->ts.resize(row0 + run);
+  for (uint32_t k = 0; k < run; ++k) {
+    const size_t row = row0 + k;
+    TimeUs ts = v->event_time_us(first + k);
+    bool in_range = InEventTimeRange(ts);
+    if (c != nullptr) {  // as AddEvent
+      if (c->is_valid(row)) {
+        const TimeUnit unit = field->type == Type::kTimestamp ? field->unit : TimeUnit::kMicros;
+        in_range = EventTimeFromRaw(c->i64[row], unit, &ts);
+      } else if (in_range) {
+        c->i64[row] = MicrosToRaw(ts, field->unit);
+        c->valid[row] = 1;
+      }
+    }
+    if (!in_range) {
+      for (Column& col : b->columns) col.truncate(row0);
+      b->ts.resize(row0);
+      return false;
+    }
+    b->ts[row] = ts;
+  }
+  last_position_ = it_->position() + run - 1;
+  last_version_ = it_->event().stream_version + run - 1;
+  it_->Advance(run);
+  return true;
+}
+
 Status LogSource::Next(Batch* b, bool* eof) {
   *eof = false;
   // A Corruption status here comes from a new iterator (Open, RestorePosition) that stopped on a
@@ -140,6 +176,16 @@ Status LogSource::Next(Batch* b, bool* eof) {
       if (it_->position() <= skip_through_) {  // read before the checkpoint
         it_->Next();
         continue;
+      }
+      const uint32_t run =
+          it_->PassingRun(static_cast<uint32_t>(std::min<size_t>(options_.batch_size - consumed,
+                                                                 UINT32_MAX)));
+      if (run > 1 && it_->position() > slow_through_) {
+        if (AddRecords(run, b)) {
+          consumed += run;
+          continue;
+        }
+        slow_through_ = it_->position() + run - 1;  // these events go one by one
       }
       last_position_ = it_->position();
       last_version_ = it_->event().stream_version;

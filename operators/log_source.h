@@ -63,6 +63,10 @@ class LogSource final : public Source {
  private:
   // Appends the current event as a row or a dead letter.
   void AddEvent(const EnvelopeView& e, Batch* batch);
+  // Appends the iterator's next `run` events (a PassingRun of a record batch) as rows by whole
+  // columns and advances past them. False, with nothing appended and the iterator unmoved, when a
+  // row needs the per-event path (a type that does not fit, an event time out of range).
+  bool AddRecords(uint32_t run, Batch* batch);
 
   const SourceSpec spec_;
   const SourceOptions options_;
@@ -73,6 +77,7 @@ class LogSource final : public Source {
   uint64_t last_position_ = 0;  // last global position consumed
   uint64_t last_version_ = 0;   // stream version of the last event read (stream reads)
   uint64_t skip_through_ = 0;
+  uint64_t slow_through_ = 0;  // positions up to it take the per-event path (AddRecords failed)
   uint64_t head_seen_ = 0;      // followed: the log's last position at the end of Next()
   uint64_t head_at_open_ = 0;   // the log's last position at Open(); 0 when followed or empty   // after a restore: positions up to this one were consumed
   std::string raw_;

@@ -41,6 +41,9 @@ class FlatBufferBuilder;
 
 namespace sluice {
 
+struct Batch;
+class Schema;
+
 // One event to append. The views must stay live until the append returns.
 struct EventData {
   EventId id;  // empty = generated; a stored id makes the event a duplicate (not stored again)
@@ -51,6 +54,20 @@ struct EventData {
   EventId causation_id;
   std::string_view content_type;  // e.g. kRecordContentType; empty = opaque bytes
   std::string_view payload;
+};
+
+// Rows [begin, end) of an engine batch (columns following `schema`, event times in rows->ts),
+// appended as record events (content type kRecordContentType): stored as typed columns, whole
+// columns copied, no per-row payload encoding. The batch must stay live until the append returns.
+struct RecordAppend {
+  const Batch* rows = nullptr;
+  const Schema* schema = nullptr;
+  size_t begin = 0, end = 0;
+  std::string_view type;
+  uint32_t schema_version = 0;
+  // Empty: generated ids. Else row begin + i has id {first_id.hi, first_id.lo + i}, indexed like
+  // any chosen id (a stored one makes that row a duplicate).
+  EventId first_id;
 };
 
 struct AppendResult {
@@ -81,6 +98,7 @@ struct LogStats {
   uint64_t map_size = 0;
 };
 
+class EventBatchView;
 class StoredRecord;
 
 // Called for each problem found by Verify, with the position (0 when not tied to one).
@@ -110,6 +128,19 @@ class LogIterator {
   // and goes on, so readers can dead-letter it instead of stopping.
   void SkipCorrupt();
   uint64_t failed_position() const { return failed_position_; }
+
+  // For readers that take whole columns (EventBatchView::AppendRecords). REQUIRES: Valid().
+  // The batch of record columns holding the current event (as its index there), or nullptr when
+  // the current record is not one.
+  const EventBatchView* record_batch() const;
+  uint32_t record_index() const { return index_; }
+  // How many events, from the current one on and at most `max`, the read passes in a row inside
+  // the current record batch (0 when record_batch() is nullptr).
+  uint32_t PassingRun(uint32_t max) const;
+  // Consumes n events from the current one, as n calls of Next() would.
+  // REQUIRES: 0 < n <= PassingRun(n).
+  void Advance(uint32_t n);
+
   // Takes a new snapshot and continues from the current event, or after the last one passed by
   // Next() (or from the start).
   Status Refresh();
@@ -158,6 +189,9 @@ class LogWriteTxn {
   // NotFound when absent; the view is valid until the next write or the end of the callback.
   Status Get(lmdb::Dbi db, std::string_view key, std::string_view* value);
   Status Delete(lmdb::Dbi db, std::string_view key);
+  // Appends as EventLog::AppendRecords does, inside this transaction.
+  Status AppendRecords(std::string_view stream, const RecordAppend& records,
+                       const AppendOptions& options = {}, AppendResult* result = nullptr);
   // The raw transaction, for cursors over user databases.
   lmdb::Txn* txn();
 
@@ -190,6 +224,11 @@ class EventLog {
   // May share its transaction with concurrent appends; a durable append returns after fsync.
   Status Append(std::string_view stream, std::span<const EventData> events,
                 const AppendOptions& options = {}, AppendResult* result = nullptr);
+  // Appends rows as record events, with Append's rules for duplicates, expected versions and
+  // grouping. An event read back has the payload RecordEncoder gives its row. A duplicate whose
+  // stored event has another stream or payload is a Conflict.
+  Status AppendRecords(std::string_view stream, const RecordAppend& records,
+                       const AppendOptions& options = {}, AppendResult* result = nullptr);
 
   // Runs fn in one write transaction and commits it when fn returns OK (else nothing of it is
   // written). fn may be run again when the map had to grow, so it must be safe to retry and

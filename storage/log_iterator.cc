@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codecs/event_batch.h"
 #include "storage/event_log.h"
 #include "storage/log_internal.h"
 #include "storage/log_keys.h"
@@ -172,6 +173,34 @@ void LogIterator::SkipCorrupt() {
   last_position_ = std::max(last_position_, failed_position_);
   if (!stream_prefix_.empty()) last_version_ = std::max(last_version_, failed_version_);
   NextRecord();
+  Load();
+}
+
+const EventBatchView* LogIterator::record_batch() const {
+  const EventBatchView* b = record_->batch();
+  return b != nullptr && b->has_record_columns() ? b : nullptr;
+}
+
+uint32_t LogIterator::PassingRun(uint32_t max) const {
+  const EventBatchView* b = record_batch();
+  if (b == nullptr) return 0;
+  const uint32_t end = static_cast<uint32_t>(std::min<uint64_t>(b->count(), uint64_t{index_} + max));
+  uint32_t i = index_;
+  for (; i < end; ++i) {
+    if (b->event_time_us(i) < options_.min_event_time) break;
+    if (!options_.types.empty() && std::find(options_.types.begin(), options_.types.end(),
+                                             b->event_type(i)) == options_.types.end()) {
+      break;
+    }
+  }
+  return i - index_;
+}
+
+void LogIterator::Advance(uint32_t n) {
+  if (!valid_ || n == 0) return;
+  last_position_ = event_.global_position + n - 1;
+  last_version_ = event_.stream_version + n - 1;
+  index_ += n;
   Load();
 }
 

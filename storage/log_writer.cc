@@ -6,14 +6,16 @@
 #include <cassert>
 #include <condition_variable>
 #include <map>
+#include <optional>
 
 #include "base/fault_injection.h"
 #include "base/time_util.h"
+#include "codecs/event_batch.h"
+#include "codecs/record_codec.h"
 #include "storage/event_log.h"
 #include "storage/log_internal.h"
 #include "storage/log_keys.h"
 #include "storage/log_record.h"
-#include "codecs/event_batch.h"
 
 namespace sluice {
 
@@ -21,6 +23,7 @@ namespace sluice {
 struct EventLog::Writer {
   std::string_view stream;
   std::span<const EventData> events;
+  const RecordAppend* records = nullptr;  // set for AppendRecords (then `events` is empty)
   AppendOptions options;
   AppendResult* result = nullptr;
   const std::function<Status(LogWriteTxn*)>* fn = nullptr;  // set for Update
@@ -29,6 +32,8 @@ struct EventLog::Writer {
   bool done = false;
   Status status;
   std::condition_variable cv;
+
+  uint64_t count() const { return records ? records->end - records->begin : events.size(); }
 };
 
 namespace {
@@ -217,7 +222,121 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
   return Status::OK();
 }
 
+Status AppendRecordsInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
+                          lmdb::Dbi ids_db, lmdb::Dbi meta_db, std::string_view stream,
+                          const RecordAppend& records, const AppendOptions& options,
+                          AppendResult* result) {
+  if (stream.empty() || stream.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument("stream id must be non-empty and free of NUL bytes");
+  }
+  if (records.type.empty()) return Status::InvalidArgument("the record append has no event type");
+  if (records.rows == nullptr || records.schema == nullptr || records.begin > records.end ||
+      records.end > records.rows->size() ||
+      records.rows->columns.size() != records.schema->size()) {
+    return Status::InvalidArgument("the record append's rows do not match its schema");
+  }
+  lmdb::Txn* txn = &ctx->txn;
+  const size_t n = records.end - records.begin;
+  result->appended = result->duplicates = 0;
+  result->positions.assign(n, 0);
+  result->versions.assign(n, 0);
+  result->duplicate.assign(n, 0);
+  const bool chosen = !records.first_id.empty();
+  auto id_of = [&](size_t i) { return EventId{records.first_id.hi, records.first_id.lo + i}; };
+
+  // Duplicates: rows whose id is stored. Ids of one append are distinct by construction.
+  std::optional<RecordEncoder> encoder;  // only to compare a duplicate with its stored event
+  for (size_t i = 0; chosen && i < n; ++i) {
+    std::string_view v;
+    Status s = txn->Get(ids_db, log::IdKey(id_of(i)).view(), &v);
+    if (s.IsNotFound()) continue;
+    SLUICE_RETURN_IF_ERROR(s);
+    EnvelopeView stored;
+    const uint64_t pos = log::DecodePosition(v);
+    SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, pos, &ctx->record, &stored));
+    if (!encoder) encoder.emplace(*records.schema);
+    EventData e;
+    e.id = id_of(i);
+    e.payload = encoder->Encode(*records.rows, records.begin + i);
+    SLUICE_RETURN_IF_ERROR(CheckSameEvent(e, stream, stored.stream_id, stored.payload,
+                                          fmt::format("position {}", pos)));
+    result->positions[i] = pos;
+    result->versions[i] = stored.stream_version;
+    result->duplicate[i] = 1;
+    ++result->duplicates;
+  }
+  uint64_t version = 0;
+  SLUICE_RETURN_IF_ERROR(ReadStreamVersion(txn, streams_db, meta_db, stream, &version));
+  if (n > 0 && result->duplicates == n) {
+    result->stream_version = version;
+    return Status::OK();
+  }
+  if (options.expected_version && *options.expected_version != version) {
+    return Status::Conflict(fmt::format("stream '{}': expected version {}, found version {}",
+                                        stream, *options.expected_version, version));
+  }
+  // Runs of rows that are not duplicates, in batch records of at most kMaxBatchEvents rows.
+  size_t begin = 0;
+  while (begin < n) {
+    if (result->duplicate[begin]) {
+      ++begin;
+      continue;
+    }
+    size_t end = begin;
+    while (end < n && !result->duplicate[end] && end - begin < log::kMaxBatchEvents) {
+      const uint64_t pos = ctx->next_position++;
+      if (chosen) {
+        SLUICE_RETURN_IF_ERROR(txn->Put(ids_db, log::IdKey(id_of(end)).view(),
+                                        BigEndianKey(pos).view(), lmdb::kPutNoOverwrite));
+      }
+      result->positions[end] = pos;
+      result->versions[end] = ++version;
+      ++result->appended;
+      ++end;
+    }
+    const uint32_t count = static_cast<uint32_t>(end - begin);
+    EventBatchHeader h;
+    h.first_position = result->positions[begin];
+    h.stream_id = stream;
+    h.first_version = result->versions[begin];
+    h.append_time_us = ctx->append_time;
+    if (!chosen) h.id_base = EventId::GenerateBlock(count);
+    RecordRows rows;
+    rows.rows = records.rows;
+    rows.schema = records.schema;
+    rows.begin = records.begin + begin;
+    rows.end = records.begin + end;
+    rows.event_type = records.type;
+    rows.schema_version = records.schema_version;
+    if (chosen) rows.first_id = id_of(begin);
+    SLUICE_RETURN_IF_ERROR(WriteBatchRecord(
+        ctx, events_db, streams_db, h, count,
+        [&](flatbuffers::FlatBufferBuilder* fbb) { EncodeRecordBatch(h, rows, fbb); }));
+    begin = end;
+  }
+  result->stream_version = version;
+  return Status::OK();
+}
+
 }  // namespace
+
+Status EventLog::AppendRecords(std::string_view stream, const RecordAppend& records,
+                               const AppendOptions& options, AppendResult* result) {
+  if (options_.read_only) return Status::InvalidArgument("the log is open read-only");
+  AppendResult scratch;
+  Writer w;
+  w.stream = stream;
+  w.records = &records;
+  w.options = options;
+  w.result = result ? result : &scratch;
+  SyncMode mode = options.sync == SyncMode::kDefault ? options_.sync : options.sync;
+  w.sync = mode == SyncMode::kDurable;
+  if (records.rows != nullptr && records.end > records.begin) {
+    const uint64_t n = records.end - records.begin;
+    w.bytes = n * (16 + 8 * static_cast<uint64_t>(records.rows->columns.size()));
+  }
+  return Write(&w);
+}
 
 Status EventLog::Append(std::string_view stream, std::span<const EventData> events,
                         const AppendOptions& options, AppendResult* result) {
@@ -272,17 +391,17 @@ void EventLog::BuildGroup(std::vector<Writer*>* group) {
   Writer* first = writers_.front();
   group->push_back(first);
   if (first->fn) return;  // an Update runs alone, so its failure aborts only itself
-  uint64_t events = first->events.size();
+  uint64_t events = first->count();
   uint64_t bytes = first->bytes;
   for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
     Writer* w = *it;
     if (w->fn) break;
     if (w->sync && !first->sync) break;  // never merge a sync write into a non-sync group
-    if (events + w->events.size() > options_.max_group_events ||
+    if (events + w->count() > options_.max_group_events ||
         bytes + w->bytes > options_.max_group_bytes) {
       break;
     }
-    events += w->events.size();
+    events += w->count();
     bytes += w->bytes;
     group->push_back(w);
   }
@@ -330,8 +449,11 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
         w->status = (*w->fn)(&t);
         if (!w->status.ok()) group_status = w->status;
       } else {
-        w->status = AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, meta_db_, w->stream,
-                                w->events, w->options, w->result);
+        w->status = w->records ? AppendRecordsInTxn(&ctx, events_db_, streams_db_, ids_db_,
+                                                    meta_db_, w->stream, *w->records, w->options,
+                                                    w->result)
+                               : AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, meta_db_,
+                                             w->stream, w->events, w->options, w->result);
         if (!w->status.ok() && !w->status.IsConflict() && !w->status.IsInvalidArgument()) {
           group_status = w->status;
         }
@@ -497,6 +619,14 @@ Status LogWriteTxn::Append(std::string_view stream, std::span<const EventData> e
   EventLog* log = ctx_->log;
   return AppendInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, log->meta_db_, stream,
                      events, options, result ? result : &scratch);
+}
+
+Status LogWriteTxn::AppendRecords(std::string_view stream, const RecordAppend& records,
+                                  const AppendOptions& options, AppendResult* result) {
+  AppendResult scratch;
+  EventLog* log = ctx_->log;
+  return AppendRecordsInTxn(ctx_, log->events_db_, log->streams_db_, log->ids_db_, log->meta_db_,
+                            stream, records, options, result ? result : &scratch);
 }
 
 Status LogWriteTxn::Put(lmdb::Dbi db, std::string_view key, std::string_view value) {

@@ -16,10 +16,10 @@
 
 #include "codecs/record_codec.h"
 #include "codecs/state_codec.h"
-#include "runtime/crash_point.h"
 #include "operators/schema_inference.h"
 #include "operators/sink.h"
 #include "operators/source.h"
+#include "runtime/crash_point.h"
 #include "storage/event_log.h"
 
 namespace sluice::cli {
@@ -362,7 +362,8 @@ int RunAppend(const AppendArgs& a) {
     return Fail(
         Status::InvalidArgument(fmt::format("--format must be csv or jsonl, not '{}'", format)));
   }
-  Result<Schema> schema = a.schema.empty() ? InferSchema(a.input, format) : ParseSchemaText(a.schema);
+  Result<Schema> schema =
+      a.schema.empty() ? InferSchema(a.input, format) : ParseSchemaText(a.schema);
   if (!schema.ok()) return Fail(schema.status());
   SourceSpec spec;
   spec.type = format;
@@ -410,8 +411,8 @@ int RunAppend(const AppendArgs& a) {
   if (progress.resumed() && !progress.record().dead_letters.empty()) {
     const InputRecord& earlier = progress.record();
     uint64_t lines = 0;
-    Result<std::string> rest = UnwrittenDeadLetters(dlq.path(), earlier.dead_letter_offset,
-                                                    earlier.dead_letters, &lines);
+    Result<std::string> rest =
+        UnwrittenDeadLetters(dlq.path(), earlier.dead_letter_offset, earlier.dead_letters, &lines);
     if (!rest.ok()) return Fail(rest.status());
     s = dlq.WriteText(*rest, lines);
     if (!s.ok()) return Fail(s);
@@ -463,7 +464,8 @@ int RunAppend(const AppendArgs& a) {
     AppendResult result;
     CrashPoint("log-append-before-commit");
     s = resumable ? progress.Commit(events, batch.source_position, dead, dead_offset, &result)
-                  : n == 0 ? Status::OK() : log->AppendRecords(a.stream, events, {}, &result);
+        : n == 0  ? Status::OK()
+                  : log->AppendRecords(a.stream, events, {}, &result);
     if (!s.ok()) return fail(s);
     CrashPoint("log-append-after-commit");
     if (resumable && !dead.empty()) {

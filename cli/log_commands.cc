@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "base/time_util.h"
 #include "cli/log_append.h"
 #include "codecs/envelope.h"
 #include "codecs/json.h"
 #include "codecs/record_codec.h"
-#include "base/time_util.h"
 #include "storage/event_log.h"
 
 namespace sluice::cli {
@@ -273,10 +273,9 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   append->add_option("--stream", ap->stream, "Stream to append to")->required();
   append->add_option("--type", ap->type, "Event type of the appended events")->required();
   append->add_option("--format", ap->format, "csv or jsonl (default: from the file name)");
-  append
-      ->add_option("--schema", ap->schema,
-                   "Fields to read, e.g. \"user:string,ts:timestamp_ms,amount:double\" "
-                   "(default: inferred from the header and first records of FILE)");
+  append->add_option("--schema", ap->schema,
+                     "Fields to read, e.g. \"user:string,ts:timestamp_ms,amount:double\" "
+                     "(default: inferred from the header and first records of FILE)");
   append->add_option("--event-time", ap->event_time, "Timestamp field holding event time");
   append->add_option("--dead-letter", ap->dead_letter,
                      "Where malformed records go, appended (default LOG.dlq.jsonl)");

@@ -153,9 +153,7 @@ Status DecodeEnvelope(const char* data, size_t n, EnvelopeView* out) {
     return Status::Corruption("envelope fails FlatBuffers verification");
   }
   // Maps a view into the aligned bytes back to the caller's bytes.
-  auto view = [&](const char* p, size_t len) {
-    return std::string_view(data + (p - base), len);
-  };
+  auto view = [&](const char* p, size_t len) { return std::string_view(data + (p - base), len); };
   auto str = [&](const flatbuffers::String* s) {
     return s ? view(s->c_str(), s->size()) : std::string_view();
   };
@@ -172,8 +170,7 @@ Status DecodeEnvelope(const char* data, size_t n, EnvelopeView* out) {
   out->causation_id = FromFb(e->causation_id());
   out->content_type = str(e->content_type());
   const auto* p = e->payload();
-  out->payload =
-      p ? view(reinterpret_cast<const char*>(p->data()), p->size()) : std::string_view();
+  out->payload = p ? view(reinterpret_cast<const char*>(p->data()), p->size()) : std::string_view();
   return Status::OK();
 }
 

@@ -61,7 +61,7 @@ flatbuffers::Offset<flatbuffers::Vector<const fb::EventId*>> IdVector(
 
 template <typename T>
 flatbuffers::Offset<flatbuffers::Vector<T>> Uninitialized(flatbuffers::FlatBufferBuilder* fbb,
-                                                         size_t n, T** out) {
+                                                          size_t n, T** out) {
   return fbb->CreateUninitializedVector(n, out);
 }
 
@@ -171,9 +171,15 @@ Status ColumnValid(const RecordColumn* c, size_t n) {
   bool ok = false;
   switch (static_cast<Type>(c->type())) {
     case Type::kInt64:
-    case Type::kTimestamp: ok = SizeIs(c->ints(), n); break;
-    case Type::kDouble: ok = SizeIs(c->doubles(), n); break;
-    case Type::kBool: ok = SizeIs(c->bools(), n); break;
+    case Type::kTimestamp:
+      ok = SizeIs(c->ints(), n);
+      break;
+    case Type::kDouble:
+      ok = SizeIs(c->doubles(), n);
+      break;
+    case Type::kBool:
+      ok = SizeIs(c->bools(), n);
+      break;
     case Type::kString:
       ok = c->chars() != nullptr && OffsetsValid(c->offsets(), n, c->chars()->size());
       break;
@@ -194,10 +200,14 @@ bool Fits(Type reader, Type stored) {
   const bool stored_int = stored == Type::kInt64 || stored == Type::kTimestamp;
   switch (reader) {
     case Type::kInt64:
-    case Type::kTimestamp: return stored_int;
-    case Type::kDouble: return stored_int || stored == Type::kDouble;
-    case Type::kBool: return stored == Type::kBool;
-    case Type::kString: return stored == Type::kString;
+    case Type::kTimestamp:
+      return stored_int;
+    case Type::kDouble:
+      return stored_int || stored == Type::kDouble;
+    case Type::kBool:
+      return stored == Type::kBool;
+    case Type::kString:
+      return stored == Type::kString;
   }
   return false;
 }
@@ -208,9 +218,15 @@ void AppendNulls(Column* col, size_t n) {
   if (col->valid.empty()) col->valid.assign(old, 1);
   col->valid.resize(old + n, 0);
   switch (col->type) {
-    case Type::kDouble: col->f64.resize(old + n, 0); break;
-    case Type::kString: col->offsets.resize(old + n + 1, col->offsets.back()); break;
-    default: col->i64.resize(old + n, 0); break;
+    case Type::kDouble:
+      col->f64.resize(old + n, 0);
+      break;
+    case Type::kString:
+      col->offsets.resize(old + n + 1, col->offsets.back());
+      break;
+    default:
+      col->i64.resize(old + n, 0);
+      break;
   }
 }
 
@@ -437,8 +453,7 @@ Status EventBatchView::Parse(const char* data, size_t n) {
     if (b->payload_offsets() != nullptr || b->payload_bytes() != nullptr) {
       return bad("both record columns and opaque payloads");
     }
-    if (b->content_types()->size() != 1 ||
-        View(b->content_types()->Get(0)) != kRecordContentType) {
+    if (b->content_types()->size() != 1 || View(b->content_types()->Get(0)) != kRecordContentType) {
       return bad("record columns with a content type other than a record");
     }
     for (const RecordColumn* c : *b->columns()) SLUICE_RETURN_IF_ERROR(ColumnValid(c, count));
@@ -527,16 +542,23 @@ void EventBatchView::Event(uint32_t i, EnvelopeView* out, std::string* scratch) 
       continue;
     }
     switch (static_cast<Type>(c->type())) {
-      case Type::kInt64: fbb.Int(c->ints()->Get(i)); break;
+      case Type::kInt64:
+        fbb.Int(c->ints()->Get(i));
+        break;
       case Type::kTimestamp:
         fbb.Int(RawToMicros(c->ints()->Get(i), static_cast<TimeUnit>(c->unit())));
         break;
-      case Type::kDouble: fbb.Double(c->doubles()->Get(i)); break;
-      case Type::kBool: fbb.Bool(c->bools()->Get(i) != 0); break;
+      case Type::kDouble:
+        fbb.Double(c->doubles()->Get(i));
+        break;
+      case Type::kBool:
+        fbb.Bool(c->bools()->Get(i) != 0);
+        break;
       case Type::kString: {
         const uint32_t* o = c->offsets()->data();
-        AddFlexString(&fbb, std::string_view(reinterpret_cast<const char*>(c->chars()->data()) + o[i],
-                                             o[i + 1] - o[i]));
+        AddFlexString(&fbb,
+                      std::string_view(reinterpret_cast<const char*>(c->chars()->data()) + o[i],
+                                       o[i + 1] - o[i]));
         break;
       }
     }
@@ -559,10 +581,9 @@ Status EventBatchView::AppendRecords(const Schema& reader, uint32_t begin, uint3
     if (c == nullptr) continue;
     const Type stored = static_cast<Type>(c->type());
     if (!Fits(field.type, stored)) {
-      return Status::InvalidArgument(
-          fmt::format("field '{}': expected {}, found {}", field.name, TypeName(field),
-                      TypeName(Field{std::string(field.name), stored,
-                                     static_cast<TimeUnit>(c->unit())})));
+      return Status::InvalidArgument(fmt::format(
+          "field '{}': expected {}, found {}", field.name, TypeName(field),
+          TypeName(Field{std::string(field.name), stored, static_cast<TimeUnit>(c->unit())})));
     }
     found[f] = c;
   }

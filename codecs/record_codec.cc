@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "codecs/json.h"
 #include "base/time_util.h"
+#include "codecs/json.h"
 
 namespace sluice {
 namespace {

@@ -1,9 +1,9 @@
 #include "operators/log_sink.h"
 
 #include <fmt/format.h>
-
 #include <xxhash.h>
 
+#include "codecs/coding.h"
 #include "codecs/state_codec.h"
 
 namespace sluice {
@@ -18,6 +18,7 @@ Result<std::unique_ptr<Sink>> MakeLogSink(const SinkSpec& spec) {
 
 Status LogSink::Open(const Schema& schema) {
   Status s = EventLog::OpenShared(LogOptions{}, spec_.path, &log_);
+  if (s.ok()) s = log_->OpenDatabase(kProgressDb, &progress_db_);
   if (!s.ok()) return s.WithPrefix(fmt::format("log sink '{}'", spec_.path));
   schema_ = schema;
   return Status::OK();
@@ -32,9 +33,25 @@ Status LogSink::Write(const Batch& batch) {
   records.schema = &schema_;
   records.end = n;
   records.type = spec_.event_type;
-  if (run_id_ != 0) records.first_id = EventId{run_id_, rows_ + 1};
-  SLUICE_RETURN_IF_ERROR(log_->AppendRecords(spec_.stream, records));
+  if (run_id_ == 0) {
+    SLUICE_RETURN_IF_ERROR(log_->AppendRecords(spec_.stream, records));
+  } else if (legacy_ids_) {
+    records.first_id = EventId{run_id_, rows_ + 1};
+    SLUICE_RETURN_IF_ERROR(log_->AppendRecords(spec_.stream, records));
+  } else {
+    // Rows up to stored_ were appended before a crash, after the checkpoint resumed from.
+    records.begin =
+        stored_ > rows_ ? static_cast<size_t>(std::min<uint64_t>(stored_ - rows_, n)) : 0;
+    if (records.begin < n) {
+      const BigEndianKey written(rows_ + n);
+      SLUICE_RETURN_IF_ERROR(log_->Update([&](LogWriteTxn* t) -> Status {
+        SLUICE_RETURN_IF_ERROR(t->AppendRecords(spec_.stream, records));
+        return t->Put(progress_db_, progress_key_, written.view());
+      }));
+    }
+  }
   rows_ += n;
+  stored_ = std::max(stored_, rows_);
   return Status::OK();
 }
 
@@ -55,7 +72,10 @@ Status LogSink::Resume(const Schema& schema, std::string_view state) {
     const EventId g = EventId::Generate();
     const uint64_t parts[2] = {g.hi, g.lo};
     run_id_ = XXH3_64bits(parts, sizeof(parts)) | 1;  // never 0
-    return Status::OK();
+    SetProgressKey();
+    const BigEndianKey zero(0);
+    return log_->Update(
+        [&](LogWriteTxn* t) { return t->Put(progress_db_, progress_key_, zero.view()); });
   }
   StateReader r(state, "log sink checkpoint");
   uint32_t version = 0;
@@ -63,7 +83,28 @@ Status LogSink::Resume(const Schema& schema, std::string_view state) {
   run_id_ = r.Varint();
   rows_ = r.Varint();
   r.ExpectEnd();
-  return r.status();
+  SLUICE_RETURN_IF_ERROR(r.status());
+  SetProgressKey();
+  stored_ = rows_;
+  Status s = log_->View([&](lmdb::Txn* txn) -> Status {
+    std::string_view v;
+    Status g = txn->Get(progress_db_, progress_key_, &v);
+    if (g.IsNotFound()) {
+      legacy_ids_ = true;  // a run begun by a version that deduplicated by event id
+      return Status::OK();
+    }
+    SLUICE_RETURN_IF_ERROR(g);
+    if (v.size() != 8) return Status::Corruption("log sink progress record is not 8 bytes");
+    stored_ = std::max(stored_, DecodeBigEndian64(v.data()));
+    return Status::OK();
+  });
+  return s.WithPrefix(fmt::format("log sink '{}'", spec_.path));
+}
+
+void LogSink::SetProgressKey() {
+  progress_key_.assign(spec_.stream);
+  progress_key_.push_back('\0');
+  PutBigEndian64(&progress_key_, run_id_);
 }
 
 Status LogSink::Close() {

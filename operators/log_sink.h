@@ -4,13 +4,16 @@
 // Writes to log spec.path (created when missing), stream spec.stream, event type
 // spec.event_type. Each row becomes one event: payload = the row as a record (stored as typed
 // columns, EventLog::AppendRecords), event time = the row's ts, a generated event id. Every batch
-// is one append (one transaction; durable when it returns). Appends cannot be taken back: Abort() stops
-// writing but keeps what earlier batches appended. Driven by one thread at a time.
+// is one append (one transaction; durable when it returns). Appends cannot be taken back: Abort()
+// stops writing but keeps what earlier batches appended. Driven by one thread at a time.
 //
-// In checkpointed runs (Resume) event ids are deterministic instead: a per-run value (kept in the
-// checkpoint) in the high half, the row's ordinal in the sink's output in the low half. A process
-// resuming after a crash re-appends the rows that followed the last checkpoint with the same ids,
-// and the log stores each only once (duplicate ids are skipped): exactly-once-effective.
+// In checkpointed runs (Resume) each batch is appended in one transaction with the sink's
+// progress: in the log's database "log_sink.progress", key = stream, 0x00, run id (BE64), value =
+// rows appended by that run (BE64). The run id is a per-run value kept in the checkpoint with the
+// rows written up to it. A process resuming after a crash sends the rows that followed the
+// checkpoint again; those the progress says were appended are skipped: exactly-once-effective,
+// with no per-event id index. A checkpoint without a progress record (taken by a version that
+// deduplicated by event id) resumes with ids {run id, row ordinal} instead.
 #pragma once
 
 #include <memory>
@@ -42,9 +45,17 @@ class LogSink final : public Sink {
  private:
   const SinkSpec spec_;
   std::shared_ptr<EventLog> log_;
+  void SetProgressKey();
+
+  static constexpr const char* kProgressDb = "log_sink.progress";
+
   Schema schema_;
+  lmdb::Dbi progress_db_ = 0;
+  std::string progress_key_;
+  uint64_t stored_ = 0;      // rows of this run the log holds (>= rows_)
+  bool legacy_ids_ = false;  // deduplicate by event id (a run begun by an older version)
   uint64_t rows_ = 0;
-  uint64_t run_id_ = 0;  // high half of deterministic ids; 0 = generated ids
+  uint64_t run_id_ = 0;  // this run's id in the progress database; 0 = not checkpointed
 };
 
 }  // namespace sluice

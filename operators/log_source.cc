@@ -177,9 +177,8 @@ Status LogSource::Next(Batch* b, bool* eof) {
         it_->Next();
         continue;
       }
-      const uint32_t run =
-          it_->PassingRun(static_cast<uint32_t>(std::min<size_t>(options_.batch_size - consumed,
-                                                                 UINT32_MAX)));
+      const uint32_t run = it_->PassingRun(
+          static_cast<uint32_t>(std::min<size_t>(options_.batch_size - consumed, UINT32_MAX)));
       if (run > 1 && it_->position() > slow_through_) {
         if (AddRecords(run, b)) {
           consumed += run;

@@ -78,8 +78,9 @@ class LogSource final : public Source {
   uint64_t last_version_ = 0;   // stream version of the last event read (stream reads)
   uint64_t skip_through_ = 0;
   uint64_t slow_through_ = 0;  // positions up to it take the per-event path (AddRecords failed)
-  uint64_t head_seen_ = 0;      // followed: the log's last position at the end of Next()
-  uint64_t head_at_open_ = 0;   // the log's last position at Open(); 0 when followed or empty   // after a restore: positions up to this one were consumed
+  uint64_t head_seen_ = 0;     // followed: the log's last position at the end of Next()
+  uint64_t head_at_open_ = 0;  // the log's last position at Open(); 0 when followed or empty   //
+                               // after a restore: positions up to this one were consumed
   std::string raw_;
 };
 

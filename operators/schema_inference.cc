@@ -31,12 +31,21 @@ uint8_t ClassifyText(std::string_view text) {
 Field FieldOf(std::string name, uint8_t kinds) {
   Field f{std::move(name), Type::kString, TimeUnit::kMicros};
   switch (kinds) {
-    case kBool: f.type = Type::kBool; break;
-    case kInt: f.type = Type::kInt64; break;
+    case kBool:
+      f.type = Type::kBool;
+      break;
+    case kInt:
+      f.type = Type::kInt64;
+      break;
     case kDouble:
-    case kInt | kDouble: f.type = Type::kDouble; break;
-    case kTime: f.type = Type::kTimestamp, f.unit = TimeUnit::kIso; break;
-    default: break;
+    case kInt | kDouble:
+      f.type = Type::kDouble;
+      break;
+    case kTime:
+      f.type = Type::kTimestamp, f.unit = TimeUnit::kIso;
+      break;
+    default:
+      break;
   }
   return f;
 }
@@ -131,18 +140,27 @@ Result<InferredSchema> InferJsonlSchema(std::string_view sample, bool at_eof, si
       }
       uint8_t& k = kinds[it->second];
       switch (value.type()) {
-        case simdjson::dom::element_type::NULL_VALUE: break;
-        case simdjson::dom::element_type::BOOL: k |= kBool; break;
-        case simdjson::dom::element_type::INT64: k |= kInt; break;
+        case simdjson::dom::element_type::NULL_VALUE:
+          break;
+        case simdjson::dom::element_type::BOOL:
+          k |= kBool;
+          break;
+        case simdjson::dom::element_type::INT64:
+          k |= kInt;
+          break;
         case simdjson::dom::element_type::UINT64:
-        case simdjson::dom::element_type::DOUBLE: k |= kDouble; break;
+        case simdjson::dom::element_type::DOUBLE:
+          k |= kDouble;
+          break;
         case simdjson::dom::element_type::STRING: {
           std::string_view s = value.get_string().value_unsafe();
           int64_t us;
           k |= ParseTimestamp(s, TimeUnit::kIso, &us) ? kTime : kText;
           break;
         }
-        default: k |= kText; break;
+        default:
+          k |= kText;
+          break;
       }
     }
   }

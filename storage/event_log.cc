@@ -102,9 +102,9 @@ Status EventLog::Open(const LogOptions& options, const std::string& dir,
   } else if (fv == std::to_string(log::kOldestFormatVersion)) {
     upgrade = create;  // format-1 records stay readable; new ones are batches
   } else if (fv != std::to_string(log::kFormatVersion)) {
-    return Status::Corruption(fmt::format(
-        "log '{}' has format version '{}'; this sluice reads versions {} to {}", dir, fv,
-        log::kOldestFormatVersion, log::kFormatVersion));
+    return Status::Corruption(
+        fmt::format("log '{}' has format version '{}'; this sluice reads versions {} to {}", dir,
+                    fv, log::kOldestFormatVersion, log::kFormatVersion));
   }
   uint64_t next = 1;
   SLUICE_RETURN_IF_ERROR(log->NextPosition(&txn, &next));
@@ -298,9 +298,9 @@ Status EventLog::Verify(const CorruptionReporter& reporter, uint64_t* checked,
     uint64_t pos = log::DecodePosition(c.key());
     report_damaged(pos);
     if (expected != 0 && pos != expected) {
-      report(pos, Status::Corruption(fmt::format(
-                      "positions jump from {} to {}: the events between are missing", expected - 1,
-                      pos)));
+      report(pos, Status::Corruption(
+                      fmt::format("positions jump from {} to {}: the events between are missing",
+                                  expected - 1, pos)));
     }
     Status s = rec.Parse(pos, c.value());
     if (!s.ok()) {

@@ -172,8 +172,8 @@ class LogIterator {
   uint32_t index_ = 0;                    // the event of record_ at hand
   uint64_t first_live_ = 1;               // events before it were truncated away
   uint64_t failed_version_ = 0;           // stream reads: last version of the corrupt record
-  uint64_t last_position_ = 0;  // last event consumed: passed by Next() or filtered out
-  uint64_t last_version_ = 0;   // its stream version (stream reads)
+  uint64_t last_position_ = 0;            // last event consumed: passed by Next() or filtered out
+  uint64_t last_version_ = 0;             // its stream version (stream reads)
   uint64_t failed_position_ = 0;
   Status status_;
 };

@@ -32,7 +32,7 @@ constexpr uint32_t kMaxBatchEvents = 4096;
 constexpr uint64_t kMaxBatchBytes = uint64_t{1} << 20;
 
 // Named LMDB databases of one log environment.
-constexpr const char* kEventsDb = "sluice.events";    // position -> record
+constexpr const char* kEventsDb = "sluice.events";  // position -> record
 // stream id, 0x00, first version of a record (BE64) -> its position (BE64) [, events (BE32) when
 // more than one]
 constexpr const char* kStreamsDb = "sluice.streams";

@@ -58,7 +58,8 @@ Status LogIterator::Seek(uint64_t from_position, uint64_t from_version) {
     std::string key;
     log::StreamKey(options_.stream, v, &key);
     uint64_t first_version = 0;
-    bool found = streams_.Seek(key) && log::VersionOfStreamKey(streams_.key(), options_.stream) == v;
+    bool found =
+        streams_.Seek(key) && log::VersionOfStreamKey(streams_.key(), options_.stream) == v;
     if (!found) {
       const bool before = streams_.valid() ? streams_.Prev() : streams_.Last();
       uint64_t pos = 0;
@@ -109,9 +110,9 @@ void LogIterator::LoadCurrent(bool passed) {
     uint32_t count = 1;
     const uint64_t first_version = DecodeBigEndian64(k.data() + stream_prefix_.size());
     if (!log::DecodeStreamValue(streams_.value(), &position, &count)) {
-      status_ = Status::Corruption(fmt::format(
-          "the index entry of stream '{}' version {} is malformed", options_.stream,
-          first_version));
+      status_ =
+          Status::Corruption(fmt::format("the index entry of stream '{}' version {} is malformed",
+                                         options_.stream, first_version));
       failed_position_ = last_position_ + 1;
       failed_version_ = first_version;
       return;
@@ -138,8 +139,8 @@ void LogIterator::LoadCurrent(bool passed) {
   // Name every position the record held: a damaged batch loses all of its events.
   uint64_t last = position;
   if (!stream_prefix_.empty()) {
-    last = position + (failed_version_ - DecodeBigEndian64(streams_.key().data() +
-                                                           stream_prefix_.size()));
+    last = position +
+           (failed_version_ - DecodeBigEndian64(streams_.key().data() + stream_prefix_.size()));
   } else if (events_.Next()) {
     last = log::DecodePosition(events_.key()) - 1;
     events_.Seek(BigEndianKey(position).view());
@@ -148,10 +149,10 @@ void LogIterator::LoadCurrent(bool passed) {
     uint64_t next = 0;
     if (log_->NextPosition(&txn_, &next).ok() && next > position) last = next - 1;
   }
-  status_ = last > position ? Status::Corruption(fmt::format(
-                                  "{} (the record held positions {}-{}, all lost)", s.message(),
-                                  position, last))
-                            : s;
+  status_ = last > position
+                ? Status::Corruption(fmt::format("{} (the record held positions {}-{}, all lost)",
+                                                 s.message(), position, last))
+                : s;
   failed_position_ = position;
 }
 
@@ -184,7 +185,8 @@ const EventBatchView* LogIterator::record_batch() const {
 uint32_t LogIterator::PassingRun(uint32_t max) const {
   const EventBatchView* b = record_batch();
   if (b == nullptr) return 0;
-  const uint32_t end = static_cast<uint32_t>(std::min<uint64_t>(b->count(), uint64_t{index_} + max));
+  const uint32_t end =
+      static_cast<uint32_t>(std::min<uint64_t>(b->count(), uint64_t{index_} + max));
   uint32_t i = index_;
   for (; i < end; ++i) {
     if (b->event_time_us(i) < options_.min_event_time) break;

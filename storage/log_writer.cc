@@ -74,9 +74,8 @@ Status WriteBatchRecord(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi stream
                               ctx->fbb->GetSize());
   const BigEndianKey key(h.first_position);
   char* dst = nullptr;
-  SLUICE_RETURN_IF_ERROR(ctx->txn.Reserve(events_db, key.view(),
-                                          log::kBatchHeaderSize + body.size(), &dst,
-                                          lmdb::kPutAppend));
+  SLUICE_RETURN_IF_ERROR(ctx->txn.Reserve(
+      events_db, key.view(), log::kBatchHeaderSize + body.size(), &dst, lmdb::kPutAppend));
   log::FrameRecord(log::kBatchType, body, dst);
   log::StreamKey(h.stream_id, h.first_version, &ctx->key);
   log::StreamValue(h.first_position, count, &ctx->value);
@@ -211,11 +210,10 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
     h.first_version = first_version + begin;
     h.append_time_us = ctx->append_time;
     h.id_base = EventId::GenerateBlock(count);
-    SLUICE_RETURN_IF_ERROR(WriteBatchRecord(ctx, events_db, streams_db, h, count,
-                                            [&](flatbuffers::FlatBufferBuilder* fbb) {
-                                              EncodeEventBatch(
-                                                  h, std::span(batch).subspan(begin, count), fbb);
-                                            }));
+    SLUICE_RETURN_IF_ERROR(WriteBatchRecord(
+        ctx, events_db, streams_db, h, count, [&](flatbuffers::FlatBufferBuilder* fbb) {
+          EncodeEventBatch(h, std::span(batch).subspan(begin, count), fbb);
+        }));
     begin = end;
   }
   result->stream_version = version;
@@ -449,11 +447,11 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
         w->status = (*w->fn)(&t);
         if (!w->status.ok()) group_status = w->status;
       } else {
-        w->status = w->records ? AppendRecordsInTxn(&ctx, events_db_, streams_db_, ids_db_,
-                                                    meta_db_, w->stream, *w->records, w->options,
-                                                    w->result)
-                               : AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, meta_db_,
-                                             w->stream, w->events, w->options, w->result);
+        w->status = w->records
+                        ? AppendRecordsInTxn(&ctx, events_db_, streams_db_, ids_db_, meta_db_,
+                                             w->stream, *w->records, w->options, w->result)
+                        : AppendInTxn(&ctx, events_db_, streams_db_, ids_db_, meta_db_, w->stream,
+                                      w->events, w->options, w->result);
         if (!w->status.ok() && !w->status.IsConflict() && !w->status.IsInvalidArgument()) {
           group_status = w->status;
         }

@@ -32,8 +32,8 @@ Status StoredRecord::Parse(uint64_t position, std::string_view value) {
     return Status::Corruption(fmt::format("record at position {}: {}", position, s.message()));
   }
   if (single_.global_position != position) {
-    return Status::Corruption(fmt::format("record at position {} claims position {}", position,
-                                          single_.global_position));
+    return Status::Corruption(
+        fmt::format("record at position {} claims position {}", position, single_.global_position));
   }
   is_batch_ = false;
   first_position_ = position;

@@ -359,8 +359,7 @@ TEST_CASE("sluice log append without --schema infers the fields from the file") 
   Outcome o = Sluice("log append log --stream s --type T --event-time when in.csv", dir.file(""));
   INFO(o.output);
   REQUIRE(o.code == 0);
-  CHECK(o.output.find("user:string, when:timestamp, amount:double, vip:bool") !=
-        std::string::npos);
+  CHECK(o.output.find("user:string, when:timestamp, amount:double, vip:bool") != std::string::npos);
   Outcome read = Sluice("log read log", dir.file(""), "", /*stdout_only=*/true);
   REQUIRE(read.code == 0);
   CHECK(Count(read.output, "\n") == 2);
@@ -379,7 +378,8 @@ TEST_CASE("sluice log append without --schema infers the fields from the file") 
   CHECK(e.code == 2);
   CHECK(e.output.find("timestamp_ms") != std::string::npos);
   // Standard input cannot be sampled.
-  Outcome in = Sluice("log append log --stream i --type T --format csv - < epoch.csv", dir.file(""));
+  Outcome in =
+      Sluice("log append log --stream i --type T --format csv - < epoch.csv", dir.file(""));
   CHECK(in.code == 2);
   CHECK(in.output.find("needs --schema") != std::string::npos);
 }

@@ -43,11 +43,21 @@ Batch RandomRows(std::mt19937_64& rng, const Schema& s, size_t rows, int null_pe
         continue;
       }
       switch (s.field(c).type) {
-        case Type::kInt64: col.push_int(static_cast<int64_t>(rng()) >> (rng() % 64)); break;
-        case Type::kTimestamp: col.push_int(static_cast<int64_t>(rng() % 2'000'000'000)); break;
-        case Type::kDouble: col.push_double(static_cast<double>(rng() % 100000) / 8); break;
-        case Type::kBool: col.push_int(rng() % 2); break;
-        case Type::kString: col.push_string(std::string(rng() % 12, 'a' + rng() % 26)); break;
+        case Type::kInt64:
+          col.push_int(static_cast<int64_t>(rng()) >> (rng() % 64));
+          break;
+        case Type::kTimestamp:
+          col.push_int(static_cast<int64_t>(rng() % 2'000'000'000));
+          break;
+        case Type::kDouble:
+          col.push_double(static_cast<double>(rng() % 100000) / 8);
+          break;
+        case Type::kBool:
+          col.push_int(rng() % 2);
+          break;
+        case Type::kString:
+          col.push_string(std::string(rng() % 12, 'a' + rng() % 26));
+          break;
       }
     }
     b.ts.push_back(static_cast<TimeUs>(rng() % 1'000'000'000));
@@ -137,9 +147,8 @@ TEST_CASE("event batch: record rows round trip by whole columns and as per-event
 }
 
 TEST_CASE("event batch: a reader's schema is matched by name, as for record payloads") {
-  Schema writer({{"n", Type::kInt64},
-                 {"ts", Type::kTimestamp, TimeUnit::kMillis},
-                 {"name", Type::kString}});
+  Schema writer(
+      {{"n", Type::kInt64}, {"ts", Type::kTimestamp, TimeUnit::kMillis}, {"name", Type::kString}});
   Batch in;
   in.reset(writer);
   in.columns[0].push_int(5);

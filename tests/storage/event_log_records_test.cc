@@ -26,10 +26,19 @@ Batch Rows(int from, int n) {
   Batch b;
   b.reset(RowSchema());
   for (int i = from; i < from + n; ++i) {
-    if (i % 7 == 3) b.columns[0].push_null(); else b.columns[0].push_string(fmt::format("u{}", i % 13));
-    if (i % 11 == 5) b.columns[1].push_null(); else b.columns[1].push_int(i * 3 - 50);
+    if (i % 7 == 3)
+      b.columns[0].push_null();
+    else
+      b.columns[0].push_string(fmt::format("u{}", i % 13));
+    if (i % 11 == 5)
+      b.columns[1].push_null();
+    else
+      b.columns[1].push_int(i * 3 - 50);
     b.columns[2].push_double(i * 0.25);
-    if (i % 5 == 1) b.columns[3].push_null(); else b.columns[3].push_int(1700000000000 + i);
+    if (i % 5 == 1)
+      b.columns[3].push_null();
+    else
+      b.columns[3].push_int(1700000000000 + i);
     b.columns[4].push_int(i % 2);
     b.ts.push_back(1700000000000000 + i * 1000);
   }
@@ -86,8 +95,8 @@ TEST_CASE("event log records: rows read back as records, whole columns or one by
   while (it->Valid()) {
     const uint32_t run = it->PassingRun(1000);
     REQUIRE(run > 0);
-    REQUIRE(it->record_batch()->AppendRecords(schema, it->record_index(),
-                                              it->record_index() + run, &back)
+    REQUIRE(it->record_batch()
+                ->AppendRecords(schema, it->record_index(), it->record_index() + run, &back)
                 .ok());
     for (uint32_t k = 0; k < run; ++k) back.ts.push_back(0);
     it->Advance(run);
@@ -114,9 +123,9 @@ TEST_CASE("event log records: chosen ids make a re-append store only the rows it
   CHECK(r.versions.back() == 8000);
   CHECK(log->Verify(nullptr).ok());
   // Once more: all duplicates, nothing stored, any expected version.
-  REQUIRE(
-      log->AppendRecords("s", Records(again, schema, EventId{77, 3001}), {.expected_version = 1}, &r)
-          .ok());
+  REQUIRE(log->AppendRecords("s", Records(again, schema, EventId{77, 3001}),
+                             {.expected_version = 1}, &r)
+              .ok());
   CHECK(r.appended == 0);
   CHECK(*log->LastPosition() == 8000);
   // The same ids for other rows, or in another stream, are conflicts; nothing is written.
@@ -127,8 +136,8 @@ TEST_CASE("event log records: chosen ids make a re-append store only the rows it
   // Ids stored by Append and by AppendRecords are one index.
   RecordEncoder encoder(schema);
   const std::string payload(encoder.Encode(first, 0));
-  EventData e{.id = EventId{77, 1}, .type = "Row", .content_type = kRecordContentType,
-              .payload = payload};
+  EventData e{
+      .id = EventId{77, 1}, .type = "Row", .content_type = kRecordContentType, .payload = payload};
   REQUIRE(log->Append("s", {&e, 1}, {}, &r).ok());
   CHECK(r.duplicates == 1);
 }

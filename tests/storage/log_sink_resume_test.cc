@@ -1,9 +1,11 @@
-// The log sink in checkpointed runs (operators/log_sink.h): deterministic event ids make the rows
-// a resumed run writes again after a crash duplicates, stored once.
+// The log sink in checkpointed runs (operators/log_sink.h): the progress stored with each append
+// makes the rows a resumed run writes again after a crash skipped, stored once.
 #include <doctest/doctest.h>
 
 #include "codecs/record_codec.h"
+#include "codecs/state_codec.h"
 #include "operators/log_sink.h"
+#include "storage/log_format.h"
 #include "storage/log_test_util.h"
 
 namespace sluice {
@@ -62,6 +64,46 @@ TEST_CASE("log sink: rows written again after a resume are stored once") {
     CHECK(sink->rows() == 12);
     REQUIRE(sink->Close().ok());
   }
+  const std::vector<std::string> rows = Stored(dir.sub("log"));
+  REQUIRE(rows.size() == 12);
+  for (int i = 0; i < 12; ++i) CHECK(rows[i] == "{\"n\":" + std::to_string(i * 10) + "}");
+  // No event id was indexed: the progress record did the work.
+  std::shared_ptr<EventLog> log;
+  REQUIRE(EventLog::OpenShared(LogOptions{}, dir.sub("log"), &log).ok());
+  REQUIRE(log->View([](lmdb::Txn* txn) {
+               lmdb::Dbi ids;
+               REQUIRE(txn->OpenDbi(log::kIdsDb, false, &ids).ok());
+               lmdb::DbStat st;
+               REQUIRE(txn->Stat(ids, &st).ok());
+               CHECK(st.entries == 0);
+               return Status::OK();
+             })
+              .ok());
+}
+
+TEST_CASE("log sink: a checkpoint of a run that deduplicated by event id resumes by ids") {
+  TempDir dir;
+  const uint64_t run = 12345;
+  {
+    // What that version left: rows 0..9 under ids {run, 1..10}, a checkpoint after 5 rows, and
+    // no progress record.
+    std::shared_ptr<EventLog> log;
+    REQUIRE(EventLog::OpenShared(LogOptions{}, dir.sub("log"), &log).ok());
+    const Batch rows = Rows(0, 10, 0);
+    const Schema schema = RowSchema();
+    RecordAppend r{
+        .rows = &rows, .schema = &schema, .end = 10, .type = "Row", .first_id = EventId{run, 1}};
+    REQUIRE(log->AppendRecords("results", r).ok());
+  }
+  std::string state;
+  StateWriter w(&state);
+  w.PutHeader(kStateLogSink, 1);
+  w.PutVarint(run);
+  w.PutVarint(5);
+  auto sink = NewSink(dir.sub("log"));
+  REQUIRE(sink->Resume(RowSchema(), state).ok());
+  REQUIRE(sink->Write(Rows(5, 7, 0)).ok());  // 5..9 again, then 10 and 11
+  REQUIRE(sink->Close().ok());
   const std::vector<std::string> rows = Stored(dir.sub("log"));
   REQUIRE(rows.size() == 12);
   for (int i = 0; i < 12; ++i) CHECK(rows[i] == "{\"n\":" + std::to_string(i * 10) + "}");

@@ -103,7 +103,7 @@ const std::vector<SinkType>& SinkTypes() {
       {"stdout", {"format"}, false, true, false, Nothing<SinkSpec>, MakeStdout},
       {"null", {}, false, true, false, Nothing<SinkSpec>,
        [](const SinkSpec&) { return NewSink<NullSink>(); }},
-      {"log", {"path", "stream", "event_type"}, true, true, false,
+      {"log", {"path", "stream", "event_type", "sync"}, true, true, false,
        [](const SinkSpec& s) {
          return fmt::format(" stream={} event_type={}", s.stream, s.event_type);
        },

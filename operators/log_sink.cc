@@ -13,6 +13,10 @@ Result<std::unique_ptr<Sink>> MakeLogSink(const SinkSpec& spec) {
     return Status::InvalidArgument("a log sink needs a path (the log directory)");
   if (spec.stream.empty()) return Status::InvalidArgument("a log sink needs a stream");
   if (spec.event_type.empty()) return Status::InvalidArgument("a log sink needs an event_type");
+  if (!spec.sync.empty() && spec.sync != "batch" && spec.sync != "checkpoint") {
+    return Status::InvalidArgument(
+        fmt::format("log sink sync = '{}': use \"batch\" or \"checkpoint\"", spec.sync));
+  }
   return std::unique_ptr<Sink>(std::make_unique<LogSink>(spec));
 }
 
@@ -33,21 +37,25 @@ Status LogSink::Write(const Batch& batch) {
   records.schema = &schema_;
   records.end = n;
   records.type = spec_.event_type;
+  AppendOptions options;
+  options.sync = BatchSync();
   if (run_id_ == 0) {
-    SLUICE_RETURN_IF_ERROR(log_->AppendRecords(spec_.stream, records));
+    SLUICE_RETURN_IF_ERROR(log_->AppendRecords(spec_.stream, records, options));
   } else if (legacy_ids_) {
     records.first_id = EventId{run_id_, rows_ + 1};
-    SLUICE_RETURN_IF_ERROR(log_->AppendRecords(spec_.stream, records));
+    SLUICE_RETURN_IF_ERROR(log_->AppendRecords(spec_.stream, records, options));
   } else {
     // Rows up to stored_ were appended before a crash, after the checkpoint resumed from.
     records.begin =
         stored_ > rows_ ? static_cast<size_t>(std::min<uint64_t>(stored_ - rows_, n)) : 0;
     if (records.begin < n) {
       const BigEndianKey written(rows_ + n);
-      SLUICE_RETURN_IF_ERROR(log_->Update([&](LogWriteTxn* t) -> Status {
-        SLUICE_RETURN_IF_ERROR(t->AppendRecords(spec_.stream, records));
-        return t->Put(progress_db_, progress_key_, written.view());
-      }));
+      SLUICE_RETURN_IF_ERROR(log_->Update(
+          [&](LogWriteTxn* t) -> Status {
+            SLUICE_RETURN_IF_ERROR(t->AppendRecords(spec_.stream, records));
+            return t->Put(progress_db_, progress_key_, written.view());
+          },
+          BatchSync()));
     }
   }
   rows_ += n;
@@ -99,6 +107,12 @@ Status LogSink::Resume(const Schema& schema, std::string_view state) {
     return Status::OK();
   });
   return s.WithPrefix(fmt::format("log sink '{}'", spec_.path));
+}
+
+SyncMode LogSink::BatchSync() const {
+  // Durable at checkpoints only: the progress commits with the rows, so batches a system crash
+  // loses after the last checkpoint are appended again when the run resumes from it.
+  return spec_.sync == "checkpoint" ? SyncMode::kNoSync : SyncMode::kDefault;
 }
 
 void LogSink::SetProgressKey() {

@@ -14,6 +14,11 @@
 // checkpoint again; those the progress says were appended are skipped: exactly-once-effective,
 // with no per-event id index. A checkpoint without a progress record (taken by a version that
 // deduplicated by event id) resumes with ids {run id, row ordinal} instead.
+//
+// spec.sync = "checkpoint" (checkpointed runs): batches commit without fsync and PrepareCheckpoint
+// flushes them, so durability follows the checkpoints. A process crash loses nothing; a system
+// crash may lose the batches after the last checkpoint (the resumed run appends them again), and
+// leaves the log intact only on a filesystem that keeps write order (LMDB's MDB_NOSYNC terms).
 #pragma once
 
 #include <memory>
@@ -46,6 +51,7 @@ class LogSink final : public Sink {
   const SinkSpec spec_;
   std::shared_ptr<EventLog> log_;
   void SetProgressKey();
+  SyncMode BatchSync() const;
 
   static constexpr const char* kProgressDb = "log_sink.progress";
 

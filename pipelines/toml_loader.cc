@@ -66,7 +66,7 @@ class Loader : public TomlReader {
   Status ReadSinks(const toml::table& root, PipelineSpec* spec) const;
   Status ReadSink(const toml::node& node, SinkSpec* sink) const;
 
-  std::string_view doc_;  // the document; outlives the Loader
+  std::string_view doc_;        // the document; outlives the Loader
   const LoadOptions& options_;  // outlives the Loader
   mutable bool checkpoints_off_ = false;
 };
@@ -82,11 +82,11 @@ Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
   }
   spec->loc = Loc(pn->source().begin);
   const Table t{pn->as_table(), pn, "[pipeline]"};
-  SLUICE_RETURN_IF_ERROR(CheckKeys(
-      t,
-      {"name", "parallelism", "batch_size", "dead_letter_path", "late_path", "state_dir",
-       "checkpoints", "checkpoint_interval", "state_max_size", "http"},
-      {}, ""));
+  SLUICE_RETURN_IF_ERROR(
+      CheckKeys(t,
+                {"name", "parallelism", "batch_size", "dead_letter_path", "late_path", "state_dir",
+                 "checkpoints", "checkpoint_interval", "state_max_size", "http"},
+                {}, ""));
   SLUICE_RETURN_IF_ERROR(GetString(t, "name", &spec->name, false));
   if (const toml::node* n = t.table->get("parallelism")) {
     const auto i = n->value_exact<int64_t>();
@@ -131,7 +131,8 @@ Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
       GetDuration(t, "checkpoint_interval", &spec->checkpoint_interval, false, true));
   if (const toml::node* n = t.table->get("state_max_size")) {
     if (!checkpoints) {
-      return Error(*n, "'state_max_size' is for checkpoints, which 'checkpoints = false' turns off");
+      return Error(*n,
+                   "'state_max_size' is for checkpoints, which 'checkpoints = false' turns off");
     }
     Result<uint64_t> bytes = uint64_t{0};
     if (const auto i = n->value_exact<int64_t>()) {
@@ -375,6 +376,10 @@ Status Loader::ReadSink(const toml::node& sn, SinkSpec* sink) const {
   }
   SLUICE_RETURN_IF_ERROR(GetString(t, "stream", &sink->stream, false));
   SLUICE_RETURN_IF_ERROR(GetString(t, "event_type", &sink->event_type, false));
+  if (t.table->get("sync") != nullptr) {
+    SLUICE_RETURN_IF_ERROR(
+        GetOneOf(t, "sync", {"batch", "checkpoint"}, "log sink sync mode", &sink->sync));
+  }
   if (sink->type != "projection") return Status::OK();
   SLUICE_RETURN_IF_ERROR(GetString(t, "name", &sink->name, true));
   std::vector<const toml::node*> key;

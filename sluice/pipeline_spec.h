@@ -219,6 +219,9 @@ struct SinkSpec {
   std::shared_ptr<Collector> collector;  // collector
   std::string stream;      // log: stream to append to
   std::string event_type;  // log: event type of appended events
+  // log: "batch" (default: each batch's append is durable when it returns) or "checkpoint"
+  // (batches commit without fsync; each checkpoint makes them durable first).
+  std::string sync;
   // projection: the read model's name, its key fields (empty = the key_by fields, then
   // window_start for windows) and, for `sluice replay --into`, the table to build it in (empty =
   // the table that serves the name now, or the name itself). The planner sets `path` to the

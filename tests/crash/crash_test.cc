@@ -62,7 +62,9 @@ Config ReadConfig() {
 
 const std::vector<Case> kCases = {
     {"tumbling", "kind = \"tumbling\"\nsize = \"10s\"\n", true, "", false},
-    {"sliding", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", false, "", false},
+    // A log sink durable at checkpoints only: killed processes lose nothing it committed.
+    {"sliding", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", true, "", false, "", 0,
+     true, "checkpoint"},
     {"session", "kind = \"session\"\ngap = \"5s\"\n", false, "", false},
     // Two keyed stages: per user, then the busiest user's count per window.
     {"two-stages", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", false,
@@ -134,10 +136,11 @@ class Schedule {
  public:
   Schedule(uint64_t seed, double run_seconds) : rng_(seed), run_us_(run_seconds * 1e6) {}
 
-  // After a first early kill, a quarter of the attempts stop at a crash point: the first not yet hit, else any; the finish
-  // points are reached once per run, so n = 1 for them. The others are killed after a delay:
-  // a fifth of them within 30 ms of the start (before or during the first checkpoint, taken before
-  // any input is read), the rest anywhere in the first 60% of an uninterrupted run's length.
+  // After a first early kill, a quarter of the attempts stop at a crash point: the first not yet
+  // hit, else any; the finish points are reached once per run, so n = 1 for them. The others are
+  // killed after a delay: a fifth of them within 30 ms of the start (before or during the first
+  // checkpoint, taken before any input is read), the rest anywhere in the first 60% of an
+  // uninterrupted run's length.
   Attempt Next(const std::set<std::string>& unhit) {
     Attempt a;
     if (first_) {
@@ -170,9 +173,9 @@ struct Tally {
   int self_kills = 0;  // runs ended at their crash point
   int runs = 0;
   int rounds = 0;
-  int resumed = 0;         // rounds whose last run resumed a checkpoint taken on input
-  int kills_early = 0;     // kills with no checkpoint past the first (taken before any input)
-  int kills_later = 0;     // kills after a checkpoint past the first
+  int resumed = 0;      // rounds whose last run resumed a checkpoint taken on input
+  int kills_early = 0;  // kills with no checkpoint past the first (taken before any input)
+  int kills_later = 0;  // kills after a checkpoint past the first
   std::map<std::string, int> points;  // crash point -> times it fired
   std::string history;                // the current round's attempts, for failure messages
   bool failed = false;                // a run failed or hung: the rounds stopped there
@@ -256,7 +259,7 @@ bool CrashRound(const Case& c, const std::string& log, const std::string& dir,
       t->history += (killer ? "" : o.crash_at + "-not-reached ") + std::string("done");
       const bool resumed = err.find("resumed from") != std::string::npos;
       t->resumed += resumed;
-      t->history += resumed                                                ? "(resumed)"
+      t->history += resumed                                              ? "(resumed)"
                     : err.find("completed the run") != std::string::npos ? "(completed)"
                                                                          : "(fresh)";
       return true;
@@ -312,9 +315,10 @@ TEST_CASE(
 
     // Kills shared as evenly as possible; the last case also makes up for missed crash points.
     // CI's kill count gives a case its minimum; a smaller SLUICE_CRASH_KILLS shares only.
-    const int wanted = std::max(
-        cfg.kills >= kDefaultKills ? c.min_kills : 0, cfg.kills / static_cast<int>(kCases.size()) +
-                         (static_cast<int>(i) < cfg.kills % static_cast<int>(kCases.size())));
+    const int wanted =
+        std::max(cfg.kills >= kDefaultKills ? c.min_kills : 0,
+                 cfg.kills / static_cast<int>(kCases.size()) +
+                     (static_cast<int>(i) < cfg.kills % static_cast<int>(kCases.size())));
     const bool last = i + 1 == kCases.size();
     Schedule schedule(cfg.seed * 31 + i, run_seconds);
     const auto hang_guard =
@@ -404,8 +408,9 @@ TEST_CASE("a crash point that does not exist is refused when the program starts"
   ExitStatus st = RunToEnd({SluiceBin(), "--help"}, o);
   CHECK(st.exited);
   CHECK(st.code == 2);
-  CHECK(ReadFile(o.err_path).find("SLUICE_CRASH_AT names no known point: "
-                                  "'checkpoint-before-snyc'") != std::string::npos);
+  CHECK(ReadFile(o.err_path)
+            .find("SLUICE_CRASH_AT names no known point: "
+                  "'checkpoint-before-snyc'") != std::string::npos);
 }
 
 TEST_CASE("a definition changed after a kill is refused, and --from-scratch runs the new one") {

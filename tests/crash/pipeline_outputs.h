@@ -84,15 +84,16 @@ inline const std::string& InputLog(long events) {
 
 struct Case {
   std::string name;
-  std::string window;  // the window operator's kind and extent, as TOML lines
-  bool log_sink;       // also a log sink (the slowest sink, so only one case has it)
-  std::string then;    // further operators after the window (a second keyed stage), as TOML
+  std::string window;       // the window operator's kind and extent, as TOML lines
+  bool log_sink;            // also a log sink
+  std::string then;         // further operators after the window (a second keyed stage), as TOML
   bool csv_source = false;  // read the clickstream csv the log was filled from, not the log
   // When set, the sources and operators instead (TOML, with {log} and {csv} standing for the
   // input log and the clickstream csv); `window` and `then` are then unused.
   std::string graph;
-  int min_kills = 0;  // kills this case gets at least, whatever the share of the others
-  bool late = true;   // its pipeline can have late events (a changelog stage has none)
+  int min_kills = 0;     // kills this case gets at least, whatever the share of the others
+  bool late = true;      // its pipeline can have late events (a changelog stage has none)
+  std::string log_sync;  // the log sink's `sync` ("" = the default, durable per batch)
 };
 
 // The pipeline file of `c`: every output (and the state) under the directory `out`.
@@ -113,8 +114,7 @@ inline std::string PipelineToml(const Case& c, const std::string& log, const std
     }
     t += g;
   } else {
-    const std::string source =
-        c.csv_source ? "csv\"\npath = \"" + csv : "log\"\npath = \"" + log;
+    const std::string source = c.csv_source ? "csv\"\npath = \"" + csv : "log\"\npath = \"" + log;
     t += "[source]\ntype = \"" + source +
          "\"\nschema = { user = \"string\", page = \"string\", ts = \"timestamp_ms\", amount = "
          "\"double\" }\nevent_time = \"ts\"\nmax_out_of_orderness = \"2s\"\n\n";
@@ -130,6 +130,7 @@ inline std::string PipelineToml(const Case& c, const std::string& log, const std
   if (c.log_sink) {
     t += "[[sink]]\ntype = \"log\"\npath = \"" + out +
          "/results\"\nstream = \"windows\"\nevent_type = \"Window\"\n";
+    if (!c.log_sync.empty()) t += "sync = \"" + c.log_sync + "\"\n";
   }
   return t;
 }

@@ -267,6 +267,17 @@ TEST_CASE("log sink: path, stream and event_type") {
   CHECK(s.path == "events.lmdb");
   CHECK(s.stream == "totals");
   CHECK(s.event_type == "window_total");
+  CHECK(s.sync.empty());
+  s = LoadSink(
+      "type = \"log\"\npath = \"l\"\nstream = \"s\"\nevent_type = \"e\"\nsync = \"checkpoint\"");
+  CHECK(s.sync == "checkpoint");
+  auto bad = LoadPipelineString(
+      "[source]\ntype = \"generator\"\n[sink]\ntype = \"log\"\npath = \"l\"\nstream = \"s\"\n"
+      "event_type = \"e\"\nsync = \"never\"\n",
+      "p.toml");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("p.toml:8") != std::string::npos);
+  CHECK(bad.status().message().find("checkpoint") != std::string::npos);
 }
 
 TEST_CASE("tables may be written inline and comments anywhere") {

@@ -135,6 +135,73 @@ double AppendRun(const std::string& dir, uint64_t events, uint64_t batch, int th
 }
 
 #if SLUICE_HAVE_SQLITE3
+// The generator's three fields (key, ts, value) as typed record columns, one AppendRecords per
+// batch, one stream: what a pipeline's log sink writes. Leaves the log in `dir`.
+double RecordAppendRun(const std::string& dir, uint64_t events, uint64_t batch, SyncMode sync) {
+  std::filesystem::remove_all(dir);
+  LogOptions o;
+  o.sync = sync;
+  o.initial_map_size = uint64_t{1} << 30;
+  std::unique_ptr<EventLog> log;
+  if (Status s = EventLog::Open(o, dir, &log); !s.ok()) {
+    fmt::print(stderr, "open: {}\n", s.ToString());
+    std::exit(1);
+  }
+  const Schema schema({{"key", Type::kInt64},
+                       {"ts", Type::kTimestamp, TimeUnit::kMicros},
+                       {"value", Type::kDouble}});
+  Batch rows;
+  auto start = Clock::now();
+  for (uint64_t first = 0; first < events; first += batch) {
+    const uint64_t n = std::min(batch, events - first);
+    rows.reset(schema);
+    for (uint64_t k = first; k < first + n; ++k) {
+      rows.columns[0].push_int(static_cast<int64_t>((k * 0x9E3779B97F4A7C15ull >> 40) % 1000));
+      rows.columns[1].push_int(static_cast<int64_t>(k));
+      rows.columns[2].push_double(static_cast<double>(k % 100));
+      rows.ts.push_back(static_cast<TimeUs>(k));
+    }
+    RecordAppend r{.rows = &rows, .schema = &schema, .end = n, .type = "Gen"};
+    if (Status st = log->AppendRecords("gen", r); !st.ok()) {
+      fmt::print(stderr, "append: {}\n", st.ToString());
+      std::exit(1);
+    }
+  }
+  if (sync == SyncMode::kNoSync) log->Flush();
+  return Seconds(start, Clock::now());
+}
+
+// Scans the record log in `dir` as the log source does: whole columns per run of a batch.
+Row RecordScan(const std::string& dir, uint64_t events) {
+  std::unique_ptr<EventLog> log;
+  LogOptions ro;
+  ro.read_only = true;
+  if (!EventLog::Open(ro, dir, &log).ok()) std::exit(1);
+  const Schema schema({{"key", Type::kInt64},
+                       {"ts", Type::kTimestamp, TimeUnit::kMicros},
+                       {"value", Type::kDouble}});
+  Batch rows;
+  rows.reset(schema);
+  std::unique_ptr<LogIterator> it;
+  log->NewIterator({}, &it);
+  uint64_t count = 0;
+  auto start = Clock::now();
+  while (it->Valid()) {
+    const uint32_t run = it->PassingRun(4096);
+    if (run == 0 || !it->record_batch()
+                         ->AppendRecords(schema, it->record_index(), it->record_index() + run, &rows)
+                         .ok()) {
+      std::exit(1);
+    }
+    count += run;
+    it->Advance(run);
+    if (rows.columns[0].size() >= 4096) rows.reset(schema);
+  }
+  const double secs = Seconds(start, Clock::now());
+  return {"record scan, whole columns (CRC + verify + copy)", secs, count,
+          count == events ? "as the log source reads" : "COUNT MISMATCH"};
+}
+
 void SqliteCheck(int rc, sqlite3* db, const char* what) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
     fmt::print(stderr, "sqlite {}: {}\n", what, sqlite3_errmsg(db));
@@ -204,15 +271,16 @@ double SqliteRun(const std::string& path, uint64_t events, uint64_t batch,
 // The figures as JSON and as docs/log.md's Performance table (Markdown), when paths are given.
 bool WriteReports(const std::string& json_path, const std::string& markdown_path,
                   const std::vector<Row>& rows, uint64_t n, uint64_t batch, double disk_per_event,
-                  double sqlite_disk_per_event) {
+                  double record_disk_per_event, double sqlite_disk_per_event) {
   using bench::JsonText;
   if (!json_path.empty()) {
     std::string out = fmt::format(
         "{{\n  \"benchmark\": \"bench_log_bench\",\n  \"date\": {},\n  \"machine\": {},\n"
         "  \"events\": {},\n  \"batch\": {},\n  \"disk_bytes_per_event\": {:.1f},\n"
+        "  \"record_disk_bytes_per_event\": {:.1f},\n"
         "  \"sqlite_disk_bytes_per_event\": {:.1f},\n  \"runs\": [\n",
         JsonText(bench::Today()), JsonText(bench::Machine()), n, batch, disk_per_event,
-        sqlite_disk_per_event);
+        record_disk_per_event, sqlite_disk_per_event);
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];
       out += fmt::format(
@@ -233,7 +301,10 @@ bool WriteReports(const std::string& json_path, const std::string& markdown_path
       out += fmt::format("| {} | {:.0f} | {} |\n", r.name,
                          r.seconds > 0 ? r.events / r.seconds : 0.0, r.note);
     }
-    out += fmt::format("\nSize on disk per event: sluice {:.1f} B", disk_per_event);
+    out += fmt::format(
+        "\nSize on disk per event: sluice {:.1f} B (opaque ~119-byte payloads), {:.1f} B (3 typed "
+        "fields)",
+        disk_per_event, record_disk_per_event);
     if (sqlite_disk_per_event > 0) out += fmt::format(", SQLite {:.1f} B", sqlite_disk_per_event);
     out += ".\n";
     if (!bench::WriteWholeFile(markdown_path, out)) return false;
@@ -279,8 +350,9 @@ int RunTable(const std::string& json_path, const std::string& markdown_path) {
       ++count;
       bytes += c.value().size();
     }
-    rows.push_back({"raw cursor scan (no checks)", Seconds(start, Clock::now()), count,
-                    fmt::format("{:.0f} B/record", double(bytes) / count)});
+    const uint64_t records = count;
+    rows.push_back({"raw cursor scan (no checks)", Seconds(start, Clock::now()), n,
+                    fmt::format("{} records of {:.0f} B", records, double(bytes) / records)});
     uint32_t x = 0;
     start = Clock::now();
     count = 0;
@@ -289,7 +361,7 @@ int RunTable(const std::string& json_path, const std::string& markdown_path) {
       x ^= crc32c::Value(c.value().data() + 4, c.value().size() - 4);
     }
     benchmark::DoNotOptimize(x);
-    rows.push_back({"scan with CRC check", Seconds(start, Clock::now()), count,
+    rows.push_back({"scan with CRC check", Seconds(start, Clock::now()), n,
                     crc32c::HardwareAccelerated() ? "crc32c in hardware" : "crc32c by table"});
   }
   {
@@ -309,6 +381,15 @@ int RunTable(const std::string& json_path, const std::string& markdown_path) {
   uint64_t log_disk = DiskBytes(logdir);
   log.reset();
 
+  // Pipeline-written events: three typed fields per event.
+  const std::string recdir = base + "/records";
+  t = RecordAppendRun(recdir, n, batch, SyncMode::kDurable);
+  rows.push_back({"sluice record append (3 typed fields), durable", t, n, "1 appender"});
+  t = RecordAppendRun(recdir, n, batch, SyncMode::kNoSync);
+  rows.push_back({"sluice record append (3 typed fields), no-sync", t, n, "1 appender"});
+  rows.push_back(RecordScan(recdir, n));
+  const uint64_t record_disk = DiskBytes(recdir);
+
 #if SLUICE_HAVE_SQLITE3
   const std::string sqlite_path = base + "/events.sqlite";
   t = SqliteRun(sqlite_path, n, batch, payloads);
@@ -320,19 +401,21 @@ int RunTable(const std::string& json_path, const std::string& markdown_path) {
   }
 #endif
   PrintTable(rows);
-  fmt::print("\nsize on disk per event: sluice {:.1f} B (events {:.1f} + indexes {:.1f})",
-             double(log_disk) / n, double(st.events_bytes) / n, double(st.index_bytes) / n);
+  fmt::print("\nsize on disk per event: sluice {:.1f} B (events {:.1f} + indexes {:.1f}); "
+             "3 typed fields: {:.1f} B",
+             double(log_disk) / n, double(st.events_bytes) / n, double(st.index_bytes) / n,
+             double(record_disk) / n);
 #if SLUICE_HAVE_SQLITE3
   fmt::print(", SQLite {:.1f} B\n", double(sqlite_disk) / n);
   fmt::print("sluice durable single appender vs SQLite: {:.1f}x\n",
-             rows[6].seconds / rows[0].seconds);
+             rows.back().seconds / rows[0].seconds);
 #else
   fmt::print("\n(SQLite not available)\n");
   const uint64_t sqlite_disk = 0;
 #endif
   std::filesystem::remove_all(base);
   if (!WriteReports(json_path, markdown_path, rows, n, batch, double(log_disk) / n,
-                    double(sqlite_disk) / n)) {
+                    double(record_disk) / n, double(sqlite_disk) / n)) {
     fmt::print(stderr, "bench_log_bench: cannot write the reports\n");
     return 1;
   }

@@ -367,6 +367,27 @@ void EncodeEventBatch(const EventBatchHeader& h, std::span<const EnvelopeView> e
   fb::FinishEventBatchBuffer(*fbb, b.Finish());
 }
 
+namespace {
+
+// The first int64 or timestamp column whose every value in the rows is set and, in µs, equals the
+// row's event time; -1 when none does.
+int EventTimeColumn(const RecordRows& rows) {
+  const Schema& schema = *rows.schema;
+  const TimeUs* ts = rows.rows->ts.data();
+  for (size_t c = 0; c < schema.size() && c <= INT16_MAX; ++c) {
+    const Field& f = schema.field(c);
+    if (f.type != Type::kInt64 && f.type != Type::kTimestamp) continue;
+    const Column& col = rows.rows->columns[c];
+    const TimeUnit unit = f.type == Type::kTimestamp ? f.unit : TimeUnit::kMicros;
+    size_t r = rows.begin;
+    while (r < rows.end && col.is_valid(r) && RawToMicros(col.i64[r], unit) == ts[r]) ++r;
+    if (r == rows.end) return static_cast<int>(c);
+  }
+  return -1;
+}
+
+}  // namespace
+
 void EncodeRecordBatch(const EventBatchHeader& h, const RecordRows& rows,
                        flatbuffers::FlatBufferBuilder* fbb) {
   fbb->Clear();
@@ -384,7 +405,10 @@ void EncodeRecordBatch(const EventBatchHeader& h, const RecordRows& rows,
   auto ct = fbb->CreateString(kRecordContentType.data(), kRecordContentType.size());
   auto content_types = fbb->CreateVector(&ct, 1);
   auto schema_versions = fbb->CreateVector(&rows.schema_version, 1);
-  auto event_times = fbb->CreateVector(rows.rows->ts.data() + rows.begin, n);
+  // Event times are usually a column already (the pipeline's event-time field): point to it.
+  const int time_column = EventTimeColumn(rows);
+  flatbuffers::Offset<flatbuffers::Vector<int64_t>> event_times;
+  if (time_column < 0) event_times = fbb->CreateVector(rows.rows->ts.data() + rows.begin, n);
 
   fb::EventBatchBuilder b(*fbb);
   b.add_first_position(h.first_position);
@@ -395,7 +419,11 @@ void EncodeRecordBatch(const EventBatchHeader& h, const RecordRows& rows,
   b.add_types(types);
   b.add_content_types(content_types);
   b.add_schema_versions(schema_versions);
-  b.add_event_times(event_times);
+  if (time_column < 0) {
+    b.add_event_times(event_times);
+  } else {
+    b.add_event_time_column(static_cast<int16_t>(time_column));
+  }
   fb::EventId base = ToFb(h.id_base);
   b.add_id_base(&base);
   b.add_columns(columns);
@@ -443,7 +471,14 @@ Status EventBatchView::Parse(const char* data, size_t n) {
   if (sv == nullptr || (sv->size() != 1 && sv->size() != count)) {
     return bad("schema versions do not match the event count");
   }
-  if (!SizeIs(b->event_times(), count)) return bad("event times do not match the event count");
+  const int time_column = b->event_time_column();
+  if (time_column < 0) {
+    if (time_column != -1 || !SizeIs(b->event_times(), count)) {
+      return bad("event times do not match the event count");
+    }
+  } else if (b->event_times() != nullptr) {
+    return bad("event times given twice");
+  }
   if (b->id_base() == nullptr) return bad("no id base");
   for (const auto* ids : {b->ids(), b->correlation_ids(), b->causation_ids()}) {
     if (ids != nullptr && ids->size() != count) return bad("ids do not match the event count");
@@ -458,9 +493,27 @@ Status EventBatchView::Parse(const char* data, size_t n) {
     }
     for (const RecordColumn* c : *b->columns()) SLUICE_RETURN_IF_ERROR(ColumnValid(c, count));
     columns_ = b->columns();
+    if (time_column >= 0) {
+      if (static_cast<size_t>(time_column) >= columns_->size()) {
+        return bad("the event-time column is out of range");
+      }
+      const RecordColumn* c = columns_->Get(time_column);
+      const Type type = static_cast<Type>(c->type());
+      if ((type != Type::kInt64 && type != Type::kTimestamp) || c->validity() != nullptr) {
+        return bad("the event-time column is not a column of set int64 or timestamp values");
+      }
+      time_ints_ = c->ints()->data();
+      time_unit_ = type == Type::kTimestamp ? static_cast<TimeUnit>(c->unit()) : TimeUnit::kMicros;
+    }
   } else if (b->payload_bytes() == nullptr ||
              !OffsetsValid(b->payload_offsets(), count, b->payload_bytes()->size())) {
     return bad("payload offsets do not match the payload bytes");
+  } else if (time_column >= 0) {
+    return bad("an event-time column without record columns");
+  }
+  if (time_column < 0) {
+    time_ints_ = b->event_times()->data();
+    time_unit_ = TimeUnit::kMicros;
   }
   batch_ = b;
   count_ = static_cast<uint32_t>(count);
@@ -485,7 +538,10 @@ uint32_t EventBatchView::schema_version(uint32_t i) const {
   return sv->Get(sv->size() == 1 ? 0 : i);
 }
 
-TimeUs EventBatchView::event_time_us(uint32_t i) const { return batch_->event_times()->Get(i); }
+TimeUs EventBatchView::event_time_us(uint32_t i) const {
+  const int64_t v = flatbuffers::ReadScalar<int64_t>(time_ints_ + i);
+  return time_unit_ == TimeUnit::kMicros ? v : RawToMicros(v, time_unit_);
+}
 
 bool EventBatchView::has_chosen_id(uint32_t i) const {
   if (batch_->first_chosen_id() != nullptr) return true;

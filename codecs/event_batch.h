@@ -111,6 +111,9 @@ class EventBatchView {
   uint64_t first_position_ = 0, first_version_ = 0;
   TimeUs append_time_us_ = 0;
   std::string_view stream_id_;
+  // Event times: event_times, or the column they were found in (in time_unit_).
+  const int64_t* time_ints_ = nullptr;
+  TimeUnit time_unit_ = TimeUnit::kMicros;
   std::vector<uint64_t> aligned_;  // copy of misaligned input
 };
 

@@ -188,6 +188,64 @@ TEST_CASE("event batch: a reader's schema is matched by name, as for record payl
   CHECK(none.columns[0].size() == 0);  // nothing appended
 }
 
+TEST_CASE("event batch: event times found in a column are stored once") {
+  const Schema schema(
+      {{"user", Type::kString}, {"n", Type::kInt64}, {"ts", Type::kTimestamp, TimeUnit::kMillis}});
+  Batch rows;
+  rows.reset(schema);
+  for (int i = 0; i < 500; ++i) {
+    rows.columns[0].push_string("u");
+    rows.columns[1].push_int(i);
+    rows.columns[2].push_int(1'700'000'000'000 + i);
+    rows.ts.push_back((1'700'000'000'000 + i) * 1000);
+  }
+  RecordRows rr{.rows = &rows, .schema = &schema, .begin = 0, .end = 500, .event_type = "T"};
+  flatbuffers::FlatBufferBuilder fbb;
+  EncodeRecordBatch(Header(), rr, &fbb);
+  const std::string shared = Bytes(fbb);
+  EventBatchView v;
+  REQUIRE(v.Parse(shared.data(), shared.size()).ok());
+  CHECK(fb::GetEventBatch(shared.data())->event_times() == nullptr);
+  CHECK(fb::GetEventBatch(shared.data())->event_time_column() == 2);
+  for (uint32_t i = 0; i < 500; ++i) CHECK(v.event_time_us(i) == rows.ts[i]);
+
+  // One row whose event time is not its ts (or a null ts) keeps them all in event_times.
+  for (bool null_ts : {false, true}) {
+    Batch other;
+    other.reset(schema);
+    for (int i = 0; i < 500; ++i) {
+      other.columns[0].push_string("u");
+      other.columns[1].push_int(i);
+      if (null_ts && i == 499) {
+        other.columns[2].push_null();
+      } else {
+        other.columns[2].push_int(1'700'000'000'000 + i);
+      }
+      other.ts.push_back((1'700'000'000'000 + i) * 1000 + (i == 499 ? 1 : 0));
+    }
+    RecordRows ro = rr;
+    ro.rows = &other;
+    EncodeRecordBatch(Header(), ro, &fbb);
+    const std::string own = Bytes(fbb);
+    REQUIRE(v.Parse(own.data(), own.size()).ok());
+    CHECK(fb::GetEventBatch(own.data())->event_time_column() == -1);
+    CHECK(own.size() >= shared.size() + 8 * 500);
+    for (uint32_t i = 0; i < 500; ++i) CHECK(v.event_time_us(i) == other.ts[i]);
+  }
+  // An int64 column in µs serves too.
+  Schema ints({{"n", Type::kInt64}});
+  Batch one;
+  one.reset(ints);
+  one.columns[0].push_int(5);
+  one.ts.push_back(5);
+  RecordRows r1{.rows = &one, .schema = &ints, .begin = 0, .end = 1, .event_type = "T"};
+  EncodeRecordBatch(Header(), r1, &fbb);
+  const std::string bytes = Bytes(fbb);
+  REQUIRE(v.Parse(bytes.data(), bytes.size()).ok());
+  CHECK(fb::GetEventBatch(bytes.data())->event_time_column() == 0);
+  CHECK(v.event_time_us(0) == 5);
+}
+
 TEST_CASE("event batch: opaque events keep every envelope field") {
   std::vector<std::string> payloads = {"", "one", std::string(1000, 'p'), "four"};
   std::vector<EnvelopeView> events(4);

@@ -6,7 +6,8 @@
 //   bench_log_bench --benchmark_filter=BM_  # per-record micro-benchmarks (codec, CRC) as well
 //   bench_log_bench --json FILE --markdown FILE  # the table's figures as JSON (with the machine
 //                                                # and date) and as the table of docs/log.md
-// Environment: SLUICE_LOG_BENCH_EVENTS (events per run), SLUICE_LOG_BENCH_BATCH (events per
+// Environment: SLUICE_LOG_BENCH_EVENTS (events per run), SLUICE_LOG_BENCH_SINGLE (one-event
+// appends per single-event run, default 3200), SLUICE_LOG_BENCH_BATCH (events per
 // append, default 4096), SLUICE_LOG_BENCH_DIR (scratch directory, default /tmp).
 // Events: ~100-byte record payloads, 100 streams, generated ids.
 #include <benchmark/benchmark.h>
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -29,6 +31,7 @@
 #include "bench_report.h"
 #include "codecs/crc32c.h"
 #include "codecs/envelope.h"
+#include "codecs/event_batch.h"
 #include "codecs/record_codec.h"
 #include "storage/event_log.h"
 
@@ -188,9 +191,10 @@ Row RecordScan(const std::string& dir, uint64_t events) {
   auto start = Clock::now();
   while (it->Valid()) {
     const uint32_t run = it->PassingRun(4096);
-    if (run == 0 || !it->record_batch()
-                         ->AppendRecords(schema, it->record_index(), it->record_index() + run, &rows)
-                         .ok()) {
+    if (run == 0 ||
+        !it->record_batch()
+             ->AppendRecords(schema, it->record_index(), it->record_index() + run, &rows)
+             .ok()) {
       std::exit(1);
     }
     count += run;
@@ -200,6 +204,41 @@ Row RecordScan(const std::string& dir, uint64_t events) {
   const double secs = Seconds(start, Clock::now());
   return {"record scan, whole columns (CRC + verify + copy)", secs, count,
           count == events ? "as the log source reads" : "COUNT MISMATCH"};
+}
+
+// The event-sourcing pattern: `threads` appenders, each appending one event at a time to its own
+// stream with the expected version, durable; `total` events in all. Returns seconds and fills
+// the p99 append latency (µs).
+double SingleEventRun(const std::string& dir, int threads, uint64_t total, double* p99_us) {
+  std::filesystem::remove_all(dir);
+  std::unique_ptr<EventLog> log;
+  if (Status s = EventLog::Open(LogOptions{}, dir, &log); !s.ok()) std::exit(1);
+  const std::string payload = MakePayloads()[0];
+  std::vector<std::vector<double>> lat(threads);
+  const uint64_t per = total / threads;
+  auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      const std::string stream = fmt::format("account-{}", t);
+      EventData e{.type = "Deposited", .content_type = kRecordContentType, .payload = payload};
+      for (uint64_t v = 0; v < per; ++v) {
+        auto a = Clock::now();
+        if (Status st = log->Append(stream, {&e, 1}, {.expected_version = v}); !st.ok()) {
+          fmt::print(stderr, "append: {}\n", st.ToString());
+          std::exit(1);
+        }
+        lat[t].push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  const double secs = Seconds(start, Clock::now());
+  std::vector<double> all;
+  for (const auto& l : lat) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  *p99_us = all.empty() ? 0 : all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  return secs;
 }
 
 void SqliteCheck(int rc, sqlite3* db, const char* what) {
@@ -264,6 +303,78 @@ double SqliteRun(const std::string& path, uint64_t events, uint64_t batch,
   sqlite3_finalize(ins);
   sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
   sqlite3_close(db);
+  return secs;
+}
+
+// SingleEventRun's pattern on SQLite (WAL, synchronous=FULL): one connection per appender,
+// BEGIN IMMEDIATE, read the stream's version, insert the next one, COMMIT.
+double SqliteSingleEventRun(const std::string& path, int threads, uint64_t total, double* p99_us) {
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+  {
+    sqlite3* db = nullptr;
+    SqliteCheck(sqlite3_open(path.c_str(), &db), db, "open");
+    SqliteCheck(sqlite3_exec(db,
+                             "PRAGMA journal_mode=WAL; CREATE TABLE events(position INTEGER "
+                             "PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL, type "
+                             "TEXT, payload BLOB); CREATE UNIQUE INDEX events_stream ON "
+                             "events(stream, version);",
+                             nullptr, nullptr, nullptr),
+                db, "ddl");
+    sqlite3_close(db);
+  }
+  const std::string payload = MakePayloads()[0];
+  std::vector<std::vector<double>> lat(threads);
+  const uint64_t per = total / threads;
+  auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      sqlite3* db = nullptr;
+      SqliteCheck(sqlite3_open(path.c_str(), &db), db, "open");
+      sqlite3_busy_timeout(db, 60000);
+      SqliteCheck(sqlite3_exec(db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr), db,
+                  "pragma");
+      sqlite3_stmt* get = nullptr;
+      sqlite3_stmt* ins = nullptr;
+      SqliteCheck(sqlite3_prepare_v2(db,
+                                     "SELECT coalesce(max(version), 0) FROM events WHERE "
+                                     "stream = ?",
+                                     -1, &get, nullptr),
+                  db, "prepare");
+      SqliteCheck(sqlite3_prepare_v2(db,
+                                     "INSERT INTO events(stream, version, type, payload) "
+                                     "VALUES(?, ?, 'Deposited', ?)",
+                                     -1, &ins, nullptr),
+                  db, "prepare");
+      const std::string stream = fmt::format("account-{}", t);
+      for (uint64_t v = 0; v < per; ++v) {
+        auto a = Clock::now();
+        SqliteCheck(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db, "begin");
+        sqlite3_bind_text(get, 1, stream.data(), static_cast<int>(stream.size()), SQLITE_STATIC);
+        SqliteCheck(sqlite3_step(get), db, "select");
+        if (static_cast<uint64_t>(sqlite3_column_int64(get, 0)) != v) std::exit(1);
+        sqlite3_reset(get);
+        sqlite3_bind_text(ins, 1, stream.data(), static_cast<int>(stream.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 2, static_cast<int64_t>(v + 1));
+        sqlite3_bind_blob(ins, 3, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
+        SqliteCheck(sqlite3_step(ins), db, "insert");
+        sqlite3_reset(ins);
+        SqliteCheck(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
+        lat[t].push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
+      }
+      sqlite3_finalize(get);
+      sqlite3_finalize(ins);
+      sqlite3_close(db);
+    });
+  }
+  for (auto& th : pool) th.join();
+  const double secs = Seconds(start, Clock::now());
+  std::vector<double> all;
+  for (const auto& l : lat) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  *p99_us = all.empty() ? 0 : all[std::min(all.size() - 1, all.size() * 99 / 100)];
   return secs;
 }
 #endif
@@ -352,7 +463,8 @@ int RunTable(const std::string& json_path, const std::string& markdown_path) {
     }
     const uint64_t records = count;
     rows.push_back({"raw cursor scan (no checks)", Seconds(start, Clock::now()), n,
-                    fmt::format("{} records of {:.0f} B", records, double(bytes) / records)});
+                    fmt::format("{} records of {:.0f} B; reads no value bytes", records,
+                                double(bytes) / records)});
     uint32_t x = 0;
     start = Clock::now();
     count = 0;
@@ -400,15 +512,39 @@ int RunTable(const std::string& json_path, const std::string& markdown_path) {
     if (::stat(sqlite_path.c_str(), &sb) == 0) sqlite_disk = uint64_t(sb.st_blocks) * 512;
   }
 #endif
+  // One-event durable appends with an expected version, 1 and 16 appenders.
+  const uint64_t single = EnvU64("SLUICE_LOG_BENCH_SINGLE", 3200);
+  for (int threads : {1, 16}) {
+    double p99 = 0;
+    t = SingleEventRun(base + "/single", threads, single, &p99);
+    rows.push_back({fmt::format("sluice one-event durable appends, {} appender(s)", threads), t,
+                    single / threads * threads,
+                    fmt::format("expected version; p99 {:.0f} µs", p99)});
+  }
+#if SLUICE_HAVE_SQLITE3
+  for (int threads : {1, 16}) {
+    double p99 = 0;
+    t = SqliteSingleEventRun(base + "/single.sqlite", threads, single, &p99);
+    rows.push_back({fmt::format("SQLite one-event appends, {} appender(s)", threads), t,
+                    single / threads * threads,
+                    fmt::format("WAL, synchronous=FULL; p99 {:.0f} µs", p99)});
+  }
+#endif
   PrintTable(rows);
-  fmt::print("\nsize on disk per event: sluice {:.1f} B (events {:.1f} + indexes {:.1f}); "
-             "3 typed fields: {:.1f} B",
-             double(log_disk) / n, double(st.events_bytes) / n, double(st.index_bytes) / n,
-             double(record_disk) / n);
+  fmt::print(
+      "\nsize on disk per event: sluice {:.1f} B (events {:.1f} + indexes {:.1f}); "
+      "3 typed fields: {:.1f} B",
+      double(log_disk) / n, double(st.events_bytes) / n, double(st.index_bytes) / n,
+      double(record_disk) / n);
 #if SLUICE_HAVE_SQLITE3
   fmt::print(", SQLite {:.1f} B\n", double(sqlite_disk) / n);
   fmt::print("sluice durable single appender vs SQLite: {:.1f}x\n",
-             rows.back().seconds / rows[0].seconds);
+             std::find_if(
+                 rows.begin(), rows.end(),
+                 [](const Row& r) {
+                   return r.name.rfind("SQLite WAL", 0) == 0;
+                 })->seconds /
+                 rows[0].seconds);
 #else
   fmt::print("\n(SQLite not available)\n");
   const uint64_t sqlite_disk = 0;

@@ -373,6 +373,7 @@ int RunAppend(const AppendArgs& a) {
   SourceOptions so;
   so.schema = *schema;
   so.name = a.input;
+  so.batch_size = a.batch_size;  // rows per commit; stored as records of at most 4096 events
   if (!a.event_time.empty()) {
     so.event_time_index = schema->IndexOf(a.event_time);
     if (so.event_time_index < 0 || schema->field(so.event_time_index).type != Type::kTimestamp) {

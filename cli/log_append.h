@@ -15,6 +15,7 @@ namespace sluice::cli {
 
 struct AppendArgs {
   std::string log, stream, type, format, schema, event_time, dead_letter, input = "-";
+  size_t batch_size = 4096;  // rows per commit
   bool from_scratch = false;  // ignore what earlier runs recorded of this input
 };
 

@@ -223,6 +223,16 @@ TEST_CASE("sluice log append on a full file names the cause and how much was com
   CHECK(ReadAmounts(dir) == Range(0, 200000));
 }
 
+TEST_CASE("sluice log append --batch-size sets the rows per commit") {
+  ScratchDir dir("cli-log-batch-size");
+  WriteFile(dir.file("in.csv"), Csv(10));
+  REQUIRE(Append(dir, "in.csv", "s", "--batch-size 3").code == 0);
+  Outcome stats = Sluice("log stats log", dir.file(""));
+  CHECK(stats.output.find("batches           4") != std::string::npos);  // 3 + 3 + 3 + 1
+  CHECK(ReadAmounts(dir) == Range(0, 10));
+  CHECK(Append(dir, "in.csv", "s", "--batch-size 0").code == 2);
+}
+
 TEST_CASE("sluice log truncate refuses to remove every event without --all") {
   ScratchDir dir("cli-log-truncate");
   WriteFile(dir.file("in.csv"), Csv(10));

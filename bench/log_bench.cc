@@ -206,6 +206,15 @@ Row RecordScan(const std::string& dir, uint64_t events) {
           count == events ? "as the log source reads" : "COUNT MISMATCH"};
 }
 
+// The p99 and the largest of the appenders' latencies together.
+void TailLatencies(const std::vector<std::vector<double>>& per_thread, double* p99, double* max) {
+  std::vector<double> all;
+  for (const auto& l : per_thread) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  *p99 = all.empty() ? 0 : all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  *max = all.empty() ? 0 : all.back();
+}
+
 // The event-sourcing pattern: `threads` appenders, each appending one event at a time to its own
 // stream with the expected version, durable; `total` events in all. Returns seconds and fills
 // the p99 and the largest append latency (µs).
@@ -235,11 +244,7 @@ double SingleEventRun(const std::string& dir, int threads, uint64_t total, doubl
   }
   for (auto& th : pool) th.join();
   const double secs = Seconds(start, Clock::now());
-  std::vector<double> all;
-  for (const auto& l : lat) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  *p99_us = all.empty() ? 0 : all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  *max_us = all.empty() ? 0 : all.back();
+  TailLatencies(lat, p99_us, max_us);
   return secs;
 }
 
@@ -374,11 +379,7 @@ double SqliteSingleEventRun(const std::string& path, int threads, uint64_t total
   }
   for (auto& th : pool) th.join();
   const double secs = Seconds(start, Clock::now());
-  std::vector<double> all;
-  for (const auto& l : lat) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  *p99_us = all.empty() ? 0 : all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  *max_us = all.empty() ? 0 : all.back();
+  TailLatencies(lat, p99_us, max_us);
   return secs;
 }
 #endif

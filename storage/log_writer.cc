@@ -46,6 +46,13 @@ Status PutPreferAppend(lmdb::Txn* txn, lmdb::Dbi db, std::string_view key, std::
   return s;
 }
 
+Status CheckStreamId(std::string_view stream) {
+  if (stream.empty() || stream.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument("stream id must be non-empty and free of NUL bytes");
+  }
+  return Status::OK();
+}
+
 // Conflict unless `e`, bound for `stream`, is the event already stored (at `where`) under its id.
 Status CheckSameEvent(const EventData& e, std::string_view stream, std::string_view stored_stream,
                       std::string_view stored_payload, const std::string& where) {
@@ -61,6 +68,32 @@ Status CheckSameEvent(const EventData& e, std::string_view stream, std::string_v
         "bytes, this one {}); an id names one event",
         e.id.ToString(), stream, where, stored_payload.size(), e.payload.size()));
   }
+  return Status::OK();
+}
+
+// When `id` is stored: Conflict unless it names the event at hand (bound for `stream`, with the
+// payload payload_of() gives, asked only then); else event i of the append is recorded in
+// *result as a duplicate of the stored one. Nothing happens when the id is new.
+template <typename PayloadOf>
+Status MarkIfStored(WriteContext* ctx, lmdb::Dbi ids_db, lmdb::Dbi events_db,
+                    std::string_view stream, const EventId& id, const PayloadOf& payload_of,
+                    size_t i, AppendResult* result) {
+  std::string_view v;
+  Status s = ctx->txn.Get(ids_db, log::IdKey(id).view(), &v);
+  if (s.IsNotFound()) return Status::OK();
+  SLUICE_RETURN_IF_ERROR(s);
+  EnvelopeView stored;
+  const uint64_t pos = log::DecodePosition(v);
+  SLUICE_RETURN_IF_ERROR(ReadEventAt(&ctx->txn, events_db, pos, &ctx->record, &stored));
+  EventData e;
+  e.id = id;
+  e.payload = payload_of();
+  SLUICE_RETURN_IF_ERROR(
+      CheckSameEvent(e, stream, stored.stream_id, stored.payload, fmt::format("position {}", pos)));
+  result->positions[i] = pos;
+  result->versions[i] = stored.stream_version;
+  result->duplicate[i] = 1;
+  ++result->duplicates;
   return Status::OK();
 }
 
@@ -85,9 +118,7 @@ Status WriteBatchRecord(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi stream
 Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db, lmdb::Dbi ids_db,
                    lmdb::Dbi meta_db, std::string_view stream, std::span<const EventData> events,
                    const AppendOptions& options, AppendResult* result) {
-  if (stream.empty() || stream.find('\0') != std::string_view::npos) {
-    return Status::InvalidArgument("stream id must be non-empty and free of NUL bytes");
-  }
+  SLUICE_RETURN_IF_ERROR(CheckStreamId(stream));
   for (size_t i = 0; i < events.size(); ++i) {
     if (events[i].type.empty()) {
       return Status::InvalidArgument(fmt::format("event {} of the append has no type", i));
@@ -106,19 +137,9 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
   for (size_t i = 0; i < n; ++i) {
     if (events[i].id.empty()) continue;
     has_ids = true;
-    std::string_view v;
-    Status s = txn->Get(ids_db, log::IdKey(events[i].id).view(), &v);
-    if (s.IsNotFound()) continue;
-    SLUICE_RETURN_IF_ERROR(s);
-    EnvelopeView stored;
-    uint64_t pos = log::DecodePosition(v);
-    SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, pos, &ctx->record, &stored));
-    SLUICE_RETURN_IF_ERROR(CheckSameEvent(events[i], stream, stored.stream_id, stored.payload,
-                                          fmt::format("position {}", pos)));
-    result->positions[i] = pos;
-    result->versions[i] = stored.stream_version;
-    result->duplicate[i] = 1;
-    ++result->duplicates;
+    SLUICE_RETURN_IF_ERROR(MarkIfStored(
+        ctx, ids_db, events_db, stream, events[i].id, [&] { return events[i].payload; }, i,
+        result));
   }
   if (has_ids && n > 1) {
     absl::flat_hash_map<std::pair<uint64_t, uint64_t>, size_t> first_with_id;
@@ -224,9 +245,7 @@ Status AppendRecordsInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi stre
                           lmdb::Dbi ids_db, lmdb::Dbi meta_db, std::string_view stream,
                           const RecordAppend& records, const AppendOptions& options,
                           AppendResult* result) {
-  if (stream.empty() || stream.find('\0') != std::string_view::npos) {
-    return Status::InvalidArgument("stream id must be non-empty and free of NUL bytes");
-  }
+  SLUICE_RETURN_IF_ERROR(CheckStreamId(stream));
   if (records.type.empty()) return Status::InvalidArgument("the record append has no event type");
   if (records.rows == nullptr || records.schema == nullptr || records.begin > records.end ||
       records.end > records.rows->size() ||
@@ -244,24 +263,13 @@ Status AppendRecordsInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi stre
 
   // Duplicates: rows whose id is stored. Ids of one append are distinct by construction.
   std::optional<RecordEncoder> encoder;  // only to compare a duplicate with its stored event
-  for (size_t i = 0; chosen && i < n; ++i) {
-    std::string_view v;
-    Status s = txn->Get(ids_db, log::IdKey(id_of(i)).view(), &v);
-    if (s.IsNotFound()) continue;
-    SLUICE_RETURN_IF_ERROR(s);
-    EnvelopeView stored;
-    const uint64_t pos = log::DecodePosition(v);
-    SLUICE_RETURN_IF_ERROR(ReadEventAt(txn, events_db, pos, &ctx->record, &stored));
+  auto payload_of = [&](size_t i) {
     if (!encoder) encoder.emplace(*records.schema);
-    EventData e;
-    e.id = id_of(i);
-    e.payload = encoder->Encode(*records.rows, records.begin + i);
-    SLUICE_RETURN_IF_ERROR(CheckSameEvent(e, stream, stored.stream_id, stored.payload,
-                                          fmt::format("position {}", pos)));
-    result->positions[i] = pos;
-    result->versions[i] = stored.stream_version;
-    result->duplicate[i] = 1;
-    ++result->duplicates;
+    return encoder->Encode(*records.rows, records.begin + i);
+  };
+  for (size_t i = 0; chosen && i < n; ++i) {
+    SLUICE_RETURN_IF_ERROR(MarkIfStored(
+        ctx, ids_db, events_db, stream, id_of(i), [&] { return payload_of(i); }, i, result));
   }
   uint64_t version = 0;
   SLUICE_RETURN_IF_ERROR(ReadStreamVersion(txn, streams_db, meta_db, stream, &version));

@@ -158,6 +158,14 @@ std::string_view DictEntry(const flatbuffers::Vector<flatbuffers::Offset<flatbuf
   return View(d->Get(index ? index->Get(i) : 0));
 }
 
+// The FlatBuffers verifier checks a vector's length prefix for 4-byte alignment, not its
+// elements for theirs: 8-byte elements are read in place only at 8-byte aligned addresses (the
+// encoder always puts them there; the view's bytes start 8-byte aligned).
+template <typename T>
+bool ElementsAligned(const flatbuffers::Vector<T>* v) {
+  return v == nullptr || reinterpret_cast<uintptr_t>(v->Data()) % alignof(T) == 0;
+}
+
 Status ColumnValid(const RecordColumn* c, size_t n) {
   if (c == nullptr || c->name() == nullptr || c->name()->size() == 0) {
     return Status::Corruption("event batch: a record column has no name");
@@ -185,6 +193,9 @@ Status ColumnValid(const RecordColumn* c, size_t n) {
       break;
   }
   if (!ok) return bad("values do not match the batch's event count");
+  if (!ElementsAligned(c->ints()) || !ElementsAligned(c->doubles())) {
+    return bad("values are not 8-byte aligned");
+  }
   if (c->validity() != nullptr && c->validity()->size() != (n + 7) / 8) {
     return bad("validity bitmap of the wrong size");
   }
@@ -438,6 +449,7 @@ Status EventBatchView::Parse(const char* data, size_t n) {
   count_ = 0;
   // FlatBuffers reads scalars in place, so misaligned bytes are read in an aligned copy (log
   // records of large batches start 8-byte aligned in LMDB's overflow pages; small ones may not).
+  if (n < 8) return Status::Corruption("not an event batch (shorter than a header)");
   const char* base = data;
   if (reinterpret_cast<uintptr_t>(data) % sizeof(uint64_t) != 0) {
     aligned_.resize((n + sizeof(uint64_t) - 1) / sizeof(uint64_t));
@@ -445,7 +457,7 @@ Status EventBatchView::Parse(const char* data, size_t n) {
     base = reinterpret_cast<const char*>(aligned_.data());
   }
   const auto* buf = reinterpret_cast<const uint8_t*>(base);
-  if (n < 8 || !fb::EventBatchBufferHasIdentifier(buf)) {
+  if (!fb::EventBatchBufferHasIdentifier(buf)) {
     return Status::Corruption("not an event batch (bad file identifier)");
   }
   flatbuffers::Verifier verifier(buf, n);
@@ -484,6 +496,10 @@ Status EventBatchView::Parse(const char* data, size_t n) {
     if (ids != nullptr && ids->size() != count) return bad("ids do not match the event count");
   }
   if (b->ids() != nullptr && b->first_chosen_id() != nullptr) return bad("ids given twice");
+  if (!ElementsAligned(b->event_times()) || !ElementsAligned(b->ids()) ||
+      !ElementsAligned(b->correlation_ids()) || !ElementsAligned(b->causation_ids())) {
+    return bad("a vector of 8-byte values is not 8-byte aligned");
+  }
   if (b->columns() != nullptr) {
     if (b->payload_offsets() != nullptr || b->payload_bytes() != nullptr) {
       return bad("both record columns and opaque payloads");

@@ -302,7 +302,10 @@ TEST_CASE("event batch: damaged bytes are refused, never read") {
   for (size_t cut = 0; cut < good.size(); cut += 7) {
     EventBatchView v;
     CHECK(!v.Parse(good.data(), cut).ok());
+    CHECK(!v.Parse(good.data() + 1, cut).ok());  // misaligned, copied first
   }
+  EventBatchView empty;
+  CHECK(empty.Parse(nullptr, 0).IsCorruption());
   // Flipped bytes: either refused, or every accessor stays within the bytes (ASan checks).
   int refused = 0;
   for (size_t at = 0; at < good.size(); ++at) {

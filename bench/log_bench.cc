@@ -164,7 +164,7 @@ double RecordAppendRun(const std::string& dir, uint64_t events, uint64_t batch, 
       rows.columns[2].push_double(static_cast<double>(k % 100));
       rows.ts.push_back(static_cast<TimeUs>(k));
     }
-    RecordAppend r{.rows = &rows, .schema = &schema, .end = n, .type = "Gen"};
+    RecordRows r{.rows = &rows, .schema = &schema, .end = n, .event_type = "Gen"};
     if (Status st = log->AppendRecords("gen", r); !st.ok()) {
       fmt::print(stderr, "append: {}\n", st.ToString());
       std::exit(1);
@@ -215,6 +215,29 @@ void TailLatencies(const std::vector<std::vector<double>>& per_thread, double* p
   *max = all.empty() ? 0 : all.back();
 }
 
+// Runs body(t, timed) on `threads` threads, t = 0.., where timed(op) runs op() and records its
+// latency; returns the wall seconds of the whole and fills the tail latencies (µs).
+template <typename Body>
+double TimedAppenders(int threads, const Body& body, double* p99_us, double* max_us) {
+  std::vector<std::vector<double>> lat(threads);
+  auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      auto timed = [&](const auto& op) {
+        auto a = Clock::now();
+        op();
+        lat[t].push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
+      };
+      body(t, timed);
+    });
+  }
+  for (auto& th : pool) th.join();
+  const double secs = Seconds(start, Clock::now());
+  TailLatencies(lat, p99_us, max_us);
+  return secs;
+}
+
 // The event-sourcing pattern: `threads` appenders, each appending one event at a time to its own
 // stream with the expected version, durable; `total` events in all. Returns seconds and fills
 // the p99 and the largest append latency (µs).
@@ -224,28 +247,20 @@ double SingleEventRun(const std::string& dir, int threads, uint64_t total, doubl
   std::unique_ptr<EventLog> log;
   if (Status s = EventLog::Open(LogOptions{}, dir, &log); !s.ok()) std::exit(1);
   const std::string payload = MakePayloads()[0];
-  std::vector<std::vector<double>> lat(threads);
   const uint64_t per = total / threads;
-  auto start = Clock::now();
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      const std::string stream = fmt::format("account-{}", t);
-      EventData e{.type = "Deposited", .content_type = kRecordContentType, .payload = payload};
-      for (uint64_t v = 0; v < per; ++v) {
-        auto a = Clock::now();
+  auto body = [&](int t, const auto& timed) {
+    const std::string stream = fmt::format("account-{}", t);
+    EventData e{.type = "Deposited", .content_type = kRecordContentType, .payload = payload};
+    for (uint64_t v = 0; v < per; ++v) {
+      timed([&] {
         if (Status st = log->Append(stream, {&e, 1}, {.expected_version = v}); !st.ok()) {
           fmt::print(stderr, "append: {}\n", st.ToString());
           std::exit(1);
         }
-        lat[t].push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
-  const double secs = Seconds(start, Clock::now());
-  TailLatencies(lat, p99_us, max_us);
-  return secs;
+      });
+    }
+  };
+  return TimedAppenders(threads, body, p99_us, max_us);
 }
 
 void SqliteCheck(int rc, sqlite3* db, const char* what) {
@@ -333,32 +348,28 @@ double SqliteSingleEventRun(const std::string& path, int threads, uint64_t total
     sqlite3_close(db);
   }
   const std::string payload = MakePayloads()[0];
-  std::vector<std::vector<double>> lat(threads);
   const uint64_t per = total / threads;
-  auto start = Clock::now();
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      sqlite3* db = nullptr;
-      SqliteCheck(sqlite3_open(path.c_str(), &db), db, "open");
-      sqlite3_busy_timeout(db, 60000);
-      SqliteCheck(sqlite3_exec(db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr), db,
-                  "pragma");
-      sqlite3_stmt* get = nullptr;
-      sqlite3_stmt* ins = nullptr;
-      SqliteCheck(sqlite3_prepare_v2(db,
-                                     "SELECT coalesce(max(version), 0) FROM events WHERE "
-                                     "stream = ?",
-                                     -1, &get, nullptr),
-                  db, "prepare");
-      SqliteCheck(sqlite3_prepare_v2(db,
-                                     "INSERT INTO events(stream, version, type, payload) "
-                                     "VALUES(?, ?, 'Deposited', ?)",
-                                     -1, &ins, nullptr),
-                  db, "prepare");
-      const std::string stream = fmt::format("account-{}", t);
-      for (uint64_t v = 0; v < per; ++v) {
-        auto a = Clock::now();
+  auto body = [&](int t, const auto& timed) {
+    sqlite3* db = nullptr;
+    SqliteCheck(sqlite3_open(path.c_str(), &db), db, "open");
+    sqlite3_busy_timeout(db, 60000);
+    SqliteCheck(sqlite3_exec(db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr), db,
+                "pragma");
+    sqlite3_stmt* get = nullptr;
+    sqlite3_stmt* ins = nullptr;
+    SqliteCheck(sqlite3_prepare_v2(db,
+                                   "SELECT coalesce(max(version), 0) FROM events WHERE "
+                                   "stream = ?",
+                                   -1, &get, nullptr),
+                db, "prepare");
+    SqliteCheck(sqlite3_prepare_v2(db,
+                                   "INSERT INTO events(stream, version, type, payload) "
+                                   "VALUES(?, ?, 'Deposited', ?)",
+                                   -1, &ins, nullptr),
+                db, "prepare");
+    const std::string stream = fmt::format("account-{}", t);
+    for (uint64_t v = 0; v < per; ++v) {
+      timed([&] {
         SqliteCheck(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db, "begin");
         sqlite3_bind_text(get, 1, stream.data(), static_cast<int>(stream.size()), SQLITE_STATIC);
         SqliteCheck(sqlite3_step(get), db, "select");
@@ -370,17 +381,13 @@ double SqliteSingleEventRun(const std::string& path, int threads, uint64_t total
         SqliteCheck(sqlite3_step(ins), db, "insert");
         sqlite3_reset(ins);
         SqliteCheck(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
-        lat[t].push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
-      }
-      sqlite3_finalize(get);
-      sqlite3_finalize(ins);
-      sqlite3_close(db);
-    });
-  }
-  for (auto& th : pool) th.join();
-  const double secs = Seconds(start, Clock::now());
-  TailLatencies(lat, p99_us, max_us);
-  return secs;
+      });
+    }
+    sqlite3_finalize(get);
+    sqlite3_finalize(ins);
+    sqlite3_close(db);
+  };
+  return TimedAppenders(threads, body, p99_us, max_us);
 }
 #endif
 

@@ -203,7 +203,7 @@ class InputProgress {
   // Appends `events` and records the source's position after them (`consumed` bytes of the
   // input), in one transaction. Conflict when another run of the same input committed meanwhile
   // (nothing is written then).
-  Status Commit(const RecordAppend& events, uint64_t consumed, std::string_view dead_letters,
+  Status Commit(const RecordRows& events, uint64_t consumed, std::string_view dead_letters,
                 uint64_t dead_letter_offset, AppendResult* result) {
     InputRecord next = record_;
     next.events += events.end - events.begin;
@@ -457,11 +457,11 @@ int RunAppend(const AppendArgs& a) {
     }
     const size_t n = batch.size();
     if (n == 0 && !resumable) continue;
-    RecordAppend events;
+    RecordRows events;
     events.rows = &batch;
     events.schema = &*schema;
     events.end = n;
-    events.type = a.type;
+    events.event_type = a.type;
     AppendResult result;
     CrashPoint("log-append-before-commit");
     s = resumable ? progress.Commit(events, batch.source_position, dead, dead_offset, &result)

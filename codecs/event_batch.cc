@@ -313,6 +313,20 @@ void AppendColumn(const Field& f, const RecordColumn* c, size_t begin, size_t n,
 
 }  // namespace
 
+namespace {
+
+// The fields every batch has from its header.
+void AddHeader(const EventBatchHeader& h, size_t n, flatbuffers::Offset<flatbuffers::String> stream,
+               fb::EventBatchBuilder* b) {
+  b->add_first_position(h.first_position);
+  b->add_count(static_cast<uint32_t>(n));
+  b->add_append_time_us(h.append_time_us);
+  b->add_stream_id(stream);
+  b->add_first_version(h.first_version);
+}
+
+}  // namespace
+
 void EncodeEventBatch(const EventBatchHeader& h, std::span<const EnvelopeView> events,
                       flatbuffers::FlatBufferBuilder* fbb) {
   fbb->Clear();
@@ -357,11 +371,7 @@ void EncodeEventBatch(const EventBatchHeader& h, std::span<const EnvelopeView> e
   po[n] = at;
 
   fb::EventBatchBuilder b(*fbb);
-  b.add_first_position(h.first_position);
-  b.add_count(static_cast<uint32_t>(n));
-  b.add_append_time_us(h.append_time_us);
-  b.add_stream_id(stream);
-  b.add_first_version(h.first_version);
+  AddHeader(h, n, stream, &b);
   b.add_types(type_entries);
   if (!type_index.IsNull()) b.add_type_index(type_index);
   b.add_content_types(ct_entries);
@@ -422,11 +432,7 @@ void EncodeRecordBatch(const EventBatchHeader& h, const RecordRows& rows,
   if (time_column < 0) event_times = fbb->CreateVector(rows.rows->ts.data() + rows.begin, n);
 
   fb::EventBatchBuilder b(*fbb);
-  b.add_first_position(h.first_position);
-  b.add_count(static_cast<uint32_t>(n));
-  b.add_append_time_us(h.append_time_us);
-  b.add_stream_id(stream);
-  b.add_first_version(h.first_version);
+  AddHeader(h, n, stream, &b);
   b.add_types(types);
   b.add_content_types(content_types);
   b.add_schema_versions(schema_versions);

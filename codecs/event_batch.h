@@ -47,9 +47,9 @@ struct EventBatchHeader {
 void EncodeEventBatch(const EventBatchHeader& header, std::span<const EnvelopeView> events,
                       flatbuffers::FlatBufferBuilder* fbb);
 
-// Rows of an engine batch appended as record events: rows [begin, end) of `rows`, whose columns
-// follow `schema`. Event times are rows->ts. Ids: first_id empty = generated; else row begin + i
-// gets {first_id.hi, first_id.lo + i}.
+// Rows of an engine batch as record events: rows [begin, end) of `rows`, whose columns follow
+// `schema`. Event times are rows->ts. Ids: first_id empty = generated; else row begin + i gets
+// {first_id.hi, first_id.lo + i}. Encoded here and appended by EventLog::AppendRecords.
 struct RecordRows {
   const Batch* rows = nullptr;
   const Schema* schema = nullptr;

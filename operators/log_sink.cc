@@ -32,11 +32,11 @@ Status LogSink::Write(const Batch& batch) {
   if (!log_) return Status::Aborted("log sink is not open");
   const size_t n = batch.size();
   if (n == 0) return Status::OK();
-  RecordAppend records;
+  RecordRows records;
   records.rows = &batch;
   records.schema = &schema_;
   records.end = n;
-  records.type = spec_.event_type;
+  records.event_type = spec_.event_type;
   AppendOptions options;
   options.sync = BatchSync();
   if (run_id_ == 0) {

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "codecs/envelope.h"
+#include "codecs/event_batch.h"
 #include "storage/lmdb_env.h"
 #include "storage/log_options.h"
 
@@ -40,9 +41,6 @@ class FlatBufferBuilder;
 }  // namespace flatbuffers
 
 namespace sluice {
-
-struct Batch;
-class Schema;
 
 // One event to append. The views must stay live until the append returns.
 struct EventData {
@@ -54,20 +52,6 @@ struct EventData {
   EventId causation_id;
   std::string_view content_type;  // e.g. kRecordContentType; empty = opaque bytes
   std::string_view payload;
-};
-
-// Rows [begin, end) of an engine batch (columns following `schema`, event times in rows->ts),
-// appended as record events (content type kRecordContentType): stored as typed columns, whole
-// columns copied, no per-row payload encoding. The batch must stay live until the append returns.
-struct RecordAppend {
-  const Batch* rows = nullptr;
-  const Schema* schema = nullptr;
-  size_t begin = 0, end = 0;
-  std::string_view type;
-  uint32_t schema_version = 0;
-  // Empty: generated ids. Else row begin + i has id {first_id.hi, first_id.lo + i}, indexed like
-  // any chosen id (a stored one makes that row a duplicate).
-  EventId first_id;
 };
 
 struct AppendResult {
@@ -190,7 +174,7 @@ class LogWriteTxn {
   Status Get(lmdb::Dbi db, std::string_view key, std::string_view* value);
   Status Delete(lmdb::Dbi db, std::string_view key);
   // Appends as EventLog::AppendRecords does, inside this transaction.
-  Status AppendRecords(std::string_view stream, const RecordAppend& records,
+  Status AppendRecords(std::string_view stream, const RecordRows& records,
                        const AppendOptions& options = {}, AppendResult* result = nullptr);
   // The raw transaction, for cursors over user databases.
   lmdb::Txn* txn();
@@ -224,10 +208,12 @@ class EventLog {
   // May share its transaction with concurrent appends; a durable append returns after fsync.
   Status Append(std::string_view stream, std::span<const EventData> events,
                 const AppendOptions& options = {}, AppendResult* result = nullptr);
-  // Appends rows as record events, with Append's rules for duplicates, expected versions and
-  // grouping. An event read back has the payload RecordEncoder gives its row. A duplicate whose
-  // stored event has another stream or payload is a Conflict.
-  Status AppendRecords(std::string_view stream, const RecordAppend& records,
+  // Appends rows as record events (content type kRecordContentType), stored as typed columns:
+  // whole columns copied, no per-row payload encoding; the batch must stay live until it returns.
+  // Append's rules for duplicates, expected versions and grouping apply; chosen ids
+  // (records.first_id) are indexed like any other. An event read back has the payload RecordEncoder
+  // gives its row. A duplicate whose stored event has another stream or payload is a Conflict.
+  Status AppendRecords(std::string_view stream, const RecordRows& records,
                        const AppendOptions& options = {}, AppendResult* result = nullptr);
 
   // Runs fn in one write transaction and commits it when fn returns OK (else nothing of it is

@@ -23,7 +23,7 @@ namespace sluice {
 struct EventLog::Writer {
   std::string_view stream;
   std::span<const EventData> events;
-  const RecordAppend* records = nullptr;  // set for AppendRecords (then `events` is empty)
+  const RecordRows* records = nullptr;  // set for AppendRecords (then `events` is empty)
   AppendOptions options;
   AppendResult* result = nullptr;
   const std::function<Status(LogWriteTxn*)>* fn = nullptr;  // set for Update
@@ -243,10 +243,11 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
 
 Status AppendRecordsInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
                           lmdb::Dbi ids_db, lmdb::Dbi meta_db, std::string_view stream,
-                          const RecordAppend& records, const AppendOptions& options,
+                          const RecordRows& records, const AppendOptions& options,
                           AppendResult* result) {
   SLUICE_RETURN_IF_ERROR(CheckStreamId(stream));
-  if (records.type.empty()) return Status::InvalidArgument("the record append has no event type");
+  if (records.event_type.empty())
+    return Status::InvalidArgument("the record append has no event type");
   if (records.rows == nullptr || records.schema == nullptr || records.begin > records.end ||
       records.end > records.rows->size() ||
       records.rows->columns.size() != records.schema->size()) {
@@ -307,13 +308,9 @@ Status AppendRecordsInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi stre
     h.first_version = result->versions[begin];
     h.append_time_us = ctx->append_time;
     if (!chosen) h.id_base = EventId::GenerateBlock(count);
-    RecordRows rows;
-    rows.rows = records.rows;
-    rows.schema = records.schema;
+    RecordRows rows = records;
     rows.begin = records.begin + begin;
     rows.end = records.begin + end;
-    rows.event_type = records.type;
-    rows.schema_version = records.schema_version;
     if (chosen) rows.first_id = id_of(begin);
     SLUICE_RETURN_IF_ERROR(WriteBatchRecord(
         ctx, events_db, streams_db, h, count,
@@ -326,7 +323,7 @@ Status AppendRecordsInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi stre
 
 }  // namespace
 
-Status EventLog::AppendRecords(std::string_view stream, const RecordAppend& records,
+Status EventLog::AppendRecords(std::string_view stream, const RecordRows& records,
                                const AppendOptions& options, AppendResult* result) {
   if (options_.read_only) return Status::InvalidArgument("the log is open read-only");
   AppendResult scratch;
@@ -627,7 +624,7 @@ Status LogWriteTxn::Append(std::string_view stream, std::span<const EventData> e
                      events, options, result ? result : &scratch);
 }
 
-Status LogWriteTxn::AppendRecords(std::string_view stream, const RecordAppend& records,
+Status LogWriteTxn::AppendRecords(std::string_view stream, const RecordRows& records,
                                   const AppendOptions& options, AppendResult* result) {
   AppendResult scratch;
   EventLog* log = ctx_->log;

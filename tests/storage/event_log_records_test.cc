@@ -45,12 +45,12 @@ Batch Rows(int from, int n) {
   return b;
 }
 
-RecordAppend Records(const Batch& rows, const Schema& schema, EventId first_id = {}) {
-  RecordAppend r;
+RecordRows Records(const Batch& rows, const Schema& schema, EventId first_id = {}) {
+  RecordRows r;
   r.rows = &rows;
   r.schema = &schema;
   r.end = rows.size();
-  r.type = "Row";
+  r.event_type = "Row";
   r.schema_version = 2;
   r.first_id = first_id;
   return r;
@@ -148,16 +148,16 @@ TEST_CASE("event log records: expected versions and bad arguments write nothing"
   const Schema schema = RowSchema();
   const Batch rows = Rows(0, 3);
   CHECK(log->AppendRecords("s", Records(rows, schema), {.expected_version = 2}).IsConflict());
-  RecordAppend no_type = Records(rows, schema);
-  no_type.type = "";
+  RecordRows no_type = Records(rows, schema);
+  no_type.event_type = "";
   CHECK(log->AppendRecords("s", no_type).IsInvalidArgument());
-  RecordAppend past_end = Records(rows, schema);
+  RecordRows past_end = Records(rows, schema);
   past_end.end = 4;
   CHECK(log->AppendRecords("s", past_end).IsInvalidArgument());
   const Schema narrow({{"user", Type::kString}});
   CHECK(log->AppendRecords("s", Records(rows, narrow)).IsInvalidArgument());
   CHECK(*log->LastPosition() == 0);
-  RecordAppend middle = Records(rows, schema);
+  RecordRows middle = Records(rows, schema);
   middle.begin = 1;
   AppendResult r;
   REQUIRE(log->AppendRecords("s", middle, {.expected_version = 0}, &r).ok());

@@ -91,8 +91,11 @@ TEST_CASE("log sink: a checkpoint of a run that deduplicated by event id resumes
     REQUIRE(EventLog::OpenShared(LogOptions{}, dir.sub("log"), &log).ok());
     const Batch rows = Rows(0, 10, 0);
     const Schema schema = RowSchema();
-    RecordAppend r{
-        .rows = &rows, .schema = &schema, .end = 10, .type = "Row", .first_id = EventId{run, 1}};
+    RecordRows r{.rows = &rows,
+                 .schema = &schema,
+                 .end = 10,
+                 .event_type = "Row",
+                 .first_id = EventId{run, 1}};
     REQUIRE(log->AppendRecords("results", r).ok());
   }
   std::string state;

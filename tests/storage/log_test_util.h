@@ -47,6 +47,17 @@ inline std::unique_ptr<Sink> NewLogSink(const std::string& dir, const std::strin
   return std::move(sink).value();
 }
 
+// Damages every copy of `marker` in the bytes of a data file (pages that earlier transactions left
+// behind hold older copies of a record) by flipping a bit of its fourth byte; returns how many.
+inline size_t FlipEveryCopy(std::string* bytes, const std::string& marker) {
+  size_t flipped = 0;
+  for (size_t at = bytes->find(marker); at != std::string::npos; at = bytes->find(marker, at + 1)) {
+    (*bytes)[at + 3] ^= 0x20;
+    ++flipped;
+  }
+  return flipped;
+}
+
 inline std::unique_ptr<EventLog> OpenLog(const std::string& dir, LogOptions options = {}) {
   std::unique_ptr<EventLog> log;
   Status s = EventLog::Open(options, dir, &log);

@@ -515,14 +515,7 @@ void MakeCorruptLog(const TempDir& dir, const std::vector<int>& victims, const s
   }
   std::string bytes = testing::ReadFile(good + "/data.mdb");
   for (int victim : victims) {
-    // Every copy: pages that earlier transactions left behind hold older copies of the record.
-    const std::string marker = fmt::format("MARKER-{:04}", victim);
-    size_t flipped = 0;
-    for (size_t at = bytes.find(marker); at != std::string::npos; at = bytes.find(marker, at + 1)) {
-      bytes[at + 3] ^= 0x20;
-      ++flipped;
-    }
-    REQUIRE(flipped > 0);
+    REQUIRE(testing::FlipEveryCopy(&bytes, fmt::format("MARKER-{:04}", victim)) > 0);
   }
   std::filesystem::create_directories(dir.sub(bad));
   WriteFile(dir.sub(bad) + "/data.mdb", bytes);

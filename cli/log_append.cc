@@ -393,6 +393,8 @@ int RunAppend(const AppendArgs& a) {
   Status s = source->Open();
   if (!s.ok()) return Fail(s);
   LogOptions lo;
+  lo.compression = a.compression == "zstd" ? LogCompression::kZstd : LogCompression::kNone;
+  lo.compression_level = a.compression_level;
   std::unique_ptr<EventLog> log;
   s = EventLog::Open(lo, a.log, &log);
   if (!s.ok()) return Fail(s);

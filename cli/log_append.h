@@ -15,7 +15,9 @@ namespace sluice::cli {
 
 struct AppendArgs {
   std::string log, stream, type, format, schema, event_time, dead_letter, input = "-";
-  size_t batch_size = 4096;  // rows per commit
+  size_t batch_size = 4096;          // rows per commit
+  std::string compression = "none";  // of the appended batches: none or zstd
+  int compression_level = 1;
   bool from_scratch = false;  // ignore what earlier runs recorded of this input
 };
 

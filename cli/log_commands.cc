@@ -15,6 +15,7 @@
 #include "codecs/envelope.h"
 #include "codecs/json.h"
 #include "codecs/record_codec.h"
+#include "codecs/zstd_codec.h"
 #include "storage/event_log.h"
 
 namespace sluice::cli {
@@ -176,6 +177,12 @@ int RunStats(const std::string& dir) {
     fmt::print("bytes per event   {:.1f}\n",
                static_cast<double>(st.events_bytes + st.index_bytes) / st.events);
   }
+  fmt::print("compressed        {} of {} batches (zstd)\n", st.compressed_batches, st.batches);
+  if (st.record_bytes > 0) {
+    fmt::print("compression ratio {:.2f} ({} bytes of records, {} inflated)\n",
+               static_cast<double>(st.inflated_bytes) / static_cast<double>(st.record_bytes),
+               st.record_bytes, st.inflated_bytes);
+  }
   return 0;
 }
 
@@ -279,10 +286,21 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   append->add_option("--event-time", ap->event_time, "Timestamp field holding event time");
   append->add_option("--dead-letter", ap->dead_letter,
                      "Where malformed records go, appended (default LOG.dlq.jsonl)");
-  append->add_option("--batch-size", ap->batch_size,
-                     "Rows per commit (default 4096); each commit is durable, so larger batches "
-                     "append faster (a file input killed mid-batch goes on from its last commit)")
+  append
+      ->add_option("--batch-size", ap->batch_size,
+                   "Rows per commit (default 4096); each commit is durable, so larger batches "
+                   "append faster (a file input killed mid-batch goes on from its last commit)")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  append
+      ->add_option("--compression", ap->compression,
+                   "How the appended batches are stored: none or zstd (smaller, slower)")
+      ->check(CLI::IsMember({"none", "zstd"}))
+      ->capture_default_str();
+  append
+      ->add_option("--compression-level", ap->compression_level,
+                   "zstd level: higher is smaller and slower")
+      ->check(CLI::Range(kZstdMinLevel, kZstdMaxLevel))
+      ->capture_default_str();
   append->add_flag("--from-scratch", ap->from_scratch,
                    "Append the whole file, ignoring how far earlier appends of it got");
   append->callback([ap, exit_code] { *exit_code = RunAppend(*ap); });

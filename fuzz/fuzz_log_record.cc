@@ -70,6 +70,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sluice;
   if (size == 0) return 0;
   const std::string_view rest = fuzz::AsText(data + 1, size - 1);
+  if (data[0] == 'z' || data[0] == 'Z') {
+    // A compressed batch with a valid checksum: 'z' takes the bytes as the zstd frame, 'Z'
+    // compresses them so that the inflated EventBatch is what varies.
+    std::string frame(rest);
+    if (data[0] == 'Z') {
+      static ZstdCompressor compressor;
+      fuzz::Require(compressor.Compress(rest, 1, &frame).ok());
+    }
+    std::string value(log::kBatchHeaderSize + frame.size(), '\0');
+    log::FrameRecord(log::kBatchType, frame, value.data(), log::kZstd);
+    DecodeValue(value);
+    return 0;
+  }
   switch (data[0] % 3) {
     case 0:
       DecodeValue(rest);

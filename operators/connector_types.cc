@@ -59,8 +59,8 @@ Result<std::unique_ptr<Sink>> MakeStdout(const SinkSpec& spec) {
 Result<std::unique_ptr<Sink>> MakeProjection(const SinkSpec& spec) {
   if (spec.name.empty()) return Status::InvalidArgument("a projection sink needs a name");
   if (spec.path.empty()) {
-    return Status::InvalidArgument(fmt::format(
-        "projection '{}' needs checkpoints: give the pipeline a state_dir", spec.name));
+    return Status::InvalidArgument(
+        fmt::format("projection '{}' needs checkpoints: give the pipeline a state_dir", spec.name));
   }
   return NewSink<ProjectionSink>(spec);
 }
@@ -69,25 +69,40 @@ Result<std::unique_ptr<Sink>> MakeProjection(const SinkSpec& spec) {
 
 const std::vector<SourceType>& SourceTypes() {
   static const std::vector<SourceType> types = {
-      {"csv", {"path", "schema", "delimiter"}, true, nullptr,
+      {"csv",
+       {"path", "schema", "delimiter"},
+       true,
+       nullptr,
        [](const SourceSpec& s) { return fmt::format(" delimiter={}", s.delimiter); },
        [](const SourceSpec& s, const SourceOptions& o) { return NewSource<CsvSource>(s, o); }},
-      {"jsonl", {"path", "schema"}, true, nullptr, Nothing<SourceSpec>,
+      {"jsonl",
+       {"path", "schema"},
+       true,
+       nullptr,
+       Nothing<SourceSpec>,
        [](const SourceSpec& s, const SourceOptions& o) { return NewSource<JsonlSource>(s, o); }},
-      {"generator", {"schema", "events", "keys"}, false, GeneratorSchema,
+      {"generator",
+       {"schema", "events", "keys"},
+       false,
+       GeneratorSchema,
        [](const SourceSpec& s) { return fmt::format(" events={} keys={}", s.events, s.keys); },
        MakeGenerator},
-      {"log", {"path", "schema", "stream", "types", "from", "follow"}, true, nullptr,
+      {"log",
+       {"path", "schema", "stream", "types", "from", "follow"},
+       true,
+       nullptr,
        [](const SourceSpec& s) {
          return fmt::format(" stream={} types={} from={}", s.stream, fmt::join(s.types, ","),
                             s.from);
        },
        MakeLogSource},
-      {"nexmark", {"table", "dir", "events", "seed", "rate", "max_batch_delay", "schema"}, false,
+      {"nexmark",
+       {"table", "dir", "events", "seed", "rate", "max_batch_delay", "schema"},
+       false,
        nullptr,
        [](const SourceSpec& s) {
-         return fmt::format(" table={} dir={} events={} seed={} rate={}", s.table, s.path,
-                            s.events, s.seed, s.rate);
+         return fmt::format(" table={} dir={} events={} seed={} rate={}", s.table, s.path, s.events,
+                            s.seed, s.rate);
        },
        MakeNexmarkSource},
   };
@@ -96,22 +111,52 @@ const std::vector<SourceType>& SourceTypes() {
 
 const std::vector<SinkType>& SinkTypes() {
   static const std::vector<SinkType> types = {
-      {"csv", {"path"}, true, true, true, Nothing<SinkSpec>,
+      {"csv",
+       {"path"},
+       true,
+       true,
+       true,
+       Nothing<SinkSpec>,
        [](const SinkSpec& s) { return NewSink<CsvSink>(s.path); }},
-      {"jsonl", {"path"}, true, true, true, Nothing<SinkSpec>,
+      {"jsonl",
+       {"path"},
+       true,
+       true,
+       true,
+       Nothing<SinkSpec>,
        [](const SinkSpec& s) { return NewSink<JsonlSink>(s.path); }},
       {"stdout", {"format"}, false, true, false, Nothing<SinkSpec>, MakeStdout},
-      {"null", {}, false, true, false, Nothing<SinkSpec>,
+      {"null",
+       {},
+       false,
+       true,
+       false,
+       Nothing<SinkSpec>,
        [](const SinkSpec&) { return NewSink<NullSink>(); }},
-      {"log", {"path", "stream", "event_type", "sync"}, true, true, false,
+      {"log",
+       {"path", "stream", "event_type", "sync", "compression", "compression_level"},
+       true,
+       true,
+       false,
        [](const SinkSpec& s) {
          return fmt::format(" stream={} event_type={}", s.stream, s.event_type);
        },
        MakeLogSink},
-      {"projection", {"name", "key", "keep_changes"}, false, true, false,
-       [](const SinkSpec& s) { return fmt::format(" name={} key={}", s.name, fmt::join(s.key, ",")); },
+      {"projection",
+       {"name", "key", "keep_changes"},
+       false,
+       true,
+       false,
+       [](const SinkSpec& s) {
+         return fmt::format(" name={} key={}", s.name, fmt::join(s.key, ","));
+       },
        MakeProjection},
-      {"collector", {}, false, false, false, Nothing<SinkSpec>,
+      {"collector",
+       {},
+       false,
+       false,
+       false,
+       Nothing<SinkSpec>,
        [](const SinkSpec& s) -> Result<std::unique_ptr<Sink>> {
          if (!s.collector) return Status::InvalidArgument("a collector sink needs a Collector");
          return NewSink<CollectorSink>(s.collector);

@@ -5,6 +5,7 @@
 
 #include "codecs/coding.h"
 #include "codecs/state_codec.h"
+#include "codecs/zstd_codec.h"
 
 namespace sluice {
 
@@ -16,6 +17,15 @@ Result<std::unique_ptr<Sink>> MakeLogSink(const SinkSpec& spec) {
   if (!spec.sync.empty() && spec.sync != "batch" && spec.sync != "checkpoint") {
     return Status::InvalidArgument(
         fmt::format("log sink sync = '{}': use \"batch\" or \"checkpoint\"", spec.sync));
+  }
+  if (!spec.compression.empty() && spec.compression != "none" && spec.compression != "zstd") {
+    return Status::InvalidArgument(
+        fmt::format("log sink compression = '{}': use \"none\" or \"zstd\"", spec.compression));
+  }
+  if (spec.compression_level < kZstdMinLevel || spec.compression_level > kZstdMaxLevel) {
+    return Status::InvalidArgument(fmt::format("log sink compression_level = {}: zstd takes {}..{}",
+                                               spec.compression_level, kZstdMinLevel,
+                                               kZstdMaxLevel));
   }
   return std::unique_ptr<Sink>(std::make_unique<LogSink>(spec));
 }
@@ -39,6 +49,8 @@ Status LogSink::Write(const Batch& batch) {
   records.event_type = spec_.event_type;
   AppendOptions options;
   options.sync = BatchSync();
+  options.compression = spec_.compression == "zstd" ? LogCompression::kZstd : LogCompression::kNone;
+  options.compression_level = spec_.compression_level;
   if (run_id_ == 0) {
     SLUICE_RETURN_IF_ERROR(log_->AppendRecords(spec_.stream, records, options));
   } else if (legacy_ids_) {
@@ -52,7 +64,7 @@ Status LogSink::Write(const Batch& batch) {
       const BigEndianKey written(rows_ + n);
       SLUICE_RETURN_IF_ERROR(log_->Update(
           [&](LogWriteTxn* t) -> Status {
-            SLUICE_RETURN_IF_ERROR(t->AppendRecords(spec_.stream, records));
+            SLUICE_RETURN_IF_ERROR(t->AppendRecords(spec_.stream, records, options));
             return t->Put(progress_db_, progress_key_, written.view());
           },
           BatchSync()));

@@ -19,6 +19,9 @@
 // flushes them, so durability follows the checkpoints. A process crash loses nothing; a system
 // crash may lose the batches after the last checkpoint (the resumed run appends them again), and
 // leaves the log intact only on a filesystem that keeps write order (LMDB's MDB_NOSYNC terms).
+//
+// spec.compression = "zstd": batches are stored zstd-compressed at spec.compression_level
+// (readers inflate them whatever wrote them).
 #pragma once
 
 #include <memory>

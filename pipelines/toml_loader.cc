@@ -17,6 +17,7 @@
 
 #include "base/byte_size.h"
 #include "base/time_util.h"
+#include "codecs/zstd_codec.h"
 #include "operators/connector_types.h"
 #include "operators/nexmark_source.h"
 #include "pipelines/toml_errors.h"
@@ -380,6 +381,14 @@ Status Loader::ReadSink(const toml::node& sn, SinkSpec* sink) const {
     SLUICE_RETURN_IF_ERROR(
         GetOneOf(t, "sync", {"batch", "checkpoint"}, "log sink sync mode", &sink->sync));
   }
+  if (t.table->get("compression") != nullptr) {
+    SLUICE_RETURN_IF_ERROR(
+        GetOneOf(t, "compression", {"none", "zstd"}, "log sink compression", &sink->compression));
+  }
+  int64_t level = sink->compression_level;
+  SLUICE_RETURN_IF_ERROR(
+      GetInt(t, "compression_level", kZstdMinLevel, kZstdMaxLevel, &level, false));
+  sink->compression_level = static_cast<int>(level);
   if (sink->type != "projection") return Status::OK();
   SLUICE_RETURN_IF_ERROR(GetString(t, "name", &sink->name, true));
   std::vector<const toml::node*> key;

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "base/types.h"
 #include "sluice/collector.h"
 #include "sluice/row_view.h"
-#include "base/types.h"
 
 namespace sluice {
 
@@ -35,9 +35,9 @@ struct SourceLoc {
 // C++ lambda expressions (the alternative to expression strings).
 using RowPredicate = std::function<bool(const RowView&)>;
 struct RowFunction {
-  Type type = Type::kDouble;  // result type
-  std::function<int64_t(const RowView&)> int_fn;  // kInt64, kBool, kTimestamp
-  std::function<double(const RowView&)> double_fn;  // kDouble
+  Type type = Type::kDouble;                             // result type
+  std::function<int64_t(const RowView&)> int_fn;         // kInt64, kBool, kTimestamp
+  std::function<double(const RowView&)> double_fn;       // kDouble
   std::function<std::string(const RowView&)> string_fn;  // kString
   bool valid() const { return int_fn || double_fn || string_fn; }
 };
@@ -50,8 +50,8 @@ struct SourceSpec {
   // file path; "-" is standard input. nexmark: the directory of person.csv, auction.csv and
   // bid.csv (`dir`), empty to generate the events instead
   std::string path;
-  Schema schema;     // generator: fixed (key:int64, ts:timestamp_us, value:double)
-  std::string event_time;  // field holding event time; empty = no event time
+  Schema schema;                     // generator: fixed (key:int64, ts:timestamp_us, value:double)
+  std::string event_time;            // field holding event time; empty = no event time
   int64_t max_out_of_orderness = 0;  // B
   // generator
   uint64_t events = 0;
@@ -80,9 +80,9 @@ struct SourceSpec {
 };
 
 struct AggregateSpec {
-  std::string text;  // as written: "sum(amount) as total"; may be empty when built in C++
-  std::string func;  // count, sum, min, max, avg, first, last, count_distinct
-  std::string arg;   // expression text; empty for count()
+  std::string text;    // as written: "sum(amount) as total"; may be empty when built in C++
+  std::string func;    // count, sum, min, max, avg, first, last, count_distinct
+  std::string arg;     // expression text; empty for count()
   RowFunction arg_fn;  // C++ alternative to `arg`
   std::string alias;   // output field name
   SourceLoc loc;
@@ -213,15 +213,19 @@ struct SinkSpec {
   // The source or operator whose rows it writes; empty = the last operator declared (the source
   // when there is none).
   std::string input;
-  std::string type;    // "csv", "jsonl", "stdout", "null", "collector", "log"
-  std::string path;    // csv, jsonl
-  std::string format;  // stdout: "jsonl" (default), "csv" or "table"
+  std::string type;                      // "csv", "jsonl", "stdout", "null", "collector", "log"
+  std::string path;                      // csv, jsonl
+  std::string format;                    // stdout: "jsonl" (default), "csv" or "table"
   std::shared_ptr<Collector> collector;  // collector
-  std::string stream;      // log: stream to append to
-  std::string event_type;  // log: event type of appended events
+  std::string stream;                    // log: stream to append to
+  std::string event_type;                // log: event type of appended events
   // log: "batch" (default: each batch's append is durable when it returns) or "checkpoint"
   // (batches commit without fsync; each checkpoint makes them durable first).
   std::string sync;
+  // log: "none" (default) or "zstd": how its batches are stored, and zstd's level (-7..19;
+  // higher is smaller and slower). Not part of the definition text.
+  std::string compression;
+  int compression_level = 1;
   // projection: the read model's name, its key fields (empty = the key_by fields, then
   // window_start for windows) and, for `sluice replay --into`, the table to build it in (empty =
   // the table that serves the name now, or the name itself). The planner sets `path` to the
@@ -238,9 +242,9 @@ struct SinkSpec {
 
 struct PipelineSpec {
   std::string name = "pipeline";
-  std::string file;  // the TOML file it came from, if any
-  uint32_t parallelism = 0;  // 0 = the machine's cores
-  uint32_t batch_size = 0;   // 0 = PipelineOptions default
+  std::string file;              // the TOML file it came from, if any
+  uint32_t parallelism = 0;      // 0 = the machine's cores
+  uint32_t batch_size = 0;       // 0 = PipelineOptions default
   std::string dead_letter_path;  // empty = "<name>.dlq.jsonl"
   std::string late_path;         // empty = late events are only counted
   // `sluice run` serves metrics, status and projections over HTTP at this "HOST:PORT" (empty =

@@ -74,16 +74,20 @@ struct LogStats {
   uint64_t next_position = 1;                          // position the next append gets
   TimeUs first_append_time = 0, last_append_time = 0;  // of the first and last events
   TimeUs first_event_time = 0, last_event_time = 0;
-  uint64_t events_bytes = 0;  // pages of the events database
-  uint64_t index_bytes = 0;   // pages of the stream and id indexes
-  uint64_t used_bytes = 0;    // pages in use in the data file
-  uint64_t file_bytes = 0;    // size of data.mdb
-  uint64_t disk_bytes = 0;    // blocks allocated to data.mdb
+  uint64_t compressed_batches = 0;  // batches stored zstd-compressed
+  uint64_t record_bytes = 0;        // the events database's values as stored
+  uint64_t inflated_bytes = 0;      // the same with every compressed body counted inflated
+  uint64_t events_bytes = 0;        // pages of the events database
+  uint64_t index_bytes = 0;         // pages of the stream and id indexes
+  uint64_t used_bytes = 0;          // pages in use in the data file
+  uint64_t file_bytes = 0;          // size of data.mdb
+  uint64_t disk_bytes = 0;          // blocks allocated to data.mdb
   uint64_t map_size = 0;
 };
 
 class EventBatchView;
 class StoredRecord;
+class ZstdCompressor;
 
 // Called for each problem found by Verify, with the position (0 when not tied to one).
 using CorruptionReporter = std::function<void(uint64_t position, const Status& problem)>;
@@ -153,6 +157,7 @@ class LogIterator {
   bool valid_ = false;
   EnvelopeView event_;
   std::unique_ptr<StoredRecord> record_;  // the record under the cursor; !ok() at the end
+  std::vector<uint64_t> copy_;            // the record's value when read by copy
   uint32_t index_ = 0;                    // the event of record_ at hand
   uint64_t first_live_ = 1;               // events before it were truncated away
   uint64_t failed_version_ = 0;           // stream reads: last version of the corrupt record
@@ -278,6 +283,7 @@ class EventLog {
   std::deque<Writer*> writers_;  // GUARDED_BY(mu_)
   // Leader-only state: used by the writer at the head of writers_, one at a time.
   std::unique_ptr<flatbuffers::FlatBufferBuilder> fbb_;
+  std::unique_ptr<ZstdCompressor> zstd_;  // used by the writer of the moment, like fbb_
   bool no_sync_now_ = false;
 
   std::mutex append_mu_;

@@ -5,9 +5,12 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 namespace sluice::lmdb {
@@ -149,6 +152,7 @@ Status Env::Open(const std::string& dir, const EnvOptions& options, std::unique_
     return FromLmdb(rc, fmt::format("cannot open log '{}'", dir));
   }
   SLUICE_RETURN_IF_ERROR(CheckDataFileSize(env->env_, dir));
+  env->NoteMap();
   *out = std::move(env);
   return Status::OK();
 }
@@ -202,10 +206,60 @@ Status Env::SetMapSize(uint64_t bytes, int wait_ms) {
         "cannot grow the map of '{}': {} transactions of this process stay open", dir_, active_));
   } else {
     s = FromLmdb(mdb_env_set_mapsize(env_, bytes), "mdb_env_set_mapsize");
+    NoteMap();
   }
   resizing_ = false;
   cv_.notify_all();
   return s;
+}
+
+void Env::NoteMap() {
+  // LMDB does not tell where it mapped the file (me_mapaddr is set only for MDB_FIXEDMAP): find
+  // the mapping of the data file's inode among the process's mappings.
+  map_addr_ = nullptr;
+  map_len_ = 0;
+  mdb_filehandle_t fd;
+  struct stat st;
+  if (mdb_env_get_fd(env_, &fd) != MDB_SUCCESS || ::fstat(fd, &st) != 0) return;
+  fd_ = fd;
+  std::FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (maps == nullptr) return;
+  char line[4096];
+  while (std::fgets(line, sizeof(line), maps) != nullptr) {
+    unsigned long long begin = 0, end = 0, offset = 0, inode = 0;
+    unsigned major = 0, minor = 0;
+    if (std::sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &begin, &end, &offset, &major, &minor,
+                    &inode) == 6 &&
+        offset == 0 && inode == st.st_ino && makedev(major, minor) == st.st_dev) {
+      map_addr_ = reinterpret_cast<const char*>(begin);
+      map_len_ = end - begin;
+      break;
+    }
+  }
+  std::fclose(maps);
+}
+
+std::string_view Txn::CopyValue(std::string_view value, std::vector<uint64_t>* buf) const {
+  const char* base = env_ != nullptr ? env_->map_addr_ : nullptr;
+  if (!read_only_ || base == nullptr || env_->fd_ < 0 || value.data() < base ||
+      value.size() > env_->map_len_ ||
+      static_cast<uint64_t>(value.data() - base) > env_->map_len_ - value.size()) {
+    return value;
+  }
+  buf->resize((value.size() + 7) / 8);
+  char* dst = reinterpret_cast<char*>(buf->data());
+  const off_t offset = static_cast<off_t>(value.data() - base);
+  size_t done = 0;
+  while (done < value.size()) {
+    const ssize_t n =
+        ::pread(env_->fd_, dst + done, value.size() - done, offset + static_cast<off_t>(done));
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return value;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return std::string_view(dst, value.size());
 }
 
 uint64_t Env::map_size() {

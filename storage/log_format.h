@@ -5,10 +5,11 @@
 //   key   = global position of its (first) event, uint64 big-endian (8 bytes); positions start at
 //           1 and only grow, so records are written with MDB_APPEND
 //   value = [masked crc32c : 4, little-endian][type : 1][body]                 (type 1)
-//         | [masked crc32c : 4, little-endian][type : 1][zero : 3][body]       (type 2)
+//         | [masked crc32c : 4, little-endian][type : 1][compression : 1][zero : 2][body] (type 2)
 // The CRC covers everything after it; it is masked as in leveldb (codecs/crc32c.h). Type 2 pads
 // its header to 8 bytes so that a batch in LMDB's overflow pages (page-aligned, 16-byte header)
-// is read in place, 8-byte aligned.
+// is read in place, 8-byte aligned. A compressed batch's body is one zstd frame holding the
+// EventBatch; the frame records its content size.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,19 @@ constexpr uint8_t kMaxRecordType = kBatchType;
 
 constexpr int kCrcSize = 4;
 constexpr int kHeaderSize = kCrcSize + 1;  // crc, type
-constexpr int kBatchHeaderSize = 8;        // crc, type, three zero bytes
+constexpr int kBatchHeaderSize = 8;        // crc, type, compression, two zero bytes
+constexpr int kCompressionOffset = 5;      // of the compression byte in a type-2 header
+
+enum Compression : uint8_t {
+  kUncompressed = 0,  // written by every log before compression existed
+  kZstd = 1,          // body = one zstd frame (codecs/zstd_codec.h) with its content size
+};
+constexpr uint8_t kMaxCompression = kZstd;
+// Readers refuse a compressed batch that declares a larger EventBatch (writers never compress
+// one that large: a batch holds at most kMaxBatchEvents events or about kMaxBatchBytes).
+constexpr uint64_t kMaxInflatedBatchBytes = uint64_t{256} << 20;
+// Writers store smaller batches uncompressed (a frame would save next to nothing).
+constexpr uint64_t kMinCompressBytes = 512;
 
 // Events per batch record: appends and log sinks split larger writes into batches of at most this
 // many events or about kMaxBatchBytes of payload.

@@ -17,6 +17,8 @@ struct WriteContext {
   uint64_t next_position = 1;
   TimeUs append_time = 0;
   flatbuffers::FlatBufferBuilder* fbb = nullptr;
+  ZstdCompressor* zstd = nullptr;
+  std::string compressed;           // scratch: a compressed batch body
   std::string key, value;           // scratch
   std::vector<EnvelopeView> batch;  // scratch: events of the batch being written
   StoredRecord record;              // scratch: a stored record read back
@@ -29,6 +31,9 @@ Status ReadStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, lmdb::Dbi meta_db
 // Only the stream index: the version of the newest stored event (0 when none is stored).
 Status ReadIndexedStreamVersion(lmdb::Txn* txn, lmdb::Dbi streams_db, std::string_view stream,
                                 uint64_t* version);
+
+// InvalidArgument unless kZstdMinLevel <= level <= kZstdMaxLevel.
+Status CheckCompressionLevel(int level);
 
 // The lowest live position (after truncation), 1 when nothing was truncated.
 Status ReadFirstLivePosition(lmdb::Txn* txn, lmdb::Dbi meta_db, uint64_t* first);

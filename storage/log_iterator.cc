@@ -8,6 +8,12 @@
 #include "storage/log_keys.h"
 
 namespace sluice {
+namespace {
+
+// Records at least this large are read by copy when LogOptions::read_by_copy is set.
+constexpr size_t kMinCopyReadBytes = size_t{16} << 10;
+
+}  // namespace
 
 LogIterator::LogIterator(EventLog* log, const ReadOptions& options)
     : log_(log), options_(options), record_(std::make_unique<StoredRecord>()) {
@@ -128,6 +134,9 @@ void LogIterator::LoadCurrent(bool passed) {
       failed_position_ = position;
       return;
     }
+  }
+  if (value.size() >= kMinCopyReadBytes && log_->options().read_by_copy) {
+    value = txn_.CopyValue(value, &copy_);
   }
   Status s = record_->Parse(position, value);
   if (s.ok()) return;

@@ -17,6 +17,13 @@ enum class SyncMode : uint8_t {
              // crash) may lose the latest commits; EventLog::Flush() makes them durable
 };
 
+enum class LogCompression : uint8_t {
+  kDefault,  // AppendOptions only: use LogOptions::compression
+  kNone,     // batches are stored as encoded
+  kZstd,     // batches of at least log::kMinCompressBytes are stored zstd-compressed when that
+             // makes them smaller; readers inflate them (each batch records how it is stored)
+};
+
 struct LogOptions {
   // Size of the memory map when a log is created. Small logs stay small on disk either way (LMDB
   // grows the file as it writes); a larger map only reserves address space and avoids regrowth.
@@ -28,6 +35,12 @@ struct LogOptions {
   // Durability of commits; see SyncMode. kDurable costs one or two fsyncs per commit, which
   // group commit spreads over every event of the group.
   SyncMode sync = SyncMode::kDurable;
+  // Compression of the batches this instance writes (a writer's choice: a log may hold batches
+  // of both kinds). zstd shrinks record batches two- to fourfold and costs compression time on
+  // appends and decompression time on every read; see docs/log.md for measured figures.
+  LogCompression compression = LogCompression::kNone;
+  // zstd level (kZstdMinLevel..kZstdMaxLevel in codecs/zstd_codec.h): higher is smaller and slower.
+  int compression_level = 1;
   // Group commit: concurrent appends are merged into one write transaction up to these limits.
   // Larger groups mean fewer fsyncs per event but longer waits for the appenders of a group.
   uint32_t max_group_events = 64 * 1024;
@@ -41,6 +54,11 @@ struct LogOptions {
   uint32_t max_user_databases = 16;
   // LMDB reader slots: concurrent read transactions across all processes.
   uint32_t max_readers = 126;
+  // Iterators read records of at least 16 KiB (batches) with pread into a reused buffer instead
+  // of through LMDB's memory map. On virtual machines that trap the first touch of every mapped
+  // page this makes scans several times faster; on bare metal it costs a copy (a few percent of a
+  // scan). docs/log.md has the measurements.
+  bool read_by_copy = true;
 };
 
 struct AppendOptions {
@@ -48,6 +66,9 @@ struct AppendOptions {
   // append expects. A different version fails the append with Status::Conflict, writing nothing.
   std::optional<uint64_t> expected_version;
   SyncMode sync = SyncMode::kDefault;
+  // kDefault: LogOptions::compression and compression_level; otherwise these, for this append.
+  LogCompression compression = LogCompression::kDefault;
+  int compression_level = 1;
 };
 
 struct ReadOptions {

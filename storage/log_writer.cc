@@ -99,17 +99,36 @@ Status MarkIfStored(WriteContext* ctx, lmdb::Dbi ids_db, lmdb::Dbi events_db,
 
 // Builds a batch record with `encode`, stores it under its first position and indexes it under
 // (stream, first version).
+Status CheckAppendCompression(const AppendOptions& options) {
+  if (options.compression == LogCompression::kDefault) return Status::OK();
+  return CheckCompressionLevel(options.compression_level);
+}
+
+// With compression, a batch whose zstd frame is smaller than its encoding is stored compressed.
 template <typename Encode>
 Status WriteBatchRecord(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
-                        const EventBatchHeader& h, uint32_t count, const Encode& encode) {
+                        const AppendOptions& options, const EventBatchHeader& h, uint32_t count,
+                        const Encode& encode) {
   encode(ctx->fbb);
-  const std::string_view body(reinterpret_cast<const char*>(ctx->fbb->GetBufferPointer()),
-                              ctx->fbb->GetSize());
+  std::string_view body(reinterpret_cast<const char*>(ctx->fbb->GetBufferPointer()),
+                        ctx->fbb->GetSize());
+  const LogOptions& lo = ctx->log->options();
+  const bool by_log = options.compression == LogCompression::kDefault;
+  log::Compression compression = log::kUncompressed;
+  if ((by_log ? lo.compression : options.compression) == LogCompression::kZstd &&
+      body.size() >= log::kMinCompressBytes && body.size() <= log::kMaxInflatedBatchBytes) {
+    SLUICE_RETURN_IF_ERROR(ctx->zstd->Compress(
+        body, by_log ? lo.compression_level : options.compression_level, &ctx->compressed));
+    if (ctx->compressed.size() < body.size()) {
+      body = ctx->compressed;
+      compression = log::kZstd;
+    }
+  }
   const BigEndianKey key(h.first_position);
   char* dst = nullptr;
   SLUICE_RETURN_IF_ERROR(ctx->txn.Reserve(
       events_db, key.view(), log::kBatchHeaderSize + body.size(), &dst, lmdb::kPutAppend));
-  log::FrameRecord(log::kBatchType, body, dst);
+  log::FrameRecord(log::kBatchType, body, dst, compression);
   log::StreamKey(h.stream_id, h.first_version, &ctx->key);
   log::StreamValue(h.first_position, count, &ctx->value);
   return PutPreferAppend(&ctx->txn, streams_db, ctx->key, ctx->value);
@@ -119,6 +138,7 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
                    lmdb::Dbi meta_db, std::string_view stream, std::span<const EventData> events,
                    const AppendOptions& options, AppendResult* result) {
   SLUICE_RETURN_IF_ERROR(CheckStreamId(stream));
+  SLUICE_RETURN_IF_ERROR(CheckAppendCompression(options));
   for (size_t i = 0; i < events.size(); ++i) {
     if (events[i].type.empty()) {
       return Status::InvalidArgument(fmt::format("event {} of the append has no type", i));
@@ -232,7 +252,7 @@ Status AppendInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi streams_db,
     h.append_time_us = ctx->append_time;
     h.id_base = EventId::GenerateBlock(count);
     SLUICE_RETURN_IF_ERROR(WriteBatchRecord(
-        ctx, events_db, streams_db, h, count, [&](flatbuffers::FlatBufferBuilder* fbb) {
+        ctx, events_db, streams_db, options, h, count, [&](flatbuffers::FlatBufferBuilder* fbb) {
           EncodeEventBatch(h, std::span(batch).subspan(begin, count), fbb);
         }));
     begin = end;
@@ -246,6 +266,7 @@ Status AppendRecordsInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi stre
                           const RecordRows& records, const AppendOptions& options,
                           AppendResult* result) {
   SLUICE_RETURN_IF_ERROR(CheckStreamId(stream));
+  SLUICE_RETURN_IF_ERROR(CheckAppendCompression(options));
   if (records.event_type.empty())
     return Status::InvalidArgument("the record append has no event type");
   if (records.rows == nullptr || records.schema == nullptr || records.begin > records.end ||
@@ -313,7 +334,7 @@ Status AppendRecordsInTxn(WriteContext* ctx, lmdb::Dbi events_db, lmdb::Dbi stre
     rows.end = records.begin + end;
     if (chosen) rows.first_id = id_of(begin);
     SLUICE_RETURN_IF_ERROR(WriteBatchRecord(
-        ctx, events_db, streams_db, h, count,
+        ctx, events_db, streams_db, options, h, count,
         [&](flatbuffers::FlatBufferBuilder* fbb) { EncodeRecordBatch(h, rows, fbb); }));
     begin = end;
   }
@@ -439,6 +460,7 @@ Status EventLog::CommitGroup(const std::vector<Writer*>& group) {
     WriteContext ctx;
     ctx.log = this;
     ctx.fbb = fbb_.get();
+    ctx.zstd = zstd_.get();
     ctx.append_time = WallNowUs();
     Status s = env_->BeginWrite(&ctx.txn);
     if (s.ok()) s = NextPosition(&ctx.txn, &ctx.next_position);

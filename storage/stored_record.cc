@@ -10,10 +10,12 @@ namespace sluice {
 
 Status StoredRecord::Parse(uint64_t position, std::string_view value) {
   count_ = 0;
-  log::RecordType type;
-  std::string_view body;
-  SLUICE_RETURN_IF_ERROR(log::UnframeRecord(position, value, &type, &body));
-  if (type == log::kBatchType) {
+  log::RecordFrame frame;
+  SLUICE_RETURN_IF_ERROR(log::UnframeRecord(position, value, &frame));
+  std::string_view body = frame.body;
+  if (frame.type == log::kBatchType) {
+    compressed_ = frame.compression != log::kUncompressed;
+    if (compressed_) SLUICE_RETURN_IF_ERROR(Inflate(position, &body));
     Status s = batch_.Parse(body.data(), body.size());
     if (!s.ok()) {
       return Status::Corruption(fmt::format("record at position {}: {}", position, s.message()));
@@ -36,8 +38,24 @@ Status StoredRecord::Parse(uint64_t position, std::string_view value) {
         fmt::format("record at position {} claims position {}", position, single_.global_position));
   }
   is_batch_ = false;
+  compressed_ = false;
   first_position_ = position;
   count_ = 1;
+  return Status::OK();
+}
+
+Status StoredRecord::Inflate(uint64_t position, std::string_view* body) {
+  if (!zstd_) zstd_ = std::make_unique<ZstdDecompressor>();
+  uint64_t size = 0;
+  Status s = ZstdDecompressor::ContentSize(*body, log::kMaxInflatedBatchBytes, &size);
+  if (s.ok()) {
+    inflated_.resize((size + 7) / 8);
+    s = zstd_->Decompress(*body, reinterpret_cast<char*>(inflated_.data()), size);
+  }
+  if (!s.ok()) {
+    return Status::Corruption(fmt::format("record at position {}: {}", position, s.message()));
+  }
+  *body = std::string_view(reinterpret_cast<const char*>(inflated_.data()), size);
   return Status::OK();
 }
 

@@ -3,12 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "codecs/envelope.h"
 #include "codecs/event_batch.h"
+#include "codecs/zstd_codec.h"
 #include "storage/lmdb_env.h"
 
 namespace sluice {
@@ -20,8 +23,9 @@ class StoredRecord {
   StoredRecord& operator=(const StoredRecord&) = delete;
 
   // Checks `value`, stored under key `position`: frame and CRC, FlatBuffers verification, the
-  // batch's own rules, and that its (first) position is the key. Corruption naming the position.
-  // The record then refers to `value`, which must stay mapped while it is used.
+  // batch's own rules, and that its (first) position is the key; a compressed batch is inflated
+  // into a buffer the record keeps. Corruption naming the position. The record then refers to
+  // `value`, which must stay mapped while it is used.
   Status Parse(uint64_t position, std::string_view value);
   bool ok() const { return count_ > 0; }
   void Reset() { count_ = 0; }
@@ -40,14 +44,22 @@ class StoredRecord {
   void Event(uint32_t i, EnvelopeView* out);
   // The batch of a format-2 record; null for a format-1 one.
   const EventBatchView* batch() const { return is_batch_ ? &batch_ : nullptr; }
+  // Whether the batch was stored compressed.
+  bool compressed() const { return compressed_; }
 
  private:
+  // Decompresses the zstd frame *body into inflated_ and points *body at the result.
+  Status Inflate(uint64_t position, std::string_view* body);
+
   bool is_batch_ = false;
+  bool compressed_ = false;
   uint32_t count_ = 0;
   uint64_t first_position_ = 0;
   EnvelopeView single_;
   EventBatchView batch_;
   std::string scratch_;
+  std::unique_ptr<ZstdDecompressor> zstd_;  // made by the first compressed batch
+  std::vector<uint64_t> inflated_;          // a compressed batch's EventBatch, 8-byte aligned
 };
 
 // Finds and checks the record holding `position` (NotFound when none does) and, when `event` is

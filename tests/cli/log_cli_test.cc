@@ -233,6 +233,28 @@ TEST_CASE("sluice log append --batch-size sets the rows per commit") {
   CHECK(Append(dir, "in.csv", "s", "--batch-size 0").code == 2);
 }
 
+TEST_CASE("sluice log append --compression zstd stores batches that read back the same") {
+  ScratchDir dir("cli-log-compression");
+  WriteFile(dir.file("in.csv"), Csv(9000));
+  REQUIRE(Append(dir, "in.csv", "s", "--compression zstd --compression-level 3").code == 0);
+  Outcome stats = Sluice("log stats log", dir.file(""));
+  INFO(stats.output);
+  CHECK(stats.output.find("compressed        3 of 3 batches (zstd)") != std::string::npos);
+  const size_t at = stats.output.find("compression ratio ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(stats.output.substr(at + 18, 8)) > 2.0);
+  CHECK(ReadAmounts(dir) == Range(0, 9000));
+  CHECK(Sluice("log verify log", dir.file("")).output.find("ok: 9000 events in 3 record(s)") !=
+        std::string::npos);
+  // The default stores them as they are.
+  REQUIRE(Sluice("log append plain --stream s --type T in.csv", dir.file("")).code == 0);
+  Outcome plain = Sluice("log stats plain", dir.file(""));
+  CHECK(plain.output.find("compressed        0 of 3 batches") != std::string::npos);
+  CHECK(plain.output.find("compression ratio 1.00") != std::string::npos);
+  CHECK(Append(dir, "in.csv", "t", "--compression lz5").code == 2);
+  CHECK(Append(dir, "in.csv", "t", "--compression zstd --compression-level 40").code == 2);
+}
+
 TEST_CASE("sluice log truncate refuses to remove every event without --all") {
   ScratchDir dir("cli-log-truncate");
   WriteFile(dir.file("in.csv"), Csv(10));

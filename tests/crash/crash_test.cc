@@ -62,9 +62,10 @@ Config ReadConfig() {
 
 const std::vector<Case> kCases = {
     {"tumbling", "kind = \"tumbling\"\nsize = \"10s\"\n", true, "", false},
-    // A log sink durable at checkpoints only: killed processes lose nothing it committed.
+    // A log sink durable at checkpoints only, compressing: killed processes lose nothing it
+    // committed.
     {"sliding", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", true, "", false, "", 0,
-     true, "checkpoint"},
+     true, "checkpoint", true},
     {"session", "kind = \"session\"\ngap = \"5s\"\n", false, "", false},
     // Two keyed stages: per user, then the busiest user's count per window.
     {"two-stages", "kind = \"sliding\"\nsize = \"10s\"\nslide = \"5s\"\n", false,

@@ -64,9 +64,10 @@ inline const std::string& InputLog(long events) {
         text += lines[i] + "\n";
       }
       WriteFile(dir.file("slice.csv"), text);
+      // Slices 1 and 3 are stored zstd-compressed: the sources read both kinds of batch.
       SluiceOk({"log", "append", "log", "--stream", "clicks", "--type", "Click", "--schema",
                 "user:string,page:string,ts:timestamp_ms,amount:double", "--event-time", "ts",
-                "slice.csv"},
+                "--compression", k % 2 == 1 ? "zstd" : "none", "slice.csv"},
                dir.file(""));
       if (k == 3) break;
       const std::string u = "u" + std::to_string(k);
@@ -91,9 +92,10 @@ struct Case {
   // When set, the sources and operators instead (TOML, with {log} and {csv} standing for the
   // input log and the clickstream csv); `window` and `then` are then unused.
   std::string graph;
-  int min_kills = 0;     // kills this case gets at least, whatever the share of the others
-  bool late = true;      // its pipeline can have late events (a changelog stage has none)
-  std::string log_sync;  // the log sink's `sync` ("" = the default, durable per batch)
+  int min_kills = 0;      // kills this case gets at least, whatever the share of the others
+  bool late = true;       // its pipeline can have late events (a changelog stage has none)
+  std::string log_sync;   // the log sink's `sync` ("" = the default, durable per batch)
+  bool log_zstd = false;  // the log sink compresses its batches
 };
 
 // The pipeline file of `c`: every output (and the state) under the directory `out`.
@@ -131,6 +133,7 @@ inline std::string PipelineToml(const Case& c, const std::string& log, const std
     t += "[[sink]]\ntype = \"log\"\npath = \"" + out +
          "/results\"\nstream = \"windows\"\nevent_type = \"Window\"\n";
     if (!c.log_sync.empty()) t += "sync = \"" + c.log_sync + "\"\n";
+    if (c.log_zstd) t += "compression = \"zstd\"\n";
   }
   return t;
 }

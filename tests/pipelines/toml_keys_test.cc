@@ -278,6 +278,25 @@ TEST_CASE("log sink: path, stream and event_type") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("p.toml:8") != std::string::npos);
   CHECK(bad.status().message().find("checkpoint") != std::string::npos);
+  CHECK(s.compression.empty());
+  CHECK(s.compression_level == 1);
+  s = LoadSink(
+      "type = \"log\"\npath = \"l\"\nstream = \"s\"\nevent_type = \"e\"\n"
+      "compression = \"zstd\"\ncompression_level = 5");
+  CHECK(s.compression == "zstd");
+  CHECK(s.compression_level == 5);
+  for (const char* wrong :
+       {"compression = \"lz4\"", "compression_level = 30", "compression_level = \"high\""}) {
+    auto r = LoadPipelineString(
+        std::string("[source]\ntype = \"generator\"\n[sink]\ntype = \"log\"\npath = \"l\"\n"
+                    "stream = \"s\"\nevent_type = \"e\"\n") +
+            wrong + "\n",
+        "p.toml");
+    INFO(wrong);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("p.toml:8") != std::string::npos);
+    CHECK(r.status().message().find("compression") != std::string::npos);
+  }
 }
 
 TEST_CASE("tables may be written inline and comments anywhere") {

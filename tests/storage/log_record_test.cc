@@ -61,29 +61,55 @@ TEST_CASE("crc32c: mask is reversible and differs from the crc") {
 
 TEST_CASE("log record: frame round trip") {
   std::string v = Frame("body bytes");
-  log::RecordType type;
-  std::string_view body;
-  REQUIRE(log::UnframeRecord(3, v, &type, &body).ok());
-  CHECK(type == log::kEventType);
-  CHECK(body == "body bytes");
+  log::RecordFrame f;
+  REQUIRE(log::UnframeRecord(3, v, &f).ok());
+  CHECK(f.type == log::kEventType);
+  CHECK(f.compression == log::kUncompressed);
+  CHECK(f.body == "body bytes");
+}
+
+TEST_CASE("log record: batch frames record their compression, covered by the checksum") {
+  const std::string_view body = "a zstd frame, say";
+  for (log::Compression c : {log::kUncompressed, log::kZstd}) {
+    std::string v(log::kBatchHeaderSize + body.size(), '\0');
+    log::FrameRecord(log::kBatchType, body, v.data(), c);
+    log::RecordFrame f;
+    REQUIRE(log::UnframeRecord(4, v, &f).ok());
+    CHECK(f.type == log::kBatchType);
+    CHECK(f.compression == c);
+    CHECK(f.body == body);
+    log::RecordFrame peeked;
+    REQUIRE(log::PeekFrame(v, &peeked));
+    CHECK(peeked.compression == c);
+    // Another compression byte breaks the checksum.
+    std::string other = v;
+    other[log::kCompressionOffset] = static_cast<char>(c == log::kZstd ? 0 : 1);
+    CHECK(log::UnframeRecord(4, other, &f).IsCorruption());
+  }
+  // An unknown compression under a valid checksum is refused by name.
+  std::string v(log::kBatchHeaderSize + body.size(), '\0');
+  log::FrameRecord(log::kBatchType, body, v.data(), static_cast<log::Compression>(7));
+  log::RecordFrame f;
+  Status s = log::UnframeRecord(4, v, &f);
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("unknown compression 7") != std::string::npos);
+  CHECK_FALSE(log::PeekFrame(v, &f));
 }
 
 TEST_CASE("log record: truncated or bit-flipped or unknown-type records are corruption") {
-  log::RecordType type;
-  std::string_view body;
+  log::RecordFrame f;
   std::string v = Frame("body bytes");
-  Status s = log::UnframeRecord(9, std::string_view(v).substr(0, 3), &type, &body);
+  Status s = log::UnframeRecord(9, std::string_view(v).substr(0, 3), &f);
   CHECK(s.IsCorruption());
   CHECK(s.message().find("position 9") != std::string::npos);
-  CHECK(log::UnframeRecord(9, std::string_view(v).substr(0, v.size() - 1), &type, &body)
-            .IsCorruption());
+  CHECK(log::UnframeRecord(9, std::string_view(v).substr(0, v.size() - 1), &f).IsCorruption());
   for (size_t i = 0; i < v.size(); ++i) {
     std::string flipped = v;
     flipped[i] ^= 0x01;
-    CHECK(log::UnframeRecord(9, flipped, &type, &body).IsCorruption());
+    CHECK(log::UnframeRecord(9, flipped, &f).IsCorruption());
   }
   std::string zero(12, '\0');
-  CHECK(log::UnframeRecord(9, zero, &type, &body).IsCorruption());
+  CHECK(log::UnframeRecord(9, zero, &f).IsCorruption());
 }
 
 }  // namespace

@@ -140,10 +140,12 @@ double AppendRun(const std::string& dir, uint64_t events, uint64_t batch, int th
 #if SLUICE_HAVE_SQLITE3
 // The generator's three fields (key, ts, value) as typed record columns, one AppendRecords per
 // batch, one stream: what a pipeline's log sink writes. Leaves the log in `dir`.
-double RecordAppendRun(const std::string& dir, uint64_t events, uint64_t batch, SyncMode sync) {
+double RecordAppendRun(const std::string& dir, uint64_t events, uint64_t batch, SyncMode sync,
+                       LogCompression compression = LogCompression::kNone) {
   std::filesystem::remove_all(dir);
   LogOptions o;
   o.sync = sync;
+  o.compression = compression;
   o.initial_map_size = uint64_t{1} << 30;
   std::unique_ptr<EventLog> log;
   if (Status s = EventLog::Open(o, dir, &log); !s.ok()) {
@@ -175,10 +177,11 @@ double RecordAppendRun(const std::string& dir, uint64_t events, uint64_t batch, 
 }
 
 // Scans the record log in `dir` as the log source does: whole columns per run of a batch.
-Row RecordScan(const std::string& dir, uint64_t events) {
+Row RecordScan(const std::string& dir, uint64_t events, std::string name, bool by_copy = true) {
   std::unique_ptr<EventLog> log;
   LogOptions ro;
   ro.read_only = true;
+  ro.read_by_copy = by_copy;
   if (!EventLog::Open(ro, dir, &log).ok()) std::exit(1);
   const Schema schema({{"key", Type::kInt64},
                        {"ts", Type::kTimestamp, TimeUnit::kMicros},
@@ -202,7 +205,7 @@ Row RecordScan(const std::string& dir, uint64_t events) {
     if (rows.columns[0].size() >= 4096) rows.reset(schema);
   }
   const double secs = Seconds(start, Clock::now());
-  return {"record scan, whole columns (CRC + verify + copy)", secs, count,
+  return {std::move(name), secs, count,
           count == events ? "as the log source reads" : "COUNT MISMATCH"};
 }
 
@@ -394,16 +397,18 @@ double SqliteSingleEventRun(const std::string& path, int threads, uint64_t total
 // The figures as JSON and as docs/log.md's Performance table (Markdown), when paths are given.
 bool WriteReports(const std::string& json_path, const std::string& markdown_path,
                   const std::vector<Row>& rows, uint64_t n, uint64_t batch, double disk_per_event,
-                  double record_disk_per_event, double sqlite_disk_per_event) {
+                  double record_disk_per_event, double zstd_disk_per_event,
+                  double sqlite_disk_per_event) {
   using bench::JsonText;
   if (!json_path.empty()) {
     std::string out = fmt::format(
         "{{\n  \"benchmark\": \"bench_log_bench\",\n  \"date\": {},\n  \"machine\": {},\n"
         "  \"events\": {},\n  \"batch\": {},\n  \"disk_bytes_per_event\": {:.1f},\n"
         "  \"record_disk_bytes_per_event\": {:.1f},\n"
+        "  \"record_zstd_disk_bytes_per_event\": {:.1f},\n"
         "  \"sqlite_disk_bytes_per_event\": {:.1f},\n  \"runs\": [\n",
         JsonText(bench::Today()), JsonText(bench::Machine()), n, batch, disk_per_event,
-        record_disk_per_event, sqlite_disk_per_event);
+        record_disk_per_event, zstd_disk_per_event, sqlite_disk_per_event);
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];
       out += fmt::format(
@@ -426,8 +431,8 @@ bool WriteReports(const std::string& json_path, const std::string& markdown_path
     }
     out += fmt::format(
         "\nSize on disk per event: sluice {:.1f} B (opaque ~119-byte payloads), {:.1f} B (3 typed "
-        "fields)",
-        disk_per_event, record_disk_per_event);
+        "fields), {:.1f} B (3 typed fields, zstd level 1)",
+        disk_per_event, record_disk_per_event, zstd_disk_per_event);
     if (sqlite_disk_per_event > 0) out += fmt::format(", SQLite {:.1f} B", sqlite_disk_per_event);
     out += ".\n";
     if (!bench::WriteWholeFile(markdown_path, out)) return false;
@@ -511,8 +516,16 @@ int RunTable(const std::string& json_path, const std::string& markdown_path) {
   rows.push_back({"sluice record append (3 typed fields), durable", t, n, "1 appender"});
   t = RecordAppendRun(recdir, n, batch, SyncMode::kNoSync);
   rows.push_back({"sluice record append (3 typed fields), no-sync", t, n, "1 appender"});
-  rows.push_back(RecordScan(recdir, n));
+  rows.push_back(RecordScan(recdir, n, "record scan, whole columns (CRC + verify + copy)"));
+  rows.push_back(RecordScan(recdir, n, "record scan, through the map (read_by_copy = false)",
+                            /*by_copy=*/false));
   const uint64_t record_disk = DiskBytes(recdir);
+  const std::string zdir = base + "/records-zstd";
+  t = RecordAppendRun(zdir, n, batch, SyncMode::kDurable, LogCompression::kZstd);
+  rows.push_back({"sluice record append (3 typed fields), zstd level 1, durable", t, n,
+                  "1 appender"});
+  rows.push_back(RecordScan(zdir, n, "record scan of zstd batches (CRC + inflate + verify + copy)"));
+  const uint64_t zstd_disk = DiskBytes(zdir);
 
 #if SLUICE_HAVE_SQLITE3
   const std::string sqlite_path = base + "/events.sqlite";
@@ -545,9 +558,9 @@ int RunTable(const std::string& json_path, const std::string& markdown_path) {
   PrintTable(rows);
   fmt::print(
       "\nsize on disk per event: sluice {:.1f} B (events {:.1f} + indexes {:.1f}); "
-      "3 typed fields: {:.1f} B",
+      "3 typed fields: {:.1f} B, zstd {:.1f} B",
       double(log_disk) / n, double(st.events_bytes) / n, double(st.index_bytes) / n,
-      double(record_disk) / n);
+      double(record_disk) / n, double(zstd_disk) / n);
 #if SLUICE_HAVE_SQLITE3
   fmt::print(", SQLite {:.1f} B\n", double(sqlite_disk) / n);
   fmt::print("sluice durable single appender vs SQLite: {:.1f}x\n",
@@ -563,7 +576,7 @@ int RunTable(const std::string& json_path, const std::string& markdown_path) {
 #endif
   std::filesystem::remove_all(base);
   if (!WriteReports(json_path, markdown_path, rows, n, batch, double(log_disk) / n,
-                    double(record_disk) / n, double(sqlite_disk) / n)) {
+                    double(record_disk) / n, double(zstd_disk) / n, double(sqlite_disk) / n)) {
     fmt::print(stderr, "bench_log_bench: cannot write the reports\n");
     return 1;
   }

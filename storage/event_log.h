@@ -147,6 +147,9 @@ class LogIterator {
   // was reported then and is skipped now.
   void LoadCurrent(bool passed);
   void NextRecord();
+  // Parses `value`, stored under `position`, into record_ (by copy when large enough), or takes
+  // kept_ when it is that record.
+  Status ParseRecord(uint64_t position, std::string_view value);
 
   EventLog* log_;
   ReadOptions options_;
@@ -158,11 +161,17 @@ class LogIterator {
   EnvelopeView event_;
   std::unique_ptr<StoredRecord> record_;  // the record under the cursor; !ok() at the end
   std::vector<uint64_t> copy_;            // the record's value when read by copy
-  uint32_t index_ = 0;                    // the event of record_ at hand
-  uint64_t first_live_ = 1;               // events before it were truncated away
-  uint64_t failed_version_ = 0;           // stream reads: last version of the corrupt record
-  uint64_t last_position_ = 0;            // last event consumed: passed by Next() or filtered out
-  uint64_t last_version_ = 0;             // its stream version (stream reads)
+  // Whether record_ refers to no mapped page (its value was copied, or it was inflated). Such a
+  // record is kept (kept_, kept_copy_) across Release(): records never change once written, so
+  // the read that goes on after Refresh() takes it instead of parsing the record again.
+  bool record_owned_ = false;
+  std::unique_ptr<StoredRecord> kept_;
+  std::vector<uint64_t> kept_copy_;
+  uint32_t index_ = 0;           // the event of record_ at hand
+  uint64_t first_live_ = 1;      // events before it were truncated away
+  uint64_t failed_version_ = 0;  // stream reads: last version of the corrupt record
+  uint64_t last_position_ = 0;   // last event consumed: passed by Next() or filtered out
+  uint64_t last_version_ = 0;    // its stream version (stream reads)
   uint64_t failed_position_ = 0;
   Status status_;
 };

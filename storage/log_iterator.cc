@@ -16,7 +16,10 @@ constexpr size_t kMinCopyReadBytes = size_t{16} << 10;
 }  // namespace
 
 LogIterator::LogIterator(EventLog* log, const ReadOptions& options)
-    : log_(log), options_(options), record_(std::make_unique<StoredRecord>()) {
+    : log_(log),
+      options_(options),
+      record_(std::make_unique<StoredRecord>()),
+      kept_(std::make_unique<StoredRecord>()) {
   if (!options_.stream.empty()) {
     stream_prefix_ = options_.stream;
     stream_prefix_.push_back('\0');
@@ -29,7 +32,12 @@ void LogIterator::Release() {
   events_.Close();
   streams_.Close();
   txn_.Abort();
+  if (record_owned_ && record_->ok()) {
+    std::swap(record_, kept_);
+    std::swap(copy_, kept_copy_);
+  }
   record_->Reset();
+  record_owned_ = false;
   valid_ = false;
 }
 
@@ -135,10 +143,7 @@ void LogIterator::LoadCurrent(bool passed) {
       return;
     }
   }
-  if (value.size() >= kMinCopyReadBytes && log_->options().read_by_copy) {
-    value = txn_.CopyValue(value, &copy_);
-  }
-  Status s = record_->Parse(position, value);
+  Status s = ParseRecord(position, value);
   if (s.ok()) return;
   record_->Reset();
   if (passed) {  // reported when the read first met it
@@ -163,6 +168,24 @@ void LogIterator::LoadCurrent(bool passed) {
                                                  s.message(), position, last))
                 : s;
   failed_position_ = position;
+}
+
+Status LogIterator::ParseRecord(uint64_t position, std::string_view value) {
+  if (kept_->ok() && kept_->first_position() == position) {
+    std::swap(record_, kept_);
+    std::swap(copy_, kept_copy_);
+    kept_->Reset();
+    record_owned_ = true;
+    return Status::OK();
+  }
+  kept_->Reset();
+  const char* mapped = value.data();
+  if (value.size() >= kMinCopyReadBytes && log_->options().read_by_copy) {
+    value = txn_.CopyValue(value, &copy_);
+  }
+  Status s = record_->Parse(position, value);
+  record_owned_ = value.data() != mapped || record_->compressed();
+  return s;
 }
 
 void LogIterator::NextRecord() {

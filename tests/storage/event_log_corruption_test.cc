@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "codecs/coding.h"
+#include "runtime/test_util.h"
 #include "storage/checkpoint_store.h"
 #include "storage/log_format.h"
 #include "storage/log_record.h"
@@ -17,14 +18,8 @@ namespace {
 using testing::OpenLog;
 using testing::TempDir;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
+using testing::ReadFile;
+using testing::WriteFile;
 
 // Writes events whose payloads carry unique markers, then copies data.mdb into a second log
 // directory with one byte flipped inside the marker of event `victim` (0-based). `one_append`:

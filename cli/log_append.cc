@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/batch_prefetcher.h"
 #include "codecs/record_codec.h"
 #include "codecs/state_codec.h"
 #include "operators/schema_inference.h"
@@ -203,14 +204,14 @@ class InputProgress {
   // Appends `events` and records the source's position after them (`consumed` bytes of the
   // input), in one transaction. Conflict when another run of the same input committed meanwhile
   // (nothing is written then).
-  Status Commit(const RecordRows& events, uint64_t consumed, std::string_view dead_letters,
-                uint64_t dead_letter_offset, AppendResult* result) {
+  // `position`: the source's saved position after the events (Source::SavePosition).
+  Status Commit(const RecordRows& events, uint64_t consumed, std::string_view position,
+                std::string_view dead_letters, uint64_t dead_letter_offset, AppendResult* result) {
     InputRecord next = record_;
     next.events += events.end - events.begin;
     next.dead_letters = std::string(dead_letters);
     next.dead_letter_offset = dead_letter_offset;
-    next.position.clear();
-    SLUICE_RETURN_IF_ERROR(source_->SavePosition(&next.position));
+    next.position = std::string(position);
     SLUICE_ASSIGN_OR_RETURN(bool read, hash_.ExtendTo(consumed));
     if (!read) {
       return Status::IOError(
@@ -439,10 +440,19 @@ int RunAppend(const AppendArgs& a) {
     }
     return code;
   };
+  // A file's next batch is read while the one before commits (the commit's fsyncs leave the CPU
+  // idle); standard input is read here, between commits: a read from it may never end.
+  std::unique_ptr<BatchPrefetcher> prefetcher;
+  if (resumable) prefetcher = std::make_unique<BatchPrefetcher>(source.get(), *schema, true);
   Batch batch;
+  std::string position;
   for (bool eof = false; !eof;) {
-    batch.reset(*schema);
-    s = source->Next(&batch, &eof);
+    if (prefetcher) {
+      s = prefetcher->Next(&batch, &position, &eof);
+    } else {
+      batch.reset(*schema);
+      s = source->Next(&batch, &eof);
+    }
     if (!s.ok()) return fail(s);
     // A file input records its batch's dead letters with the batch and writes them after the
     // commit (a resumed run writes those the file lacks); standard input, which cannot resume,
@@ -466,9 +476,10 @@ int RunAppend(const AppendArgs& a) {
     events.event_type = a.type;
     AppendResult result;
     CrashPoint("log-append-before-commit");
-    s = resumable ? progress.Commit(events, batch.source_position, dead, dead_offset, &result)
-        : n == 0  ? Status::OK()
-                  : log->AppendRecords(a.stream, events, {}, &result);
+    s = resumable
+            ? progress.Commit(events, batch.source_position, position, dead, dead_offset, &result)
+        : n == 0 ? Status::OK()
+                 : log->AppendRecords(a.stream, events, {}, &result);
     if (!s.ok()) return fail(s);
     CrashPoint("log-append-after-commit");
     if (resumable && !dead.empty()) {

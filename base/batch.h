@@ -44,8 +44,14 @@ struct Column {
   void reserve(size_t rows);
 
   // Appends. The typed appenders REQUIRE the matching type.
-  void push_int(int64_t v) { i64.push_back(v); mark_valid(); }
-  void push_double(double v) { f64.push_back(v); mark_valid(); }
+  void push_int(int64_t v) {
+    i64.push_back(v);
+    mark_valid();
+  }
+  void push_double(double v) {
+    f64.push_back(v);
+    mark_valid();
+  }
   void push_string(std::string_view v) {
     chars.append(v);
     offsets.push_back(static_cast<uint32_t>(chars.size()));
@@ -69,6 +75,32 @@ struct Column {
   }
 };
 
+// Batch::pos values (see there).
+inline constexpr uint64_t RowPos(uint64_t row) { return 2 * row + 1; }
+inline constexpr uint64_t FiredPos(uint64_t row) { return 2 * row; }
+inline constexpr bool IsRowPos(uint64_t pos) { return (pos & 1) != 0; }
+// The merged input row of a RowPos, or the row a FiredPos stands before.
+inline constexpr uint64_t PosRow(uint64_t pos) { return pos >> 1; }
+// In a keyed operator's result batch: a row of event time `ts` fired when the watermark reached
+// `at`, kept as the offset ts - at (saturated to +-2^61; every operator's offset is far below).
+inline constexpr uint64_t kFiredBit = uint64_t{1} << 63;
+inline constexpr int64_t kFiredOffsetLimit = int64_t{1} << 61;
+inline constexpr uint64_t FiredAtPos(int64_t ts, int64_t at) {
+  int64_t offset = 0;
+  if (__builtin_sub_overflow(ts, at, &offset))
+    offset = ts < at ? -kFiredOffsetLimit : kFiredOffsetLimit;
+  offset = offset < -kFiredOffsetLimit ? -kFiredOffsetLimit : offset;
+  offset = offset > kFiredOffsetLimit - 1 ? kFiredOffsetLimit - 1 : offset;
+  return kFiredBit | static_cast<uint64_t>(offset + kFiredOffsetLimit);
+}
+// A row fired when the watermark reached its own ts (windows: window_end - 1).
+inline constexpr uint64_t kFiredPos = FiredAtPos(0, 0);
+inline constexpr bool IsFiredPos(uint64_t pos) { return (pos & kFiredBit) != 0; }
+// The firing time of a fired row of event time `ts`.
+inline constexpr int64_t FiringTime(uint64_t pos, int64_t ts) {
+  return ts - (static_cast<int64_t>(pos & ~kFiredBit) - kFiredOffsetLimit);
+}
+
 // A malformed input record, bound for the dead-letter file.
 struct DeadLetter {
   std::string source;  // source name or path
@@ -91,9 +123,14 @@ struct Batch {
   std::vector<Column> columns;  // one per field of the stage's schema
   std::vector<TimeUs> ts;       // event time per row (microseconds)
   std::vector<TimeUs> wm;       // watermark in force before each row
-  // Position of each row in the merged input order (the source row it derives from; the first
-  // position of the source batch for a keyed stage's results). Kept only when a plan merges
-  // streams (a union); empty otherwise.
+  // Where each row stands in the merged input order, kept only when a plan merges streams (a
+  // union) or tracks a stage's own watermark; empty otherwise. A row derived from merged input
+  // row p (the source row itself, a filtered or mapped copy, a keyed stage's result caused by
+  // it) is at RowPos(p) = 2p + 1; a keyed stage's result fired by the watermark is at
+  // FiredPos(c) = 2c, between rows c - 1 and c, where c is the first row before which the
+  // watermark had reached the result's firing time (runtime/stage_gather.h). In a keyed
+  // operator's own result batch an entry is the cause's position or kFiredPos
+  // (operators/keyed_operator.h).
   std::vector<uint64_t> pos;
 
   // Set by key_by: encoded key of each row (see base/key.h) and its 64-bit hash.

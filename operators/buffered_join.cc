@@ -111,6 +111,8 @@ class BufferedJoin final : public JoinBase {
     uint32_t row = 0;  // in SideRows::rows
     bool matched = false;
     bool live = true;
+    // CausePos of the row; 0 after a restore (every restored row precedes the rows that meet it).
+    uint64_t pos = 0;
   };
   struct SideRows {
     Batch rows;                  // columns and ts
@@ -157,7 +159,7 @@ class BufferedJoin final : public JoinBase {
     int64_t at = Departs(side, t);
     if (regular_ && at <= w) at = w == kMaxTime ? kMaxTime : w + 1;  // meets rows of equal wm
     if (Reached(w, at)) {
-      if (outer_[side] && !matched) EmitAlone(side, b, r, std::max(t, at), w, out);
+      if (outer_[side] && !matched) EmitAlone(side, b, r, std::max(t, at), w, CausePos(b, r), out);
       return;
     }
     if (null_key && !outer_[side]) return;
@@ -178,7 +180,8 @@ class BufferedJoin final : public JoinBase {
     // After every entry of time <= t (all earlier arrivals); mostly at the end.
     auto pos = sr.entries.end();
     while (pos != sr.entries.begin() && std::prev(pos)->ts > t) --pos;
-    sr.entries.insert(pos, {t, arrival_, static_cast<uint32_t>(sr.rows.size()), matched, true});
+    sr.entries.insert(
+        pos, {t, arrival_, static_cast<uint32_t>(sr.rows.size()), matched, true, CausePos(b, r)});
     StoreRow(b, r, &sr.rows);
     ++sr.live;
     ++ks->live;
@@ -201,10 +204,13 @@ class BufferedJoin final : public JoinBase {
     for (; it != other->entries.end() && it->ts <= hi; ++it) {
       Entry& e = *it;
       if (!e.live) continue;
+      // The pair stands at the later of its two rows (which of them arrives second depends on
+      // how the inputs' rows interleave within a batch).
+      const uint64_t at = std::max(CausePos(b, r), e.pos);
       if (side == kLeftSide) {
-        Emit(&b, r, &other->rows, e.row, 0, 0, std::max(t, e.ts), w, out);
+        Emit(&b, r, &other->rows, e.row, 0, 0, std::max(t, e.ts), w, at, out);
       } else {
-        Emit(&other->rows, e.row, &b, r, 0, 0, std::max(t, e.ts), w, out);
+        Emit(&other->rows, e.row, &b, r, 0, 0, std::max(t, e.ts), w, at, out);
       }
       e.matched = true;
       matched = true;
@@ -213,11 +219,12 @@ class BufferedJoin final : public JoinBase {
   }
 
   // An outer row: row r of `side`'s batch `b`, nulls for the other side.
-  void EmitAlone(int side, const Batch& b, size_t r, TimeUs ts, TimeUs w, Batch* out) const {
+  void EmitAlone(int side, const Batch& b, size_t r, TimeUs ts, TimeUs wm, uint64_t pos,
+                 Batch* out) const {
     if (side == kLeftSide) {
-      Emit(&b, r, nullptr, 0, 0, 0, ts, w, out);
+      Emit(&b, r, nullptr, 0, 0, 0, ts, wm, pos, out);
     } else {
-      Emit(nullptr, 0, &b, r, 0, 0, ts, w, out);
+      Emit(nullptr, 0, &b, r, 0, 0, ts, wm, pos, out);
     }
   }
 
@@ -234,7 +241,8 @@ class BufferedJoin final : public JoinBase {
                                  });
       if (it == sr.entries.end() || it->seq != d.seq || !it->live) continue;
       if (outer_[d.side] && !it->matched) {
-        EmitAlone(d.side, sr.rows, it->row, std::max(it->ts, d.at), w, out);
+        const TimeUs ts = std::max(it->ts, d.at);
+        EmitAlone(d.side, sr.rows, it->row, ts, w, FiredAtPos(ts, d.at), out);
       }
       it->live = false;
       --sr.live;

@@ -1,8 +1,8 @@
 // ChangelogStage: what the keyed stages that emit a changelog share (deduplicate.cc,
 // top_n.cc). Their rows are `op` ("+" a row enters the stage's result, "-" an identical earlier
 // row leaves it), every input field, then optionally an int64 rank. Kept rows are stored encoded
-// with EncodeKeyRow over every input field. Each emitted row's Batch::pos is the index of the
-// input row that caused it, so that rows gathered across lanes keep input order
+// with EncodeKeyRow over every input field. Every emitted row is caused by an input row (its
+// Batch::pos is CausePos of it), so that rows gathered across lanes keep input order
 // (runtime/stage_gather.h).
 #pragma once
 
@@ -44,11 +44,11 @@ class ChangelogStage : public KeyedBase {
     for (size_t c = 0; c < all_columns_.size(); ++c) {
       out->columns[c + 1].push_from(in.columns[c], r);
     }
-    Finish(in.ts[r], rank, r, in.wm[r], out);
+    Finish(in.ts[r], rank, CausePos(in, r), in.wm[r], out);
   }
-  // Appends the encoded `row` of event time `ts` with `op`, caused by input row `cause` (whose
-  // watermark is `wm`).
-  void EmitEncoded(const char* op, std::string_view row, TimeUs ts, size_t rank, size_t cause,
+  // Appends the encoded `row` of event time `ts` with `op`, caused by the input row of CausePos
+  // `cause` (whose watermark is `wm`).
+  void EmitEncoded(const char* op, std::string_view row, TimeUs ts, size_t rank, uint64_t cause,
                    TimeUs wm, Batch* out) const {
     out->columns[0].push_string(op);
     cols_.resize(row_types_.size());
@@ -69,7 +69,7 @@ class ChangelogStage : public KeyedBase {
   std::vector<Type> row_types_;
 
  private:
-  void Finish(TimeUs ts, size_t rank, size_t cause, TimeUs wm, Batch* out) const {
+  void Finish(TimeUs ts, size_t rank, uint64_t cause, TimeUs wm, Batch* out) const {
     if (ranked_) out->columns.back().push_int(static_cast<int64_t>(rank));
     out->ts.push_back(ts);
     out->wm.push_back(wm);

@@ -1,9 +1,9 @@
 // Deduplicate: per key, the first row (smallest event time, ties: the earlier arrival) or the
 // last row (largest event time, ties: the later arrival) seen so far, emitted as a changelog.
-// Output rows are a changelog (operators/changelog_stage.h) without a rank. A row that replaces the kept one emits "-" for the old row,
-// then "+" for itself, both while the new row is processed; a row that does not replace it
-// emits nothing. Rows are never late: the result depends only on each key's rows in arrival
-// order, which the runtime keeps at any parallelism and batch size.
+// Output rows are a changelog (operators/changelog_stage.h) without a rank. A row that replaces the
+// kept one emits "-" for the old row, then "+" for itself, both while the new row is processed; a
+// row that does not replace it emits nothing. Rows are never late: the result depends only on each
+// key's rows in arrival order, which the runtime keeps at any parallelism and batch size.
 //
 // State: per key, the kept row (encoded), its event time and arrival. With def.state_ttl > 0, a
 // key whose kept row's event time is more than state_ttl behind the watermark is forgotten (no
@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "operators/key_dictionary.h"
 #include "operators/changelog_stage.h"
+#include "operators/key_dictionary.h"
 
 namespace sluice {
 namespace {
@@ -43,7 +43,7 @@ class Deduplicate final : public ChangelogStage {
       } else if (!Expired(k.ts, in.wm[r])) {  // an expired row is forgotten: this one is new
         const bool replace = def_.keep_last ? in.ts[r] >= k.ts : in.ts[r] < k.ts;
         if (!replace) continue;
-        EmitEncoded("-", k.row, k.ts, 0, r, in.wm[r], out);
+        EmitEncoded("-", k.row, k.ts, 0, CausePos(in, r), in.wm[r], out);
       }
       EncodeRow(in, r, &k.row);
       k.ts = in.ts[r];

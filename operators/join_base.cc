@@ -49,7 +49,7 @@ JoinBase::JoinBase(const JoinDef& def, const Schema& left, const Schema& right, 
 }
 
 void JoinBase::Emit(const Batch* l, size_t lr, const Batch* r, size_t rr, int64_t start,
-                    int64_t end, TimeUs ts, TimeUs wm, Batch* out) const {
+                    int64_t end, TimeUs ts, TimeUs wm, uint64_t pos, Batch* out) const {
   size_t c = 0;
   const size_t nl = input_[0].size(), nr = input_[1].size();
   for (size_t k = 0; k < nl; ++k, ++c) {
@@ -73,6 +73,7 @@ void JoinBase::Emit(const Batch* l, size_t lr, const Batch* r, size_t rr, int64_
   }
   out->ts.push_back(ts);
   out->wm.push_back(wm);
+  out->pos.push_back(pos);
 }
 
 void JoinBase::Late(int side, const Batch& b, size_t r, Batch* out) {

@@ -57,9 +57,10 @@ class JoinBase : public KeyedOperator {
   }
 
   // Appends one result row: row lr of `l` (nulls when l is null), row rr of `r` (nulls when r is
-  // null), then for window joins window_start and window_end.
+  // null), then for window joins window_start and window_end; `wm` and `pos` as
+  // KeyedOperator::ProcessRows requires of result rows.
   void Emit(const Batch* l, size_t lr, const Batch* r, size_t rr, int64_t start, int64_t end,
-            TimeUs ts, TimeUs wm, Batch* out) const;
+            TimeUs ts, TimeUs wm, uint64_t pos, Batch* out) const;
 
   // Drops row r of `b` (of `side`) as late: appends it to out->late or out->late_right.
   void Late(int side, const Batch& b, size_t r, Batch* out);

@@ -15,6 +15,10 @@
 
 namespace sluice {
 
+// The out->pos entry of a result caused by row r of `in`: in.pos[r] when the input carries merged
+// positions, else r (the order of causes within the batch).
+inline uint64_t CausePos(const Batch& in, size_t r) { return in.pos.empty() ? r : in.pos[r]; }
+
 enum class AggFunc : uint8_t { kCount, kSum, kMin, kMax, kAvg, kFirst, kLast, kCountDistinct };
 
 // Parses "count", "sum", ...; nullopt-like false when unknown.
@@ -36,11 +40,11 @@ Result<Field> AggregateResultField(AggFunc func, const Field* input, const std::
 struct KeyedStageDef {
   OpKind kind = OpKind::kWindow;  // kWindow, kAggregate, kDeduplicate, kTopN or kProcess
   WindowKind window = WindowKind::kTumbling;
-  int64_t size = 0;    // tumbling, sliding (us)
-  int64_t slide = 0;   // sliding (us); equals size for tumbling
-  int64_t gap = 0;     // session (us)
-  int64_t allowed_lateness = 0;  // us
-  std::vector<int> key_columns;  // key fields' indices in the input schema, key_by order
+  int64_t size = 0;                        // tumbling, sliding (us)
+  int64_t slide = 0;                       // sliding (us); equals size for tumbling
+  int64_t gap = 0;                         // session (us)
+  int64_t allowed_lateness = 0;            // us
+  std::vector<int> key_columns;            // key fields' indices in the input schema, key_by order
   TimeUnit time_unit = TimeUnit::kMicros;  // unit of window_start/window_end in results
   std::vector<AggregateDef> aggregates;
   // deduplicate: keep the last row per key (else the first), by event time; a key's state is
@@ -87,6 +91,13 @@ class KeyedOperator {
   // Appends result rows to *out (REQUIRES: out->reset(output_schema())). Each result row's ts is
   // window_end - 1 (windows) or the input row's ts (running aggregate). Late rows are appended to
   // out->late (created on demand, with the input schema).
+  // Every result row also gets an out->pos entry saying where it stands in the input order: a row
+  // produced while handling input row r (a join's pair, a running aggregate's or a changelog's
+  // row, a process function's Emit from OnRow, a window re-emitted for an allowed-late row) has
+  // CausePos(in, r); a row fired by the watermark (a window, a session, an outer join row, a
+  // timer) has FiredAtPos(ts, its firing time: the smallest watermark that fires it), which is
+  // kFiredPos for windows (fired at window_end - 1, their ts). Every row's wm is the watermark
+  // it was emitted at. The runtime turns these into merged positions (Batch::pos).
   Status Process(const Batch& in, Batch* out) { return ProcessRows(in, nullptr, in.size(), out); }
 
   // As Process, over only rows[0], rows[1], ... rows[n-1] of `in` (increasing), or over all rows

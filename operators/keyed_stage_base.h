@@ -55,8 +55,9 @@ class KeyedBase : public KeyedOperator {
   KeyedStats stats() const override { return stats_; }
 
  protected:
+  // `pos` and `wm`: as KeyedOperator::ProcessRows requires of result rows.
   void EmitRow(std::string_view key, bool window, int64_t start, int64_t end, const Acc& acc,
-               TimeUs ts, TimeUs wm, Batch* out) const {
+               TimeUs ts, TimeUs wm, uint64_t pos, Batch* out) const {
     key_cols_.resize(key_types_.size());
     for (size_t k = 0; k < key_types_.size(); ++k) key_cols_[k] = &out->columns[k];
     DecodeKeyInto(key, key_types_, key_cols_);
@@ -70,6 +71,7 @@ class KeyedBase : public KeyedOperator {
     }
     out->ts.push_back(ts);
     out->wm.push_back(wm);
+    out->pos.push_back(pos);
   }
   // What ProcessRows returns: OK, or the first result that did not fit its type.
   Status TakeEmitError() {

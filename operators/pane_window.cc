@@ -110,7 +110,7 @@ class PaneWindowOperator final : public KeyedBase {
           const int64_t end = s + size;
           if (Reached(w, end - 1) && !Reached(w, end - 1 + L)) {
             Combine(id, s, end, &scratch_);
-            EmitRow(keys_.key(id), true, s, end, scratch_, end - 1, w, out);
+            EmitRow(keys_.key(id), true, s, end, scratch_, end - 1, w, CausePos(in, r), out);
           }
         }
       }
@@ -242,7 +242,8 @@ class PaneWindowOperator final : public KeyedBase {
       auto it = panes_.find(start);
       if (it == panes_.end()) return;
       for (uint32_t slot : it->second.accs) {
-        EmitRow(keys_.key(acc_key_[slot]), true, start, end, pool_[slot], end - 1, w, out);
+        EmitRow(keys_.key(acc_key_[slot]), true, start, end, pool_[slot], end - 1, w, kFiredPos,
+                out);
       }
       return;
     }
@@ -266,7 +267,8 @@ class PaneWindowOperator final : public KeyedBase {
       }
     }
     for (size_t i = 0; i < merge_keys_.size(); ++i) {
-      EmitRow(keys_.key(merge_keys_[i]), true, start, end, merge_accs_[i], end - 1, w, out);
+      EmitRow(keys_.key(merge_keys_[i]), true, start, end, merge_accs_[i], end - 1, w, kFiredPos,
+              out);
     }
   }
 

@@ -8,16 +8,23 @@
 // together, in the order of their keys' encodings, so that the order does not depend on key ids
 // (which differ after a restore).
 //
+// Positions of result rows (KeyedOperator::ProcessRows): rows emitted by OnRow are caused by the
+// row; rows emitted by OnTimer are fired at the timer's time, except for a timer that was due
+// when it was registered (at or below the watermark of the call that registered it): it fires at
+// the next check, and its rows take the place of the call that registered it.
+//
 // State: per key id, one slot per declared state; a key with no state and no timers is released.
 #include <absl/container/flat_hash_set.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <queue>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "operators/key_dictionary.h"
@@ -143,10 +150,12 @@ class ProcessStage final : public KeyedBase, private ProcessContext {
       current_ = id;
       time_ = in.ts[r];
       wm_ = in.wm[r];
+      place_ = {CausePos(in, r), in.wm[r]};
       fn_->OnRow(RowView(in, input_, r), *this);
       Settle(id);
     }
     if (error_.ok()) FireUpTo(in.last ? kMaxTime : in.watermark, in.watermark);
+    overdue_.clear();
     out_ = nullptr;
     Status s = error_;
     error_ = Status::OK();
@@ -272,16 +281,22 @@ class ProcessStage final : public KeyedBase, private ProcessContext {
     return v;
   }
   void RegisterTimer(TimeUs t) override {
-    if (state_[current_].timers.insert(t).second) due_.push({t, current_});
+    if (!state_[current_].timers.insert(t).second) return;
+    due_.push({t, current_});
+    if (checked_ == kMaxTime || Reached(checked_, t)) overdue_[{current_, t}] = place_;
   }
-  void DeleteTimer(TimeUs t) override { state_[current_].timers.erase(t); }
+  void DeleteTimer(TimeUs t) override {
+    state_[current_].timers.erase(t);
+    overdue_.erase({current_, t});
+  }
   const Value* value(int i) const override {
     if (!Declared(i, StateKind::kValue)) return nullptr;
     const auto& v = state_[current_].values[static_cast<size_t>(i)];
     return v ? &*v : nullptr;
   }
   void set_value(int i, Value v) override {
-    if (Declared(i, StateKind::kValue)) state_[current_].values[static_cast<size_t>(i)] = std::move(v);
+    if (Declared(i, StateKind::kValue))
+      state_[current_].values[static_cast<size_t>(i)] = std::move(v);
   }
   void clear_value(int i) override {
     if (Declared(i, StateKind::kValue)) state_[current_].values[static_cast<size_t>(i)].reset();
@@ -311,10 +326,10 @@ class ProcessStage final : public KeyedBase, private ProcessContext {
     }
     for (size_t c = 0; c < n; ++c) {
       if (!Fits(row[c], setup_.output.field(c).type)) {
-        error_ = Status::InvalidArgument(fmt::format(
-            "process function '{}' emitted a {} for output field '{}' of type {}", def_.function,
-            TypeName(row[c].type), setup_.output.field(c).name,
-            TypeName(setup_.output.field(c).type)));
+        error_ = Status::InvalidArgument(
+            fmt::format("process function '{}' emitted a {} for output field '{}' of type {}",
+                        def_.function, TypeName(row[c].type), setup_.output.field(c).name,
+                        TypeName(setup_.output.field(c).type)));
         return;
       }
     }
@@ -323,7 +338,10 @@ class ProcessStage final : public KeyedBase, private ProcessContext {
     DecodeKeyInto(keys_.key(current_), key_types_, key_cols_);
     for (size_t c = 0; c < n; ++c) PushValue(row[c], &out_->columns[first_out_ + c]);
     out_->ts.push_back(time_);
+    // A timer's row fires at the timer's time (its ts), or at the firing time of the timer that
+    // registered it when that one was overdue.
     out_->wm.push_back(wm_);
+    out_->pos.push_back(place_.pos == kFiredPos ? FiredAtPos(time_, place_.wm) : place_.pos);
   }
 
   // A misuse of state (wrong index or kind) fails the stage, once.
@@ -334,9 +352,9 @@ class ProcessStage final : public KeyedBase, private ProcessContext {
     }
     if (error_.ok()) {
       static const char* const kKinds[] = {"value", "list", "map"};
-      error_ = Status::InvalidArgument(fmt::format(
-          "process function '{}' used state {} as a {} state, which it did not declare",
-          def_.function, i, kKinds[static_cast<int>(kind)]));
+      error_ = Status::InvalidArgument(
+          fmt::format("process function '{}' used state {} as a {} state, which it did not declare",
+                      def_.function, i, kKinds[static_cast<int>(kind)]));
     }
     return false;
   }
@@ -369,6 +387,7 @@ class ProcessStage final : public KeyedBase, private ProcessContext {
   // Fires every timer at or below watermark `w` (kMaxTime at the end of input); rows it emits
   // carry watermark `row_wm`.
   void FireUpTo(TimeUs w, TimeUs row_wm) {
+    checked_ = w;
     while (!due_.empty() && error_.ok() && (w == kMaxTime || Reached(w, due_.top().time))) {
       const TimeUs t = due_.top().time;
       group_.clear();
@@ -389,6 +408,11 @@ class ProcessStage final : public KeyedBase, private ProcessContext {
         current_ = id;
         time_ = t;
         wm_ = row_wm;
+        place_ = {kFiredPos, t};
+        if (auto o = overdue_.find({id, t}); o != overdue_.end()) {
+          place_ = o->second;
+          overdue_.erase(o);
+        }
         fn_->OnTimer(t, *this);
         Settle(id);
       }
@@ -408,6 +432,16 @@ class ProcessStage final : public KeyedBase, private ProcessContext {
   uint32_t current_ = 0;
   TimeUs time_ = 0;
   TimeUs wm_ = kMinTime;
+  // Where the call's rows go: a row's CausePos, or kFiredPos and the firing time of the timer
+  // being run (wm).
+  struct Place {
+    uint64_t pos = kFiredPos;
+    TimeUs wm = kMinTime;
+  };
+  Place place_;
+  TimeUs checked_ = kMinTime;  // the watermark of the last timer check: timers at or below it
+                               // are overdue
+  std::map<std::pair<uint32_t, TimeUs>, Place> overdue_;  // (key id, time): the registrar's place
   mutable Status error_;
   mutable std::vector<Column> scratch_;
   std::vector<Value> spare_list_;

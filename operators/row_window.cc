@@ -53,7 +53,7 @@ class RowWindow final : public KeyedBase {
       for (size_t j = k.first; j < k.arrival.size(); ++j) {
         agg_.Update(&scratch_, k.rows, j, k.arrival[j]);
       }
-      EmitRow(key, false, 0, 0, scratch_, in.ts[r], in.wm[r], out);
+      EmitRow(key, false, 0, 0, scratch_, in.ts[r], in.wm[r], CausePos(in, r), out);
     }
     return TakeEmitError();
   }

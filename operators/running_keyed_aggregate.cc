@@ -43,14 +43,14 @@ class RunningAggregate final : public KeyedBase {
         keys_.AddRef(id);  // held for the rest of the run
       }
       if (def_.changelog) {
-        if (had) EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], &scratch_);
+        if (had) EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], CausePos(in, r), &scratch_);
         agg_.Update(&acc, in, r, arrival_++);
-        EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], &scratch_);
-        EmitChanges(had, r, out);
+        EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], CausePos(in, r), &scratch_);
+        EmitChanges(had, out);
         continue;
       }
       agg_.Update(&acc, in, r, arrival_++);
-      EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], out);
+      EmitRow(key, false, 0, 0, acc, in.ts[r], in.wm[r], CausePos(in, r), out);
     }
     return TakeEmitError();
   }
@@ -96,8 +96,8 @@ class RunningAggregate final : public KeyedBase {
 
  private:
   // Moves the one or two rows of scratch_ (the old result when `had`, then the new one) into
-  // *out as "-" old and "+" new, unless they are equal; caused by input row r.
-  void EmitChanges(bool had, size_t r, Batch* out) {
+  // *out as "-" old and "+" new, unless they are equal, with their positions.
+  void EmitChanges(bool had, Batch* out) {
     const size_t n = scratch_.size();
     bool same = had;
     for (size_t c = 0; same && c < scratch_.columns.size(); ++c) {
@@ -111,14 +111,14 @@ class RunningAggregate final : public KeyedBase {
         }
         out->ts.push_back(scratch_.ts[i]);
         out->wm.push_back(scratch_.wm[i]);
-        out->pos.push_back(r);
+        out->pos.push_back(scratch_.pos[i]);
       }
     }
     scratch_.clear();
   }
 
-  Schema updates_;  // the rows without op (changelog only)
-  Batch scratch_;   // one key's old and new result (changelog only)
+  Schema updates_;      // the rows without op (changelog only)
+  Batch scratch_;       // one key's old and new result (changelog only)
   KeyDictionary keys_;  // keys are never released: running state lives forever
   std::vector<Acc> state_;
 };

@@ -267,7 +267,7 @@ class SessionJoin final : public JoinBase {
       const Session& s = pool_[f.slot];
       for (size_t l = 0; l < s.rows[0].size(); ++l) {
         for (size_t r = 0; r < s.rows[1].size(); ++r) {
-          Emit(&s.rows[0], l, &s.rows[1], r, s.start, s.end, s.end - 1, w, out);
+          Emit(&s.rows[0], l, &s.rows[1], r, s.start, s.end, s.end - 1, w, kFiredPos, out);
         }
       }
       FreeSession(f.slot);

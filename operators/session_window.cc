@@ -48,7 +48,7 @@ class SessionOperator final : public KeyedBase {
         continue;
       }
       if (Reached(w, s.end - 1)) {
-        EmitRow(key, true, s.start, s.end, s.acc, s.end - 1, w, out);
+        EmitRow(key, true, s.start, s.end, s.acc, s.end - 1, w, CausePos(in, r), out);
         s.fired = true;
       }
       // Keep the next firing or drop time exact: FireUpTo skips work until W reaches it.
@@ -135,7 +135,7 @@ class SessionOperator final : public KeyedBase {
       auto& list = kit->second;
       for (auto it = list.begin(); it != list.end();) {
         if (!it->fired && it->end - 1 <= w) {
-          EmitRow(key, true, it->start, it->end, it->acc, it->end - 1, w, out);
+          EmitRow(key, true, it->start, it->end, it->acc, it->end - 1, w, kFiredPos, out);
           it->fired = true;
         }
         if (w == kMaxTime || it->end - 1 + def_.allowed_lateness <= w) {

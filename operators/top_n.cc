@@ -10,8 +10,8 @@
 //
 // State: per key at most n rows (encoded with EncodeKeyRow over every field), their order
 // values, event time and arrival. With def.state_ttl > 0 a key whose newest row (entered or not)
-// is more than state_ttl behind the watermark by event time is forgotten (no "-" is emitted). Each emitted row's
-// Batch::pos is the index of the input row that caused it (runtime/stage_gather.h).
+// is more than state_ttl behind the watermark by event time is forgotten (no "-" is emitted). Each
+// emitted row's Batch::pos is the index of the input row that caused it (runtime/stage_gather.h).
 #include <absl/container/flat_hash_set.h>
 
 #include <algorithm>
@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "operators/key_dictionary.h"
 #include "operators/changelog_stage.h"
+#include "operators/key_dictionary.h"
 #include "operators/row_order.h"
 
 namespace sluice {
@@ -68,14 +68,16 @@ class TopN final : public ChangelogStage {
       EncodeRow(in, r, &e.row);
       const bool ranked = !def_.rank_field.empty();
       if (ranked) {
-        for (size_t j = pos; j < k.rows.size(); ++j) Emit("-", k.rows[j], j + 1, r, in.wm[r], out);
+        for (size_t j = pos; j < k.rows.size(); ++j)
+          Emit("-", k.rows[j], j + 1, CausePos(in, r), in.wm[r], out);
       } else if (k.rows.size() == static_cast<size_t>(def_.top_n)) {
-        Emit("-", k.rows.back(), 0, r, in.wm[r], out);
+        Emit("-", k.rows.back(), 0, CausePos(in, r), in.wm[r], out);
       }
       k.rows.insert(k.rows.begin() + static_cast<std::ptrdiff_t>(pos), std::move(e));
       if (k.rows.size() > static_cast<size_t>(def_.top_n)) k.rows.pop_back();
       const size_t end = ranked ? k.rows.size() : pos + 1;
-      for (size_t j = pos; j < end; ++j) Emit("+", k.rows[j], j + 1, r, in.wm[r], out);
+      for (size_t j = pos; j < end; ++j)
+        Emit("+", k.rows[j], j + 1, CausePos(in, r), in.wm[r], out);
     }
     if (def_.state_ttl > 0 && !in.last) Sweep(in.watermark);
     return Status::OK();
@@ -147,7 +149,7 @@ class TopN final : public ChangelogStage {
  private:
   using Entry = RankedRow;
   struct KeyState {
-    std::vector<Entry> rows;  // in order, at most top_n
+    std::vector<Entry> rows;   // in order, at most top_n
     TimeUs newest = kMinTime;  // the largest event time of the key's rows
     uint64_t gen = 0;          // set each time the key starts afresh
   };
@@ -175,8 +177,9 @@ class TopN final : public ChangelogStage {
     }
   }
 
-  void Emit(const char* op, const Entry& e, size_t rank, size_t r, TimeUs wm, Batch* out) const {
-    EmitEncoded(op, e.row, e.ts, rank, r, wm, out);
+  void Emit(const char* op, const Entry& e, size_t rank, uint64_t cause, TimeUs wm,
+            Batch* out) const {
+    EmitEncoded(op, e.row, e.ts, rank, cause, wm, out);
   }
 
   KeyDictionary keys_;

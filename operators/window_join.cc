@@ -193,7 +193,7 @@ class WindowJoin final : public JoinBase {
       for (const Group& g : pane.groups) {
         for (uint32_t l : g.rows[0]) {
           for (uint32_t r : g.rows[1]) {
-            Emit(&pane.rows[0], l, &pane.rows[1], r, start, end, end - 1, w, out);
+            Emit(&pane.rows[0], l, &pane.rows[1], r, start, end, end - 1, w, kFiredPos, out);
           }
         }
       }
@@ -217,7 +217,7 @@ class WindowJoin final : public JoinBase {
         for (uint32_t l : lg->rows[0]) {
           for (const auto& [rp, rg] : merged_[k]) {
             for (uint32_t r : rg->rows[1]) {
-              Emit(&lp->rows[0], l, &rp->rows[1], r, start, end, end - 1, w, out);
+              Emit(&lp->rows[0], l, &rp->rows[1], r, start, end, end - 1, w, kFiredPos, out);
             }
           }
         }

@@ -159,6 +159,7 @@ class WindowTopN final : public KeyedBase {
     }
   }
 
+  // A row of a window fired by watermark `wm` reaching `ts` (its end - 1).
   void Emit(const RankedRow& e, size_t rank, TimeUs ts, TimeUs wm, Batch* out) const {
     cols_.resize(all_columns_.size());
     for (size_t c = 0; c < all_columns_.size(); ++c) cols_[c] = &out->columns[c];
@@ -166,6 +167,7 @@ class WindowTopN final : public KeyedBase {
     if (ranked_) out->columns.back().push_int(static_cast<int64_t>(rank));
     out->ts.push_back(ts);
     out->wm.push_back(wm);
+    out->pos.push_back(kFiredPos);
   }
 
   RowOrder order_;

@@ -78,17 +78,18 @@ void RouteInput(const std::vector<int>& key_columns, uint32_t lanes, const Batch
 }
 
 // Stamps `batch` (an input of a stage that reads only some of the sources) with that stage's
-// own watermark, looked up by each row's merged position: source rows get the watermark over
-// the stage's sources before them, results of earlier stages (positioned at the frame's start)
-// the one before the frame.
+// own watermark, looked up by each row's merged position: a row at RowPos(p) (a source row, or a
+// result caused by one) gets the watermark over the stage's sources before row p; a result fired
+// by the watermark the one before the frame.
 Status StampSubsetWatermark(const Frame& frame, uint64_t sources, Batch* batch) {
   const SubsetWatermark* w = frame.subset(sources);
   if (w == nullptr || batch->pos.size() != batch->size()) {
     return Status::Internal("a stage's watermark over its own sources is not tracked");
   }
   for (size_t r = 0; r < batch->size(); ++r) {
-    const uint64_t p = batch->pos[r] - frame.first_pos;
-    batch->wm[r] = p < w->before.size() ? w->before[p] : w->start;
+    const uint64_t pos = batch->pos[r];
+    const uint64_t p = PosRow(pos) - frame.first_pos;
+    batch->wm[r] = IsRowPos(pos) && p < w->before.size() ? w->before[p] : w->start;
   }
   batch->start_watermark = w->start;
   batch->watermark = w->end;
@@ -285,8 +286,8 @@ Msg StatelessStep::Run(const FramePtr& frame) const {
   return m;
 }
 
-LaneStep::LaneStep(const Plan& plan, size_t stage, uint32_t lane, KeyedOperator* op,
-                   RunGuard* run, StageCounter* counter)
+LaneStep::LaneStep(const Plan& plan, size_t stage, uint32_t lane, KeyedOperator* op, RunGuard* run,
+                   StageCounter* counter)
     : plan_(plan), stage_(stage), lane_(lane), op_(op), run_(run), counter_(counter) {
   const KeyedStagePlan& s = plan.stages[stage];
   name_ = plan.stages.size() == 1
@@ -391,10 +392,17 @@ bool ExchangeStep::Run(const Msg& in, Msg* out) {
   if (!run_->failed()) {
     run_->Guard(name_, nullptr, [&]() -> Status {
       std::vector<const Batch*> results;
+      if (plan_.positions) {
+        const SubsetWatermark* w = from.frame->subset(stage.upstream);
+        if (w == nullptr) return Status::Internal("a stage's watermark is not tracked");
+        for (const Msg& p : parts) {
+          if (p.result) PlaceFiredResults(*w, from.frame->first_pos, p.result.get());
+        }
+      }
       for (const Msg& p : parts) results.push_back(p.result.get());
       auto batch = NewBatch();
-      GatherStageResults(stage.output, results, from_batch, batch.get());
-      if (plan_.positions) batch->pos.assign(batch->size(), from.frame->first_pos);
+      GatherStageResults(stage.output, results, from_batch, stage.changelog(), plan_.positions,
+                         batch.get());
       auto routed = std::make_shared<Routed>();
       routed->seq = in.seq;
       routed->dead = std::move(from.dead);

@@ -106,7 +106,16 @@ Status InputDriver::Next(Frame* out, bool* done) {
   out->first_pos = before;
   if (positions_) {
     batch->pos.resize(batch->size());
-    for (size_t r = 0; r < batch->size(); ++r) batch->pos[r] = before + r;
+    for (size_t r = 0; r < batch->size(); ++r) batch->pos[r] = RowPos(before + r);
+  }
+  // One source: every tracked set is that source, whose watermark the rows carry.
+  out->subsets.resize(subsets_.size());
+  for (size_t k = 0; k < subsets_.size(); ++k) {
+    SubsetWatermark& sw = out->subsets[k];
+    sw.sources = subsets_[k];
+    sw.start = batch->start_watermark;
+    sw.end = batch->watermark;
+    sw.before = batch->wm;
   }
   out->streams.assign(1, std::move(batch));
   return Status::OK();
@@ -216,7 +225,7 @@ Status InputDriver::NextMerged(Frame* out, bool* done) {
     to->ts.push_back(m.buf.ts[m.next]);
     to->wm.push_back(w);
     for (SubsetWatermark& sw : out->subsets) sw.before.push_back(Watermark(sw.sources));
-    if (positions_) to->pos.push_back(first + taken);
+    if (positions_) to->pos.push_back(RowPos(first + taken));
     m.max_ts = std::max(m.max_ts, m.buf.ts[m.next]);
     ++m.next;
     ++m.taken;
@@ -274,8 +283,8 @@ Status InputDriver::Parse(std::string_view state, size_t n, std::vector<Saved>* 
   const uint64_t count = r.Varint();
   r.Varint();  // events
   if (r.ok() && count != n) {
-    return Status::Corruption(fmt::format(
-        "the checkpoint records {} sources, but the pipeline has {}", count, n));
+    return Status::Corruption(
+        fmt::format("the checkpoint records {} sources, but the pipeline has {}", count, n));
   }
   for (size_t i = 0; r.ok() && i < n; ++i) {
     Saved s;
@@ -326,8 +335,8 @@ std::string InputDriver::DescribeState(std::string_view state) const {
   std::vector<std::string> parts;
   for (size_t i = 0; i < inputs_.size(); ++i) {
     std::string at = inputs_[i].in.source->DescribePosition(saved[i].buf_pos);
-    parts.push_back(fmt::format("{}: {} (+{} rows)", inputs_[i].in.name,
-                                at.empty() ? "start" : at, saved[i].next));
+    parts.push_back(fmt::format("{}: {} (+{} rows)", inputs_[i].in.name, at.empty() ? "start" : at,
+                                saved[i].next));
   }
   return fmt::format("{}", fmt::join(parts, "; "));
 }

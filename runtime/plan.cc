@@ -128,9 +128,9 @@ Status PlanSink(const PipelineSpec& spec, const Plan& plan, int stream, SinkSpec
         sink->key.push_back(last.rank_field);
       }
     }
-    for (size_t k = 0; k < last.key_columns.size() && k < out.size() &&
-                       last.kind != OpKind::kDeduplicate && last.kind != OpKind::kTopN &&
-                       !last.changelog;
+    for (size_t k = 0;
+         k < last.key_columns.size() && k < out.size() && last.kind != OpKind::kDeduplicate &&
+         last.kind != OpKind::kTopN && !last.changelog;
          ++k) {
       sink->key.push_back(out.field(k).name);
     }
@@ -487,9 +487,8 @@ Status GraphPlanner::CheckFeedsStage(const OperatorSpec& op, const std::string& 
   for (const KeyedStagePlan& st : plan_.stages) {
     if (st.name == s.updates) prev = &st;
   }
-  if (prev != nullptr &&
-      (prev->def.kind == OpKind::kDeduplicate ||
-       (prev->def.kind == OpKind::kTopN && prev->def.window_end_column < 0))) {
+  if (prev != nullptr && (prev->def.kind == OpKind::kDeduplicate ||
+                          (prev->def.kind == OpKind::kTopN && prev->def.window_end_column < 0))) {
     return Error(op.loc, fmt::format("{}: {} is a {}, whose rows are a changelog (a row "
                                      "may be retracted later); it cannot feed another keyed "
                                      "stage (end the pipeline with it)",
@@ -649,10 +648,8 @@ Status GraphPlanner::PlanKeyedStage(size_t j) {
   // A row window's rows are each final (append-only); a running aggregate's update earlier ones.
   const bool updates = (op.kind == OpKind::kAggregate && op.rows == 0) ||
                        op.kind == OpKind::kDeduplicate ||
-                       (op.kind == OpKind::kTopN && !op.per_window) ||
-                       op.allowed_lateness > 0;
-  out_[j].stream =
-      AddStage(std::move(stage), name, op_readers_[j], unit, updates ? name : "");
+                       (op.kind == OpKind::kTopN && !op.per_window) || op.allowed_lateness > 0;
+  out_[j].stream = AddStage(std::move(stage), name, op_readers_[j], unit, updates ? name : "");
   return Status::OK();
 }
 
@@ -799,6 +796,13 @@ Status GraphPlanner::Run() {
     }
     subsets.push_back(stage.upstream);
     plan_.positions = true;
+  }
+  // With positions, every stage's watermark before each row places its fired results
+  // (runtime/stage_gather.h), so the watermark over all sources is tracked too.
+  if (plan_.positions && !plan_.stages.empty() &&
+      std::find(plan_.watermark_subsets.begin(), plan_.watermark_subsets.end(),
+                plan_.all_sources()) == plan_.watermark_subsets.end()) {
+    plan_.watermark_subsets.push_back(plan_.all_sources());
   }
   for (KeyedStagePlan& stage : plan_.stages) {
     for (size_t j = 0; j < stage.inputs.size(); ++j) {

@@ -21,12 +21,12 @@
 #include <string>
 #include <vector>
 
-#include "sluice/options.h"
-#include "sluice/pipeline_spec.h"
 #include "operators/join_operator.h"
 #include "operators/keyed_operator.h"
 #include "operators/source.h"
 #include "operators/transform.h"
+#include "sluice/options.h"
+#include "sluice/pipeline_spec.h"
 
 namespace sluice {
 
@@ -65,12 +65,12 @@ struct StepPlan {
 struct KeyedStagePlan {
   std::string name;  // "operator #3 (window)", for messages
   bool join = false;
-  KeyedStageDef def;  // one input: key columns and aggregate inputs index `input`
-  JoinDef join_def;   // join: key columns index `input` (left) and `right`
+  KeyedStageDef def;        // one input: key columns and aggregate inputs index `input`
+  JoinDef join_def;         // join: key columns index `input` (left) and `right`
   std::vector<int> inputs;  // streams: one, or left and right for a join
-  Schema input;       // the rows each lane receives (hidden aggregate arguments last)
-  size_t visible = 0;  // leading fields of `input` the user can see (late rows keep these)
-  Schema right;        // join: the right input's rows
+  Schema input;             // the rows each lane receives (hidden aggregate arguments last)
+  size_t visible = 0;       // leading fields of `input` the user can see (late rows keep these)
+  Schema right;             // join: the right input's rows
   // True when every input derives from earlier stages' results: then no row can be late here.
   bool inputs_from_stages = false;
   std::vector<std::unique_ptr<Transform>> post;  // per lane, after the operator
@@ -82,6 +82,14 @@ struct KeyedStagePlan {
   // The sources upstream of the stage's inputs: its watermark is the minimum over these alone.
   // Equal to Plan::all_sources() unless some source does not reach the stage.
   uint64_t upstream = 0;
+
+  // True when the stage's rows are a changelog (deduplicate, top_n per key, an aggregate with
+  // emit = "changelog"): gathered in the order of their causes (runtime/stage_gather.h).
+  bool changelog() const {
+    return !join && (def.kind == OpKind::kDeduplicate ||
+                     (def.kind == OpKind::kTopN && def.window_end_column < 0) ||
+                     (def.kind == OpKind::kAggregate && def.changelog));
+  }
 };
 
 // An input of a keyed stage whose rows may be late: where its late rows come from and the
@@ -119,8 +127,9 @@ struct Plan {
   // Rows carry their merged position (Batch::pos): a union needs it to merge its inputs, and
   // a stage's own watermark (below) is looked up by it.
   bool positions = false;
-  // The distinct `upstream` sets of the stages that do not read every source, in stage order:
-  // the input driver tracks a watermark for each (Frame::subsets).
+  // The distinct `upstream` sets of the stages that do not read every source, in stage order,
+  // and with positions the set of all sources: the input driver tracks a watermark for each
+  // (Frame::subsets).
   std::vector<uint64_t> watermark_subsets;
   uint64_t all_sources() const {
     return sources.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << sources.size()) - 1;

@@ -41,8 +41,25 @@ int CompareCell(const Column& a, size_t x, const Column& b, size_t y) {
 
 }  // namespace
 
+void PlaceFiredResults(const SubsetWatermark& w, uint64_t first_pos, Batch* part) {
+  // The first row whose watermark reaches t is the first whose running maximum does (a source
+  // coming back from idle can lower the watermark).
+  std::vector<TimeUs> reached(w.before.size());
+  TimeUs high = kMinTime;
+  for (size_t p = 0; p < w.before.size(); ++p) reached[p] = high = std::max(high, w.before[p]);
+  for (size_t r = 0; r < part->size(); ++r) {
+    if (!IsFiredPos(part->pos[r])) continue;
+    const TimeUs t = FiringTime(part->pos[r], part->ts[r]);
+    const size_t c = static_cast<size_t>(
+        std::lower_bound(reached.begin(), reached.end(), t,
+                         [](TimeUs x, TimeUs v) { return x == kMinTime || x < v; }) -
+        reached.begin());
+    part->pos[r] = FiredPos(first_pos + c);
+  }
+}
+
 void GatherStageResults(const Schema& schema, const std::vector<const Batch*>& parts,
-                        const Batch& from, Batch* out) {
+                        const Batch& from, bool by_cause, bool positions, Batch* out) {
   out->reset(schema);
   out->seq = from.seq;
   out->watermark = from.watermark;
@@ -59,9 +76,7 @@ void GatherStageResults(const Schema& schema, const std::vector<const Batch*>& p
   }
   if (order.empty()) return;
   const size_t n_cols = schema.size();
-  bool caused = true;  // every part gives each row's cause (a changelog stage)
-  for (const Batch* p : parts) caused = caused && (p == nullptr || p->pos.size() == p->size());
-  if (caused) {
+  if (by_cause) {
     std::stable_sort(order.begin(), order.end(), [&](const RowRef& x, const RowRef& y) {
       return parts[x.part]->pos[x.row] < parts[y.part]->pos[y.row];
     });
@@ -69,6 +84,7 @@ void GatherStageResults(const Schema& schema, const std::vector<const Batch*>& p
     std::sort(order.begin(), order.end(), [&](const RowRef& x, const RowRef& y) {
       const Batch& a = *parts[x.part];
       const Batch& b = *parts[y.part];
+      if (positions && a.pos[x.row] != b.pos[y.row]) return a.pos[x.row] < b.pos[y.row];
       if (a.ts[x.row] != b.ts[y.row]) return a.ts[x.row] < b.ts[y.row];
       for (size_t c = 0; c < n_cols; ++c) {
         if (int d = CompareCell(a.columns[c], x.row, b.columns[c], y.row); d != 0) return d < 0;
@@ -83,6 +99,7 @@ void GatherStageResults(const Schema& schema, const std::vector<const Batch*>& p
     const Batch& part = *parts[ref.part];
     for (size_t c = 0; c < n_cols; ++c) out->columns[c].push_from(part.columns[c], ref.row);
     out->ts.push_back(part.ts[ref.row]);
+    if (positions) out->pos.push_back(part.pos[ref.row]);
   }
   out->wm.assign(order.size(), from.start_watermark);
 }

@@ -395,9 +395,9 @@ bool ExchangeStep::Run(const Msg& in, Msg* out) {
       if (plan_.positions) {
         const SubsetWatermark* w = from.frame->subset(stage.upstream);
         if (w == nullptr) return Status::Internal("a stage's watermark is not tracked");
-        for (const Msg& p : parts) {
-          if (p.result) PlaceFiredResults(*w, from.frame->first_pos, p.result.get());
-        }
+        std::vector<Batch*> lanes;
+        for (const Msg& p : parts) lanes.push_back(p.result.get());
+        PlaceFiredResults(*w, from.frame->first_pos, lanes);
       }
       for (const Msg& p : parts) results.push_back(p.result.get());
       auto batch = NewBatch();

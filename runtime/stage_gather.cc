@@ -41,20 +41,24 @@ int CompareCell(const Column& a, size_t x, const Column& b, size_t y) {
 
 }  // namespace
 
-void PlaceFiredResults(const SubsetWatermark& w, uint64_t first_pos, Batch* part) {
+void PlaceFiredResults(const SubsetWatermark& w, uint64_t first_pos,
+                       const std::vector<Batch*>& parts) {
   // The first row whose watermark reaches t is the first whose running maximum does (a source
   // coming back from idle can lower the watermark).
   std::vector<TimeUs> reached(w.before.size());
   TimeUs high = kMinTime;
   for (size_t p = 0; p < w.before.size(); ++p) reached[p] = high = std::max(high, w.before[p]);
-  for (size_t r = 0; r < part->size(); ++r) {
-    if (!IsFiredPos(part->pos[r])) continue;
-    const TimeUs t = FiringTime(part->pos[r], part->ts[r]);
-    const size_t c = static_cast<size_t>(
-        std::lower_bound(reached.begin(), reached.end(), t,
-                         [](TimeUs x, TimeUs v) { return x == kMinTime || x < v; }) -
-        reached.begin());
-    part->pos[r] = FiredPos(first_pos + c);
+  for (Batch* part : parts) {
+    if (part == nullptr) continue;
+    for (size_t r = 0; r < part->size(); ++r) {
+      if (!IsFiredPos(part->pos[r])) continue;
+      const TimeUs t = FiringTime(part->pos[r], part->ts[r]);
+      const size_t c = static_cast<size_t>(
+          std::lower_bound(reached.begin(), reached.end(), t,
+                           [](TimeUs x, TimeUs v) { return x == kMinTime || x < v; }) -
+          reached.begin());
+      part->pos[r] = FiredPos(first_pos + c);
+    }
   }
 }
 

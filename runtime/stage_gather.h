@@ -44,9 +44,10 @@ namespace sluice {
 void GatherStageResults(const Schema& schema, const std::vector<const Batch*>& parts,
                         const Batch& from, bool by_cause, bool positions, Batch* out);
 
-// Replaces each fired entry (FiredAtPos) of `part` (a lane's results of the frame that starts at
-// merged row `first_pos`) with the position of the result as above;
+// Replaces each fired entry (FiredAtPos) of every non-null part (the lanes' results of the frame
+// that starts at merged row `first_pos`) with the position of the result as above;
 // `w` is the stage's watermark before each row of the frame.
-void PlaceFiredResults(const SubsetWatermark& w, uint64_t first_pos, Batch* part);
+void PlaceFiredResults(const SubsetWatermark& w, uint64_t first_pos,
+                       const std::vector<Batch*>& parts);
 
 }  // namespace sluice

@@ -487,19 +487,18 @@ Status GraphPlanner::CheckFeedsStage(const OperatorSpec& op, const std::string& 
   for (const KeyedStagePlan& st : plan_.stages) {
     if (st.name == s.updates) prev = &st;
   }
-  if (prev != nullptr && (prev->def.kind == OpKind::kDeduplicate ||
-                          (prev->def.kind == OpKind::kTopN && prev->def.window_end_column < 0))) {
+  if (prev != nullptr && prev->changelog()) {
+    if (prev->def.kind == OpKind::kAggregate) {
+      return Error(op.loc, fmt::format("{}: {} is an aggregate with emit = \"changelog\", whose "
+                                       "rows are a changelog (a row may be retracted later); it "
+                                       "cannot feed another keyed stage (end the pipeline with it)",
+                                       name, s.updates));
+    }
     return Error(op.loc, fmt::format("{}: {} is a {}, whose rows are a changelog (a row "
                                      "may be retracted later); it cannot feed another keyed "
                                      "stage (end the pipeline with it)",
                                      name, s.updates,
                                      prev->def.kind == OpKind::kTopN ? "top_n" : "deduplicate"));
-  }
-  if (prev != nullptr && prev->def.kind == OpKind::kAggregate && prev->def.changelog) {
-    return Error(op.loc, fmt::format("{}: {} is an aggregate with emit = \"changelog\", whose "
-                                     "rows are a changelog (a row may be retracted later); it "
-                                     "cannot feed another keyed stage (end the pipeline with it)",
-                                     name, s.updates));
   }
   if (prev != nullptr && prev->def.kind == OpKind::kAggregate) {
     return Error(op.loc, fmt::format("{}: {} is a running aggregate, whose rows update earlier "

@@ -111,21 +111,13 @@ void CheckKind(Kind kind, const std::string& label) {
 
 }  // namespace
 
-TEST_CASE("a union of tumbling window results and source rows is the same at any batch size") {
-  CheckKind(Kind::kTumbling, "tumbling");
-}
-TEST_CASE("a union of sliding window results and source rows is the same at any batch size") {
-  CheckKind(Kind::kSliding, "sliding");
-}
-TEST_CASE("a union of late-updated session results and source rows is the same at any batch size") {
-  CheckKind(Kind::kSessionLate, "session with allowed lateness");
-}
-TEST_CASE("a union of outer interval join rows and source rows is the same at any batch size") {
-  CheckKind(Kind::kOuterJoin, "full outer interval join");
-}
-TEST_CASE("a union of a changelog and source rows is the same at any batch size") {
-  CheckKind(Kind::kDeduplicate, "deduplicate");
-}
-TEST_CASE("a union of timer results and source rows is the same at any batch size") {
-  CheckKind(Kind::kTimers, "process timers");
+TEST_CASE("a union of a keyed stage's results and source rows is the same at any batch size") {
+  const std::pair<Kind, const char*> kinds[] = {
+      {Kind::kTumbling, "tumbling"},
+      {Kind::kSliding, "sliding"},
+      {Kind::kSessionLate, "session with allowed lateness"},
+      {Kind::kOuterJoin, "full outer interval join"},
+      {Kind::kDeduplicate, "deduplicate"},
+      {Kind::kTimers, "process timers"}};
+  for (const auto& [kind, label] : kinds) CheckKind(kind, label);
 }

@@ -113,8 +113,20 @@ std::string PrintableFingerprint(std::string_view s, size_t max_chars) {
   return out;
 }
 
-void PutAcc(StateWriter* w, const Acc& acc) {
-  for (const AggState& s : acc.aggs) PutState(w, s);
+void PutAcc(StateWriter* w, const Acc& acc) { PutStates(w, acc.aggs.data(), acc.aggs.size()); }
+
+void PutStates(StateWriter* w, const AggState* states, size_t n) {
+  for (size_t i = 0; i < n; ++i) PutState(w, states[i]);
+}
+
+void PutStates(StateWriter* w, const SumState* states, size_t n) {
+  AggState s;
+  for (size_t i = 0; i < n; ++i) {
+    s.n = states[i].n;
+    s.isum = states[i].isum;
+    s.dsum = states[i].dsum;
+    PutState(w, s);
+  }
 }
 
 bool ReadAcc(StateReader* r, size_t n_aggs, Acc* acc) {

@@ -29,6 +29,10 @@ constexpr uint32_t kKeyedSnapshotVersion = 1;
 // set is a count then its hashes sorted and delta-encoded, so equal accumulators encode to equal
 // bytes (the hash set's iteration order never leaks into a snapshot).
 void PutAcc(StateWriter* w, const Acc& acc);
+// The same for an accumulator held as `n` states at `states` (in a flat pool). SumStates encode
+// as the AggStates they are the first fields of.
+void PutStates(StateWriter* w, const AggState* states, size_t n);
+void PutStates(StateWriter* w, const SumState* states, size_t n);
 
 // Reads what PutAcc wrote for an accumulator of `n_aggs` aggregates into *acc, replacing its
 // content. Returns false, with *r failed, on malformed input; *acc is then unspecified.

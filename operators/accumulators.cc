@@ -57,8 +57,9 @@ Result<Field> AggregateResultField(AggFunc func, const Field* input, const std::
   }
 }
 
-void ResetAcc(Acc* acc) {
-  for (AggState& s : acc->aggs) {
+void ResetStates(AggState* states, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    AggState& s = states[i];
     s.n = 0;
     s.isum = 0;
     s.dsum = 0;

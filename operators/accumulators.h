@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <absl/container/flat_hash_set.h>
@@ -18,10 +19,12 @@
 
 namespace sluice {
 
-// State of one aggregate for one (key, window). Mergeable.
-struct AggState {
-  int64_t n = 0;       // rows (count()) or non-null inputs
+// State of one aggregate for one (key, window). Mergeable. The fields count, sum and avg use
+// come first and share one cache line (the alignment keeps them from straddling two), so an
+// update or merge of those aggregates touches 32 bytes per state.
+struct alignas(64) AggState {
   __int128 isum = 0;   // exact sum of int-like inputs (no overflow below 2^64 rows)
+  int64_t n = 0;       // rows (count()) or non-null inputs
   double dsum = 0;     // sum of double inputs
   bool has = false;    // best is set
   int64_t bi = 0;      // best int-like
@@ -32,12 +35,29 @@ struct AggState {
   std::unique_ptr<absl::flat_hash_set<uint64_t>> distinct;
 };
 
+// One accumulator as a value: the states of every aggregate, in declared order. Operators that
+// hold many accumulators keep them in one flat array instead (`Aggregator::size()` states per
+// accumulator, see UpdateRows), and pass `const AggState*` to the functions below.
 struct Acc {
   std::vector<AggState> aggs;
 };
 
+// The state of a count, sum or avg alone: AggState's first fields, 32 bytes. An operator whose
+// aggregates are all of those kinds (Aggregator::additive()) may keep its accumulators as
+// SumStates; every Aggregator function taking a state type accepts either.
+struct alignas(32) SumState {
+  __int128 isum = 0;
+  int64_t n = 0;
+  double dsum = 0;
+};
+inline void ResetStates(SumState* states, size_t n) {
+  for (size_t i = 0; i < n; ++i) states[i] = SumState();
+}
+
+// Clears the `n` states at `states` for reuse, keeping their allocations.
+void ResetStates(AggState* states, size_t n);
 // Clears every state of `acc` for reuse, keeping its allocations.
-void ResetAcc(Acc* acc);
+inline void ResetAcc(Acc* acc) { ResetStates(acc->aggs.data(), acc->aggs.size()); }
 
 class Aggregator {
  public:
@@ -49,6 +69,11 @@ class Aggregator {
     }
   }
 
+  // The number of states of one accumulator (one per aggregate).
+  size_t size() const { return defs_.size(); }
+  // Every aggregate is count, sum or avg: accumulators may be SumStates.
+  bool additive() const { return additive_; }
+
   void Init(Acc* acc) const { acc->aggs.resize(defs_.size()); }
 
   // Adds row r of `b` (arrival = its input-order number) to every aggregate of *acc.
@@ -56,11 +81,14 @@ class Aggregator {
     for (size_t j = 0; j < defs_.size(); ++j) UpdateOne(j, &acc->aggs[j], b, r, arrival);
   }
 
-  // For i in [begin, end), adds row R(i) of `b` to pool[slots[i - begin]] (skipping kSkip slots),
-  // where R(i) = rows[i - begin] when `rows` is set, else i; its arrival is
+  // `pool` is a flat array of accumulators, size() states each: accumulator `slot` is
+  // pool[slot * size()] .. pool[slot * size() + size() - 1].
+  // For i in [begin, end), adds row R(i) of `b` to accumulator slots[i - begin] (skipping kSkip
+  // slots), where R(i) = rows[i - begin] when `rows` is set, else i; its arrival is
   // first_arrival + (i - begin). One typed loop per aggregate.
   static constexpr uint32_t kSkip = UINT32_MAX;
-  void UpdateRows(std::vector<Acc>& pool, const uint32_t* slots, const uint32_t* rows,
+  template <typename State>
+  void UpdateRows(State* pool, const uint32_t* slots, const uint32_t* rows,
                   const Batch& b, size_t begin, size_t end, uint64_t first_arrival) const {
     if (rows) {
       UpdateRowsImpl(pool, slots, b, begin, end, first_arrival,
@@ -70,23 +98,25 @@ class Aggregator {
     }
   }
 
-  template <typename RowOf>
-  void UpdateRowsImpl(std::vector<Acc>& pool, const uint32_t* slots, const Batch& b,
-                      size_t begin, size_t end, uint64_t first_arrival, RowOf row_of) const {
-    for (size_t j = 0; j < defs_.size(); ++j) {
+  template <typename State, typename RowOf>
+  void UpdateRowsImpl(State* pool, const uint32_t* slots, const Batch& b, size_t begin,
+                      size_t end, uint64_t first_arrival, RowOf row_of) const {
+    const size_t m = defs_.size();
+    for (size_t j = 0; j < m; ++j) {
+      State* states = pool + j;  // accumulator slot's state j is states[slot * m]
       const AggregateDef& d = defs_[j];
       const Column* c = d.input >= 0 ? &b.columns[d.input] : nullptr;
       const bool dense = !c || !c->has_nulls();
       if (!c || (dense && d.func == AggFunc::kCount)) {
         for (size_t i = begin; i < end; ++i) {
-          if (uint32_t slot = slots[i - begin]; slot != kSkip) ++pool[slot].aggs[j].n;
+          if (uint32_t slot = slots[i - begin]; slot != kSkip) ++states[slot * m].n;
         }
       } else if (dense && (d.func == AggFunc::kSum || d.func == AggFunc::kAvg) &&
                  c->type == Type::kDouble) {
         const double* v = c->f64.data();
         for (size_t i = begin; i < end; ++i) {
           if (uint32_t slot = slots[i - begin]; slot != kSkip) {
-            AggState& s = pool[slot].aggs[j];
+            State& s = states[slot * m];
             ++s.n;
             s.dsum += v[row_of(i)];
           }
@@ -95,7 +125,7 @@ class Aggregator {
         const int64_t* v = c->i64.data();
         for (size_t i = begin; i < end; ++i) {
           if (uint32_t slot = slots[i - begin]; slot != kSkip) {
-            AggState& s = pool[slot].aggs[j];
+            State& s = states[slot * m];
             ++s.n;
             s.isum += v[row_of(i)];
           }
@@ -103,11 +133,30 @@ class Aggregator {
       } else {
         for (size_t i = begin; i < end; ++i) {
           if (uint32_t slot = slots[i - begin]; slot != kSkip) {
-            UpdateOne(j, &pool[slot].aggs[j], b, row_of(i), first_arrival + (i - begin));
+            if constexpr (std::is_same_v<State, AggState>) {
+              UpdateOne(j, &states[slot * m], b, row_of(i), first_arrival + (i - begin));
+            } else {
+              UpdateSum(j, &states[slot * m], b, row_of(i));
+            }
           }
         }
       }
     }
+  }
+
+  // UpdateOne for a count, sum or avg.
+  void UpdateSum(size_t j, SumState* s, const Batch& b, size_t r) const {
+    const AggregateDef& d = defs_[j];
+    if (d.input < 0) {
+      ++s->n;
+      return;
+    }
+    const Column& c = b.columns[d.input];
+    if (!c.is_valid(r)) return;
+    ++s->n;
+    if (d.func == AggFunc::kCount) return;
+    if (c.type == Type::kDouble) s->dsum += c.f64[r];
+    else s->isum += c.i64[r];
   }
 
   void UpdateOne(size_t j, AggState* sp, const Batch& b, size_t r, uint64_t arrival) const {
@@ -167,21 +216,29 @@ class Aggregator {
   
   }
 
-  void Merge(Acc* into, const Acc& from) const {
-    if (additive_) {  // count, sum and avg only: counts and sums add up
+  void Merge(Acc* into, const Acc& from) const { Merge(into->aggs.data(), from.aggs.data()); }
+  // Merges the accumulator at `from` (size() states) into the one at `into`.
+  template <typename State>
+  void Merge(State* into, const State* from) const {
+    if (!std::is_same_v<State, AggState> || additive_) {  // counts and sums add up
       for (size_t j = 0; j < defs_.size(); ++j) {
-        AggState& s = into->aggs[j];
-        const AggState& o = from.aggs[j];
+        State& s = into[j];
+        const State& o = from[j];
         s.n += o.n;
         s.isum += o.isum;
         s.dsum += o.dsum;
       }
       return;
     }
+    if constexpr (std::is_same_v<State, AggState>) MergeBest(into, from);
+  }
+
+ private:
+  void MergeBest(AggState* into, const AggState* from) const {
     for (size_t j = 0; j < defs_.size(); ++j) {
       const AggregateDef& d = defs_[j];
-      AggState& s = into->aggs[j];
-      const AggState& o = from.aggs[j];
+      AggState& s = into[j];
+      const AggState& o = from[j];
       s.n += o.n;
       s.isum += o.isum;
       s.dsum += o.dsum;
@@ -212,17 +269,26 @@ class Aggregator {
     }
   }
 
+ public:
   // Appends the results to out->columns[first...]. Returns the index of the first aggregate whose
   // result does not fit its type (a sum of int64 values outside int64, emitted as null), or -1.
   int Emit(const Acc& acc, Batch* out, size_t first) const {
+    return Emit(acc.aggs.data(), out, first);
+  }
+  template <typename State>
+  int Emit(const State* acc, Batch* out, size_t first) const {
     int overflow = -1;
     for (size_t j = 0; j < defs_.size(); ++j) {
       const AggregateDef& d = defs_[j];
-      const AggState& s = acc.aggs[j];
+      const State& s = acc[j];
       Column& c = out->columns[first + j];
       switch (d.func) {
         case AggFunc::kCount: c.push_int(s.n); break;
-        case AggFunc::kCountDistinct: c.push_int(s.distinct ? s.distinct->size() : 0); break;
+        case AggFunc::kCountDistinct:
+          if constexpr (std::is_same_v<State, AggState>) {
+            c.push_int(s.distinct ? s.distinct->size() : 0);
+          }
+          break;
         case AggFunc::kSum:
           if (s.n == 0) c.push_null();
           else if (in_types_[j] == Type::kDouble) c.push_double(OneNaN(s.dsum));
@@ -237,10 +303,12 @@ class Aggregator {
           else c.push_double(OneNaN(Total(s, in_types_[j]) / s.n));
           break;
         default:
-          if (!s.has) c.push_null();
-          else if (in_types_[j] == Type::kDouble) c.push_double(s.bd);
-          else if (in_types_[j] == Type::kString) c.push_string(s.bs);
-          else c.push_int(s.bi);
+          if constexpr (std::is_same_v<State, AggState>) {
+            if (!s.has) c.push_null();
+            else if (in_types_[j] == Type::kDouble) c.push_double(s.bd);
+            else if (in_types_[j] == Type::kString) c.push_string(s.bs);
+            else c.push_int(s.bi);
+          }
           break;
       }
     }
@@ -252,7 +320,8 @@ class Aggregator {
     return std::isnan(v) ? std::numeric_limits<double>::quiet_NaN() : v;
   }
   // The sum as a double (of an exact int sum, the nearest double).
-  static double Total(const AggState& s, Type input) {
+  template <typename State>
+  static double Total(const State& s, Type input) {
     return input == Type::kDouble ? s.dsum : static_cast<double>(s.isum);
   }
 

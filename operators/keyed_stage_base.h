@@ -58,6 +58,12 @@ class KeyedBase : public KeyedOperator {
   // `pos` and `wm`: as KeyedOperator::ProcessRows requires of result rows.
   void EmitRow(std::string_view key, bool window, int64_t start, int64_t end, const Acc& acc,
                TimeUs ts, TimeUs wm, uint64_t pos, Batch* out) const {
+    EmitRow(key, window, start, end, acc.aggs.data(), ts, wm, pos, out);
+  }
+  // `acc`: an accumulator's agg_.size() states (AggState, or SumState when agg_.additive()).
+  template <typename State>
+  void EmitRow(std::string_view key, bool window, int64_t start, int64_t end, const State* acc,
+               TimeUs ts, TimeUs wm, uint64_t pos, Batch* out) const {
     key_cols_.resize(key_types_.size());
     for (size_t k = 0; k < key_types_.size(); ++k) key_cols_[k] = &out->columns[k];
     DecodeKeyInto(key, key_types_, key_cols_);

@@ -4,7 +4,10 @@
 //
 // State: a KeyDictionary (key bytes -> id), per pane an index key id -> accumulator slot and the
 // slots in insertion order (so emission order is deterministic), and a pool of accumulators
-// recycled through a free list: no allocation per event once warm. Per key id, the accumulator of
+// recycled through a free list: no allocation per event once warm. The pool is one flat array of
+// states, agg_.size() per slot, so an update or merge finds a state with no pointer to follow;
+// when every aggregate is a count, sum or avg the states are 32-byte SumStates (a quarter of an
+// AggState's footprint, which is what a sliding window's merges and a large key set pay for). Per key id, the accumulator of
 // its newest pane is cached, so that most events (which fall in their key's newest pane) skip the
 // pane's index. Snapshot/Restore carry the panes (keys as bytes), pending window ends and
 // counters; the caches start cold after Restore.
@@ -25,10 +28,12 @@
 namespace sluice {
 namespace {
 
+// State: AggState, or SumState when every aggregate is a count, sum or avg.
+template <typename State>
 class PaneWindowOperator final : public KeyedBase {
  public:
   PaneWindowOperator(const KeyedStageDef& def, const Schema& input)
-      : KeyedBase(def, input), pane_(std::gcd(def.size, def.slide)) {}
+      : KeyedBase(def, input), pane_(std::gcd(def.size, def.slide)), m_(agg_.size()) {}
 
   uint64_t keys() const override { return keys_.size(); }
 
@@ -42,7 +47,7 @@ class PaneWindowOperator final : public KeyedBase {
     size_t seg = 0;
     auto flush = [&](size_t i) {
       if (i > seg) {
-        agg_.UpdateRows(pool_, slots_.data() + seg, rows ? rows + seg : nullptr, in, seg, i,
+        agg_.UpdateRows(pool_.data(), slots_.data() + seg, rows ? rows + seg : nullptr, in, seg, i,
                         arrival0 + seg);
       }
       seg = i;
@@ -109,8 +114,10 @@ class PaneWindowOperator final : public KeyedBase {
         for (int64_t s = last_start; s > t - size; s -= slide) {
           const int64_t end = s + size;
           if (Reached(w, end - 1) && !Reached(w, end - 1 + L)) {
-            Combine(id, s, end, &scratch_);
-            EmitRow(keys_.key(id), true, s, end, scratch_, end - 1, w, CausePos(in, r), out);
+            scratch_.resize(m_);
+            Combine(id, s, end, scratch_.data());
+            EmitRow(keys_.key(id), true, s, end, scratch_.data(), end - 1, w, CausePos(in, r),
+                    out);
           }
         }
       }
@@ -133,7 +140,7 @@ class PaneWindowOperator final : public KeyedBase {
       w.PutVarint(pane.accs.size());
       for (uint32_t slot : pane.accs) {
         w.PutString(keys_.key(acc_key_[slot]));
-        PutAcc(&w, pool_[slot]);
+        PutStates(&w, At(slot), m_);
       }
     }
     w.PutVarint(pending_.size());
@@ -182,7 +189,8 @@ class PaneWindowOperator final : public KeyedBase {
       for (Entry& e : entries) {
         const uint32_t id = keys_.FindOrInsert(e.key, HashKey(e.key));
         const uint32_t slot = NewAcc();
-        pool_[slot] = std::move(e.acc);
+        State* to = At(slot);
+        for (size_t j = 0; j < m_; ++j) Assign(&to[j], std::move(e.acc.aggs[j]));
         pane.index.emplace(id, slot);
         pane.accs.push_back(slot);
         acc_key_[slot] = id;
@@ -211,28 +219,38 @@ class PaneWindowOperator final : public KeyedBase {
     return last_pane_;
   }
 
+  // The states of accumulator `slot`. Valid until the next NewAcc().
+  State* At(uint32_t slot) { return pool_.data() + size_t{slot} * m_; }
+  const State* At(uint32_t slot) const { return pool_.data() + size_t{slot} * m_; }
+
+  static void Assign(AggState* to, AggState&& from) { *to = std::move(from); }
+  // A restored count, sum or avg: the fields it has.
+  static void Assign(SumState* to, AggState&& from) {
+    to->n = from.n;
+    to->isum = from.isum;
+    to->dsum = from.dsum;
+  }
+
   uint32_t NewAcc() {
     uint32_t slot;
     if (!free_.empty()) {
       slot = free_.back();
       free_.pop_back();
-      ResetAcc(&pool_[slot]);
+      ResetStates(At(slot), m_);
     } else {
-      slot = static_cast<uint32_t>(pool_.size());
-      pool_.emplace_back();
-      agg_.Init(&pool_.back());
+      slot = static_cast<uint32_t>(acc_key_.size());
+      pool_.resize(pool_.size() + m_);
       acc_key_.push_back(0);
     }
     return slot;
   }
 
-  // *acc = merge of `id`'s accumulators over the panes in [start, end).
-  void Combine(uint32_t id, int64_t start, int64_t end, Acc* acc) {
-    if (acc->aggs.empty()) agg_.Init(acc);
-    ResetAcc(acc);
+  // acc[0, m_) = merge of `id`'s accumulators over the panes in [start, end).
+  void Combine(uint32_t id, int64_t start, int64_t end, State* acc) {
+    ResetStates(acc, m_);
     for (auto it = panes_.lower_bound(start); it != panes_.end() && it->first < end; ++it) {
       auto k = it->second.index.find(id);
-      if (k != it->second.index.end()) agg_.Merge(acc, pool_[k->second]);
+      if (k != it->second.index.end()) agg_.Merge(acc, At(k->second));
     }
   }
 
@@ -242,7 +260,7 @@ class PaneWindowOperator final : public KeyedBase {
       auto it = panes_.find(start);
       if (it == panes_.end()) return;
       for (uint32_t slot : it->second.accs) {
-        EmitRow(keys_.key(acc_key_[slot]), true, start, end, pool_[slot], end - 1, w, kFiredPos,
+        EmitRow(keys_.key(acc_key_[slot]), true, start, end, At(slot), end - 1, w, kFiredPos,
                 out);
       }
       return;
@@ -256,19 +274,18 @@ class PaneWindowOperator final : public KeyedBase {
         if (m.round != merge_round_) {
           m = {merge_round_, static_cast<uint32_t>(merge_keys_.size())};
           merge_keys_.push_back(acc_key_[slot]);
-          if (merge_accs_.size() < merge_keys_.size()) {
-            merge_accs_.emplace_back();
-            agg_.Init(&merge_accs_.back());
+          if (merge_states_.size() < merge_keys_.size() * m_) {
+            merge_states_.resize(merge_keys_.size() * m_);
           } else {
-            ResetAcc(&merge_accs_[m.index]);
+            ResetStates(&merge_states_[size_t{m.index} * m_], m_);
           }
         }
-        agg_.Merge(&merge_accs_[m.index], pool_[slot]);
+        agg_.Merge(&merge_states_[size_t{m.index} * m_], At(slot));
       }
     }
     for (size_t i = 0; i < merge_keys_.size(); ++i) {
-      EmitRow(keys_.key(merge_keys_[i]), true, start, end, merge_accs_[i], end - 1, w, kFiredPos,
-              out);
+      EmitRow(keys_.key(merge_keys_[i]), true, start, end, &merge_states_[i * m_], end - 1, w,
+              kFiredPos, out);
     }
   }
 
@@ -311,23 +328,24 @@ class PaneWindowOperator final : public KeyedBase {
   };
 
   const int64_t pane_;
+  const size_t m_;  // states per accumulator: agg_.size()
   int64_t cached_p_ = kMaxTime;  // start of the pane of the last event (kMaxTime: none yet)
   int64_t cached_start_ = 0;     // AlignDown(cached_p_, slide)
   KeyDictionary keys_;
   std::map<int64_t, Pane> panes_;  // by pane start
   Pane* last_pane_ = nullptr;      // cache of the pane last written
   int64_t last_p_ = 0;
-  std::vector<Acc> pool_;          // accumulator slots
-  std::vector<uint32_t> acc_key_;  // slot -> key id
+  std::vector<State> pool_;        // accumulator slots, m_ states each
+  std::vector<uint32_t> acc_key_;  // slot -> key id (its size is the number of slots)
   std::vector<Newest> newest_;     // key id -> its newest pane's accumulator
   std::vector<uint32_t> ids_;      // per processed row of the current batch: its key id
   std::vector<uint32_t> free_;     // recycled slots
   std::set<int64_t> pending_;      // ends of windows holding data, not yet fired
   int64_t due_ = kMaxTime;         // *pending_.begin() - 1, or kMaxTime when pending_ is empty
-  Acc scratch_;
+  std::vector<State> scratch_;  // m_ states: one re-emitted window's aggregates
   std::vector<uint32_t>
       slots_;  // per processed row of the current batch: its accumulator, or kSkip
-  // Per key id: its row in merge_accs_ during the firing numbered `round` (a stale round means
+  // Per key id: its row in merge_states_ during the firing numbered `round` (a stale round means
   // none yet), so a sliding window's merge finds each key's accumulator without hashing.
   struct MergeAt {
     uint64_t round = 0;
@@ -336,13 +354,16 @@ class PaneWindowOperator final : public KeyedBase {
   std::vector<MergeAt> merge_at_;
   uint64_t merge_round_ = 0;
   std::vector<uint32_t> merge_keys_;
-  std::vector<Acc> merge_accs_;
+  std::vector<State> merge_states_;  // the merged accumulators, m_ states each
 };
 
 }  // namespace
 
 std::unique_ptr<KeyedOperator> MakePaneWindow(const KeyedStageDef& def, const Schema& input) {
-  return std::make_unique<PaneWindowOperator>(def, input);
+  if (Aggregator(def.aggregates, input).additive()) {
+    return std::make_unique<PaneWindowOperator<SumState>>(def, input);
+  }
+  return std::make_unique<PaneWindowOperator<AggState>>(def, input);
 }
 
 }  // namespace sluice

@@ -80,6 +80,14 @@ KeyedStageDef Top(int64_t n, std::string rank, int64_t ttl) {
   return def;
 }
 
+// Only the counts, sums and averages of AllAggregates (windows keep them as SumStates).
+KeyedStageDef Additive(KeyedStageDef def) {
+  std::erase_if(def.aggregates, [](const AggregateDef& a) {
+    return a.func != AggFunc::kCount && a.func != AggFunc::kSum && a.func != AggFunc::kAvg;
+  });
+  return def;
+}
+
 // A top_n per window whose windows end at the rows' timestamp column (field 5).
 KeyedStageDef TopWindow(int64_t n, std::string rank) {
   KeyedStageDef def = Top(n, std::move(rank), 0);
@@ -93,7 +101,8 @@ std::vector<KeyedStageDef> Defs() {
       Tumbling(10),        Tumbling(50, 30), Sliding(30, 10), Sliding(10, 4),
       Sliding(50, 20, 15), Session(5),       Session(20, 40), Running(),
       Dedup(false, 0),     Dedup(true, 30),  Top(1, "", 0),   Top(3, "rank", 25),
-      TopWindow(2, ""),    TopWindow(3, "rank")};
+      TopWindow(2, ""),    TopWindow(3, "rank"), Additive(Tumbling(10, 20)),
+      Additive(Sliding(30, 10, 15))};
   const std::vector<std::vector<int>> keys = {{0}, {1, 0}, {1}};
   for (size_t i = 0; i < defs.size(); ++i) defs[i].key_columns = keys[i % keys.size()];
   return defs;

@@ -15,6 +15,24 @@
 
 namespace sluice {
 
+// An encoded key as a hash index compares it: its hash, its first and last 8 bytes (zero-padded
+// when shorter) and its length. Keys of up to 16 bytes (every key of one or two numeric fields)
+// are equal exactly when these are, with no load of the key's storage.
+struct KeyProbe {
+  KeyProbe(std::string_view k, uint64_t h) : key(k), hash(h) {
+    const size_t n = k.size();
+    if (n >= 8) {
+      std::memcpy(&head, k.data(), 8);
+      std::memcpy(&tail, k.data() + n - 8, 8);
+    } else {
+      head = tail = 0;
+      if (n > 0) std::memcpy(&head, k.data(), n);
+    }
+  }
+  std::string_view key;
+  uint64_t hash, head, tail;
+};
+
 class KeyDictionary {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
@@ -68,20 +86,7 @@ class KeyDictionary {
     uint32_t size;
     uint32_t id;
   };
-  struct Probe {
-    Probe(std::string_view k, uint64_t h) : key(k), hash(h) {
-      const size_t n = k.size();
-      if (n >= 8) {
-        std::memcpy(&head, k.data(), 8);
-        std::memcpy(&tail, k.data() + n - 8, 8);
-      } else {
-        head = tail = 0;
-        if (n > 0) std::memcpy(&head, k.data(), n);
-      }
-    }
-    std::string_view key;
-    uint64_t hash, head, tail;
-  };
+  using Probe = KeyProbe;
   struct Hash {
     using is_transparent = void;
     size_t operator()(const Entry& e) const { return e.hash; }

@@ -43,6 +43,9 @@ Result<std::unique_ptr<KeyedOperator>> MakeKeyedOperator(const KeyedStageDef& de
   if (def.size <= 0 || def.slide <= 0 || def.slide > def.size) {
     return Status::InvalidArgument("window needs size > 0 and 0 < slide <= size");
   }
+  if (def.slide == def.size) {
+    return std::unique_ptr<KeyedOperator>(MakeTumblingWindow(def, input).release());
+  }
   return std::unique_ptr<KeyedOperator>(MakePaneWindow(def, input).release());
 }
 

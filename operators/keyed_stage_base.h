@@ -14,6 +14,7 @@
 #include "operators/acc_codec.h"
 #include "operators/accumulators.h"
 #include "operators/key_dictionary.h"
+#include "operators/pane_snapshot.h"
 #include "operators/keyed_operator.h"
 
 namespace sluice {
@@ -113,6 +114,9 @@ class KeyedBase : public KeyedOperator {
   }
   // The fewest bytes of a snapshotted key (an empty string when there are no key columns).
   static constexpr size_t kMinKeyBytes = 1;
+  // Decodes a tumbling or sliding window's snapshot (operators/pane_snapshot.h) whose panes are
+  // `pane` wide, all of it or nothing: on error *out is unspecified.
+  Status ReadPaneSnapshot(std::string_view in, int64_t pane, PaneSnapshot* out) const;
 
   void Late(const Batch& in, size_t r, Batch* out) {
     if (!out->late) {
@@ -135,8 +139,11 @@ class KeyedBase : public KeyedOperator {
   mutable Status emit_error_;  // set by EmitRow, returned by ProcessRows
 };
 
-// The one-input keyed operators (pane_window.cc, session_window.cc, running_keyed_aggregate.cc,
-// deduplicate.cc, top_n.cc, window_top_n.cc, row_window.cc, process_stage.cc).
+// The one-input keyed operators (tumbling_window.cc, pane_window.cc, session_window.cc,
+// running_keyed_aggregate.cc, deduplicate.cc, top_n.cc, window_top_n.cc, row_window.cc,
+// process_stage.cc).
+std::unique_ptr<KeyedOperator> MakeTumblingWindow(const KeyedStageDef& def, const Schema& input);
+// Sliding windows (and tumbling ones, which MakeKeyedOperator gives to MakeTumblingWindow).
 std::unique_ptr<KeyedOperator> MakePaneWindow(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeSessionWindow(const KeyedStageDef& def, const Schema& input);
 std::unique_ptr<KeyedOperator> MakeRunningAggregate(const KeyedStageDef& def, const Schema& input);

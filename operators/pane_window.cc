@@ -129,8 +129,7 @@ class PaneWindowOperator final : public KeyedBase {
     return TakeEmitError();
   }
 
-  // snapshot := prologue panes:count pane* pending:count end:signed*  (increasing)
-  // pane     := start:signed accs:count (key:string acc)*             (insertion order)
+  // The format of operators/pane_snapshot.h.
   void Snapshot(std::string* out) const override {
     StateWriter w(out);
     PutPrologue(&w, kStatePaneWindow);
@@ -152,54 +151,24 @@ class PaneWindowOperator final : public KeyedBase {
   // firings emit the same rows in the same order.
   Status Restore(std::string_view in) override {
     if (arrival_ != 0 || !panes_.empty()) return Status::Internal("Restore needs a fresh operator");
-    StateReader r(in, "pane window snapshot");
-    uint64_t arrival = 0, late = 0;
-    ReadPrologue(&r, kStatePaneWindow, &arrival, &late);
-    const size_t n_aggs = def_.aggregates.size();
-    struct Entry {
-      std::string_view key;  // points into `in`
-      Acc acc;
-    };
-    std::vector<std::pair<int64_t, std::vector<Entry>>> panes(r.Count(2));
-    absl::flat_hash_set<std::string_view> seen;
-    for (size_t i = 0; i < panes.size() && r.ok(); ++i) {
-      auto& [start, entries] = panes[i];
-      start = r.Signed();
-      if (r.ok() && (start % pane_ != 0 || (i > 0 && start <= panes[i - 1].first))) {
-        r.Fail("has panes out of order or not aligned to the pane width");
-      }
-      entries.resize(r.Count(kMinKeyBytes + MinAccBytes(n_aggs)));
-      seen.clear();
-      for (size_t j = 0; j < entries.size() && r.ok(); ++j) {
-        entries[j].key = ReadKey(&r);
-        ReadAcc(&r, n_aggs, &entries[j].acc);
-        if (r.ok() && !seen.insert(entries[j].key).second) r.Fail("has a key twice in a pane");
-      }
-    }
-    std::vector<int64_t> pending(r.Count(1));
-    for (size_t i = 0; i < pending.size() && r.ok(); ++i) {
-      pending[i] = r.Signed();
-      if (r.ok() && i > 0 && pending[i] <= pending[i - 1])
-        r.Fail("has pending windows out of order");
-    }
-    if (!r.ExpectEnd()) return r.status();
-
-    for (auto& [start, entries] : panes) {
+    PaneSnapshot snap;
+    if (Status st = ReadPaneSnapshot(in, pane_, &snap); !st.ok()) return st;
+    for (auto& [start, entries] : snap.panes) {
       Pane& pane = panes_[start];
-      for (Entry& e : entries) {
+      for (PaneSnapshot::Entry& e : entries) {
         const uint32_t id = keys_.FindOrInsert(e.key, HashKey(e.key));
         const uint32_t slot = NewAcc();
         State* to = At(slot);
-        for (size_t j = 0; j < m_; ++j) Assign(&to[j], std::move(e.acc.aggs[j]));
+        for (size_t j = 0; j < m_; ++j) AssignState(&to[j], std::move(e.acc.aggs[j]));
         pane.index.emplace(id, slot);
         pane.accs.push_back(slot);
         acc_key_[slot] = id;
         keys_.AddRef(id);
       }
     }
-    for (int64_t end : pending) Pend(end);
-    arrival_ = arrival;
-    stats_.late = late;
+    for (int64_t end : snap.pending) Pend(end);
+    arrival_ = snap.arrival;
+    stats_.late = snap.late;
     return Status::OK();
   }
 
@@ -222,14 +191,6 @@ class PaneWindowOperator final : public KeyedBase {
   // The states of accumulator `slot`. Valid until the next NewAcc().
   State* At(uint32_t slot) { return pool_.data() + size_t{slot} * m_; }
   const State* At(uint32_t slot) const { return pool_.data() + size_t{slot} * m_; }
-
-  static void Assign(AggState* to, AggState&& from) { *to = std::move(from); }
-  // A restored count, sum or avg: the fields it has.
-  static void Assign(SumState* to, AggState&& from) {
-    to->n = from.n;
-    to->isum = from.isum;
-    to->dsum = from.dsum;
-  }
 
   uint32_t NewAcc() {
     uint32_t slot;

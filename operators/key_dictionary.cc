@@ -16,8 +16,7 @@ uint32_t KeyDictionary::Insert(const Probe& probe) {
     hashes_.push_back(probe.hash);
     refs_.push_back(0);
   }
-  index_.insert(
-      Entry{probe.hash, probe.head, probe.tail, static_cast<uint32_t>(probe.key.size()), id});
+  index_.insert(KeyEntry(probe, id));
   ++idle_;  // until its first AddRef
   return id;
 }
@@ -25,7 +24,7 @@ uint32_t KeyDictionary::Insert(const Probe& probe) {
 void KeyDictionary::Sweep() {
   for (uint32_t id = 0; id < refs_.size(); ++id) {
     if (refs_[id] != 0) continue;  // live, or already free (kFree)
-    index_.erase(Entry{hashes_[id], 0, 0, 0, id});
+    index_.erase(KeyEntry(hashes_[id], id));
     keys_[id].clear();
     refs_[id] = kFree;
     free_.push_back(id);

@@ -33,11 +33,42 @@ struct KeyProbe {
   uint64_t hash, head, tail;
 };
 
+// A key as a hash index holds it: the words of its KeyProbe, its length and a number (the id or
+// slot the index maps it to). Each number is in an index once.
+struct KeyEntry {
+  KeyEntry(const KeyProbe& p, uint32_t n)
+      : hash(p.hash), head(p.head), tail(p.tail), size(static_cast<uint32_t>(p.key.size())),
+        id(n) {}
+  KeyEntry(uint64_t h, uint32_t n) : hash(h), head(0), tail(0), size(0), id(n) {}  // for erase
+  uint64_t hash;
+  uint64_t head, tail;
+  uint32_t size;
+  uint32_t id;
+};
+struct KeyEntryHash {
+  using is_transparent = void;
+  size_t operator()(const KeyEntry& e) const { return e.hash; }
+  size_t operator()(const KeyProbe& p) const { return p.hash; }
+};
+// Keys of up to 16 bytes compare from the entry's words alone; longer ones also compare their
+// bytes, which `owner->key(id)` gives.
+template <typename Owner>
+struct KeyEntryEq {
+  using is_transparent = void;
+  const Owner* owner;
+  bool operator()(const KeyEntry& a, const KeyEntry& b) const { return a.id == b.id; }
+  bool operator()(const KeyEntry& e, const KeyProbe& p) const {
+    return e.size == p.key.size() && e.head == p.head && e.tail == p.tail &&
+           (e.size <= 16 || owner->key(e.id) == p.key);
+  }
+  bool operator()(const KeyProbe& p, const KeyEntry& e) const { return (*this)(e, p); }
+};
+
 class KeyDictionary {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  KeyDictionary() : index_(0, Hash{}, Eq{&keys_}) {}
+  KeyDictionary() : index_(0, KeyEntryHash{}, KeyEntryEq<KeyDictionary>{this}) {}
   KeyDictionary(const KeyDictionary&) = delete;
   KeyDictionary& operator=(const KeyDictionary&) = delete;
 
@@ -77,32 +108,7 @@ class KeyDictionary {
   size_t capacity_ids() const { return keys_.size(); }
 
  private:
-  // A key as the index holds it: its hash, its first and last 8 bytes (zero-padded when shorter),
-  // its length and its id. Keys of up to 16 bytes (every key of one or two numeric fields) are
-  // compared from these words alone, with no load of the key's storage.
-  struct Entry {
-    uint64_t hash;
-    uint64_t head, tail;
-    uint32_t size;
-    uint32_t id;
-  };
   using Probe = KeyProbe;
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(const Entry& e) const { return e.hash; }
-    size_t operator()(const Probe& p) const { return p.hash; }
-  };
-  struct Eq {
-    using is_transparent = void;
-    const std::deque<std::string>* keys;
-    // The index holds each id once.
-    bool operator()(const Entry& a, const Entry& b) const { return a.id == b.id; }
-    bool operator()(const Entry& e, const Probe& p) const {
-      return e.size == p.key.size() && e.head == p.head && e.tail == p.tail &&
-             (e.size <= 16 || (*keys)[e.id] == p.key);
-    }
-    bool operator()(const Probe& p, const Entry& e) const { return (*this)(e, p); }
-  };
 
   // Idle keys outnumber both kMinIdle and the live keys.
   bool SweepDue() const { return idle_ > kMinIdle && idle_ > index_.size() - idle_; }
@@ -110,7 +116,7 @@ class KeyDictionary {
   void Sweep();
 
   std::deque<std::string> keys_;  // by id; "" for free ids
-  absl::flat_hash_set<Entry, Hash, Eq> index_;
+  absl::flat_hash_set<KeyEntry, KeyEntryHash, KeyEntryEq<KeyDictionary>> index_;
   std::vector<uint64_t> hashes_;
   std::vector<uint32_t> refs_;
   std::vector<uint32_t> free_;

@@ -19,7 +19,7 @@ namespace sluice {
 
 class KeySlots {
  public:
-  KeySlots() : index_(0, Hash{}, Eq{this}) {}
+  KeySlots() : index_(0, KeyEntryHash{}, KeyEntryEq<KeySlots>{this}) {}
   KeySlots(const KeySlots&) = delete;
   KeySlots& operator=(const KeySlots&) = delete;
 
@@ -29,18 +29,18 @@ class KeySlots {
     const KeyProbe p(key, hash);
     auto it = index_.find(p);
     *inserted = it == index_.end();
-    if (!*inserted) return it->slot;
+    if (!*inserted) return it->id;
     const uint32_t slot = size();
     bytes_.append(key);
     ends_.push_back(bytes_.size());
-    index_.insert(Entry{p.hash, p.head, p.tail, static_cast<uint32_t>(key.size()), slot});
+    index_.insert(KeyEntry(p, slot));
     return slot;
   }
   static constexpr uint32_t kNone = UINT32_MAX;
   // The slot of `key`, or kNone. REQUIRES: hash == HashKey(key).
   uint32_t Find(std::string_view key, uint64_t hash) const {
     auto it = index_.find(KeyProbe(key, hash));
-    return it == index_.end() ? kNone : it->slot;
+    return it == index_.end() ? kNone : it->id;
   }
   std::string_view key(uint32_t slot) const {
     const size_t begin = slot == 0 ? 0 : ends_[slot - 1];
@@ -57,30 +57,7 @@ class KeySlots {
   }
 
  private:
-  // A key as KeyProbe describes it, and its slot.
-  struct Entry {
-    uint64_t hash;
-    uint64_t head, tail;
-    uint32_t size;
-    uint32_t slot;
-  };
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(const Entry& e) const { return e.hash; }
-    size_t operator()(const KeyProbe& p) const { return p.hash; }
-  };
-  struct Eq {
-    using is_transparent = void;
-    const KeySlots* owner;
-    bool operator()(const Entry& a, const Entry& b) const { return a.slot == b.slot; }
-    bool operator()(const Entry& e, const KeyProbe& p) const {
-      return e.size == p.key.size() && e.head == p.head && e.tail == p.tail &&
-             (e.size <= 16 || owner->key(e.slot) == p.key);
-    }
-    bool operator()(const KeyProbe& p, const Entry& e) const { return (*this)(e, p); }
-  };
-
-  absl::flat_hash_set<Entry, Hash, Eq> index_;
+  absl::flat_hash_set<KeyEntry, KeyEntryHash, KeyEntryEq<KeySlots>> index_;  // id: the slot
   std::string bytes_;         // every key's bytes, in slot order
   std::vector<size_t> ends_;  // per slot: the end of its bytes in bytes_
 };

@@ -49,9 +49,11 @@ class KeySlots {
   uint32_t size() const { return static_cast<uint32_t>(ends_.size()); }
   // Room for `n` keys without growing.
   void reserve(size_t n) { index_.reserve(n); }
-  // Forgets every key; the arena keeps its capacity.
+  // Forgets every key; the table and the arena keep their capacity (the index's clear() would
+  // free a large table, and with two threads glibc then hands its pages back to the kernel, to be
+  // faulted in again for the next window).
   void Clear() {
-    index_.clear();
+    index_.erase(index_.begin(), index_.end());
     bytes_.clear();
     ends_.clear();
   }

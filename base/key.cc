@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "base/order_prefix.h"
+
 // Inlined (same XXH3 function, same values): a 9-byte key hashes in a few instructions instead of
 // a call into the shared library for every row.
 #define XXH_INLINE_ALL
@@ -56,7 +58,9 @@ void EncodeKeyRow(const std::vector<Column>& columns, const std::vector<int>& ke
         out->append(s);
         break;
       }
-      default: PutFixed64(out, static_cast<uint64_t>(c.i64[r])); break;
+      default:
+        PutFixed64(out, static_cast<uint64_t>(c.i64[r]));
+        break;
     }
   }
 }
@@ -125,6 +129,33 @@ void DecodeKeyInto(std::string_view encoded, const std::vector<Type>& key_types,
         break;
     }
   }
+}
+
+bool KeyOrderPrefix(std::string_view encoded, Type first, uint64_t* prefix) {
+  *prefix = 0;
+  if (encoded.empty() || encoded[0] == 0) return false;
+  const char* p = encoded.data() + 1;
+  switch (first) {
+    case Type::kString: {
+      uint32_t n;
+      std::memcpy(&n, p, 4);
+      *prefix = OrderPrefixString(std::string_view(p + 4, n));
+      break;
+    }
+    case Type::kDouble: {
+      double v;
+      std::memcpy(&v, p, 8);
+      *prefix = OrderPrefixDouble(v);
+      break;
+    }
+    default: {
+      int64_t v;
+      std::memcpy(&v, p, 8);
+      *prefix = OrderPrefixInt(v);
+      break;
+    }
+  }
+  return true;
 }
 
 }  // namespace sluice

@@ -35,4 +35,10 @@ void EncodeKeyRow(const std::vector<Column>& columns, const std::vector<int>& ke
 void DecodeKeyInto(std::string_view encoded, const std::vector<Type>& key_types,
                    std::vector<Column*>& out);
 
+// The order prefix (base/order_prefix.h) of the first field of an encoded key, whose type is
+// `first`: false for a null field. Sorting keys by (set, prefix) orders them as the canonical
+// row order orders that field, up to ties of the prefix. REQUIRES: `encoded` came from
+// EncodeKeyRow.
+bool KeyOrderPrefix(std::string_view encoded, Type first, uint64_t* prefix);
+
 }  // namespace sluice

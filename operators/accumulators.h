@@ -66,13 +66,20 @@ class Aggregator {
       in_types_.push_back(d.input >= 0 ? input.field(d.input).type : Type::kInt64);
       additive_ = additive_ && (d.func == AggFunc::kCount || d.func == AggFunc::kSum ||
                                 d.func == AggFunc::kAvg);
+      exact_ = exact_ && (d.func == AggFunc::kCount ||
+                          ((d.func == AggFunc::kSum || d.func == AggFunc::kAvg) &&
+                           in_types_.back() != Type::kDouble));
     }
+    exact_ = exact_ && additive_;
   }
 
   // The number of states of one accumulator (one per aggregate).
   size_t size() const { return defs_.size(); }
   // Every aggregate is count, sum or avg: accumulators may be SumStates.
   bool additive() const { return additive_; }
+  // Additive, and no sum or avg of doubles: every state is integers (isum, n), so Subtract
+  // undoes Merge exactly and a running merge equals a fresh one bit for bit.
+  bool exact() const { return exact_; }
 
   void Init(Acc* acc) const { acc->aggs.resize(defs_.size()); }
 
@@ -217,6 +224,14 @@ class Aggregator {
   }
 
   void Merge(Acc* into, const Acc& from) const { Merge(into->aggs.data(), from.aggs.data()); }
+  // Takes the accumulator at `from` back out of the one at `into` that it was merged into.
+  // REQUIRES: exact().
+  void Subtract(SumState* into, const SumState* from) const {
+    for (size_t j = 0; j < defs_.size(); ++j) {
+      into[j].n -= from[j].n;
+      into[j].isum -= from[j].isum;
+    }
+  }
   // Merges the accumulator at `from` (size() states) into the one at `into`.
   template <typename State>
   void Merge(State* into, const State* from) const {
@@ -369,6 +384,7 @@ class Aggregator {
   std::vector<AggregateDef> defs_;
   std::vector<Type> in_types_;
   bool additive_ = true;  // every aggregate is count, sum or avg (Merge adds n, isum and dsum)
+  bool exact_ = true;     // additive_, and no sum or avg of doubles
 };
 
 

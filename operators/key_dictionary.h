@@ -103,6 +103,8 @@ class KeyDictionary {
   }
 
   std::string_view key(uint32_t id) const { return keys_[id]; }
+  // The hash the key was inserted with (HashKey of its bytes).
+  uint64_t hash(uint32_t id) const { return hashes_[id]; }
   size_t size() const { return index_.size(); }
   // One more than the largest id ever handed out: a bound for arrays indexed by id.
   size_t capacity_ids() const { return keys_.size(); }

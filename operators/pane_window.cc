@@ -7,18 +7,31 @@
 // recycled through a free list: no allocation per event once warm. The pool is one flat array of
 // states, agg_.size() per slot, so an update or merge finds a state with no pointer to follow;
 // when every aggregate is a count, sum or avg the states are 32-byte SumStates (a quarter of an
-// AggState's footprint, which is what a sliding window's merges and a large key set pay for). Per key id, the accumulator of
-// its newest pane is cached, so that most events (which fall in their key's newest pane) skip the
-// pane's index. Snapshot/Restore carry the panes (keys as bytes), pending window ends and
-// counters; the caches start cold after Restore.
+// AggState's footprint, which is what a sliding window's merges and a large key set pay for). Per
+// key id, the accumulator of its newest pane is cached, so that most events (which fall in their
+// key's newest pane) skip the pane's index. Snapshot/Restore carry the panes (keys as bytes),
+// pending window ends and counters; the caches start cold after Restore.
+//
+// Running merge: when every aggregate is exact (Aggregator::exact(): counts and sums of
+// integers) and a window spans at least kRunMinPanes panes, a window is not merged from its
+// panes when it fires. A running accumulator per key covers the panes in [run_lo_, run_hi_):
+// firing the next window subtracts the panes it no longer covers and merges the new ones, so a
+// firing costs the panes that enter and leave, not every pane of the window. Integer arithmetic
+// makes the running merge equal a fresh one bit for bit, whatever the history (a restored
+// operator starts with an empty run). Such a window emits its keys in the order of their first
+// field (then of their encoded bytes), which depends on the keys alone, so that a restored
+// operator emits the same rows in the same order, and which is mostly the canonical order the
+// next stage's gather wants (runtime/stage_gather.h), so that it need not sort them.
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
+#include <algorithm>
 #include <map>
 #include <numeric>
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -33,7 +46,11 @@ template <typename State>
 class PaneWindowOperator final : public KeyedBase {
  public:
   PaneWindowOperator(const KeyedStageDef& def, const Schema& input)
-      : KeyedBase(def, input), pane_(std::gcd(def.size, def.slide)), m_(agg_.size()) {}
+      : KeyedBase(def, input),
+        pane_(std::gcd(def.size, def.slide)),
+        m_(agg_.size()),
+        run_mode_(std::is_same_v<State, SumState> && agg_.exact() &&
+                  def.size / pane_ >= kRunMinPanes) {}
 
   uint64_t keys() const override { return keys_.size(); }
 
@@ -51,6 +68,13 @@ class PaneWindowOperator final : public KeyedBase {
                         arrival0 + seg);
       }
       seg = i;
+      if constexpr (std::is_same_v<State, SumState>) {
+        // Rows of panes the run covers update it too (rows that came out of order).
+        for (auto [row, id] : run_rows_) {
+          for (size_t j = 0; j < m_; ++j) agg_.UpdateSum(j, &run_[size_t{id} * m_ + j], in, row);
+        }
+        run_rows_.clear();
+      }
     };
     // Every row's key id first, in a tight loop whose lookups overlap in the memory system.
     // Late rows insert idle keys too; sweeps evict them later.
@@ -62,6 +86,11 @@ class PaneWindowOperator final : public KeyedBase {
       ids_[i] = keys_.FindOrInsert(in.keys.str(r), hashes[r]);
     }
     if (newest_.size() < keys_.capacity_ids()) newest_.resize(keys_.capacity_ids());
+    if (run_mode_ && run_panes_.size() < keys_.capacity_ids()) {
+      run_panes_.resize(keys_.capacity_ids());
+      listed_.resize(keys_.capacity_ids());
+      run_.resize(keys_.capacity_ids() * m_);
+    }
     for (size_t i = 0; i < n; ++i) {
       const size_t r = rows ? rows[i] : i;
       const TimeUs w = in.wm[r];
@@ -95,6 +124,7 @@ class PaneWindowOperator final : public KeyedBase {
           pane->accs.push_back(it->second);
           acc_key_[it->second] = id;
           keys_.AddRef(id);
+          if (InRun(p)) JoinRun(id);
           if (pane->accs.size() == 1) {
             // First data in this pane: register its windows that are not due yet. Due windows
             // that still accept the event are emitted below; the others were dropped.
@@ -107,6 +137,7 @@ class PaneWindowOperator final : public KeyedBase {
         if (newest.pane == kNoPane || p > newest.pane) newest = {p, slot};
       }
       slots_[i] = slot;
+      if (InRun(p)) run_rows_.push_back({static_cast<uint32_t>(r), id});
       // The earliest window containing t starts at the first multiple of slide above t - size.
       if (L > 0 && Reached(w, -FloorDiv(-(t - size + 1), slide) * slide + size - 1)) {
         // Allowed-late update: re-emit every window containing t that fired but is kept.
@@ -116,8 +147,7 @@ class PaneWindowOperator final : public KeyedBase {
           if (Reached(w, end - 1) && !Reached(w, end - 1 + L)) {
             scratch_.resize(m_);
             Combine(id, s, end, scratch_.data());
-            EmitRow(keys_.key(id), true, s, end, scratch_.data(), end - 1, w, CausePos(in, r),
-                    out);
+            EmitRow(keys_.key(id), true, s, end, scratch_.data(), end - 1, w, CausePos(in, r), out);
           }
         }
       }
@@ -217,12 +247,15 @@ class PaneWindowOperator final : public KeyedBase {
 
   void FireWindow(int64_t end, TimeUs w, Batch* out) {
     const int64_t start = end - def_.size;
+    if (run_mode_) {
+      FireRun(start, end, w, out);
+      return;
+    }
     if (def_.size == pane_) {  // tumbling: the window is one pane
       auto it = panes_.find(start);
       if (it == panes_.end()) return;
       for (uint32_t slot : it->second.accs) {
-        EmitRow(keys_.key(acc_key_[slot]), true, start, end, At(slot), end - 1, w, kFiredPos,
-                out);
+        EmitRow(keys_.key(acc_key_[slot]), true, start, end, At(slot), end - 1, w, kFiredPos, out);
       }
       return;
     }
@@ -250,6 +283,76 @@ class PaneWindowOperator final : public KeyedBase {
     }
   }
 
+  // The running merge (see the top of the file). The run covers pane p.
+  bool InRun(int64_t p) const { return run_mode_ && p >= run_lo_ && p < run_hi_; }
+
+  // Key `id` has an accumulator in one more pane of the run.
+  void JoinRun(uint32_t id) {
+    if (run_panes_[id]++ == 0) {
+      joined_.push_back(id);
+      ResetStates(&run_[size_t{id} * m_], m_);
+    }
+  }
+
+  // Merges every accumulator of `pane` into the run.
+  void EnterRun(const Pane& pane) {
+    for (uint32_t slot : pane.accs) {
+      const uint32_t id = acc_key_[slot];
+      JoinRun(id);
+      agg_.Merge(&run_[size_t{id} * m_], At(slot));
+    }
+  }
+
+  // Takes every accumulator of `pane` (a pane the run covers) back out of the run.
+  void LeaveRun(const Pane& pane) {
+    if constexpr (std::is_same_v<State, SumState>) {
+      for (uint32_t slot : pane.accs) {
+        const uint32_t id = acc_key_[slot];
+        agg_.Subtract(&run_[size_t{id} * m_], At(slot));
+        if (--run_panes_[id] == 0) listed_[id] = 0;  // its entry in sorted_ is stale
+      }
+    }
+  }
+
+  // Fires window [start, end) from the run, moved to cover exactly its panes first. Windows fire
+  // in order of their ends, so the run only moves forward.
+  void FireRun(int64_t start, int64_t end, TimeUs w, Batch* out) {
+    const int64_t cut = std::min(start, run_hi_);
+    for (auto it = panes_.lower_bound(run_lo_); it != panes_.end() && it->first < cut; ++it) {
+      LeaveRun(it->second);
+    }
+    run_lo_ = start;
+    run_hi_ = std::max(run_hi_, start);
+    for (auto it = panes_.lower_bound(run_hi_); it != panes_.end() && it->first < end; ++it) {
+      EnterRun(it->second);
+    }
+    run_hi_ = end;
+    // sorted_ = the run's keys in order: the previous firing's keys that stayed, merged with the
+    // keys that joined since, sorted. The order is total, so it depends on the keys alone.
+    std::erase_if(sorted_, [this](const EmitKey& e) { return !listed_[e.id]; });
+    const size_t kept = sorted_.size();
+    for (uint32_t id : joined_) {
+      if (run_panes_[id] == 0 || listed_[id]) continue;  // left again, or joined twice
+      listed_[id] = 1;
+      EmitKey& e = sorted_.emplace_back();
+      e.prefix = 0;
+      e.set = !key_types_.empty() && KeyOrderPrefix(keys_.key(id), key_types_[0], &e.prefix);
+      e.id = id;
+    }
+    joined_.clear();
+    auto less = [this](const EmitKey& a, const EmitKey& b) {
+      if (a.set != b.set) return a.set < b.set;
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      return keys_.key(a.id) < keys_.key(b.id);
+    };
+    std::sort(sorted_.begin() + kept, sorted_.end(), less);
+    std::inplace_merge(sorted_.begin(), sorted_.begin() + kept, sorted_.end(), less);
+    for (const EmitKey& e : sorted_) {
+      const uint32_t id = e.id;
+      EmitRow(keys_.key(id), true, start, end, &run_[size_t{id} * m_], end - 1, w, kFiredPos, out);
+    }
+  }
+
   void Pend(int64_t end) {
     pending_.insert(end);
     due_ = std::min(due_, end - 1);
@@ -268,6 +371,7 @@ class PaneWindowOperator final : public KeyedBase {
       auto it = panes_.begin();
       const int64_t last_end = AlignDown(it->first, def_.slide) + def_.size;
       if (w != kMaxTime && !Reached(w, last_end - 1 + def_.allowed_lateness)) break;
+      if (InRun(it->first)) LeaveRun(it->second);
       for (uint32_t slot : it->second.accs) {
         Newest& newest = newest_[acc_key_[slot]];
         if (newest.slot == slot && newest.pane == it->first) newest.pane = kNoPane;
@@ -288,8 +392,12 @@ class PaneWindowOperator final : public KeyedBase {
     uint32_t slot = 0;
   };
 
+  // Windows of at least this many panes fire from a running merge when their aggregates allow.
+  static constexpr int64_t kRunMinPanes = 4;
+
   const int64_t pane_;
   const size_t m_;  // states per accumulator: agg_.size()
+  const bool run_mode_;
   int64_t cached_p_ = kMaxTime;  // start of the pane of the last event (kMaxTime: none yet)
   int64_t cached_start_ = 0;     // AlignDown(cached_p_, slide)
   KeyDictionary keys_;
@@ -303,7 +411,7 @@ class PaneWindowOperator final : public KeyedBase {
   std::vector<uint32_t> free_;     // recycled slots
   std::set<int64_t> pending_;      // ends of windows holding data, not yet fired
   int64_t due_ = kMaxTime;         // *pending_.begin() - 1, or kMaxTime when pending_ is empty
-  std::vector<State> scratch_;  // m_ states: one re-emitted window's aggregates
+  std::vector<State> scratch_;     // m_ states: one re-emitted window's aggregates
   std::vector<uint32_t>
       slots_;  // per processed row of the current batch: its accumulator, or kSkip
   // Per key id: its row in merge_states_ during the firing numbered `round` (a stale round means
@@ -316,6 +424,29 @@ class PaneWindowOperator final : public KeyedBase {
   uint64_t merge_round_ = 0;
   std::vector<uint32_t> merge_keys_;
   std::vector<State> merge_states_;  // the merged accumulators, m_ states each
+
+  // The running merge (run_mode_ only). Invariant: for every key id, run_[id] (m_ states) is the
+  // merge of its accumulators in the panes in [run_lo_, run_hi_), run_panes_[id] counts those
+  // panes; at a firing, sorted_ holds the ids with run_panes_[id] > 0 in emission order. Panes are
+  // taken out of the run before they are dropped, and a key id is recycled only after its last
+  // pane is dropped.
+  int64_t run_lo_ = kMinTime;
+  int64_t run_hi_ = kMinTime;
+  std::vector<State> run_;
+  std::vector<uint32_t> run_panes_;
+  // Per key id: 1 while its entry in sorted_ is valid (it has been in the run continuously since
+  // the firing that listed it).
+  std::vector<uint8_t> listed_;
+  std::vector<uint32_t> joined_;  // ids whose run_panes_ went 0 -> 1 since the last firing
+  // Rows of the current batch, not yet flushed, whose pane the run covers: (row, key id).
+  std::vector<std::pair<uint32_t, uint32_t>> run_rows_;
+  // A firing's keys, in the order of their first field (KeyOrderPrefix), then of their bytes.
+  struct EmitKey {
+    bool set;
+    uint64_t prefix;
+    uint32_t id;
+  };
+  std::vector<EmitKey> sorted_;
 };
 
 }  // namespace

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <string_view>
 #include <utility>
+
+#include "base/order_prefix.h"
 
 namespace sluice {
 namespace {
@@ -12,6 +16,29 @@ struct RowRef {
   uint32_t part;
   uint32_t row;
 };
+
+// A row with the leading part of its canonical sort key in integers, so that most comparisons
+// need no cell of the row: its position, event time and a prefix of column 0 (PrefixOf). Rows
+// whose prefixes tie are compared cell by cell.
+struct SortRow {
+  uint64_t pos;  // 0 when positions are not tracked
+  int64_t ts;
+  uint64_t prefix;
+  uint32_t valid;  // column 0 is set (nulls come first)
+  RowRef ref;
+};
+
+// The order prefix (base/order_prefix.h) of row r of column c, which is set.
+uint64_t PrefixOf(const Column& c, size_t r) {
+  switch (c.type) {
+    case Type::kDouble:
+      return OrderPrefixDouble(c.f64[r]);
+    case Type::kString:
+      return OrderPrefixString(c.str(r));
+    default:
+      return OrderPrefixInt(c.i64[r]);
+  }
+}
 
 // Total order on doubles: -0.0 before +0.0, NaN after every number, every NaN alike.
 int CompareDouble(double a, double b) {
@@ -73,37 +100,73 @@ void GatherStageResults(const Schema& schema, const std::vector<const Batch*>& p
   out->checkpoint = from.checkpoint;
   out->checkpoint_state = from.checkpoint_state;
 
-  std::vector<RowRef> order;
-  for (uint32_t p = 0; p < parts.size(); ++p) {
-    if (parts[p] == nullptr) continue;
-    for (uint32_t r = 0; r < parts[p]->size(); ++r) order.push_back({p, r});
-  }
-  if (order.empty()) return;
   const size_t n_cols = schema.size();
+  std::vector<RowRef> order;
   if (by_cause) {
+    for (uint32_t p = 0; p < parts.size(); ++p) {
+      if (parts[p] == nullptr) continue;
+      for (uint32_t r = 0; r < parts[p]->size(); ++r) order.push_back({p, r});
+    }
     std::stable_sort(order.begin(), order.end(), [&](const RowRef& x, const RowRef& y) {
       return parts[x.part]->pos[x.row] < parts[y.part]->pos[y.row];
     });
   } else {
-    std::sort(order.begin(), order.end(), [&](const RowRef& x, const RowRef& y) {
-      const Batch& a = *parts[x.part];
-      const Batch& b = *parts[y.part];
-      if (positions && a.pos[x.row] != b.pos[y.row]) return a.pos[x.row] < b.pos[y.row];
-      if (a.ts[x.row] != b.ts[y.row]) return a.ts[x.row] < b.ts[y.row];
-      for (size_t c = 0; c < n_cols; ++c) {
-        if (int d = CompareCell(a.columns[c], x.row, b.columns[c], y.row); d != 0) return d < 0;
+    std::vector<SortRow> rows;
+    std::vector<size_t> run_ends;  // rows holds each part's rows as one run
+    for (uint32_t p = 0; p < parts.size(); ++p) {
+      if (parts[p] == nullptr) continue;
+      const Batch& b = *parts[p];
+      for (uint32_t r = 0; r < b.size(); ++r) {
+        SortRow& s = rows.emplace_back();
+        s.pos = positions ? b.pos[r] : 0;
+        s.ts = b.ts[r];
+        s.valid = n_cols > 0 && b.columns[0].is_valid(r);
+        s.prefix = s.valid ? PrefixOf(b.columns[0], r) : 0;
+        s.ref = {p, r};
       }
-      // Equal rows are indistinguishable downstream; keep the sort deterministic anyway.
-      return std::pair(x.part, x.row) < std::pair(y.part, y.row);
-    });
+      run_ends.push_back(rows.size());
+    }
+    auto less = [&](const SortRow& x, const SortRow& y) {
+      if (x.pos != y.pos) return x.pos < y.pos;
+      if (x.ts != y.ts) return x.ts < y.ts;
+      if (x.valid != y.valid) return x.valid < y.valid;
+      if (x.prefix != y.prefix) return x.prefix < y.prefix;
+      const Batch& a = *parts[x.ref.part];
+      const Batch& b = *parts[y.ref.part];
+      for (size_t c = 0; c < n_cols; ++c) {
+        if (int d = CompareCell(a.columns[c], x.ref.row, b.columns[c], y.ref.row); d != 0) {
+          return d < 0;
+        }
+      }
+      // Equal rows are indistinguishable downstream; keep the order deterministic anyway.
+      return std::pair(x.ref.part, x.ref.row) < std::pair(y.ref.part, y.ref.row);
+    };
+    // A lane's results mostly come in canonical order already (windows fire in event-time order
+    // and emit each window's keys in key order): sort only the runs that are not, then merge.
+    // The order is total, so this is the order a sort of all rows would give.
+    size_t begin = 0;
+    for (size_t end : run_ends) {
+      if (!std::is_sorted(rows.begin() + begin, rows.begin() + end, less)) {
+        std::sort(rows.begin() + begin, rows.begin() + end, less);
+      }
+      if (begin > 0)
+        std::inplace_merge(rows.begin(), rows.begin() + begin, rows.begin() + end, less);
+      begin = end;
+    }
+    order.reserve(rows.size());
+    for (const SortRow& s : rows) order.push_back(s.ref);
   }
-  for (size_t c = 0; c < n_cols; ++c) out->columns[c].reserve(order.size());
+  if (order.empty()) return;
+  for (size_t c = 0; c < n_cols; ++c) {
+    Column& to = out->columns[c];
+    to.reserve(order.size());
+    for (const RowRef& ref : order) to.push_from(parts[ref.part]->columns[c], ref.row);
+  }
   out->ts.reserve(order.size());
-  for (const RowRef& ref : order) {
-    const Batch& part = *parts[ref.part];
-    for (size_t c = 0; c < n_cols; ++c) out->columns[c].push_from(part.columns[c], ref.row);
-    out->ts.push_back(part.ts[ref.row]);
-    if (positions) out->pos.push_back(part.pos[ref.row]);
+  for (const RowRef& ref : order) out->ts.push_back(parts[ref.part]->ts[ref.row]);
+  if (positions) {
+    out->pos.reserve(order.size());
+    for (const RowRef& ref : order) out->pos.push_back(parts[ref.part]->pos[ref.row]);
   }
   out->wm.assign(order.size(), from.start_watermark);
 }

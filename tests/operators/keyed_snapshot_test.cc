@@ -88,6 +88,16 @@ KeyedStageDef Additive(KeyedStageDef def) {
   return def;
 }
 
+// Only the aggregates whose states are integers: counts, and sums and averages of int columns
+// (sliding windows of many panes then fire from a running merge, operators/pane_window.cc).
+KeyedStageDef Exact(KeyedStageDef def) {
+  def = Additive(std::move(def));
+  std::erase_if(def.aggregates, [](const AggregateDef& a) {
+    return a.func != AggFunc::kCount && SnapSchema().field(a.input).type == Type::kDouble;
+  });
+  return def;
+}
+
 // A top_n per window whose windows end at the rows' timestamp column (field 5).
 KeyedStageDef TopWindow(int64_t n, std::string rank) {
   KeyedStageDef def = Top(n, std::move(rank), 0);
@@ -102,7 +112,7 @@ std::vector<KeyedStageDef> Defs() {
       Sliding(50, 20, 15), Session(5),       Session(20, 40), Running(),
       Dedup(false, 0),     Dedup(true, 30),  Top(1, "", 0),   Top(3, "rank", 25),
       TopWindow(2, ""),    TopWindow(3, "rank"), Additive(Tumbling(10, 20)),
-      Additive(Sliding(30, 10, 15))};
+      Additive(Sliding(30, 10, 15)), Exact(Sliding(30, 2, 15)), Exact(Sliding(40, 4))};
   const std::vector<std::vector<int>> keys = {{0}, {1, 0}, {1}};
   for (size_t i = 0; i < defs.size(); ++i) defs[i].key_columns = keys[i % keys.size()];
   return defs;

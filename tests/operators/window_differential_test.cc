@@ -29,17 +29,23 @@ int64_t Uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
 }
 
 // Which stage a test case draws.
-enum class Stage { kTumbling, kSliding, kSession, kRunning };
+// kSlidingExact: sliding windows of many panes whose aggregates are all counts and sums or
+// averages of int columns, which fire from a running merge (operators/pane_window.cc).
+enum class Stage { kTumbling, kSliding, kSlidingExact, kSession, kRunning };
 
 KeyedStageDef RandomDef(std::mt19937_64& rng, const Schema& schema, Stage stage) {
   KeyedStageDef def;
   def.kind = stage == Stage::kRunning ? OpKind::kAggregate : OpKind::kWindow;
-  def.window = stage == Stage::kSliding   ? WindowKind::kSliding
-               : stage == Stage::kSession ? WindowKind::kSession
-                                          : WindowKind::kTumbling;
+  const bool exact = stage == Stage::kSlidingExact;
+  def.window = stage == Stage::kSliding || exact ? WindowKind::kSliding
+               : stage == Stage::kSession        ? WindowKind::kSession
+                                                 : WindowKind::kTumbling;
   def.size = Pick<int64_t>(rng, {1, 3, 10, 50, 100, 400});
   def.slide = def.size;
-  if (def.window == WindowKind::kSliding) {
+  if (exact) {
+    def.size = Pick<int64_t>(rng, {8, 20, 50, 100, 400});
+    def.slide = std::max<int64_t>(1, def.size / Pick<int64_t>(rng, {4, 5, 10, 40, 400}));
+  } else if (def.window == WindowKind::kSliding) {
     def.slide = Uniform(rng, 0, 1)
                     ? std::max<int64_t>(1, def.size / Pick<int64_t>(rng, {1, 2, 3, 5, 10}))
                     : Uniform(rng, 1, def.size);
@@ -49,7 +55,14 @@ KeyedStageDef RandomDef(std::mt19937_64& rng, const Schema& schema, Stage stage)
   def.time_unit = Pick(rng, std::vector<TimeUnit>{TimeUnit::kMicros, TimeUnit::kMillis,
                                                   TimeUnit::kSeconds, TimeUnit::kIso});
   def.key_columns = Pick(rng, std::vector<std::vector<int>>{{0}, {0}, {1, 0}, {1}});
-  const std::vector<AggChoice> choices = AllAggregateChoices();
+  std::vector<AggChoice> choices = AllAggregateChoices();
+  if (exact) {
+    std::erase_if(choices, [&](const AggChoice& c) {
+      return c.func != AggFunc::kCount &&
+             ((c.func != AggFunc::kSum && c.func != AggFunc::kAvg) ||
+              schema.field(c.input).type == Type::kDouble);
+    });
+  }
   const int n = static_cast<int>(Uniform(rng, 1, 6));
   for (int i = 0; i < n; ++i) {
     const AggChoice c = Pick(rng, choices);
@@ -200,6 +213,14 @@ TEST_CASE("differential: tumbling equals the reference on random inputs and batc
 
 TEST_CASE("differential: sliding equals the reference on random inputs and batch cuts") {
   CheckOneLane(Stage::kSliding, 1001, 150);
+}
+
+TEST_CASE("differential: sliding windows of many panes with counts and int sums (running merge)") {
+  CheckOneLane(Stage::kSlidingExact, 7001, 150);
+}
+
+TEST_CASE("differential: sliding windows with a running merge over two lanes") {
+  CheckTwoLanes(Stage::kSlidingExact, 8001, 60);
 }
 
 TEST_CASE("differential: session equals the reference on random inputs and batch cuts") {

@@ -8,7 +8,7 @@
 namespace sluice {
 namespace {
 
-constexpr int64_t kExact = 2048;   // values counted one by one
+constexpr int64_t kExact = 2048;     // values counted one by one
 constexpr int64_t kPerPower = 1024;  // buckets per power of two above kExact
 
 int Log2(uint64_t v) { return 63 - __builtin_clzll(v); }
@@ -45,6 +45,7 @@ void LatencyHistogram::Record(int64_t value, uint64_t n) {
 }
 
 void LatencyHistogram::Merge(const LatencyHistogram& o) {
+  unmeasured_ += o.unmeasured_;
   if (o.count_ == 0) return;
   if (o.counts_.size() > counts_.size()) counts_.resize(o.counts_.size(), 0);
   for (size_t i = 0; i < o.counts_.size(); ++i) counts_[i] += o.counts_[i];

@@ -22,7 +22,11 @@ class LatencyHistogram {
   void Merge(const LatencyHistogram& other);
   void Clear();
 
+  // Values that had none to count (a result the input's end computed, by the sink writer).
+  void Unmeasured(uint64_t n = 1) { unmeasured_ += n; }
+
   uint64_t count() const { return count_; }
+  uint64_t unmeasured() const { return unmeasured_; }
   int64_t min() const { return count_ ? min_ : 0; }
   int64_t max() const { return count_ ? max_ : 0; }
   double mean() const { return count_ ? static_cast<double>(sum_) / count_ : 0; }
@@ -40,6 +44,7 @@ class LatencyHistogram {
   uint64_t count_ = 0;
   int64_t min_ = 0, max_ = 0;
   __int128 sum_ = 0;
+  uint64_t unmeasured_ = 0;
 };
 
 }  // namespace sluice

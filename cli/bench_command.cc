@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "base/time_util.h"
 #include "cli/bench_baselines.h"
 #include "cli/bench_report.h"
-#include "base/time_util.h"
 #include "cli/pipeline_vars.h"
 #include "sluice/pipeline.h"
 
@@ -44,7 +44,8 @@ struct BenchArgs {
 double CpuSeconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 double PeakRssMb() {
@@ -60,10 +61,10 @@ Result<uint64_t> ParseRate(const std::string& text, double max) {
   double v = std::strtod(text.c_str(), &end);
   std::string unit(end);
   if (end == text.c_str() || v <= 0) {
-    return Status::InvalidArgument(fmt::format(
-        "--rate '{}': write events per second (2000000, 2.5M, 500k) or a share of the "
-        "measured throughput (75%)",
-        text));
+    return Status::InvalidArgument(
+        fmt::format("--rate '{}': write events per second (2000000, 2.5M, 500k) or a share of the "
+                    "measured throughput (75%)",
+                    text));
   }
   if (unit == "%") {
     if (max <= 0) return Status::InvalidArgument("--rate with % needs a throughput run");
@@ -170,9 +171,10 @@ Result<std::vector<std::string>> QueryNames(const BenchArgs& a) {
     }
   }
   if (ec || found.empty()) {
-    return Status::NotFound(fmt::format("no Nexmark query files (qN.toml) in '{}'; give "
-                                        "--query-dir",
-                                        a.query_dir));
+    return Status::NotFound(
+        fmt::format("no Nexmark query files (qN.toml) in '{}'; give "
+                    "--query-dir",
+                    a.query_dir));
   }
   std::sort(found.begin(), found.end());
   std::vector<std::string> out;
@@ -212,14 +214,13 @@ Status BenchOne(const std::string& name, const std::string& file, const BenchArg
       }
     }
     max_eps = run->events_per_s();
-    Say(a, fmt::format("{}: throughput {:.2f} M events/s ({} results in {:.2f} s){}", name,
-                       max_eps / 1e6, run->results, run->wall_s,
-                       run->has_baseline ? fmt::format(", loop {:.2f} M events/s{}",
-                                                       run->baseline_events_per_s() / 1e6,
-                                                       run->baseline_matches()
-                                                           ? ""
-                                                           : " (RESULT COUNTS DIFFER)")
-                                         : ""));
+    Say(a, fmt::format(
+               "{}: throughput {:.2f} M events/s ({} results in {:.2f} s){}", name, max_eps / 1e6,
+               run->results, run->wall_s,
+               run->has_baseline
+                   ? fmt::format(", loop {:.2f} M events/s{}", run->baseline_events_per_s() / 1e6,
+                                 run->baseline_matches() ? "" : " (RESULT COUNTS DIFFER)")
+                   : ""));
     runs->push_back(std::move(*run));
   }
   for (const std::string& text : a.rates) {
@@ -238,8 +239,10 @@ Status BenchOne(const std::string& name, const std::string& file, const BenchArg
     run.mode = "latency";
     run.rate = *rate;
     run.events = n;
-    Say(a, fmt::format("{}: at {:.2f} M events/s: {} ({} results)", name, *rate / 1e6,
-                       run.latency.Summary(), run.latency.count()));
+    Say(a, fmt::format("{}: at {:.2f} M events/s: {} ({} results; {} closed by the input's end, "
+                       "not measured)",
+                       name, *rate / 1e6, run.latency.Summary(), run.latency.count(),
+                       run.latency.unmeasured()));
     runs->push_back(std::move(run));
   }
   return Status::OK();
@@ -265,8 +268,8 @@ int Finish(const BenchArgs& a, const std::vector<BenchRun>& runs) {
   }
   for (const BenchRun& r : runs) {
     if (r.has_baseline && !r.baseline_matches()) {
-      std::fprintf(stderr, "error: %s: %llu results, the hand-written loop %llu\n",
-                   r.query.c_str(), static_cast<unsigned long long>(r.results),
+      std::fprintf(stderr, "error: %s: %llu results, the hand-written loop %llu\n", r.query.c_str(),
+                   static_cast<unsigned long long>(r.results),
                    static_cast<unsigned long long>(r.baseline_results));
       return 1;
     }

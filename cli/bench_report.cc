@@ -32,11 +32,20 @@ std::string Xml(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -85,25 +94,26 @@ std::string ThroughputSvg(const std::vector<BenchRun>& runs) {
   for (int k = 0; k <= 4; ++k) {
     const double v = top * k / 4;
     const int y = 20 + plot - static_cast<int>(plot * k / 4);
-    s += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#ddd\"/>"
-                     "<text x=\"4\" y=\"{}\">{:.1f}</text>\n",
-                     left, y, width - 10, y, y + 4, v / 1e6);
+    s += fmt::format(
+        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#ddd\"/>"
+        "<text x=\"4\" y=\"{}\">{:.1f}</text>\n",
+        left, y, width - 10, y, y + 4, v / 1e6);
   }
   for (size_t i = 0; i < t.size(); ++i) {
     const int x = left + static_cast<int>(i) * (2 * bar + gap) + gap / 2;
     const int h = static_cast<int>(plot * t[i]->events_per_s() / top);
-    s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#1f77b4\">"
-                     "<title>{}: {:.2f} M events/s</title></rect>\n",
-                     x, 20 + plot - h, bar, h, Xml(t[i]->query), t[i]->events_per_s() / 1e6);
+    s += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#1f77b4\">"
+        "<title>{}: {:.2f} M events/s</title></rect>\n",
+        x, 20 + plot - h, bar, h, Xml(t[i]->query), t[i]->events_per_s() / 1e6);
     if (t[i]->has_baseline) {
       const int hb = static_cast<int>(plot * t[i]->baseline_events_per_s() / top);
-      s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#999\">"
-                       "<title>{} loop: {:.2f} M events/s</title></rect>\n",
-                       x + bar, 20 + plot - hb, bar, hb, Xml(t[i]->query),
-                       t[i]->baseline_events_per_s() / 1e6);
+      s += fmt::format(
+          "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#999\">"
+          "<title>{} loop: {:.2f} M events/s</title></rect>\n",
+          x + bar, 20 + plot - hb, bar, hb, Xml(t[i]->query), t[i]->baseline_events_per_s() / 1e6);
     }
-    s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", x, 20 + plot + 16,
-                     Xml(t[i]->query));
+    s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", x, 20 + plot + 16, Xml(t[i]->query));
   }
   return s + "</svg>\n";
 }
@@ -127,9 +137,10 @@ std::string LatencySvg(const std::vector<BenchRun>& runs) {
       left + w + 120, top + h + 40, left);
   for (int k = 0; k <= 4; ++k) {
     const int y = top + h - h * k / 4;
-    s += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#ddd\"/>"
-                     "<text x=\"4\" y=\"{}\">{:.2f}</text>\n",
-                     left, y, left + w, y, y + 4, max_ms * k / 4);
+    s += fmt::format(
+        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#ddd\"/>"
+        "<text x=\"4\" y=\"{}\">{:.2f}</text>\n",
+        left, y, left + w, y, y + 4, max_ms * k / 4);
     const int x = left + w * k / 4;
     s += fmt::format("<text x=\"{}\" y=\"{}\">{:.2f}</text>\n", x - 8, top + h + 16,
                      max_rate * k / 4 / 1e6);
@@ -146,8 +157,9 @@ std::string LatencySvg(const std::vector<BenchRun>& runs) {
         const double y = top + h - h * (r->latency.Percentile(p) / 1000.0) / max_ms;
         points += fmt::format("{:.1f},{:.1f} ", x, y);
       }
-      s += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" {}points=\"{}\"/>\n",
-                       c, p == 50.0 ? "stroke-dasharray=\"4 3\" " : "", points);
+      s += fmt::format(
+          "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" {}points=\"{}\"/>\n", c,
+          p == 50.0 ? "stroke-dasharray=\"4 3\" " : "", points);
     }
     s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", left + w + 10,
                      top + 12 * static_cast<int>(color), c, Xml(query));
@@ -173,9 +185,9 @@ std::string BenchMarkdown(const std::vector<BenchRun>& runs) {
   gmtime_r(&now, &tm);
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
-  std::string out = fmt::format("Measured {} on {} ({} hardware threads, {} {}) by `sluice bench`.\n",
-                                date, CpuModel(), std::thread::hardware_concurrency(), u.sysname,
-                                u.release);
+  std::string out =
+      fmt::format("Measured {} on {} ({} hardware threads, {} {}) by `sluice bench`.\n", date,
+                  CpuModel(), std::thread::hardware_concurrency(), u.sysname, u.release);
   std::map<std::string, double> measured;  // query -> its throughput run's events/s
   bool any_throughput = false, any_latency = false;
   for (const BenchRun& r : runs) {
@@ -187,8 +199,9 @@ std::string BenchMarkdown(const std::vector<BenchRun>& runs) {
     }
   }
   if (any_throughput) {
-    out += "\n| query | P | events | results | M events/s | hand loop M events/s | loop / sluice | "
-           "CPU s per M events | peak RSS |\n|---|---|---|---|---|---|---|---|---|\n";
+    out +=
+        "\n| query | P | events | results | M events/s | hand loop M events/s | loop / sluice | "
+        "CPU s per M events | peak RSS |\n|---|---|---|---|---|---|---|---|---|\n";
     for (const BenchRun& r : runs) {
       if (r.mode != "throughput") continue;
       std::string loop = "—", ratio = "—";
@@ -203,8 +216,9 @@ std::string BenchMarkdown(const std::vector<BenchRun>& runs) {
     }
   }
   if (any_latency) {
-    out += "\n| query | P | rate | share of max | results | p50 | p90 | p99 | p99.9 | max |\n"
-           "|---|---|---|---|---|---|---|---|---|---|\n";
+    out +=
+        "\n| query | P | rate | share of max | results | at end | p50 | p90 | p99 | p99.9 | max "
+        "|\n|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (const BenchRun& r : runs) {
       if (r.mode != "latency") continue;
       const auto m = measured.find(r.query);
@@ -213,22 +227,22 @@ std::string BenchMarkdown(const std::vector<BenchRun>& runs) {
               ? fmt::format("{:.0f}%", 100.0 * static_cast<double>(r.rate) / m->second)
               : "—";
       out += fmt::format(
-          "| {} | {} | {:.2f} M/s | {} | {} | {:.2f} ms | {:.2f} ms | {:.2f} ms | {:.2f} ms | "
+          "| {} | {} | {:.2f} M/s | {} | {} | {} | {:.2f} ms | {:.2f} ms | {:.2f} ms | {:.2f} ms | "
           "{:.2f} ms |\n",
-          r.query, r.parallelism, r.rate / 1e6, share, r.latency.count(),
+          r.query, r.parallelism, r.rate / 1e6, share, r.latency.count(), r.latency.unmeasured(),
           r.latency.Percentile(50) / 1e3, r.latency.Percentile(90) / 1e3,
-          r.latency.Percentile(99) / 1e3, r.latency.Percentile(99.9) / 1e3,
-          r.latency.max() / 1e3);
+          r.latency.Percentile(99) / 1e3, r.latency.Percentile(99.9) / 1e3, r.latency.max() / 1e3);
     }
   }
   return out;
 }
 
 std::string BenchTable(const std::vector<BenchRun>& runs) {
-  std::string out = fmt::format("{:<12} {:<10} {:>2} {:>11} {:>10} {:>7} {:>9} {:>9} {:>7} {:>10} "
-                                "{:>6}  {}\n",
-                                "query", "mode", "P", "events", "results", "time_s", "Mev/s",
-                                "cpu_s/Mev", "rss_MB", "loop_Mev/s", "ratio", "latency");
+  std::string out = fmt::format(
+      "{:<12} {:<10} {:>2} {:>11} {:>10} {:>7} {:>9} {:>9} {:>7} {:>10} "
+      "{:>6}  {}\n",
+      "query", "mode", "P", "events", "results", "time_s", "Mev/s", "cpu_s/Mev", "rss_MB",
+      "loop_Mev/s", "ratio", "latency");
   for (const BenchRun& r : runs) {
     std::string loop = "-", ratio = "-", latency;
     if (r.has_baseline) {
@@ -237,17 +251,17 @@ std::string BenchTable(const std::vector<BenchRun>& runs) {
       if (!r.baseline_matches()) ratio += " MISMATCH";
     }
     if (r.mode == "latency") {
-      latency = fmt::format("rate {:.2f} M/s: p50 {:.2f} p90 {:.2f} p99 {:.2f} p99.9 {:.2f} "
-                            "max {:.2f} ms",
-                            r.rate / 1e6, r.latency.Percentile(50) / 1e3,
-                            r.latency.Percentile(90) / 1e3, r.latency.Percentile(99) / 1e3,
-                            r.latency.Percentile(99.9) / 1e3, r.latency.max() / 1e3);
+      latency = fmt::format(
+          "rate {:.2f} M/s: p50 {:.2f} p90 {:.2f} p99 {:.2f} p99.9 {:.2f} "
+          "max {:.2f} ms",
+          r.rate / 1e6, r.latency.Percentile(50) / 1e3, r.latency.Percentile(90) / 1e3,
+          r.latency.Percentile(99) / 1e3, r.latency.Percentile(99.9) / 1e3, r.latency.max() / 1e3);
     }
-    out += fmt::format("{:<12} {:<10} {:>2} {:>11} {:>10} {:>7.2f} {:>9.2f} {:>9.2f} {:>7.0f} "
-                       "{:>10} {:>6}  {}\n",
-                       r.query, r.mode, r.parallelism, r.events, r.results, r.wall_s,
-                       r.events_per_s() / 1e6, r.cpu_s_per_million(), r.peak_rss_mb, loop, ratio,
-                       latency);
+    out += fmt::format(
+        "{:<12} {:<10} {:>2} {:>11} {:>10} {:>7.2f} {:>9.2f} {:>9.2f} {:>7.0f} "
+        "{:>10} {:>6}  {}\n",
+        r.query, r.mode, r.parallelism, r.events, r.results, r.wall_s, r.events_per_s() / 1e6,
+        r.cpu_s_per_million(), r.peak_rss_mb, loop, ratio, latency);
   }
   return out;
 }
@@ -261,8 +275,8 @@ std::string BenchJson(const std::vector<BenchRun>& runs) {
         "\n{{\"query\":{},\"mode\":\"{}\",\"parallelism\":{},\"events\":{},\"results\":{},"
         "\"wall_s\":{:.6f},\"events_per_s\":{:.1f},\"cpu_s\":{:.6f},"
         "\"cpu_s_per_million_events\":{:.6f},\"peak_rss_mb\":{:.1f}",
-        JsonString(r.query), r.mode, r.parallelism, r.events, r.results, r.wall_s,
-        r.events_per_s(), r.cpu_s, r.cpu_s_per_million(), r.peak_rss_mb);
+        JsonString(r.query), r.mode, r.parallelism, r.events, r.results, r.wall_s, r.events_per_s(),
+        r.cpu_s, r.cpu_s_per_million(), r.peak_rss_mb);
     if (r.has_baseline) {
       out += fmt::format(",\"baseline\":{{\"events_per_s\":{:.1f},\"results\":{},\"matches\":{}}}",
                          r.baseline_events_per_s(), r.baseline_results,
@@ -270,11 +284,11 @@ std::string BenchJson(const std::vector<BenchRun>& runs) {
     }
     if (r.mode == "latency") {
       out += fmt::format(
-          ",\"rate\":{},\"latency_us\":{{\"count\":{},\"p50\":{},\"p90\":{},\"p99\":{},"
-          "\"p99.9\":{},\"max\":{},\"mean\":{:.1f}}}",
-          r.rate, r.latency.count(), r.latency.Percentile(50), r.latency.Percentile(90),
-          r.latency.Percentile(99), r.latency.Percentile(99.9), r.latency.max(),
-          r.latency.mean());
+          ",\"rate\":{},\"latency_us\":{{\"count\":{},\"at_end\":{},\"p50\":{},\"p90\":{},"
+          "\"p99\":{},\"p99.9\":{},\"max\":{},\"mean\":{:.1f}}}",
+          r.rate, r.latency.count(), r.latency.unmeasured(), r.latency.Percentile(50),
+          r.latency.Percentile(90), r.latency.Percentile(99), r.latency.Percentile(99.9),
+          r.latency.max(), r.latency.mean());
     }
     out += "}";
   }
@@ -296,8 +310,9 @@ Status WriteBenchReport(const std::string& dir, const std::vector<BenchRun>& run
       Xml(MachineJson()) +
       "</p>\n<h2>Throughput</h2>\n<img src=\"throughput.svg\" alt=\"throughput\">\n"
       "<h2>Latency</h2>\n<img src=\"latency.svg\" alt=\"latency\">\n<h2>Runs</h2>\n<pre>" +
-      Xml(BenchTable(runs)) + "</pre>\n<p>Raw figures: <a href=\"bench.json\">bench.json</a></p>\n"
-                              "</body></html>\n";
+      Xml(BenchTable(runs)) +
+      "</pre>\n<p>Raw figures: <a href=\"bench.json\">bench.json</a></p>\n"
+      "</body></html>\n";
   return WriteText(dir + "/index.html", html);
 }
 

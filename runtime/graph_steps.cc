@@ -347,6 +347,9 @@ Msg LaneStep::Run(const Msg& in) const {
         return Status::Internal(fmt::format("{} found late rows", name_));
       }
       for (const auto& t : stage.post) SLUICE_RETURN_IF_ERROR(t->Apply(result.get()));
+      // Lanes that feed the sinks directly: the sink writer reads the input's end from these.
+      result->last = routed.whole->last;
+      result->watermark = routed.whole->watermark;
       counter_->Add(counter_->rows_out, result->size());
       counter_->Add(counter_->filtered, emitted - result->size());
       if (result->size() > 0) counter_->Add(counter_->batches_out, 1);

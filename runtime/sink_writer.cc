@@ -63,7 +63,17 @@ Status SinkWriter::WriteSeq(SeqResults& s, uint64_t* rows) {
 
 void SinkWriter::Observe(const Batch& b) {
   const int64_t now = WallNowUs();
-  for (size_t r = 0; r < b.size(); ++r) latency_->Record(now - b.ts[r]);
+  // In the final batch, a result whose event time is past the input's last watermark (+ 1 us:
+  // its newest event, with a bound of 0) was computed because the input ended, not by the
+  // watermark: a window that had not closed when the input stopped. It has no latency to report.
+  const TimeUs cutoff = b.last && b.watermark < kMaxTime ? b.watermark + 1 : kMaxTime;
+  for (size_t r = 0; r < b.size(); ++r) {
+    if (b.ts[r] > cutoff) {
+      latency_->Unmeasured();
+      continue;
+    }
+    latency_->Record(now - b.ts[r]);
+  }
 }
 
 Status SinkWriter::WriteLate(int input, const Batch* late) {

@@ -45,7 +45,9 @@ class SinkWriter {
   // Called with each barrier once its batch's output is written.
   void OnBarrier(std::function<Status(const BarrierParts&)> fn) { on_barrier_ = std::move(fn); }
   // Records, for each row the first sink takes, the wall-clock time (us since the epoch) minus
-  // the row's event time into *h (which must outlive this; read it after the run).
+  // the row's event time into *h (which must outlive this; read it after the run). Rows of the
+  // final batch whose event time is past its watermark + 1 us (windows the input's end closed)
+  // are counted as unmeasured instead.
   void RecordLatency(LatencyHistogram* h) { latency_ = h; }
   // Observes each written sequence number's result rows into *t (which must outlive this).
   void TrackResultLatency(ResultLatency* t) { result_latency_ = t; }

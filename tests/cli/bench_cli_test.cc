@@ -26,9 +26,10 @@ size_t Count(const std::string& text, const std::string& what) {
 
 TEST_CASE("sluice bench nexmark: throughput beside the hand-written loops, JSON and report") {
   ScratchDir dir("bench-nexmark");
-  Outcome o = Sluice("bench nexmark -q --queries q0,q1,q2 --events 30000 -p 2 --json b.json "
-                     "--report rep",
-                     dir.file(""));
+  Outcome o = Sluice(
+      "bench nexmark -q --queries q0,q1,q2 --events 30000 -p 2 --json b.json "
+      "--report rep",
+      dir.file(""));
   INFO(o.output);
   REQUIRE(o.code == 0);
   CHECK(o.output.find("query") != std::string::npos);
@@ -49,9 +50,10 @@ TEST_CASE("sluice bench nexmark: throughput beside the hand-written loops, JSON 
 
 TEST_CASE("sluice bench nexmark --rate: latency percentiles of every result") {
   ScratchDir dir("bench-latency");
-  Outcome o = Sluice("bench nexmark -q --queries q0 --rate 20000,40k --seconds 0.3 --json l.json "
-                     "--report rep",
-                     dir.file(""));
+  Outcome o = Sluice(
+      "bench nexmark -q --queries q0 --rate 20000,40k --seconds 0.3 --json l.json "
+      "--report rep",
+      dir.file(""));
   INFO(o.output);
   REQUIRE(o.code == 0);
   const std::string json = ReadFile(dir.file("l.json"));
@@ -60,12 +62,13 @@ TEST_CASE("sluice bench nexmark --rate: latency percentiles of every result") {
   CHECK(json.find("\"rate\":20000") != std::string::npos);
   CHECK(json.find("\"rate\":40000") != std::string::npos);
   CHECK(json.find("\"p99.9\":") != std::string::npos);
-  CHECK(json.find("\"count\":0,") == std::string::npos);  // every run saw results
+  CHECK(json.find("\"count\":0,") == std::string::npos);                  // every run saw results
   CHECK(Count(ReadFile(dir.file("rep/latency.svg")), "<polyline") == 2);  // p50 and p99
   // A share of the measured throughput runs a throughput pass first.
-  o = Sluice("bench nexmark -q --queries q2 --events 20000 --rate 5% --seconds 0.2 --json s.json "
-             "--markdown s.md",
-             dir.file(""));
+  o = Sluice(
+      "bench nexmark -q --queries q2 --events 20000 --rate 5% --seconds 0.2 --json s.json "
+      "--markdown s.md",
+      dir.file(""));
   INFO(o.output);
   REQUIRE(o.code == 0);
   const std::string shares = ReadFile(dir.file("s.json"));
@@ -76,6 +79,23 @@ TEST_CASE("sluice bench nexmark --rate: latency percentiles of every result") {
   CHECK(md.rfind("Measured 20", 0) == 0);
   CHECK(Count(md, "\n| q2 | ") == 2);
   CHECK(md.find("| 5% |") != std::string::npos);
+}
+
+TEST_CASE(
+    "sluice bench nexmark --rate: windows that only the input's end closed are not measured") {
+  ScratchDir dir("bench-latency-windows");
+  // q5 with windows ending every 50 ms over 0.6 s of paced input: the windows that closed while
+  // events flowed are measured; those open at the end are counted apart.
+  Outcome o = Sluice(
+      "bench nexmark -q --queries q5 --var size=200ms --var slide=50ms "
+      "--rate 50000 --seconds 0.6 --json w.json",
+      dir.file(""));
+  INFO(o.output);
+  REQUIRE(o.code == 0);
+  const std::string json = ReadFile(dir.file("w.json"));
+  CHECK(json.find("\"count\":0,") == std::string::npos);
+  CHECK(json.find("\"at_end\":0,") == std::string::npos);
+  CHECK(json.find("\"at_end\":") != std::string::npos);
 }
 
 TEST_CASE("sluice bench pipeline runs any pipeline file with null sinks") {

@@ -4,8 +4,9 @@
 #include <filesystem>
 #include <map>
 
-#include "sluice/pipeline_builder.h"
+#include "base/latency_histogram.h"
 #include "operators/generator_source.h"
+#include "sluice/pipeline_builder.h"
 #include "test_util.h"
 
 using namespace sluice;
@@ -108,13 +109,14 @@ TEST_CASE("malformed csv rows go to the dead-letter file and the run goes on") {
             "e,1003,2.5\n");
   auto out = std::make_shared<Collector>();
   PipelineStats st;
-  REQUIRE(RunPipeline(PipelineBuilder("dlq")
-                          .csv_source(dir.file("in.csv"),
-                                      {{"user", "string"}, {"ts", "timestamp_ms"}, {"amount", "double"}})
-                          .event_time("ts")
-                          .dead_letter_path(dir.file("bad.jsonl"))
-                          .collect(out),
-                      &st)
+  REQUIRE(RunPipeline(
+              PipelineBuilder("dlq")
+                  .csv_source(dir.file("in.csv"),
+                              {{"user", "string"}, {"ts", "timestamp_ms"}, {"amount", "double"}})
+                  .event_time("ts")
+                  .dead_letter_path(dir.file("bad.jsonl"))
+                  .collect(out),
+              &st)
               .ok());
   CHECK(out->size() == 2);
   CHECK(st.dead_letters == 3);
@@ -152,8 +154,7 @@ TEST_CASE("events later than the watermark allows go to the late file and are co
   auto late = ReadLines(dir.file("late.jsonl"));
   REQUIRE(late.size() == 1);
   CHECK(late[0].find("\"ts\":5") != std::string::npos);
-  CHECK(out->sorted_lines() ==
-        std::vector<std::string>{"x,0,10,1", "x,20,30,2"});
+  CHECK(out->sorted_lines() == std::vector<std::string>{"x,0,10,1", "x,20,30,2"});
 }
 
 TEST_CASE("invalid pipelines are refused before any data is read") {
@@ -182,13 +183,23 @@ TEST_CASE("invalid pipelines are refused before any data is read") {
   s = base().event_time("ts").key_by({"user"}).collect(out).Build(&p);
   CHECK(s.message().find("must be followed by a window") != std::string::npos);
 
-  s = base().event_time("ts").key_by({"user"}).tumbling("10s", {"median(amount)"}).collect(out).Build(&p);
+  s = base()
+          .event_time("ts")
+          .key_by({"user"})
+          .tumbling("10s", {"median(amount)"})
+          .collect(out)
+          .Build(&p);
   CHECK(s.IsInvalidArgument());
 
   s = base().event_time("ts", "2 s").collect(out).Build(&p);
   CHECK(s.message().find("max_out_of_orderness") != std::string::npos);
 
-  s = base().event_time("ts").key_by({"user"}).sliding("10s", "20s", {"count()"}).collect(out).Build(&p);
+  s = base()
+          .event_time("ts")
+          .key_by({"user"})
+          .sliding("10s", "20s", {"count()"})
+          .collect(out)
+          .Build(&p);
   CHECK(s.message().find("0 < slide <= size") != std::string::npos);
 
   s = base()
@@ -205,9 +216,8 @@ TEST_CASE("invalid pipelines are refused before any data is read") {
 
 TEST_CASE("a missing input file fails the run with the path in the message") {
   auto out = std::make_shared<Collector>();
-  Status s = RunPipeline(PipelineBuilder("missing")
-                             .csv_source("/nonexistent/in.csv", {{"a", "int64"}})
-                             .collect(out));
+  Status s = RunPipeline(
+      PipelineBuilder("missing").csv_source("/nonexistent/in.csv", {{"a", "int64"}}).collect(out));
   CHECK(s.IsIOError());
   CHECK(s.message().find("/nonexistent/in.csv") != std::string::npos);
 }
@@ -268,23 +278,23 @@ TEST_CASE("every stage accounts for its rows: in = out + filtered + late + dead 
   for (uint32_t p : {1u, 2u, 3u}) {
     auto out = std::make_shared<Collector>();
     PipelineStats st;
-    REQUIRE(RunPipeline(PipelineBuilder("stages")
-                            .parallelism(p)
-                            .batch_size(16)
-                            .dead_letter_path(dir.file("dlq.jsonl"))
-                            .csv_source(dir.file("in.csv"),
-                                        {{"user", "string"}, {"ts", "timestamp_ms"},
-                                         {"amount", "int64"}})
-                            .event_time("ts")
-                            .filter("amount > 0")
-                            .key_by({"user"})
-                            .tumbling("10ms", {"count() as n", "sum(amount) as total"})
-                            .filter("n > 2")
-                            .map("w", "window_start")
-                            .key_by({"w"})
-                            .tumbling("10ms", {"max(total) as top", "count() as users"})
-                            .collect(out),
-                        &st)
+    REQUIRE(RunPipeline(
+                PipelineBuilder("stages")
+                    .parallelism(p)
+                    .batch_size(16)
+                    .dead_letter_path(dir.file("dlq.jsonl"))
+                    .csv_source(dir.file("in.csv"),
+                                {{"user", "string"}, {"ts", "timestamp_ms"}, {"amount", "int64"}})
+                    .event_time("ts")
+                    .filter("amount > 0")
+                    .key_by({"user"})
+                    .tumbling("10ms", {"count() as n", "sum(amount) as total"})
+                    .filter("n > 2")
+                    .map("w", "window_start")
+                    .key_by({"w"})
+                    .tumbling("10ms", {"max(total) as top", "count() as users"})
+                    .collect(out),
+                &st)
                 .ok());
     INFO("P=" << p);
     REQUIRE(st.stages.size() == 5);
@@ -313,4 +323,42 @@ TEST_CASE("every stage accounts for its rows: in = out + filtered + late + dead 
     CHECK(sinks.rows_in == out->size());
     CHECK(sinks.rows_in == st.records_out);
   }
+}
+
+TEST_CASE("latency: results of windows only the input's end closed are not measured") {
+  // Generator events at 0..2499 us: windows [0, 1000) and [1000, 2000) close by the watermark,
+  // [2000, 3000) only because the input ends; each holds all 3 keys.
+  for (uint32_t p : {1u, 2u}) {
+    CAPTURE(p);
+    LatencyHistogram latency;
+    PipelineOptions options;
+    options.latency = &latency;
+    std::unique_ptr<Pipeline> pipeline;
+    REQUIRE(PipelineBuilder("latency")
+                .parallelism(p)
+                .batch_size(300)
+                .generator_source(2500, 3)
+                .key_by({"key"})
+                .tumbling("1ms", {"count() as n"})
+                .collect(std::make_shared<Collector>())
+                .Build(&pipeline, options)
+                .ok());
+    REQUIRE(pipeline->Run().ok());
+    CHECK(latency.count() == 6);
+    CHECK(latency.unmeasured() == 3);
+  }
+  // Rows that are not windows are all measured, the last ones included.
+  LatencyHistogram latency;
+  PipelineOptions options;
+  options.latency = &latency;
+  std::unique_ptr<Pipeline> pipeline;
+  REQUIRE(PipelineBuilder("stateless")
+              .generator_source(2500, 3)
+              .filter("value < 50")
+              .collect(std::make_shared<Collector>())
+              .Build(&pipeline, options)
+              .ok());
+  REQUIRE(pipeline->Run().ok());
+  CHECK(latency.count() == 1250);
+  CHECK(latency.unmeasured() == 0);
 }

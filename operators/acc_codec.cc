@@ -19,7 +19,7 @@ enum AccField : uint32_t {
   kBs = 1u << 6,
   kBts = 1u << 7,
   kBarr = 1u << 8,
-  kDistinct = 1u << 9,  // the set exists (it may be empty)
+  kDistinct = 1u << 9,   // the set exists (it may be empty)
   kIsumHigh = 1u << 10,  // isum beyond int64: its high 64 bits, written right after isum
   kAllFields = (1u << 11) - 1,
 };
@@ -170,13 +170,13 @@ std::string KeyedFingerprint(const KeyedStageDef& def, const Schema& input) {
       }
     }
   } else if (def.kind == OpKind::kTopN) {
-    out = fmt::format("top_n n={} rank={} ttl={} order=", def.top_n, def.rank_field,
-                      def.state_ttl);
+    out = fmt::format("top_n n={} rank={} ttl={} order=", def.top_n, def.rank_field, def.state_ttl);
     for (const auto& [c, desc] : def.order) out += fmt::format("#{}{},", c, desc ? "d" : "a");
     if (def.window_end_column >= 0) out += fmt::format(" window_end=#{}", def.window_end_column);
+    if (def.with_ties) out += " with_ties";
   } else if (def.kind == OpKind::kDeduplicate) {
-    out = fmt::format("deduplicate keep={} ttl={}", def.keep_last ? "last" : "first",
-                      def.state_ttl);
+    out =
+        fmt::format("deduplicate keep={} ttl={}", def.keep_last ? "last" : "first", def.state_ttl);
   } else if (def.kind == OpKind::kAggregate && def.rows > 0) {
     out = fmt::format("rows={} every={}", def.rows, def.every);
   } else if (def.kind == OpKind::kAggregate) {

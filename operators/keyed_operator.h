@@ -59,6 +59,8 @@ struct KeyedStageDef {
   std::string rank_field;
   // top_n per window: the input's window_end column (-1: a top_n per key, as a changelog).
   int window_end_column = -1;
+  // top_n per window: keep every row whose rank (tied order values share one) is <= top_n.
+  bool with_ties = false;
   // aggregate over the last `rows` rows of each key (0: over every row so far), emitted at every
   // `every`-th row of the key (1 <= every <= rows).
   int64_t rows = 0;

@@ -95,9 +95,9 @@ std::string DescribeDeduplicate(const OperatorSpec& op) {
 }
 
 std::string DescribeTopN(const OperatorSpec& op) {
-  return fmt::format("top_n n={} order_by={} rank_field={} state_ttl={}us{}", op.top_n,
+  return fmt::format("top_n n={} order_by={} rank_field={} state_ttl={}us{}{}", op.top_n,
                      fmt::join(op.order_by, ","), op.rank_field, op.state_ttl,
-                     op.per_window ? " per_window" : "");
+                     op.per_window ? " per_window" : "", op.with_ties ? " with_ties" : "");
 }
 
 // The table's path and schema as written, and the digest of the content the planner loaded.
@@ -174,7 +174,7 @@ const std::vector<OperatorType>& OperatorTypes() {
       {"top_n",
        OpKind::kTopN,
        "a top_n",
-       {"n", "order_by", "rank_field", "per_window", "state_ttl"},
+       {"n", "order_by", "rank_field", "per_window", "with_ties", "state_ttl"},
        {},
        {},
        1,
@@ -199,7 +199,14 @@ const std::vector<OperatorType>& OperatorTypes() {
        2,
        2,
        DescribeJoin},
-      {"process", OpKind::kProcess, "a process", {"function", "params"}, {}, {}, 1, 1,
+      {"process",
+       OpKind::kProcess,
+       "a process",
+       {"function", "params"},
+       {},
+       {},
+       1,
+       1,
        DescribeProcess},
   };
   return types;

@@ -65,6 +65,15 @@ class RowOrder {
     return a.arrival < b.arrival;
   }
 
+  // True when `a` and `b` have the same order values (they differ at most in arrival).
+  bool Tied(const RankedRow& a, const RankedRow& b) const {
+    for (size_t k = 0; k < def_.order.size(); ++k) {
+      const SortValue &x = a.order[k], &y = b.order[k];
+      if (x.null != y.null || (!x.null && Compare(k, x, y) != 0)) return false;
+    }
+    return true;
+  }
+
   const std::vector<Type>& types() const { return types_; }
 
  private:

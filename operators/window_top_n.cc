@@ -8,6 +8,10 @@
 // A row whose window end the watermark in force had already reached, or whose window_end is null,
 // is late (Batch::late). State: per open (window, key) at most n rows, encoded with EncodeKeyRow
 // over every field; a window's state goes when it fires.
+//
+// With ties (def.with_ties, SQL's RANK() <= n): rows with the same order values share a rank,
+// the rank after a group of tied rows skips as many, and every row of rank <= n is kept (so
+// more than n when the n-th ties). For n = 1, a window's state is its rows tying for first.
 #include <algorithm>
 #include <map>
 #include <string>
@@ -65,10 +69,26 @@ class WindowTopN final : public KeyedBase {
       const auto at = std::upper_bound(
           kept.begin(), kept.end(), e,
           [&](const RankedRow& a, const RankedRow& b) { return order_.Before(a, b); });
-      if (static_cast<size_t>(at - kept.begin()) >= limit) continue;
+      if (!def_.with_ties) {
+        if (static_cast<size_t>(at - kept.begin()) >= limit) continue;
+        EncodeKeyRow(in.columns, all_columns_, r, &e.row);
+        kept.insert(at, std::move(e));
+        if (kept.size() > limit) kept.pop_back();
+        continue;
+      }
+      // With ties: the row's rank is 1 + the rows before it in order values.
+      size_t before = static_cast<size_t>(at - kept.begin());
+      while (before > 0 && order_.Tied(kept[before - 1], e)) --before;
+      if (before >= limit) continue;
       EncodeKeyRow(in.columns, all_columns_, r, &e.row);
       kept.insert(at, std::move(e));
-      if (kept.size() > limit) kept.pop_back();
+      // Drop the last group of tied rows while its rank is above n.
+      while (kept.size() > limit) {
+        size_t first = kept.size() - 1;
+        while (first > 0 && order_.Tied(kept[first - 1], kept.back())) --first;
+        if (first < limit) break;
+        kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(first), kept.end());
+      }
     }
     Fire(in.watermark, out);
     if (in.last) Fire(kMaxTime, out);
@@ -123,7 +143,8 @@ class WindowTopN final : public KeyedBase {
         if (r.ok() && !inserted) r.Fail("has a key twice in a window");
         std::vector<RankedRow>& kept = it->second;
         kept.resize(r.Count(3));
-        if (r.ok() && (kept.empty() || kept.size() > static_cast<size_t>(def_.top_n))) {
+        if (r.ok() &&
+            (kept.empty() || (!def_.with_ties && kept.size() > static_cast<size_t>(def_.top_n)))) {
           r.Fail("has a key with no rows or more than n");
         }
         for (RankedRow& e : kept) {
@@ -152,7 +173,12 @@ class WindowTopN final : public KeyedBase {
     while (!windows_.empty() && Reached(w, windows_.begin()->first - 1)) {
       const TimeUs end = windows_.begin()->first;
       for (const auto& [key, kept] : windows_.begin()->second) {
-        for (size_t j = 0; j < kept.size(); ++j) Emit(kept[j], j + 1, end - 1, w, out);
+        size_t rank = 0;
+        for (size_t j = 0; j < kept.size(); ++j) {
+          // Tied rows share a rank with ties (RANK()); otherwise ranks count rows.
+          if (!def_.with_ties || j == 0 || !order_.Tied(kept[j - 1], kept[j])) rank = j + 1;
+          Emit(kept[j], rank, end - 1, w, out);
+        }
         --groups_;
       }
       windows_.erase(windows_.begin());

@@ -381,7 +381,7 @@ Status ReadDeduplicate(const TomlReader& r, const Table& t, const OperatorType& 
   return r.GetDuration(t, "state_ttl", &op->state_ttl, false, false);
 }
 
-// A top_n: `n`, `order_by`, `rank_field`, `per_window` and `state_ttl`.
+// A top_n: `n`, `order_by`, `rank_field`, `per_window`, `with_ties` and `state_ttl`.
 Status ReadTopN(const TomlReader& r, const Table& t, const OperatorType& type,
                 const std::string& kind, OperatorSpec* op) {
   SLUICE_RETURN_IF_ERROR(ReadCommonKeys(r, t, type, kind, op));
@@ -392,10 +392,17 @@ Status ReadTopN(const TomlReader& r, const Table& t, const OperatorType& type,
   SLUICE_RETURN_IF_ERROR(r.GetString(t, "rank_field", &op->rank_field, false));
   if (const toml::node* n = t.table->get("per_window")) {
     if (!n->is_boolean()) {
-      return r.Error(*n, fmt::format("'per_window' must be true or false, found {}",
-                                     DescribeNode(*n)));
+      return r.Error(*n,
+                     fmt::format("'per_window' must be true or false, found {}", DescribeNode(*n)));
     }
     op->per_window = n->as_boolean()->get();
+  }
+  if (const toml::node* n = t.table->get("with_ties")) {
+    if (!n->is_boolean()) {
+      return r.Error(*n,
+                     fmt::format("'with_ties' must be true or false, found {}", DescribeNode(*n)));
+    }
+    op->with_ties = n->as_boolean()->get();
   }
   return r.GetDuration(t, "state_ttl", &op->state_ttl, false, false);
 }
@@ -489,12 +496,18 @@ struct OperatorReader {
   ReadFn read;
 };
 constexpr OperatorReader kReaders[] = {
-    {OpKind::kFilter, ReadFilter},         {OpKind::kMap, ReadMap},
-    {OpKind::kKeyBy, ReadKeyBy},           {OpKind::kWindow, ReadWindow},
-    {OpKind::kAggregate, ReadAggregate},   {OpKind::kUnion, ReadUnion},
-    {OpKind::kWindowJoin, ReadWindowJoin}, {OpKind::kIntervalJoin, ReadIntervalJoin},
-    {OpKind::kDeduplicate, ReadDeduplicate}, {OpKind::kTopN, ReadTopN},
-    {OpKind::kLookupJoin, ReadLookupJoin}, {OpKind::kJoin, ReadJoin},
+    {OpKind::kFilter, ReadFilter},
+    {OpKind::kMap, ReadMap},
+    {OpKind::kKeyBy, ReadKeyBy},
+    {OpKind::kWindow, ReadWindow},
+    {OpKind::kAggregate, ReadAggregate},
+    {OpKind::kUnion, ReadUnion},
+    {OpKind::kWindowJoin, ReadWindowJoin},
+    {OpKind::kIntervalJoin, ReadIntervalJoin},
+    {OpKind::kDeduplicate, ReadDeduplicate},
+    {OpKind::kTopN, ReadTopN},
+    {OpKind::kLookupJoin, ReadLookupJoin},
+    {OpKind::kJoin, ReadJoin},
     {OpKind::kProcess, ReadProcess},
 };
 static_assert(CoversOperatorKinds(kReaders), "one reader per OpKind, in OpKind order");

@@ -273,8 +273,8 @@ PipelineBuilder& PipelineBuilder::session(std::string gap, std::vector<std::stri
 PipelineBuilder& PipelineBuilder::last_rows(int64_t rows, std::vector<std::string> aggregates,
                                             int64_t every) {
   if (rows < 1 || rows > kMaxAggregateRows) {
-    Fail(fmt::format("last_rows: rows must be between 1 and {}, given {}", kMaxAggregateRows,
-                     rows));
+    Fail(
+        fmt::format("last_rows: rows must be between 1 and {}, given {}", kMaxAggregateRows, rows));
   } else if (every < 1 || every > rows) {
     Fail(fmt::format("last_rows: every must be between 1 and rows ({}), given {}", rows, every));
   }
@@ -319,13 +319,14 @@ PipelineBuilder& PipelineBuilder::top_n(int64_t n, std::vector<std::string> orde
 }
 
 PipelineBuilder& PipelineBuilder::window_top_n(int64_t n, std::vector<std::string> order_by,
-                                               std::string rank_field) {
+                                               std::string rank_field, bool with_ties) {
   OperatorSpec op;
   op.kind = OpKind::kTopN;
   op.top_n = n;
   op.order_by = std::move(order_by);
   op.rank_field = std::move(rank_field);
   op.per_window = true;
+  op.with_ties = with_ties;
   return AddOperator(std::move(op));
 }
 

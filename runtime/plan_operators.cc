@@ -147,7 +147,8 @@ Status PlanStateless(const OperatorSpec& op, size_t index, Schema* schema,
 // evaluates non-field arguments into hidden columns (a Map appended to *transforms, which run
 // before the rows are routed to the stage's lanes), fills def->aggregates.
 static Status PlanAggregates(const OperatorSpec& op, const std::string& name, Schema* schema,
-                      std::vector<std::unique_ptr<Transform>>* transforms, KeyedStageDef* def) {
+                             std::vector<std::unique_ptr<Transform>>* transforms,
+                             KeyedStageDef* def) {
   if (op.aggregates.empty()) return Error(op.loc, name + ": 'aggregates' is empty");
   std::vector<Map::Step> hidden;
   for (size_t j = 0; j < op.aggregates.size(); ++j) {
@@ -240,7 +241,7 @@ static Status PlanAggregates(const OperatorSpec& op, const std::string& name, Sc
 // Checks the window settings of `op` (a window or a window join) into *kind, *size, *slide,
 // *gap.
 static Status PlanWindowShape(const OperatorSpec& op, const std::string& name, WindowKind* kind,
-                       int64_t* size, int64_t* slide, int64_t* gap) {
+                              int64_t* size, int64_t* slide, int64_t* gap) {
   *kind = op.window;
   switch (op.window) {
     case WindowKind::kTumbling:
@@ -280,8 +281,8 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
   stage->visible = schema->size();
   if (op.kind == OpKind::kAggregate && op.rows > 0) {
     if (op.every < 1 || op.every > op.rows) {
-      return Error(op.loc, fmt::format("{}: every must be between 1 and rows ({}), found {}",
-                                       name, op.rows, op.every));
+      return Error(op.loc, fmt::format("{}: every must be between 1 and rows ({}), found {}", name,
+                                       op.rows, op.every));
     }
     def.rows = op.rows;
     def.every = op.every;
@@ -292,8 +293,9 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
   }
   if (op.kind == OpKind::kProcess) {
     if (!in.has_event_time) {
-      return Error(op.loc, name + ": a process function's timers run on event time; set "
-                                  "'event_time' in [source]");
+      return Error(op.loc, name +
+                               ": a process function's timers run on event time; set "
+                               "'event_time' in [source]");
     }
     auto fn = FindProcessFunction(op.function);
     if (fn == nullptr) {
@@ -353,15 +355,15 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
       }
       const int c = schema->IndexOf(field);
       if (c < 0) {
-        return Error(op.loc, fmt::format("{}: order_by '{}': no field '{}' (fields: {})", name,
-                                         o, field, schema->ToString()));
+        return Error(op.loc, fmt::format("{}: order_by '{}': no field '{}' (fields: {})", name, o,
+                                         field, schema->ToString()));
       }
       def.order.push_back({c, dir == "desc"});
     }
     if (!op.rank_field.empty()) {
       if (!ValidFieldName(op.rank_field)) {
-        return Error(op.loc, fmt::format("{}: '{}' is not a valid rank_field name", name,
-                                         op.rank_field));
+        return Error(op.loc,
+                     fmt::format("{}: '{}' is not a valid rank_field name", name, op.rank_field));
       }
       if (op.rank_field == "op" || schema->IndexOf(op.rank_field) >= 0) {
         return Error(op.loc, fmt::format("{}: rank_field '{}' clashes with a field of the same "
@@ -378,15 +380,23 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
                                        name, schema->ToString()));
     }
     if (op.state_ttl != 0) {
-      return Error(op.loc, name + ": state_ttl has no use with per_window: a window's rows are "
-                                  "dropped when it ends");
+      return Error(op.loc, name +
+                               ": state_ttl has no use with per_window: a window's rows are "
+                               "dropped when it ends");
     }
     def.window_end_column = end;
   }
+  if (op.kind == OpKind::kTopN && op.with_ties && !op.per_window) {
+    return Error(op.loc, name +
+                             ": with_ties needs per_window = true (a top_n per key keeps "
+                             "exactly n rows)");
+  }
+  def.with_ties = op.with_ties;
   if (op.kind == OpKind::kDeduplicate || op.kind == OpKind::kTopN) {
     if (!in.has_event_time && op.kind == OpKind::kTopN) {
-      return Error(op.loc, name + ": top_n needs event time (for state_ttl and the watermark); "
-                                  "set 'event_time' in [source]");
+      return Error(op.loc, name +
+                               ": top_n needs event time (for state_ttl and the watermark); "
+                               "set 'event_time' in [source]");
     }
     if (schema->IndexOf("op") >= 0 && !op.per_window) {
       return Error(op.loc, fmt::format("{}: the input has a field 'op', which clashes with the "
@@ -396,8 +406,9 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
   }
   if (op.kind == OpKind::kDeduplicate) {
     if (!in.has_event_time) {
-      return Error(op.loc, name + ": deduplicate keeps rows by event time; set 'event_time' in "
-                                  "[source]");
+      return Error(op.loc, name +
+                               ": deduplicate keeps rows by event time; set 'event_time' in "
+                               "[source]");
     }
     if (op.state_ttl < 0) return Error(op.loc, name + ": state_ttl must be >= 0");
     def.keep_last = op.keep_row == DedupKeep::kLast;
@@ -410,11 +421,9 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
     def.time_unit = in.time_unit;
     def.allowed_lateness = op.allowed_lateness;
     if (op.allowed_lateness < 0) return Error(op.loc, name + ": allowed_lateness must be >= 0");
-    SLUICE_RETURN_IF_ERROR(
-        PlanWindowShape(op, name, &def.window, &def.size, &def.slide, &def.gap));
+    SLUICE_RETURN_IF_ERROR(PlanWindowShape(op, name, &def.window, &def.size, &def.slide, &def.gap));
   }
-  if (op.kind != OpKind::kDeduplicate && op.kind != OpKind::kTopN &&
-      op.kind != OpKind::kProcess) {
+  if (op.kind != OpKind::kDeduplicate && op.kind != OpKind::kTopN && op.kind != OpKind::kProcess) {
     SLUICE_RETURN_IF_ERROR(PlanAggregates(op, name, schema, transforms, &def));
   }
   // Output names must be unique.
@@ -450,8 +459,8 @@ Status PlanKeyed(const OperatorSpec& op, size_t index, const std::vector<int>& k
 
 // Resolves a join's key fields of one input.
 static Status JoinKeyColumns(const OperatorSpec& op, const std::string& name, const char* side,
-                      const std::vector<std::string>& fields, const Schema& schema,
-                      std::vector<int>* out) {
+                             const std::vector<std::string>& fields, const Schema& schema,
+                             std::vector<int>* out) {
   if (fields.empty()) return Error(op.loc, fmt::format("{}: {}_key is empty", name, side));
   std::set<std::string> seen;
   for (const std::string& f : fields) {
@@ -530,8 +539,7 @@ Status PlanJoin(const OperatorSpec& op, size_t index, const StreamPlan& left,
   stage->join = true;
   JoinDef& def = stage->join_def;
   def.kind = op.kind;
-  SLUICE_RETURN_IF_ERROR(
-      JoinKeyColumns(op, name, "left", op.left_key, left.schema, &def.left_key));
+  SLUICE_RETURN_IF_ERROR(JoinKeyColumns(op, name, "left", op.left_key, left.schema, &def.left_key));
   SLUICE_RETURN_IF_ERROR(
       JoinKeyColumns(op, name, "right", op.right_key, right.schema, &def.right_key));
   if (def.left_key.size() != def.right_key.size()) {
@@ -545,8 +553,7 @@ Status PlanJoin(const OperatorSpec& op, size_t index, const StreamPlan& left,
     if (l.type != r.type || (l.type == Type::kTimestamp && l.unit != r.unit)) {
       return Error(op.loc, fmt::format("{}: join keys of different types: left '{}' is {}, "
                                        "right '{}' is {}; convert one with a map first",
-                                       name, l.name, TypeName(l), r.name,
-                                       TypeName(r)));
+                                       name, l.name, TypeName(l), r.name, TypeName(r)));
     }
   }
   if (!left.has_event_time || !right.has_event_time) {
@@ -561,8 +568,7 @@ Status PlanJoin(const OperatorSpec& op, size_t index, const StreamPlan& left,
     if (op.join_type != JoinType::kInner) {
       return Error(op.loc, name + ": a window join is an inner join");
     }
-    SLUICE_RETURN_IF_ERROR(
-        PlanWindowShape(op, name, &def.window, &def.size, &def.slide, &def.gap));
+    SLUICE_RETURN_IF_ERROR(PlanWindowShape(op, name, &def.window, &def.size, &def.slide, &def.gap));
   } else if (op.kind == OpKind::kJoin) {
     if (op.join_type != JoinType::kInner) {
       return Error(op.loc, name + ": a regular join is an inner join");

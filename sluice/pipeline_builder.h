@@ -128,9 +128,10 @@ class PipelineBuilder {
                          std::string state_ttl = "0s");
   // The n first rows per key and window in `order_by`, for rows that carry `window_end` (a
   // window's results): every input field, then `rank_field` when not empty, emitted once when
-  // the watermark reaches the window's end. Final rows (not a changelog).
+  // the watermark reaches the window's end. Final rows (not a changelog). `with_ties`: ranks as
+  // SQL's RANK() (tied rows share one), every row of rank <= n kept.
   PipelineBuilder& window_top_n(int64_t n, std::vector<std::string> order_by,
-                                std::string rank_field = "");
+                                std::string rank_field = "", bool with_ties = false);
   // The keyed process function registered as `function` (sluice/process_function.h), given
   // `params`: the key fields, then the function's output fields. After a key_by.
   PipelineBuilder& process(std::string function, std::map<std::string, std::string> params = {});

@@ -197,6 +197,9 @@ struct OperatorSpec {
   // top_n per_window: the n first rows per key and window (the input's `window_end`), emitted
   // once when the watermark reaches the window's end: final rows, not a changelog.
   bool per_window = false;
+  // top_n per_window with_ties: also keep the rows that tie with the n-th in `order_by` values;
+  // ranks as SQL's RANK() (tied rows share a rank, the next rank skips), rows of rank <= n kept.
+  bool with_ties = false;
   // lookup_join: left_key names the stream's key fields, right_key the table's (same count, same
   // types), join_type is kInner or kLeft, right_prefix applies to the table's fields.
   LookupTableSpec table;

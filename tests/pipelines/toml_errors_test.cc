@@ -372,6 +372,9 @@ TEST_CASE("top_n errors") {
         "clicks.toml:7:1: unknown key 'per_windows' in [[operator]] #1 (top_n) (did you mean "
         "'per_window'?)");
   CHECK(ErrorOf(head + "per_window = true\nrank_field = \"rank\"" + tail) == "");
+  CHECK(ErrorOf(head + "with_ties = 1" + tail) ==
+        "clicks.toml:7:13: 'with_ties' must be true or false, found integer 1");
+  CHECK(ErrorOf(head + "per_window = true\nwith_ties = true" + tail) == "");
 }
 
 TEST_CASE("[sink] errors") {

@@ -156,3 +156,97 @@ TEST_CASE("top_n per window needs a window_end field") {
                  .Build(&pipeline);
   CHECK(s.message().find("per_window needs a timestamp field 'window_end'") != std::string::npos);
 }
+
+namespace {
+
+// "key,window_start,window_end,n[,rank]" rows of each window's keys whose rank by count (n desc;
+// equal counts share a rank, the next rank skips, as SQL's RANK()) is at most `top`, sorted.
+std::vector<std::string> ReferenceWithTies(const std::vector<RefEvent>& events, int64_t size,
+                                           int64_t top, bool ranked) {
+  std::map<int64_t, std::map<std::string, int64_t>> windows;
+  for (const RefEvent& e : events) ++windows[AlignDown(e.ts, size)][e.key];
+  std::vector<std::string> out;
+  for (const auto& [start, keys] : windows) {
+    for (const auto& [key, n] : keys) {
+      int64_t rank = 1;
+      for (const auto& [other, m] : keys) rank += m > n;
+      if (rank > top) continue;
+      std::string line = fmt::format("{},{},{},{}", key, start, start + size, n);
+      if (ranked) line += "," + std::to_string(rank);
+      out.push_back(std::move(line));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> RunWithTies(const std::string& csv, int64_t bound, int64_t size,
+                                     int64_t n, bool ranked, bool gathered, uint32_t p,
+                                     uint32_t batch) {
+  const auto out = RunAfterKeyBy(
+      csv, bound, p, batch, gathered,
+      [&](PipelineBuilder& g) {
+        g.tumbling(FormatDuration(size), {"count() as n"})
+            .key_by({"window_start"})
+            .window_top_n(n, {"n desc"}, ranked ? "rank" : "", /*with_ties=*/true);
+      },
+      "n > 0");
+  std::vector<std::string> got;
+  for (const std::vector<Value>& row : out->rows()) {
+    std::string line =
+        fmt::format("{},{},{},{}", row[0].ToString(), row[1].i, row[2].i, row[3].i);
+    if (ranked) line += "," + std::to_string(row[4].i);
+    got.push_back(std::move(line));
+  }
+  std::sort(got.begin(), got.end());
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("top_n per window with_ties keeps every row of rank <= n, ranks as RANK()") {
+  std::mt19937_64 rng(91);
+  size_t tied_past_n = 0;  // windows that kept more than n rows: ties at the n-th
+  for (int round = 0; round < 6; ++round) {
+    const int64_t n = std::vector<int64_t>{1, 2, 4}[round % 3];
+    const bool ranked = round % 2 == 0;
+    const int keys = std::vector<int>{3, 8, 30}[round % 3];
+    const int64_t disorder = std::vector<int64_t>{0, 30, 120}[round / 2];
+    const int64_t size = std::vector<int64_t>{20, 50, 200}[round % 3];
+    const std::vector<RefEvent> events = RandomEvents(rng, keys, disorder);
+    const auto want = ReferenceWithTies(events, size, n, ranked);
+    REQUIRE(!want.empty());
+    std::map<std::string, int64_t> per_window;
+    for (const std::string& row : want) {
+      const size_t a = row.find(','), b = row.find(',', a + 1);
+      ++per_window[row.substr(a + 1, b - a - 1)];
+    }
+    for (const auto& [start, rows] : per_window) tied_past_n += rows > n;
+    ScratchDir dir("window-top-ties");
+    const std::string csv = dir.file("in.csv");
+    WriteFile(csv, EventsCsv(events));
+    for (auto [p, batch] : {std::pair<uint32_t, uint32_t>{1, 4096}, {2, 1}, {3, 7}, {4, 64}}) {
+      for (bool gathered : {false, true}) {
+        INFO("round " << round << " n=" << n << " ranked=" << ranked << " P=" << p
+                      << " batch=" << batch << " gathered=" << gathered);
+        CHECK(RunWithTies(csv, disorder, size, n, ranked, gathered, p, batch) == want);
+      }
+    }
+  }
+  CHECK(tied_past_n > 0);
+}
+
+TEST_CASE("top_n with_ties needs per_window") {
+  auto spec = PipelineBuilder("ties-per-key")
+                  .csv_source("in.csv", {{"key", "string"}, {"ts", "timestamp_us"}, {"v", "int64"}})
+                  .event_time("ts", "0s")
+                  .key_by({"key"})
+                  .top_n(2, {"v desc"})
+                  .collect(std::make_shared<Collector>())
+                  .spec();
+  REQUIRE(spec.ok());
+  spec->operators.back().with_ties = true;
+  std::unique_ptr<Pipeline> pipeline;
+  Status s = Pipeline::Build(PipelineOptions(), *spec, &pipeline);
+  CHECK(s.message().find("with_ties needs per_window = true") != std::string::npos);
+}

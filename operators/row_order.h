@@ -74,6 +74,24 @@ class RowOrder {
     return true;
   }
 
+  // -1, 0, 1 as input row r's order values come before, tie with or come after those of `k`
+  // (arrival aside), without copying them.
+  int CompareRow(const Batch& in, size_t r, const RankedRow& k) const {
+    for (size_t j = 0; j < def_.order.size(); ++j) {
+      const Column& c = in.columns[def_.order[j].first];
+      const SortValue& y = k.order[j];
+      const bool null = !c.is_valid(r);
+      if (null != y.null) return null ? 1 : -1;  // nulls last, in either direction
+      if (null) continue;
+      const int d = Directed(
+          j, CompareAsc(c.type, c.type == Type::kDouble || c.type == Type::kString ? 0 : c.i64[r],
+                        c.type == Type::kDouble ? c.f64[r] : 0,
+                        c.type == Type::kString ? c.str(r) : std::string_view(), y));
+      if (d != 0) return d;
+    }
+    return 0;
+  }
+
   const std::vector<Type>& types() const { return types_; }
 
  private:
@@ -96,22 +114,25 @@ class RowOrder {
 
   // -1, 0, 1 as a sorts before, with or after b in order column k's type (both not null).
   int Compare(size_t k, const SortValue& a, const SortValue& b) const {
-    int d = 0;
-    switch (types_[def_.order[k].first]) {
-      case Type::kDouble: {
-        const bool na = std::isnan(a.d), nb = std::isnan(b.d);
-        d = na || nb ? (na == nb ? 0 : (na ? 1 : -1)) : (a.d > b.d) - (a.d < b.d);
-        break;
-      }
-      case Type::kString:
-        d = a.s.compare(b.s);
-        d = (d > 0) - (d < 0);
-        break;
-      default:
-        d = (a.i > b.i) - (a.i < b.i);
-    }
-    return def_.order[k].second ? -d : d;
+    return Directed(k, CompareAsc(types_[def_.order[k].first], a.i, a.d, a.s, b));
   }
+
+  // Ascending comparison of a non-null value (as ai, ad or as by `type`) with b (not null).
+  static int CompareAsc(Type type, int64_t ai, double ad, std::string_view as, const SortValue& b) {
+    switch (type) {
+      case Type::kDouble: {
+        const bool na = std::isnan(ad), nb = std::isnan(b.d);
+        return na || nb ? (na == nb ? 0 : (na ? 1 : -1)) : (ad > b.d) - (ad < b.d);
+      }
+      case Type::kString: {
+        const int d = as.compare(b.s);
+        return (d > 0) - (d < 0);
+      }
+      default:
+        return (ai > b.i) - (ai < b.i);
+    }
+  }
+  int Directed(size_t k, int d) const { return def_.order[k].second ? -d : d; }
 
   const KeyedStageDef& def_;
   const Schema& input_;

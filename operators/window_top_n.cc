@@ -58,14 +58,17 @@ class WindowTopN final : public KeyedBase {
         Late(in, r, out);
         continue;
       }
+      std::vector<RankedRow>& kept = Group(end, in.keys.str(r));
+      // A row behind the n-th (or tying with it, without ties) ranks past n: most rows, once a
+      // window has its n; decided without copying the row's values.
+      if (kept.size() >= limit) {
+        const int d = order_.CompareRow(in, r, kept[limit - 1]);
+        if (d > 0 || (d == 0 && !def_.with_ties)) continue;
+      }
       RankedRow e;
       e.arrival = arrival;
       e.ts = in.ts[r];
       e.order = order_.ValuesOf(in, r);
-      auto& groups = windows_[end];
-      auto [it, inserted] = groups.try_emplace(std::string(in.keys.str(r)));
-      groups_ += inserted;
-      std::vector<RankedRow>& kept = it->second;
       const auto at = std::upper_bound(
           kept.begin(), kept.end(), e,
           [&](const RankedRow& a, const RankedRow& b) { return order_.Before(a, b); });
@@ -168,8 +171,22 @@ class WindowTopN final : public KeyedBase {
   }
 
  private:
+  // The kept rows of (window `end`, `key`), created empty when new. Consecutive rows mostly
+  // share their group: the last one is remembered.
+  std::vector<RankedRow>& Group(TimeUs end, std::string_view key) {
+    if (last_ != nullptr && last_end_ == end && last_key_ == key) return *last_;
+    auto& groups = windows_[end];
+    auto [it, inserted] = groups.try_emplace(std::string(key));
+    groups_ += inserted;
+    last_end_ = end;
+    last_key_.assign(key);
+    last_ = &it->second;
+    return *last_;
+  }
+
   // Emits and forgets every window whose end the watermark `w` has reached.
   void Fire(TimeUs w, Batch* out) {
+    last_ = nullptr;
     while (!windows_.empty() && Reached(w, windows_.begin()->first - 1)) {
       const TimeUs end = windows_.begin()->first;
       for (const auto& [key, kept] : windows_.begin()->second) {
@@ -203,6 +220,10 @@ class WindowTopN final : public KeyedBase {
   // Open windows by end (µs), each key's kept rows in order.
   std::map<TimeUs, std::map<std::string, std::vector<RankedRow>, std::less<>>> windows_;
   uint64_t groups_ = 0;  // (window, key) pairs held
+  // Group()'s last answer (map nodes stay put until their window fires); null: none.
+  std::vector<RankedRow>* last_ = nullptr;
+  TimeUs last_end_ = 0;
+  std::string last_key_;
   mutable std::vector<Column*> cols_;
 };
 

@@ -86,6 +86,18 @@ std::vector<std::string> Run(const std::string& csv, int64_t bound, int64_t size
   return got;
 }
 
+// Checks that run(p, batch, gathered) gives `want` at P = 1 to 4 and batch sizes 1 to 4096,
+// straight into the sink and through a gathering filter.
+template <typename RunFn>
+void CheckEveryCut(const std::vector<std::string>& want, const std::string& what, RunFn run) {
+  for (auto [p, batch] : {std::pair<uint32_t, uint32_t>{1, 4096}, {2, 1}, {3, 7}, {4, 64}}) {
+    for (bool gathered : {false, true}) {
+      INFO(what << " P=" << p << " batch=" << batch << " gathered=" << gathered);
+      CHECK(run(p, batch, gathered) == want);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("top_n per window keeps each window's n first keys at any parallelism and batch size") {
@@ -104,13 +116,10 @@ TEST_CASE("top_n per window keeps each window's n first keys at any parallelism 
     ScratchDir dir("window-top");
     const std::string csv = dir.file("in.csv");
     WriteFile(csv, EventsCsv(events));
-    for (auto [p, batch] : {std::pair<uint32_t, uint32_t>{1, 4096}, {2, 1}, {3, 7}, {4, 64}}) {
-      for (bool gathered : {false, true}) {
-        INFO("round " << round << " n=" << n << " ranked=" << ranked << " P=" << p
-                      << " batch=" << batch << " gathered=" << gathered);
-        CHECK(Run(csv, disorder, size, n, ranked, gathered, p, batch) == want);
-      }
-    }
+    CheckEveryCut(want, fmt::format("round {} n={} ranked={}", round, n, ranked),
+                  [&](uint32_t p, uint32_t batch, bool gathered) {
+                    return Run(csv, disorder, size, n, ranked, gathered, p, batch);
+                  });
   }
   CHECK(cut > 0);
 }
@@ -180,9 +189,8 @@ std::vector<std::string> ReferenceWithTies(const std::vector<RefEvent>& events, 
   return out;
 }
 
-std::vector<std::string> RunWithTies(const std::string& csv, int64_t bound, int64_t size,
-                                     int64_t n, bool ranked, bool gathered, uint32_t p,
-                                     uint32_t batch) {
+std::vector<std::string> RunWithTies(const std::string& csv, int64_t bound, int64_t size, int64_t n,
+                                     bool ranked, bool gathered, uint32_t p, uint32_t batch) {
   const auto out = RunAfterKeyBy(
       csv, bound, p, batch, gathered,
       [&](PipelineBuilder& g) {
@@ -193,8 +201,7 @@ std::vector<std::string> RunWithTies(const std::string& csv, int64_t bound, int6
       "n > 0");
   std::vector<std::string> got;
   for (const std::vector<Value>& row : out->rows()) {
-    std::string line =
-        fmt::format("{},{},{},{}", row[0].ToString(), row[1].i, row[2].i, row[3].i);
+    std::string line = fmt::format("{},{},{},{}", row[0].ToString(), row[1].i, row[2].i, row[3].i);
     if (ranked) line += "," + std::to_string(row[4].i);
     got.push_back(std::move(line));
   }
@@ -225,13 +232,10 @@ TEST_CASE("top_n per window with_ties keeps every row of rank <= n, ranks as RAN
     ScratchDir dir("window-top-ties");
     const std::string csv = dir.file("in.csv");
     WriteFile(csv, EventsCsv(events));
-    for (auto [p, batch] : {std::pair<uint32_t, uint32_t>{1, 4096}, {2, 1}, {3, 7}, {4, 64}}) {
-      for (bool gathered : {false, true}) {
-        INFO("round " << round << " n=" << n << " ranked=" << ranked << " P=" << p
-                      << " batch=" << batch << " gathered=" << gathered);
-        CHECK(RunWithTies(csv, disorder, size, n, ranked, gathered, p, batch) == want);
-      }
-    }
+    CheckEveryCut(want, fmt::format("round {} n={} ranked={}", round, n, ranked),
+                  [&](uint32_t p, uint32_t batch, bool gathered) {
+                    return RunWithTies(csv, disorder, size, n, ranked, gathered, p, batch);
+                  });
   }
   CHECK(tied_past_n > 0);
 }

@@ -117,16 +117,10 @@ Status Loader::ReadPipeline(const toml::table& root, PipelineSpec* spec) const {
   SLUICE_RETURN_IF_ERROR(GetString(t, "state_dir", &spec->state_dir, false));
   SLUICE_RETURN_IF_ERROR(GetString(t, "http", &spec->http, false));
   bool checkpoints = true;
-  if (const toml::node* n = t.table->get("checkpoints")) {
-    if (!n->is_boolean()) {
-      return Error(*n,
-                   fmt::format("'checkpoints' must be true or false, found {}", DescribeNode(*n)));
-    }
-    checkpoints = n->as_boolean()->get();
-    if (!checkpoints && t.table->get("state_dir") != nullptr) {
-      return Error(*t.table->get("state_dir"),
-                   "'state_dir' is for checkpoints, which 'checkpoints = false' turns off");
-    }
+  SLUICE_RETURN_IF_ERROR(GetBool(t, "checkpoints", &checkpoints));
+  if (!checkpoints && t.table->get("state_dir") != nullptr) {
+    return Error(*t.table->get("state_dir"),
+                 "'state_dir' is for checkpoints, which 'checkpoints = false' turns off");
   }
   SLUICE_RETURN_IF_ERROR(
       GetDuration(t, "checkpoint_interval", &spec->checkpoint_interval, false, true));
@@ -277,12 +271,7 @@ Status Loader::ReadSource(const toml::node& sn, const std::string& what, SourceS
                                    DescribeNode(*n)));
     }
   }
-  if (const toml::node* n = t.table->get("follow")) {
-    if (!n->is_boolean()) {
-      return Error(*n, fmt::format("'follow' must be true or false, found {}", DescribeNode(*n)));
-    }
-    src->follow = n->as_boolean()->get();
-  }
+  SLUICE_RETURN_IF_ERROR(GetBool(t, "follow", &src->follow));
   return Status::OK();
 }
 

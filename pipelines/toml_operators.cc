@@ -390,20 +390,8 @@ Status ReadTopN(const TomlReader& r, const Table& t, const OperatorType& type,
   SLUICE_RETURN_IF_ERROR(r.GetStrings(t, "order_by", &order, true));
   op->order_by = Texts(order);
   SLUICE_RETURN_IF_ERROR(r.GetString(t, "rank_field", &op->rank_field, false));
-  if (const toml::node* n = t.table->get("per_window")) {
-    if (!n->is_boolean()) {
-      return r.Error(*n,
-                     fmt::format("'per_window' must be true or false, found {}", DescribeNode(*n)));
-    }
-    op->per_window = n->as_boolean()->get();
-  }
-  if (const toml::node* n = t.table->get("with_ties")) {
-    if (!n->is_boolean()) {
-      return r.Error(*n,
-                     fmt::format("'with_ties' must be true or false, found {}", DescribeNode(*n)));
-    }
-    op->with_ties = n->as_boolean()->get();
-  }
+  SLUICE_RETURN_IF_ERROR(r.GetBool(t, "per_window", &op->per_window));
+  SLUICE_RETURN_IF_ERROR(r.GetBool(t, "with_ties", &op->with_ties));
   return r.GetDuration(t, "state_ttl", &op->state_ttl, false, false);
 }
 

@@ -71,6 +71,16 @@ Status TomlReader::GetString(const Table& t, const char* key, std::string* out,
   return Status::OK();
 }
 
+Status TomlReader::GetBool(const Table& t, const char* key, bool* out) const {
+  const toml::node* n = t.table->get(key);
+  if (n == nullptr) return Status::OK();
+  if (!n->is_boolean()) {
+    return Error(*n, fmt::format("'{}' must be true or false, found {}", key, DescribeNode(*n)));
+  }
+  *out = n->as_boolean()->get();
+  return Status::OK();
+}
+
 Status TomlReader::GetInt(const Table& t, const char* key, int64_t min, int64_t max, int64_t* out,
                           bool required) const {
   const toml::node* n = t.table->get(key);

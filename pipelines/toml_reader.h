@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
-#include "sluice/pipeline_spec.h"
 #include "base/status.h"
 #include "pipelines/toml_text.h"
+#include "sluice/pipeline_spec.h"
 
 namespace sluice {
 
@@ -62,6 +62,8 @@ class TomlReader {
                    const std::string& type, const std::vector<std::string>& unlisted = {}) const;
   // A non-empty string. Leaves *out alone when the key is absent and not required.
   Status GetString(const Table& t, const char* key, std::string* out, bool required) const;
+  // true or false. Leaves *out alone when the key is absent.
+  Status GetBool(const Table& t, const char* key, bool* out) const;
   // An integer from `min` to `max`. Leaves *out alone when the key is absent and not required.
   Status GetInt(const Table& t, const char* key, int64_t min, int64_t max, int64_t* out,
                 bool required) const;

@@ -1,6 +1,14 @@
 // Session windows: per key, sessions [first event, last event + gap) that merge when an event
 // touches or bridges them. Snapshot/Restore carry every key's sessions and the counters.
+//
+// Firing: each key's check time is the earliest instant at which one of its sessions fires
+// (end - 1, unfired) or is dropped (end - 1 + allowed lateness, fired). A min-heap of
+// (check, key) finds the keys whose check the watermark has reached, which are then processed in
+// key order, so a firing costs the keys it touches, not every key.
+#include <algorithm>
+#include <functional>
 #include <map>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,7 +33,28 @@ class SessionOperator final : public KeyedBase {
       FireUpTo(w, out);
       const int64_t t = in.ts[r];
       std::string_view key = in.keys.str(r);
-      auto& list = sessions_[std::string(key)];
+      Entry& entry = sessions_[std::string(key)];
+      auto& list = entry.list;
+      if (list.size() == 1) {
+        Session& only = list.front();
+        if (!Reached(w, only.end - 1 + L) && only.start <= t + gap && only.end >= t) {
+          // The event touches the key's only session (most events): their merge is that session
+          // grown in place, with no accumulator to allocate. A merge of two accumulators gives
+          // the same values in either order, and the session keeps its place in the list.
+          agg_.Update(&only.acc, in, r, arrival_++);
+          only.start = std::min(only.start, t);
+          only.end = std::max(only.end, t + gap);
+          only.fired = false;
+          if (Reached(w, only.end - 1)) {
+            EmitRow(key, true, only.start, only.end, only.acc, only.end - 1, w, CausePos(in, r),
+                    out);
+            only.fired = true;
+          }
+          next_check_ = std::min(next_check_, only.fired ? only.end - 1 + L : only.end - 1);
+          Queue(key, &entry);
+          continue;
+        }
+      }
       Session s{t, t + gap, {}, false};
       agg_.Init(&s.acc);
       agg_.Update(&s.acc, in, r, arrival_++);
@@ -54,6 +83,7 @@ class SessionOperator final : public KeyedBase {
       // Keep the next firing or drop time exact: FireUpTo skips work until W reaches it.
       next_check_ = std::min(next_check_, s.fired ? s.end - 1 + L : s.end - 1);
       list.push_back(std::move(s));
+      Queue(key, &entry);
     }
     FireUpTo(in.watermark, out);
     if (in.last) FireUpTo(kMaxTime, out);
@@ -69,7 +99,8 @@ class SessionOperator final : public KeyedBase {
     PutPrologue(&w, kStateSessionWindow);
     w.PutSigned(next_check_);
     w.PutVarint(sessions_.size());
-    for (const auto& [key, list] : sessions_) {
+    for (const auto& [key, entry] : sessions_) {
+      const std::vector<Session>& list = entry.list;
       w.PutString(key);
       w.PutVarint(list.size());
       for (const Session& s : list) {
@@ -91,7 +122,7 @@ class SessionOperator final : public KeyedBase {
     ReadPrologue(&r, kStateSessionWindow, &arrival, &late);
     const int64_t next_check = r.Signed();
     const size_t n_aggs = def_.aggregates.size();
-    std::map<std::string, std::vector<Session>> sessions;
+    std::map<std::string, Entry, std::less<>> sessions;
     std::string_view prev;
     const uint64_t n_keys = r.Count(kMinKeyBytes + 1);
     for (uint64_t i = 0; i < n_keys && r.ok(); ++i) {
@@ -109,10 +140,11 @@ class SessionOperator final : public KeyedBase {
         s.fired = fired != 0;
         ReadAcc(&r, n_aggs, &s.acc);
       }
-      if (r.ok()) sessions.emplace_hint(sessions.end(), std::string(key), std::move(list));
+      if (r.ok()) sessions.emplace_hint(sessions.end(), std::string(key), Entry{std::move(list)});
     }
     if (!r.ExpectEnd()) return r.status();
     sessions_ = std::move(sessions);
+    for (auto& [key, entry] : sessions_) Queue(key, &entry);
     next_check_ = next_check;
     arrival_ = arrival;
     stats_.late = late;
@@ -125,14 +157,58 @@ class SessionOperator final : public KeyedBase {
     Acc acc;
     bool fired = false;
   };
+  struct Entry {
+    std::vector<Session> list;
+    int64_t check = kMaxTime;   // min over list of the session's firing or drop time
+    int64_t queued = kMaxTime;  // the check of this key's live heap entry; kMaxTime: none
+  };
+  static constexpr int64_t kNone = kMaxTime;
 
+  int64_t CheckOf(const std::vector<Session>& list) const {
+    int64_t c = kMaxTime;
+    for (const Session& s : list) {
+      c = std::min(c, s.fired ? s.end - 1 + def_.allowed_lateness : s.end - 1);
+    }
+    return c;
+  }
+
+  // Recomputes entry's check and makes sure the heap holds an entry for it at or below it.
+  void Queue(std::string_view key, Entry* entry) {
+    entry->check = CheckOf(entry->list);
+    if (entry->check < entry->queued) {
+      entry->queued = entry->check;
+      heap_.push({entry->check, std::string(key)});
+    }
+  }
+
+  // Fires and drops what the watermark `w` has reached, key by key in key order (so emission order
+  // is deterministic), and sets next_check_ to the earliest check left.
   void FireUpTo(TimeUs w, Batch* out) {
     if (w == kMinTime || w < next_check_) return;
-    int64_t next = kMaxTime;
-    // std::map iterates keys in order, so emission order is deterministic.
-    for (auto kit = sessions_.begin(); kit != sessions_.end();) {
+    due_.clear();
+    if (w == kMaxTime) {
+      for (auto& [key, entry] : sessions_) due_.push_back(&key);
+      heap_ = {};
+    } else {
+      while (!heap_.empty() && heap_.top().first <= w) {
+        auto [c, key] = heap_.top();
+        heap_.pop();
+        auto kit = sessions_.find(key);
+        if (kit == sessions_.end() || kit->second.queued != c) continue;  // gone or superseded
+        kit->second.queued = kNone;
+        if (kit->second.check <= w) {
+          due_.push_back(&kit->first);
+        } else {
+          Queue(kit->first, &kit->second);  // the key's check moved on: queue it at that
+        }
+      }
+      std::sort(due_.begin(), due_.end(),
+                [](const std::string* a, const std::string* b) { return *a < *b; });
+    }
+    for (const std::string* key_ptr : due_) {
+      auto kit = sessions_.find(*key_ptr);
       const std::string& key = kit->first;
-      auto& list = kit->second;
+      auto& list = kit->second.list;
       for (auto it = list.begin(); it != list.end();) {
         if (!it->fired && it->end - 1 <= w) {
           EmitRow(key, true, it->start, it->end, it->acc, it->end - 1, w, kFiredPos, out);
@@ -142,16 +218,35 @@ class SessionOperator final : public KeyedBase {
           it = list.erase(it);
           continue;
         }
-        next = std::min(next, it->fired ? it->end - 1 + def_.allowed_lateness : it->end - 1);
         ++it;
       }
-      kit = list.empty() ? sessions_.erase(kit) : std::next(kit);
+      if (list.empty()) {
+        sessions_.erase(kit);
+      } else {
+        kit->second.queued = kNone;
+        Queue(key, &kit->second);
+      }
     }
-    next_check_ = next;
+    // The earliest check left: drop superseded heap entries and lift stale ones to their key's
+    // check, so that the top is exact.
+    while (!heap_.empty()) {
+      auto [c, key] = heap_.top();
+      auto kit = sessions_.find(key);
+      if (kit != sessions_.end() && kit->second.queued == c && kit->second.check == c) break;
+      heap_.pop();
+      if (kit == sessions_.end() || kit->second.queued != c) continue;
+      kit->second.queued = kNone;
+      Queue(kit->first, &kit->second);
+    }
+    next_check_ = heap_.empty() ? kMaxTime : heap_.top().first;
   }
 
-  std::map<std::string, std::vector<Session>> sessions_;
+  std::map<std::string, Entry, std::less<>> sessions_;
   int64_t next_check_ = kMinTime;
+  // (check, key), earliest first; an entry is live when its key's `queued` equals its check.
+  using Due = std::pair<int64_t, std::string>;
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
+  std::vector<const std::string*> due_;  // keys a FireUpTo processes
 };
 
 }  // namespace

@@ -282,7 +282,8 @@ void AddCommonOptions(CLI::App* c, BenchArgs* a) {
   c->add_option("-p,--parallelism", a->parallelism, "Lanes (default: the file's, else cores)");
   c->add_option("--rate", a->rates,
                 "Latency mode: pace the generator at these rates, events/s (2000000, 2.5M, "
-                "500k) or shares of the measured throughput (75%); comma-separated")
+                "500k) or shares of the measured throughput (75%); comma-separated. Results of "
+                "windows that only the input's end closed are counted apart ('at end')")
       ->delimiter(',');
   c->add_option("--seconds", a->seconds, "Length of each latency run (default 5)");
   c->add_option("--max-batch-delay", a->max_batch_delay,

@@ -5,6 +5,7 @@
 //   2, 3  projection info (storage/projection_store.h)
 //   4     tumbling window snapshot    5  sliding window snapshot
 //   6     session window snapshot     7  running aggregate snapshot
+//   8     window Top-N snapshot (with ties)
 // A keyed snapshot that restores is snapshotted again and its windows fired at end of input.
 #include <cstdint>
 #include <memory>
@@ -57,9 +58,24 @@ KeyedStageDef KeyedDef(OpKind kind, WindowKind window, const Schema& schema) {
   return def;
 }
 
-void RestoreKeyed(OpKind kind, WindowKind window, std::string_view snapshot) {
-  static const Schema schema = KeyedInput();
-  auto op = MakeKeyedOperator(KeyedDef(kind, window, schema), schema);
+// A window Top-N keeping ties: the 2 first rows by v desc per key and window_end, ranked.
+Schema TopNInput() {
+  return Schema({{"k", Type::kString}, {"v", Type::kInt64}, {"window_end", Type::kTimestamp}});
+}
+KeyedStageDef TopNDef() {
+  KeyedStageDef def;
+  def.kind = OpKind::kTopN;
+  def.key_columns = {0};
+  def.top_n = 2;
+  def.order = {{1, true}};
+  def.rank_field = "rank";
+  def.window_end_column = 2;
+  def.with_ties = true;
+  return def;
+}
+
+void RestoreKeyed(const KeyedStageDef& def, const Schema& schema, std::string_view snapshot) {
+  auto op = MakeKeyedOperator(def, schema);
   fuzz::Require(op.ok());
   if (!(*op)->Restore(snapshot).ok()) return;
   std::string again;
@@ -80,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sluice;
   if (size == 0) return 0;
   const std::string_view rest = fuzz::AsText(data + 1, size - 1);
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
     case 0:
     case 1: {
       CheckpointRecord record;
@@ -95,17 +111,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (DecodeProjectionInfo(bytes, &info).ok()) (void)EncodeProjectionInfo(info);
       break;
     }
-    case 4:
-      RestoreKeyed(OpKind::kWindow, WindowKind::kTumbling, rest);
+    case 8: {
+      static const Schema schema = TopNInput();
+      static const KeyedStageDef def = TopNDef();
+      RestoreKeyed(def, schema, rest);
       break;
-    case 5:
-      RestoreKeyed(OpKind::kWindow, WindowKind::kSliding, rest);
-      break;
-    case 6:
-      RestoreKeyed(OpKind::kWindow, WindowKind::kSession, rest);
-      break;
-    default:
-      RestoreKeyed(OpKind::kAggregate, WindowKind::kTumbling, rest);
+    }
+    default: {
+      static const Schema schema = KeyedInput();
+      const uint8_t c = data[0] % 9;
+      const OpKind kind = c == 7 ? OpKind::kAggregate : OpKind::kWindow;
+      const WindowKind window = c == 5   ? WindowKind::kSliding
+                                : c == 6 ? WindowKind::kSession
+                                         : WindowKind::kTumbling;
+      RestoreKeyed(KeyedDef(kind, window, schema), schema, rest);
+    }
   }
   return 0;
 }

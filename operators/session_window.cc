@@ -137,6 +137,12 @@ class SessionOperator final : public KeyedBase {
         s.end = r.Signed();
         const uint8_t fired = r.U8();
         if (r.ok() && fired > 1) r.Fail("has a malformed session");
+        // A session is [first event, last event + gap): start < end, and its firing and drop
+        // times (end - 1, end - 1 + allowed lateness) are times.
+        if (r.ok() && (s.end <= s.start || s.end == kMinTime ||
+                       s.end - 1 > kMaxTime - def_.allowed_lateness)) {
+          r.Fail("has a session with impossible bounds");
+        }
         s.fired = fired != 0;
         ReadAcc(&r, n_aggs, &s.acc);
       }

@@ -83,11 +83,20 @@ class RowOrder {
       const bool null = !c.is_valid(r);
       if (null != y.null) return null ? 1 : -1;  // nulls last, in either direction
       if (null) continue;
-      const int d = Directed(
-          j, CompareAsc(c.type, c.type == Type::kDouble || c.type == Type::kString ? 0 : c.i64[r],
-                        c.type == Type::kDouble ? c.f64[r] : 0,
-                        c.type == Type::kString ? c.str(r) : std::string_view(), y));
-      if (d != 0) return d;
+      int64_t ai = 0;
+      double ad = 0;
+      std::string_view as;
+      switch (c.type) {
+        case Type::kDouble:
+          ad = c.f64[r];
+          break;
+        case Type::kString:
+          as = c.str(r);
+          break;
+        default:
+          ai = c.i64[r];
+      }
+      if (const int d = Directed(j, CompareAsc(c.type, ai, ad, as, y)); d != 0) return d;
     }
     return 0;
   }

@@ -163,12 +163,12 @@ class SessionOperator final : public KeyedBase {
     Acc acc;
     bool fired = false;
   };
+  static constexpr int64_t kNone = kMaxTime;  // Entry::queued when the key has no live entry
   struct Entry {
     std::vector<Session> list;
-    int64_t check = kMaxTime;   // min over list of the session's firing or drop time
-    int64_t queued = kMaxTime;  // the check of this key's live heap entry; kMaxTime: none
+    int64_t check = kMaxTime;  // min over list of the session's firing or drop time
+    int64_t queued = kNone;    // the check of this key's live heap entry
   };
-  static constexpr int64_t kNone = kMaxTime;
 
   int64_t CheckOf(const std::vector<Session>& list) const {
     int64_t c = kMaxTime;
@@ -226,10 +226,10 @@ class SessionOperator final : public KeyedBase {
         }
         ++it;
       }
+      // A due key's heap entry was taken when it was found due (queued is kNone).
       if (list.empty()) {
         sessions_.erase(kit);
       } else {
-        kit->second.queued = kNone;
         Queue(key, &kit->second);
       }
     }
